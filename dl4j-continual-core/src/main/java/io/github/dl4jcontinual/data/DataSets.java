@@ -1,0 +1,128 @@
+package io.github.dl4jcontinual.data;
+
+import org.datavec.api.records.reader.RecordReader;
+import org.deeplearning4j.datasets.datavec.RecordReaderDataSetIterator;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Helpers that turn DL4J/DataVec sources into one in-memory {@link DataSet}, and that check labels.
+ * Every returned {@code DataSet} owns its arrays (detached copies), so it may be kept beyond the call.
+ */
+public final class DataSets {
+    private DataSets() {
+    }
+
+    /**
+     * Drains an iterator (after resetting it when it supports reset) into one detached {@link DataSet}.
+     *
+     * @param iterator any DataSetIterator with 2-d one-hot labels
+     * @return all its examples, in order
+     * @throws IllegalArgumentException if the iterator yields no example
+     */
+    public static DataSet collect(DataSetIterator iterator) {
+        if (iterator.resetSupported()) {
+            iterator.reset();
+        }
+        List<DataSet> parts = new ArrayList<>();
+        while (iterator.hasNext()) {
+            DataSet ds = iterator.next();
+            parts.add(new DataSet(ds.getFeatures().detach(), ds.getLabels().detach(),
+                    ds.getFeaturesMaskArray() == null ? null : ds.getFeaturesMaskArray().detach(),
+                    ds.getLabelsMaskArray() == null ? null : ds.getLabelsMaskArray().detach()));
+        }
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("The iterator " + iterator.getClass().getName()
+                    + " yielded no examples; a scenario needs at least one example per class");
+        }
+        DataSet merged = parts.size() == 1 ? parts.get(0) : DataSet.merge(parts);
+        return new DataSet(merged.getFeatures().dup(), merged.getLabels().dup(),
+                merged.getFeaturesMaskArray(), merged.getLabelsMaskArray());
+    }
+
+    /**
+     * Reads every record of a DataVec {@link RecordReader} for classification (through DL4J's
+     * {@link RecordReaderDataSetIterator}) into one {@link DataSet}.
+     *
+     * @param reader     an initialised record reader
+     * @param labelIndex the column holding the integer class label
+     * @param numClasses the number of classes (label width)
+     * @return all records, features as float, labels one-hot
+     */
+    public static DataSet fromRecordReader(RecordReader reader, int labelIndex, int numClasses) {
+        if (numClasses < 2) {
+            throw new IllegalArgumentException("numClasses should be >= 2 (got: " + numClasses + ")");
+        }
+        return collect(new RecordReaderDataSetIterator(reader, 1024, labelIndex, numClasses));
+    }
+
+    /**
+     * One-hot encodes integer labels.
+     *
+     * @param labels     class ids in [0, numClasses)
+     * @param numClasses label width
+     * @return a float array [labels.length, numClasses]
+     * @throws IllegalArgumentException naming the first id out of range
+     */
+    public static INDArray oneHot(int[] labels, int numClasses) {
+        float[] data = new float[labels.length * numClasses];
+        for (int i = 0; i < labels.length; i++) {
+            int c = labels[i];
+            if (c < 0 || c >= numClasses) {
+                throw new IllegalArgumentException("Class id " + c + " at example " + i + " is out of range [0, "
+                        + numClasses + ")");
+            }
+            data[i * numClasses + c] = 1f;
+        }
+        return Nd4j.create(data, new long[]{labels.length, numClasses}, DataType.FLOAT);
+    }
+
+    /**
+     * The class id of every row of a one-hot label matrix, checking that each row is one-hot.
+     *
+     * @param labels a 2-d label matrix [n, numClasses]
+     * @return the index of the 1 in each row
+     * @throws IllegalArgumentException if labels are not 2-d or a row is not one-hot (naming the row)
+     */
+    public static int[] classIds(INDArray labels) {
+        if (labels.rank() != 2) {
+            throw new IllegalArgumentException("Labels should be a 2-d one-hot matrix [examples, classes] (got shape "
+                    + java.util.Arrays.toString(labels.shape()) + ")");
+        }
+        int n = (int) labels.rows();
+        int k = (int) labels.columns();
+        float[] v = labels.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            int id = -1;
+            for (int c = 0; c < k; c++) {
+                float x = v[i * k + c];
+                if (x == 1f) {
+                    if (id >= 0) {
+                        throw notOneHot(i, v, k);
+                    }
+                    id = c;
+                } else if (x != 0f) {
+                    throw notOneHot(i, v, k);
+                }
+            }
+            if (id < 0) {
+                throw notOneHot(i, v, k);
+            }
+            ids[i] = id;
+        }
+        return ids;
+    }
+
+    private static IllegalArgumentException notOneHot(int row, float[] v, int k) {
+        float[] r = java.util.Arrays.copyOfRange(v, row * k, row * k + k);
+        return new IllegalArgumentException("Label row " + row + " is not one-hot: " + java.util.Arrays.toString(r)
+                + " (class-incremental scenarios need exactly one 1 per row, over " + k + " classes)");
+    }
+}

@@ -1,0 +1,91 @@
+package io.github.dl4jcontinual.plugin;
+
+import io.github.dl4jcontinual.scenario.Experience;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+import java.util.List;
+
+/**
+ * Experience-level extension of the continual trainer. The trainer calls the hooks on its own thread, in
+ * registration order, for every plugin:
+ * {@code onStreamStart}, then per experience {@code beforeExperience}, {@code trainsOn},
+ * {@code adaptTrainingData} (each plugin wraps the previous plugin's iterator), {@code listeners}, training
+ * through the model's own {@code fit}, {@code afterExperience}; finally {@code onStreamEnd}.
+ *
+ * <p>Iteration, epoch and gradient behaviour is not duplicated here: return DL4J {@link TrainingListener}s from
+ * {@link #listeners}; the trainer attaches them for the experience only. Plugins compose values (iterators,
+ * listeners) and never replace trainer state. Arrays a plugin keeps across calls must be detached copies.</p>
+ */
+public interface ContinualPlugin {
+
+    /**
+     * Before the first experience.
+     *
+     * @param ctx the trainer's context
+     */
+    default void onStreamStart(ContinualContext ctx) {
+    }
+
+    /**
+     * Before training on an experience (after the head has been grown, if it grows).
+     *
+     * @param ctx        the context
+     * @param experience the training experience
+     */
+    default void beforeExperience(ContinualContext ctx, Experience experience) {
+    }
+
+    /**
+     * Whether the model is trained on this experience at all. If any plugin answers false, the trainer skips
+     * {@code fit} (evaluation still runs).
+     *
+     * @param ctx        the context
+     * @param experience the training experience
+     * @return true to train
+     */
+    default boolean trainsOn(ContinualContext ctx, Experience experience) {
+        return true;
+    }
+
+    /**
+     * Wraps the training data of the experience (e.g. to join replayed examples). Never modify {@code data}
+     * in place; return it unchanged or a wrapper.
+     *
+     * @param ctx        the context
+     * @param experience the training experience
+     * @param data       the previous plugin's iterator (or the experience's own)
+     * @return the iterator to train on
+     */
+    default DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
+        return data;
+    }
+
+    /**
+     * DL4J listeners active only while training on this experience.
+     *
+     * @param ctx        the context
+     * @param experience the training experience
+     * @return listeners to add to the user's own
+     */
+    default List<TrainingListener> listeners(ContinualContext ctx, Experience experience) {
+        return List.of();
+    }
+
+    /**
+     * After training on an experience, before evaluation.
+     *
+     * @param ctx        the context
+     * @param experience the training experience
+     */
+    default void afterExperience(ContinualContext ctx, Experience experience) {
+    }
+
+    /**
+     * After the last experience.
+     *
+     * @param ctx the context
+     */
+    default void onStreamEnd(ContinualContext ctx) {
+    }
+}

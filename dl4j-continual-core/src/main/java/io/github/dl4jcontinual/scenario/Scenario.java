@@ -1,0 +1,77 @@
+package io.github.dl4jcontinual.scenario;
+
+import java.util.Arrays;
+
+/**
+ * A continual-learning benchmark: a train and a test {@link ExperienceStream} over one class timeline.
+ *
+ * <p>Class ids inside the scenario are relabelled in order of arrival (0..numClasses-1);
+ * {@link #originalClassId(int)} maps them back to the dataset's ids. Immutable; safe to share between
+ * trainers. Build one with {@link ClassIncrementalScenario.Builder} or {@link DomainIncrementalScenario}.</p>
+ */
+public final class Scenario {
+    private final String name;
+    private final ScenarioType type;
+    private final ExperienceStream train;
+    private final ExperienceStream test;
+    private final int[] classOrder;
+    private final int numClasses;
+
+    Scenario(String name, ScenarioType type, ExperienceStream train, ExperienceStream test, int[] classOrder,
+             int numClasses) {
+        this.name = name;
+        this.type = type;
+        this.train = train;
+        this.test = test;
+        this.classOrder = classOrder.clone();
+        this.numClasses = numClasses;
+    }
+
+    /** @return a human-readable name, e.g. "split-mnist" */
+    public String name() {
+        return name;
+    }
+
+    /** @return class-, task- or domain-incremental */
+    public ScenarioType type() {
+        return type;
+    }
+
+    /** @return the training stream */
+    public ExperienceStream trainStream() {
+        return train;
+    }
+
+    /** @return the test stream */
+    public ExperienceStream testStream() {
+        return test;
+    }
+
+    /** @return the label width, which a fixed output layer must match */
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /** @return the dataset's class ids in arrival order (index = relabelled id) */
+    public int[] classOrder() {
+        return classOrder.clone();
+    }
+
+    /**
+     * @param relabelled a class id inside the scenario
+     * @return the dataset's original class id
+     */
+    public int originalClassId(int relabelled) {
+        if (relabelled < 0 || relabelled >= classOrder.length) {
+            throw new IllegalArgumentException("Class id " + relabelled + " is out of range [0, " + classOrder.length
+                    + ")");
+        }
+        return classOrder[relabelled];
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + type + ", " + train.size() + " train / " + test.size() + " test experiences, "
+                + numClasses + " classes, order " + Arrays.toString(classOrder) + ")";
+    }
+}

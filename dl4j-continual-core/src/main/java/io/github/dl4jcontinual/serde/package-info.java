@@ -1,0 +1,5 @@
+/**
+ * JSON conventions of the project: DL4J's shaded Jackson ({@code org.nd4j.shade.jackson}), field-based,
+ * polymorphic configuration objects tagged with {@code @class} as DL4J's own layer configurations are.
+ */
+package io.github.dl4jcontinual.serde;

@@ -1,0 +1,243 @@
+package io.github.dl4jcontinual.trainer;
+
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.serde.ContinualJson;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Configuration of a {@link ContinualTrainer}: epochs and batch size per experience, seed, head policy,
+ * evaluation masking and the plugins (in execution order). Immutable after {@link Builder#build()};
+ * {@link #toJson()}/{@link #fromJson(String)} round-trip it (plugins are tagged with {@code @class}).
+ */
+public final class ContinualConfiguration implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private int epochsPerExperience = 1;
+    private int batchSize = 32;
+    private int evalBatchSize = 1000;
+    private long seed = 42;
+    private HeadPolicy headPolicy = HeadPolicy.FIXED;
+    private boolean maskUnseenClasses = true;
+    private boolean shuffle = true;
+    private boolean progress = true;
+    private List<PluginConfiguration> plugins = new ArrayList<>();
+
+    private ContinualConfiguration() {
+        // for Jackson and the builder
+    }
+
+    /** @return epochs of training per experience */
+    public int getEpochsPerExperience() {
+        return epochsPerExperience;
+    }
+
+    /** @return training minibatch size */
+    public int getBatchSize() {
+        return batchSize;
+    }
+
+    /** @return minibatch size of evaluation */
+    public int getEvalBatchSize() {
+        return evalBatchSize;
+    }
+
+    /** @return the seed of every random choice of the trainer (shuffling, plugins, ND4J's generator) */
+    public long getSeed() {
+        return seed;
+    }
+
+    /** @return the head policy */
+    public HeadPolicy getHeadPolicy() {
+        return headPolicy;
+    }
+
+    /**
+     * @return whether class-IL evaluation restricts predictions to the classes seen so far (true), or uses every
+     *         output of a fixed head (false, as Mammoth does). An expanding head only has seen classes anyway.
+     */
+    public boolean isMaskUnseenClasses() {
+        return maskUnseenClasses;
+    }
+
+    /** @return whether training data is shuffled every epoch */
+    public boolean isShuffle() {
+        return shuffle;
+    }
+
+    /** @return whether a progress line is printed during training */
+    public boolean isProgress() {
+        return progress;
+    }
+
+    /** @return the plugin configurations in execution order */
+    public List<PluginConfiguration> getPlugins() {
+        return Collections.unmodifiableList(plugins);
+    }
+
+    /** @return JSON form */
+    public String toJson() {
+        return ContinualJson.toJson(this);
+    }
+
+    /**
+     * @param json output of {@link #toJson()}
+     * @return the configuration
+     */
+    public static ContinualConfiguration fromJson(String json) {
+        return ContinualJson.fromJson(json, ContinualConfiguration.class);
+    }
+
+    /** @return a builder initialised with this configuration */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.c = fromJson(toJson());
+        return b;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof ContinualConfiguration)) {
+            return false;
+        }
+        ContinualConfiguration c = (ContinualConfiguration) o;
+        return epochsPerExperience == c.epochsPerExperience && batchSize == c.batchSize
+                && evalBatchSize == c.evalBatchSize && seed == c.seed && headPolicy == c.headPolicy
+                && maskUnseenClasses == c.maskUnseenClasses && shuffle == c.shuffle && progress == c.progress
+                && plugins.equals(c.plugins);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(epochsPerExperience, batchSize, evalBatchSize, seed, headPolicy, maskUnseenClasses,
+                shuffle, progress, plugins);
+    }
+
+    @Override
+    public String toString() {
+        return "ContinualConfiguration" + toJson().replaceAll("\\s+", " ");
+    }
+
+    /** Builder in DL4J style: single-value checks in setters, cross-field checks in {@link #build()}. */
+    public static final class Builder {
+        private ContinualConfiguration c = new ContinualConfiguration();
+
+        /**
+         * @param n epochs per experience, &gt; 0 (default 1)
+         * @return this builder
+         */
+        public Builder epochsPerExperience(int n) {
+            if (n <= 0) {
+                throw new IllegalArgumentException("epochsPerExperience should be > 0 (got: " + n + ")");
+            }
+            c.epochsPerExperience = n;
+            return this;
+        }
+
+        /**
+         * @param n training minibatch size, &gt; 0 (default 32)
+         * @return this builder
+         */
+        public Builder batchSize(int n) {
+            if (n <= 0) {
+                throw new IllegalArgumentException("batchSize should be > 0 (got: " + n + ")");
+            }
+            c.batchSize = n;
+            return this;
+        }
+
+        /**
+         * @param n evaluation minibatch size, &gt; 0 (default 1000)
+         * @return this builder
+         */
+        public Builder evalBatchSize(int n) {
+            if (n <= 0) {
+                throw new IllegalArgumentException("evalBatchSize should be > 0 (got: " + n + ")");
+            }
+            c.evalBatchSize = n;
+            return this;
+        }
+
+        /**
+         * @param seed seed of all random choices (default 42)
+         * @return this builder
+         */
+        public Builder seed(long seed) {
+            c.seed = seed;
+            return this;
+        }
+
+        /**
+         * @param policy head policy (default FIXED)
+         * @return this builder
+         */
+        public Builder headPolicy(HeadPolicy policy) {
+            c.headPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * @param mask whether class-IL evaluation masks classes not seen yet (default true)
+         * @return this builder
+         */
+        public Builder maskUnseenClasses(boolean mask) {
+            c.maskUnseenClasses = mask;
+            return this;
+        }
+
+        /**
+         * @param shuffle whether to shuffle training data each epoch (default true)
+         * @return this builder
+         */
+        public Builder shuffle(boolean shuffle) {
+            c.shuffle = shuffle;
+            return this;
+        }
+
+        /**
+         * @param progress whether to print a progress line (default true)
+         * @return this builder
+         */
+        public Builder progress(boolean progress) {
+            c.progress = progress;
+            return this;
+        }
+
+        /**
+         * @param plugin a plugin, appended to the execution order
+         * @return this builder
+         */
+        public Builder plugin(PluginConfiguration plugin) {
+            c.plugins.add(Objects.requireNonNull(plugin, "plugin"));
+            return this;
+        }
+
+        /**
+         * @param plugins plugins, appended in order
+         * @return this builder
+         */
+        public Builder plugins(PluginConfiguration... plugins) {
+            Arrays.stream(plugins).forEach(this::plugin);
+            return this;
+        }
+
+        /**
+         * @return the configuration
+         * @throws IllegalStateException if masking is disabled with an expanding head (it cannot be honoured)
+         */
+        public ContinualConfiguration build() {
+            if (!c.maskUnseenClasses && c.headPolicy == HeadPolicy.EXPANDING) {
+                throw new IllegalStateException("maskUnseenClasses(false) cannot be honoured with an EXPANDING head, "
+                        + "which has no outputs for unseen classes");
+            }
+            ContinualConfiguration built = c;
+            c = fromJson(built.toJson());
+            return built;
+        }
+    }
+}

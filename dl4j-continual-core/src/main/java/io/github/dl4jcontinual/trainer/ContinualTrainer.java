@@ -1,0 +1,359 @@
+package io.github.dl4jcontinual.trainer;
+
+import io.github.dl4jcontinual.data.InMemoryDataSetIterator;
+import io.github.dl4jcontinual.eval.AccuracyMatrix;
+import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.eval.ExperienceResult;
+import io.github.dl4jcontinual.plugin.ContinualContext;
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.scenario.Experience;
+import io.github.dl4jcontinual.scenario.ExperienceStream;
+import io.github.dl4jcontinual.scenario.Scenario;
+import org.bytedeco.javacpp.Pointer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.preprocessor.CompositeDataSetPreProcessor;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import java.util.stream.Collectors;
+
+/**
+ * Turns an existing, initialised DL4J network into a continual learner.
+ *
+ * <pre>{@code
+ * ContinualTrainer<MultiLayerNetwork> trainer = ContinualTrainer.wrap(net, conf);
+ * ContinualResult result = trainer.fit(scenario);
+ * System.out.println(result.report());
+ * }</pre>
+ *
+ * <p>For every training experience the trainer grows the head (if {@link HeadPolicy#EXPANDING}), runs the
+ * plugins' hooks, trains through the network's own {@code fit(iterator, epochs)} — so listeners the user set on
+ * the network keep firing — and then evaluates on every experience of the test stream, filling a class-IL and a
+ * task-IL {@link AccuracyMatrix}. Before the first experience it evaluates the untouched model (the baseline of
+ * forward transfer). The network itself is not modified apart from its parameters (and the output layer's
+ * width under an expanding head). Not thread-safe; one {@code fit} at a time.</p>
+ *
+ * <p>Reproducibility: the configured seed seeds ND4J's global generator ({@code Nd4j.getRandom()}, used by
+ * dropout and by weight initialisation of grown heads) at the start of {@code fit}, the shuffling of every
+ * experience and each plugin's generator. The same seed, network and data give the same accuracy matrix.</p>
+ *
+ * @param <T> {@link MultiLayerNetwork} or {@link ComputationGraph}
+ */
+public final class ContinualTrainer<T extends Model> {
+    private static final Logger LOG = LoggerFactory.getLogger(ContinualTrainer.class);
+
+    private final NetworkAdapter<T> adapter;
+    private final ContinualConfiguration conf;
+    private final List<ContinualListener> listeners = new ArrayList<>();
+    private PrintStream progressOut = System.out;
+
+    private ContinualTrainer(NetworkAdapter<T> adapter, ContinualConfiguration conf) {
+        this.adapter = adapter;
+        this.conf = Objects.requireNonNull(conf, "conf");
+    }
+
+    /**
+     * @param net  an initialised network whose last layer is the classifier
+     * @param conf the configuration
+     * @return a trainer for it
+     */
+    public static ContinualTrainer<MultiLayerNetwork> wrap(MultiLayerNetwork net, ContinualConfiguration conf) {
+        return new ContinualTrainer<>(NetworkAdapter.of(Objects.requireNonNull(net, "net")), conf);
+    }
+
+    /**
+     * @param graph an initialised graph with one input and one output layer
+     * @param conf  the configuration
+     * @return a trainer for it
+     */
+    public static ContinualTrainer<ComputationGraph> wrap(ComputationGraph graph, ContinualConfiguration conf) {
+        return new ContinualTrainer<>(NetworkAdapter.of(Objects.requireNonNull(graph, "graph")), conf);
+    }
+
+    /** @return the current network (a new object after an expanding head has grown) */
+    public T getModel() {
+        return adapter.model();
+    }
+
+    /** @return the configuration */
+    public ContinualConfiguration getConfiguration() {
+        return conf;
+    }
+
+    /**
+     * @param listener receives experience-level events
+     * @return this trainer
+     */
+    public ContinualTrainer<T> addListener(ContinualListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /**
+     * @param out where progress lines go when {@link ContinualConfiguration#isProgress()} (default System.out)
+     * @return this trainer
+     */
+    public ContinualTrainer<T> setProgressStream(PrintStream out) {
+        this.progressOut = Objects.requireNonNull(out, "out");
+        return this;
+    }
+
+    /**
+     * Trains on every experience of the scenario's training stream, evaluating on its test stream after each.
+     *
+     * @param scenario the scenario
+     * @return the result (both accuracy matrices, per-experience results)
+     * @throws IllegalArgumentException if the network does not fit the scenario (head size, input size)
+     */
+    public ContinualResult fit(Scenario scenario) {
+        Objects.requireNonNull(scenario, "scenario");
+        checkCompatible(scenario);
+        long t0 = System.currentTimeMillis();
+        Nd4j.getRandom().setSeed(conf.getSeed());
+        ExperienceStream train = scenario.trainStream();
+        ExperienceStream test = scenario.testStream();
+        int numClasses = scenario.numClasses();
+        List<ContinualPlugin> plugins = conf.getPlugins().stream().map(PluginConfiguration::instantiate)
+                .collect(Collectors.toList());
+        Context ctx = new Context(train.size());
+        listeners.forEach(l -> l.onStreamStart(scenario));
+        plugins.forEach(p -> p.onStreamStart(ctx));
+
+        long[][] base = StreamEvaluator.evaluate(adapter, test, numClasses, range(adapter.outputSize()),
+                conf.getEvalBatchSize());
+        double[] baseClass = accuracies(base[0], test);
+        double[] baseTask = accuracies(base[1], test);
+        long[] totals = new long[test.size()];
+        for (int j = 0; j < test.size(); j++) {
+            totals[j] = test.get(j).numExamples();
+        }
+        List<long[]> classRows = new ArrayList<>();
+        List<long[]> taskRows = new ArrayList<>();
+        List<ExperienceResult> results = new ArrayList<>();
+        AccuracyMatrix classMatrix = null;
+        AccuracyMatrix taskMatrix = null;
+
+        for (Experience exp : train) {
+            ctx.experience = exp;
+            if (conf.getHeadPolicy() == HeadPolicy.EXPANDING) {
+                adapter.expandOutput(exp.seenClassArray().length);
+            }
+            resetHeapPeaks();
+            long tStart = System.currentTimeMillis();
+            plugins.forEach(p -> p.beforeExperience(ctx, exp));
+            boolean trains = plugins.stream().allMatch(p -> p.trainsOn(ctx, exp));
+            ExperienceMonitor monitor = null;
+            if (trains) {
+                DataSetIterator data = exp.iterator(conf.getBatchSize(), conf.isShuffle(), shuffleSeed(exp.index()));
+                data.setPreProcessor(withHead(data.getPreProcessor()));
+                for (ContinualPlugin p : plugins) {
+                    data = Objects.requireNonNull(p.adaptTrainingData(ctx, exp, data),
+                            "plugin returned no training data");
+                }
+                long perEpoch = data instanceof InMemoryDataSetIterator
+                        ? ((InMemoryDataSetIterator) data).numExamples() : exp.numExamples();
+                monitor = new ExperienceMonitor(exp.index(), train.size(), conf.getEpochsPerExperience(), perEpoch,
+                        conf.isProgress() ? progressOut : null);
+                Collection<TrainingListener> userListeners = adapter.listeners();
+                List<TrainingListener> active = new ArrayList<>(userListeners);
+                for (ContinualPlugin p : plugins) {
+                    active.addAll(p.listeners(ctx, exp));
+                }
+                active.add(monitor);
+                adapter.setListeners(active);
+                try {
+                    adapter.fit(data, conf.getEpochsPerExperience());
+                } finally {
+                    adapter.setListeners(userListeners);
+                }
+                monitor.finish();
+            } else {
+                LOG.info("Experience {}: no training (a plugin skips it)", exp.index());
+            }
+            plugins.forEach(p -> p.afterExperience(ctx, exp));
+            long tTrain = System.currentTimeMillis();
+            int[] allowed = conf.getHeadPolicy() == HeadPolicy.FIXED && !conf.isMaskUnseenClasses()
+                    ? range(adapter.outputSize()) : exp.seenClassArray();
+            long[][] row = StreamEvaluator.evaluate(adapter, test, numClasses, allowed, conf.getEvalBatchSize());
+            long tEval = System.currentTimeMillis();
+            classRows.add(row[0]);
+            taskRows.add(row[1]);
+            classMatrix = new AccuracyMatrix(classRows.toArray(new long[0][]), totals, baseClass);
+            taskMatrix = new AccuracyMatrix(taskRows.toArray(new long[0][]), totals, baseTask);
+            ExperienceResult er = new ExperienceResult(exp.index(), exp.classArray(), trains,
+                    monitor == null ? 0 : monitor.examples(), monitor == null ? 0 : monitor.epochsDone(),
+                    monitor == null ? 0 : monitor.iterations(), monitor == null ? Double.NaN : monitor.lastScore(),
+                    tTrain - tStart, tEval - tTrain, heapPeak(), Pointer.totalBytes());
+            results.add(er);
+            for (ContinualListener l : listeners) {
+                l.onExperienceEnd(er, classMatrix, taskMatrix);
+            }
+        }
+        plugins.forEach(p -> p.onStreamEnd(ctx));
+        String strategy = conf.getPlugins().isEmpty() ? "naive"
+                : conf.getPlugins().stream().map(PluginConfiguration::name).collect(Collectors.joining("+"));
+        ContinualResult result = new ContinualResult(scenario.name(), scenario.type().name(), scenario.classOrder(),
+                strategy, conf, classMatrix, taskMatrix, results, System.currentTimeMillis() - t0);
+        listeners.forEach(l -> l.onStreamEnd(result));
+        return result;
+    }
+
+    private void checkCompatible(Scenario scenario) {
+        int nOut = adapter.outputSize();
+        int numClasses = scenario.numClasses();
+        if (conf.getHeadPolicy() == HeadPolicy.FIXED && nOut != numClasses) {
+            throw new IllegalArgumentException("Label width " + numClasses + " of scenario " + scenario.name()
+                    + " does not match the model's output size " + nOut + " (" + adapter.outputLayerName()
+                    + "): a FIXED head needs nOut = " + numClasses + "; use HeadPolicy.EXPANDING to grow it");
+        }
+        if (conf.getHeadPolicy() == HeadPolicy.EXPANDING) {
+            int first = scenario.trainStream().get(0).seenClassArray().length;
+            if (nOut > first) {
+                throw new IllegalArgumentException("The model's output size " + nOut + " is larger than the "
+                        + first + " classes of the first experience: an EXPANDING head starts at most that wide");
+            }
+        }
+        long nIn = adapter.inputSize();
+        long features = scenario.trainStream().get(0).dataSet().getFeatures().size(1);
+        if (nIn > 0 && nIn != features) {
+            throw new IllegalArgumentException("The scenario's examples have " + features + " features but the "
+                    + "model's first layer expects nIn = " + nIn);
+        }
+    }
+
+    private DataSetPreProcessor withHead(DataSetPreProcessor transform) {
+        if (conf.getHeadPolicy() != HeadPolicy.EXPANDING) {
+            return transform;
+        }
+        DataSetPreProcessor slice = new HeadLabelSlice(adapter.outputSize());
+        return transform == null ? slice : new CompositeDataSetPreProcessor(transform, slice);
+    }
+
+    private long shuffleSeed(int experience) {
+        return new Random(conf.getSeed() * 0x9E3779B97F4A7C15L + experience).nextLong();
+    }
+
+    private static int[] range(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+
+    private static double[] accuracies(long[] correct, ExperienceStream test) {
+        double[] a = new double[correct.length];
+        for (int j = 0; j < a.length; j++) {
+            a[j] = correct[j] < 0 ? Double.NaN : (double) correct[j] / test.get(j).numExamples();
+        }
+        return a;
+    }
+
+    private static void resetHeapPeaks() {
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                pool.resetPeakUsage();
+            }
+        }
+    }
+
+    private static long heapPeak() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
+                sum += pool.getPeakUsage().getUsed();
+            }
+        }
+        return sum;
+    }
+
+    /** Slices one-hot labels to the current head width (expanding head). */
+    static final class HeadLabelSlice implements DataSetPreProcessor {
+        private static final long serialVersionUID = 1L;
+        private final int width;
+
+        HeadLabelSlice(int width) {
+            this.width = width;
+        }
+
+        @Override
+        public void preProcess(org.nd4j.linalg.dataset.api.DataSet ds) {
+            if (ds.getLabels().size(1) != width) {
+                ds.setLabels(ds.getLabels().get(NDArrayIndex.all(), NDArrayIndex.interval(0, width)).dup());
+            }
+        }
+    }
+
+    /** The trainer's context for plugins. */
+    private final class Context implements ContinualContext {
+        private final int numExperiences;
+        private Experience experience;
+
+        Context(int numExperiences) {
+            this.numExperiences = numExperiences;
+        }
+
+        @Override
+        public Model model() {
+            return adapter.model();
+        }
+
+        @Override
+        public ContinualConfiguration configuration() {
+            return conf;
+        }
+
+        @Override
+        public int experienceIndex() {
+            return experience == null ? -1 : experience.index();
+        }
+
+        @Override
+        public int numExperiences() {
+            return numExperiences;
+        }
+
+        @Override
+        public List<Integer> seenClasses() {
+            return experience == null ? List.of() : experience.seenClasses();
+        }
+
+        @Override
+        public int headSize() {
+            return adapter.outputSize();
+        }
+
+        @Override
+        public DataSetIterator trainingIterator(DataSet data) {
+            DataSetIterator it = new InMemoryDataSetIterator(data, conf.getBatchSize(), conf.isShuffle(),
+                    shuffleSeed(experienceIndex()) ^ 0x5DEECE66DL);
+            it.setPreProcessor(withHead(null));
+            return it;
+        }
+
+        @Override
+        public Random rng(String component) {
+            return new Random(conf.getSeed() * 31 + component.hashCode() * 0x9E3779B97F4A7C15L
+                    + Arrays.hashCode(new int[]{experienceIndex()}));
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.github.dl4jcontinual.testutil;
+
+import io.github.dl4jcontinual.data.DataDirectory;
+import io.github.dl4jcontinual.data.IdxDatasets;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.io.File;
+
+/**
+ * Locates the project's real datasets ({@code ../shared/data} beside the checkout, or the system property
+ * {@code dl4jcontinual.shared.data} that Surefire sets). When the data is missing a test is skipped on a
+ * developer machine and fails under {@code CI=true}.
+ */
+public final class SharedData {
+    private static DataSet mnistTrain;
+    private static DataSet mnistTest;
+
+    private SharedData() {
+    }
+
+    /** @return the shared data directory; skips (or fails under CI) if it is missing */
+    public static DataDirectory dir() {
+        String prop = System.getProperty("dl4jcontinual.shared.data");
+        File f = prop != null ? new File(prop) : new File("../../shared/data");
+        if (!new File(f, "mnist").isDirectory()) {
+            File alt = new File("../shared/data");
+            if (new File(alt, "mnist").isDirectory()) {
+                f = alt;
+            }
+        }
+        if (!new File(f, "mnist").isDirectory()) {
+            String msg = "shared/data not found at " + f.getAbsolutePath()
+                    + " (set -Ddl4jcontinual.shared.data=...)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                Assertions.fail(msg);
+            }
+            Assumptions.abort(msg);
+        }
+        return DataDirectory.of(f);
+    }
+
+    /** @return MNIST train (cached for the JVM; do not modify) */
+    public static synchronized DataSet mnistTrain() {
+        if (mnistTrain == null) {
+            mnistTrain = IdxDatasets.mnist(dir(), IdxDatasets.Split.TRAIN);
+        }
+        return mnistTrain;
+    }
+
+    /** @return MNIST test (cached for the JVM; do not modify) */
+    public static synchronized DataSet mnistTest() {
+        if (mnistTest == null) {
+            mnistTest = IdxDatasets.mnist(dir(), IdxDatasets.Split.TEST);
+        }
+        return mnistTest;
+    }
+}
