@@ -1,0 +1,41 @@
+package io.github.dl4jcontinual.examples;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Entry point of the examples jar: {@code java -jar dl4j-continual-examples.jar <command> [options]}.
+ * Without a command it runs {@code split-mnist}. {@code --help} after a command lists its options.
+ */
+public final class ExamplesMain {
+    /** Commands by name; each takes the arguments after its name. */
+    static final Map<String, Consumer<String[]>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("split-mnist", SplitMnistExample::run);
+    }
+
+    private ExamplesMain() {
+    }
+
+    /**
+     * @param args command and its options
+     */
+    public static void main(String[] args) {
+        String cmd = args.length == 0 || args[0].startsWith("--") ? "split-mnist" : args[0];
+        String[] rest = args.length == 0 || args[0].startsWith("--") ? args : Arrays.copyOfRange(args, 1, args.length);
+        Consumer<String[]> c = COMMANDS.get(cmd);
+        if (c == null) {
+            System.err.println("Unknown command '" + cmd + "'. Commands: " + COMMANDS.keySet());
+            System.exit(2);
+        }
+        try {
+            c.accept(rest);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+}
