@@ -84,6 +84,11 @@ public final class Experience {
         return data.numExamples();
     }
 
+    /** @return the number of input features per example (transforms keep it) */
+    public long numFeatures() {
+        return data.getFeatures().size(1);
+    }
+
     /** @return the label width (the scenario's number of classes) */
     public int numClasses() {
         return (int) data.getLabels().size(1);

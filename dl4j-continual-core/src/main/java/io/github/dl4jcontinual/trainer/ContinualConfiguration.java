@@ -13,7 +13,8 @@ import java.util.Objects;
 /**
  * Configuration of a {@link ContinualTrainer}: epochs and batch size per experience, seed, head policy,
  * evaluation masking and the plugins (in execution order). Immutable after {@link Builder#build()};
- * {@link #toJson()}/{@link #fromJson(String)} round-trip it (plugins are tagged with {@code @class}).
+ * {@link #toJson()}/{@link #fromJson(String)} round-trip it (plugins are tagged with {@code @class}); plugin
+ * configurations must therefore be JSON-serialisable, which {@link Builder#build()} checks.
  */
 public final class ContinualConfiguration implements Serializable {
     private static final long serialVersionUID = 1L;

@@ -29,7 +29,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -233,7 +232,7 @@ public final class ContinualTrainer<T extends Model> {
             }
         }
         long nIn = adapter.inputSize();
-        long features = scenario.trainStream().get(0).dataSet().getFeatures().size(1);
+        long features = scenario.trainStream().get(0).numFeatures();
         if (nIn > 0 && nIn != features) {
             throw new IllegalArgumentException("The scenario's examples have " + features + " features but the "
                     + "model's first layer expects nIn = " + nIn);
@@ -352,8 +351,8 @@ public final class ContinualTrainer<T extends Model> {
 
         @Override
         public Random rng(String component) {
-            return new Random(conf.getSeed() * 31 + component.hashCode() * 0x9E3779B97F4A7C15L
-                    + Arrays.hashCode(new int[]{experienceIndex()}));
+            return new Random(conf.getSeed() ^ component.hashCode() * 0x9E3779B97F4A7C15L
+                    ^ (experienceIndex() + 1L) * 0xBF58476D1CE4E5B9L);
         }
     }
 }

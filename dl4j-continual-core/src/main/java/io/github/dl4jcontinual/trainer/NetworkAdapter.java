@@ -50,9 +50,12 @@ abstract class NetworkAdapter<T extends Model> {
     /** Inference-mode output of the single output layer, detached. */
     abstract INDArray output(INDArray features);
 
+    /** A copy of the network's current listeners (not on DL4J's {@code Model} interface). */
     abstract Collection<TrainingListener> listeners();
 
-    abstract void setListeners(Collection<TrainingListener> listeners);
+    void setListeners(Collection<TrainingListener> listeners) {
+        net.setListeners(listeners);
+    }
 
     /** The configuration of the output layer. */
     abstract Layer outputLayerConf();
@@ -136,11 +139,6 @@ abstract class NetworkAdapter<T extends Model> {
         }
 
         @Override
-        void setListeners(Collection<TrainingListener> listeners) {
-            net.setListeners(listeners);
-        }
-
-        @Override
         Layer outputLayerConf() {
             return net.getLayerWiseConfigurations().getConf(net.getnLayers() - 1).getLayer();
         }
@@ -196,11 +194,6 @@ abstract class NetworkAdapter<T extends Model> {
         @Override
         Collection<TrainingListener> listeners() {
             return new ArrayList<>(net.getListeners());
-        }
-
-        @Override
-        void setListeners(Collection<TrainingListener> listeners) {
-            net.setListeners(listeners);
         }
 
         @Override

@@ -26,14 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ClassIncrementalScenarioTest {
 
-    private static DataSet subset(DataSet ds, int n) {
-        return new DataSet(ds.getFeatures().get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup(),
-                ds.getLabels().get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup());
-    }
 
     private static ClassIncrementalScenario.Builder mnist(int nTrain, int nTest) {
-        return new ClassIncrementalScenario.Builder().train(subset(SharedData.mnistTrain(), nTrain))
-                .test(subset(SharedData.mnistTest(), nTest));
+        return new ClassIncrementalScenario.Builder().train(SharedData.head(SharedData.mnistTrain(), nTrain))
+                .test(SharedData.head(SharedData.mnistTest(), nTest));
     }
 
     /** UCI letters through DataVec: CSV with the letter in column 0, turned into an integer label. */
@@ -79,7 +75,7 @@ class ClassIncrementalScenarioTest {
         assertFalse(Arrays.equals(new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, a.classOrder()));
         // relabelled class 0 holds the images of the dataset's class a.classOrder()[0]
         int original = a.originalClassId(0);
-        int[] trainIds = DataSets.classIds(subset(SharedData.mnistTrain(), 3000).getLabels());
+        int[] trainIds = DataSets.classIds(SharedData.head(SharedData.mnistTrain(), 3000).getLabels());
         long expected = Arrays.stream(trainIds).filter(c -> c == original).count();
         long got = Arrays.stream(DataSets.classIds(a.trainStream().get(0).dataSet().getLabels()))
                 .filter(c -> c == 0).count();
@@ -146,12 +142,12 @@ class ClassIncrementalScenarioTest {
 
     @Test
     void trainAndTestThatDisagreeOnClassesAreRejected() {
-        DataSet test = subset(SharedData.mnistTest(), 2000);
+        DataSet test = SharedData.head(SharedData.mnistTest(), 2000);
         int[] ids = DataSets.classIds(test.getLabels());
         int[] keep = java.util.stream.IntStream.range(0, ids.length).filter(i -> ids[i] != 9).toArray();
         DataSet noNines = new DataSet(test.getFeatures().getRows(keep), test.getLabels().getRows(keep));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ClassIncrementalScenario.Builder().train(subset(SharedData.mnistTrain(), 2000)).test(noNines)
+                () -> new ClassIncrementalScenario.Builder().train(SharedData.head(SharedData.mnistTrain(), 2000)).test(noNines)
                         .numExperiences(5).build());
         assertTrue(e.getMessage().contains("disagree on classes") && e.getMessage().contains("9]"), e.getMessage());
     }

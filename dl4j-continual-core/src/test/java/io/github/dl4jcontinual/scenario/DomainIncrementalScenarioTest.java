@@ -18,15 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DomainIncrementalScenarioTest {
 
-    private static DataSet subset(DataSet ds, int n) {
-        return new DataSet(ds.getFeatures().get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup(),
-                ds.getLabels().get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup());
-    }
 
     @Test
     void permutedMnistPermutesPixelsPerExperienceAndKeepsAllClasses() {
-        DataSet train = subset(SharedData.mnistTrain(), 1000);
-        Scenario s = DomainIncrementalScenario.permuted(train, subset(SharedData.mnistTest(), 300), 3, 11);
+        DataSet train = SharedData.head(SharedData.mnistTrain(), 1000);
+        Scenario s = DomainIncrementalScenario.permuted(train, SharedData.head(SharedData.mnistTest(), 300), 3, 11);
         assertEquals(ScenarioType.DOMAIN_INCREMENTAL, s.type());
         INDArray orig = train.getFeatures().getRow(0).dup();
         INDArray p0 = s.trainStream().get(0).dataSet().getFeatures().getRow(0);
@@ -63,8 +59,8 @@ class DomainIncrementalScenarioTest {
 
     @Test
     void rotatedScenarioHasOneAnglePerExperience() {
-        Scenario s = DomainIncrementalScenario.rotated(subset(SharedData.mnistTrain(), 500),
-                subset(SharedData.mnistTest(), 200), 4, 5, 1, 28, 28);
+        Scenario s = DomainIncrementalScenario.rotated(SharedData.head(SharedData.mnistTrain(), 500),
+                SharedData.head(SharedData.mnistTest(), 200), 4, 5, 1, 28, 28);
         Set<Double> angles = new HashSet<>();
         for (Experience e : s.trainStream()) {
             double d = ((ImageRotation) e.transform()).degrees();
@@ -78,8 +74,8 @@ class DomainIncrementalScenarioTest {
 
     @Test
     void newInstancesSplitsTheTrainingSetIntoDisjointChunks() {
-        DataSet train = subset(SharedData.mnistTrain(), 1003);
-        Scenario s = DomainIncrementalScenario.newInstances(train, subset(SharedData.mnistTest(), 300), 4, 2);
+        DataSet train = SharedData.head(SharedData.mnistTrain(), 1003);
+        Scenario s = DomainIncrementalScenario.newInstances(train, SharedData.head(SharedData.mnistTest(), 300), 4, 2);
         assertEquals(1003, s.trainStream().numExamples());
         assertEquals(1, s.testStream().size());
         Set<Float> sums = new HashSet<>();

@@ -5,6 +5,7 @@ import io.github.dl4jcontinual.data.IdxDatasets;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.io.File;
 
@@ -39,6 +40,16 @@ public final class SharedData {
             Assumptions.abort(msg);
         }
         return DataDirectory.of(f);
+    }
+
+    /**
+     * @param ds a dataset
+     * @param n  number of leading examples
+     * @return a detached copy of the first n examples
+     */
+    public static DataSet head(DataSet ds, int n) {
+        return new DataSet(ds.getFeatures().get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup(),
+                ds.getLabels().get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup());
     }
 
     /** @return MNIST train (cached for the JVM; do not modify) */

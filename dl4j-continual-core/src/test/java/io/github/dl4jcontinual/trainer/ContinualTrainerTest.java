@@ -41,14 +41,10 @@ class ContinualTrainerTest {
     @BeforeAll
     static void load() {
         scenario = new ClassIncrementalScenario.Builder()
-                .train(subset(SharedData.mnistTrain(), 6000)).test(subset(SharedData.mnistTest(), 2000))
+                .train(SharedData.head(SharedData.mnistTrain(), 6000)).test(SharedData.head(SharedData.mnistTest(), 2000))
                 .numExperiences(5).name("split-mnist-6k").build();
     }
 
-    static DataSet subset(DataSet ds, int n) {
-        return new DataSet(ds.getFeatures().get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup(),
-                ds.getLabels().get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup());
-    }
 
     static ContinualConfiguration.Builder conf() {
         return new ContinualConfiguration.Builder().batchSize(10).seed(5).progress(false);

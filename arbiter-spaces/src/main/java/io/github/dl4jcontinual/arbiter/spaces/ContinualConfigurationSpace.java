@@ -1,0 +1,140 @@
+package io.github.dl4jcontinual.arbiter.spaces;
+
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.trainer.ContinualConfiguration;
+import io.github.dl4jcontinual.trainer.HeadPolicy;
+import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
+import org.deeplearning4j.arbiter.optimize.parameter.FixedValue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An Arbiter {@link ParameterSpace} over {@link ContinualConfiguration}s: epochs per experience, batch size, the
+ * strategy (a list of plugin configurations; the empty list is Naive) and the head policy, each a fixed value
+ * or an Arbiter space. Candidate generators ({@code RandomSearchGenerator}, {@code GridSearchCandidateGenerator})
+ * assign indices to the leaves; {@link #getValue(double[])} then builds a validated configuration.
+ */
+public class ContinualConfigurationSpace implements ParameterSpace<ContinualConfiguration> {
+    private final ParameterSpace<Integer> epochsPerExperience;
+    private final ParameterSpace<Integer> batchSize;
+    private final ParameterSpace<List<PluginConfiguration>> strategy;
+    private final ParameterSpace<HeadPolicy> headPolicy;
+    private final long seed;
+
+    private ContinualConfigurationSpace(Builder b) {
+        this.epochsPerExperience = b.epochs;
+        this.batchSize = b.batch;
+        this.strategy = b.strategy;
+        this.headPolicy = b.head;
+        this.seed = b.seed;
+    }
+
+    @Override
+    public ContinualConfiguration getValue(double[] values) {
+        ContinualConfiguration.Builder b = new ContinualConfiguration.Builder()
+                .epochsPerExperience(epochsPerExperience.getValue(values)).batchSize(batchSize.getValue(values))
+                .headPolicy(headPolicy.getValue(values)).seed(seed).progress(false);
+        for (PluginConfiguration p : strategy.getValue(values)) {
+            b.plugin(p);
+        }
+        return b.build();
+    }
+
+    @Override
+    public int numParameters() {
+        return collectLeaves().stream().mapToInt(ParameterSpace::numParameters).sum();
+    }
+
+    @Override
+    public List<ParameterSpace> collectLeaves() {
+        List<ParameterSpace> leaves = new ArrayList<>();
+        for (ParameterSpace<?> s : getNestedSpaces().values()) {
+            leaves.addAll(s.collectLeaves());
+        }
+        return leaves;
+    }
+
+    @Override
+    public Map<String, ParameterSpace> getNestedSpaces() {
+        Map<String, ParameterSpace> m = new LinkedHashMap<>();
+        m.put("epochsPerExperience", epochsPerExperience);
+        m.put("batchSize", batchSize);
+        m.put("strategy", strategy);
+        m.put("headPolicy", headPolicy);
+        return m;
+    }
+
+    @Override
+    public boolean isLeaf() {
+        return false;
+    }
+
+    @Override
+    public void setIndices(int... indices) {
+        throw new UnsupportedOperationException("ContinualConfigurationSpace is not a leaf: indices are set on its "
+                + "leaves (collectLeaves())");
+    }
+
+    /** Builder; every unset dimension is fixed at the {@link ContinualConfiguration} default. */
+    public static final class Builder {
+        private ParameterSpace<Integer> epochs = new FixedValue<>(1);
+        private ParameterSpace<Integer> batch = new FixedValue<>(32);
+        private ParameterSpace<List<PluginConfiguration>> strategy = new FixedValue<>(List.of());
+        private ParameterSpace<HeadPolicy> head = new FixedValue<>(HeadPolicy.FIXED);
+        private long seed = 42;
+
+        /**
+         * @param space epochs per experience
+         * @return this builder
+         */
+        public Builder epochsPerExperience(ParameterSpace<Integer> space) {
+            this.epochs = Objects.requireNonNull(space, "space");
+            return this;
+        }
+
+        /**
+         * @param space training batch size
+         * @return this builder
+         */
+        public Builder batchSize(ParameterSpace<Integer> space) {
+            this.batch = Objects.requireNonNull(space, "space");
+            return this;
+        }
+
+        /**
+         * @param space the strategy as a list of plugin configurations (empty = Naive)
+         * @return this builder
+         */
+        public Builder strategy(ParameterSpace<List<PluginConfiguration>> space) {
+            this.strategy = Objects.requireNonNull(space, "space");
+            return this;
+        }
+
+        /**
+         * @param space head policy
+         * @return this builder
+         */
+        public Builder headPolicy(ParameterSpace<HeadPolicy> space) {
+            this.head = Objects.requireNonNull(space, "space");
+            return this;
+        }
+
+        /**
+         * @param seed the seed every candidate uses (so candidates differ only in the searched values)
+         * @return this builder
+         */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** @return the space */
+        public ContinualConfigurationSpace build() {
+            return new ContinualConfigurationSpace(this);
+        }
+    }
+}
