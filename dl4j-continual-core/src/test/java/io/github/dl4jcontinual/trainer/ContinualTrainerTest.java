@@ -106,8 +106,14 @@ class ContinualTrainerTest {
         });
         List<String> calls = Recording.CALLS;
         calls.clear();
-        ContinualResult r = ContinualTrainer.wrap(net, conf().plugins(new Recording("a"),
-                new Recording("b")).build()).fit(scenario);
+        java.io.ByteArrayOutputStream progress = new java.io.ByteArrayOutputStream();
+        ContinualResult r = ContinualTrainer.wrap(net, conf().progress(true).plugins(new Recording("a"),
+                new Recording("b")).build()).setProgressStream(new java.io.PrintStream(progress, true)).fit(scenario);
+        String lines = progress.toString();
+        for (int i = 1; i <= 5; i++) {
+            assertTrue(lines.contains("experience " + i + "/5 | epoch 1/1"), lines);
+        }
+        assertTrue(lines.contains("samples/s") && lines.contains("done"), lines);
         int minibatches = 0;
         for (Experience e : scenario.trainStream()) {
             minibatches += (e.numExamples() + 9) / 10;
