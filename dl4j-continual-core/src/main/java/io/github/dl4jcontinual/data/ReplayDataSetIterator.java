@@ -30,7 +30,8 @@ public class ReplayDataSetIterator implements DataSetIterator {
     @FunctionalInterface
     public interface ReplaySource {
         /**
-         * @param current the current minibatch (after the wrapped iterator's pre-processor); read only
+         * @param current the current minibatch (after the wrapped iterator's pre-processor); its arrays are read
+         *                only, but the source may set its label mask (e.g. ER-ACE's per-output mask)
          * @return replay examples with labels of the same width, or null / an empty DataSet for none
          */
         DataSet replayFor(DataSet current);
