@@ -163,9 +163,10 @@ public final class RehearsalExample {
     }
 
     private static void benchmark(String[] argv) {
-        Args a = new Args(argv, "data-dir", "repeats", "samples");
+        Args a = new Args(argv, "data-dir", "repeats", "samples", "part");
         if (a.has("help")) {
-            System.out.println("rehearsal benchmark [--data-dir DIR] [--repeats 3] [--samples 6000]");
+            System.out.println("rehearsal benchmark [--data-dir DIR] [--repeats 3] [--samples 6000] "
+                    + "[--part all|er|selection]");
             return;
         }
         DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
@@ -174,19 +175,39 @@ public final class RehearsalExample {
         int samples = a.getInt("samples", 6000);
         Experience e0 = scenario.trainStream().get(0);
         Experience e1 = scenario.trainStream().get(1);
-        DataSet cur = e1.dataSet().getRange(0, samples);
-        DataSet doubled = DataSet.merge(List.of(cur, e1.dataSet().getRange(samples, Math.min(2 * samples,
-                e1.numExamples())), e0.dataSet().getRange(0, Math.max(0, 3 * samples - e1.numExamples()))));
-        doubled = doubled.getRange(0, 2 * samples);
+        DataSet pool = DataSet.merge(List.of(e1.dataSet(), e0.dataSet()));
+        if (2 * samples > pool.numExamples()) {
+            throw new IllegalArgumentException("--samples should be <= " + pool.numExamples() / 2 + " (got: "
+                    + samples + ")");
+        }
+        DataSet cur = (DataSet) pool.getRange(0, samples);
+        DataSet doubled = (DataSet) pool.getRange(0, 2 * samples);
         ReplayBuffer buffer = new ReservoirReplayBuffer(500, false);
         Random rng = new Random(1);
         DataSetIterator fill = e0.iterator(10, true, 1);
         while (fill.hasNext()) {
             buffer.observe(fill.next(), null, 0, rng);
         }
+        String part = a.get("part", "all");
+        if (!part.equals("all") && !part.equals("er") && !part.equals("selection")) {
+            throw new IllegalArgumentException("--part should be all, er or selection (got: " + part + ")");
+        }
+        if (!part.equals("selection")) {
+            erVersusFit(net0(), buffer, cur, doubled, samples, repeats);
+        }
+        if (!part.equals("er")) {
+            selectionCost(e0, repeats);
+        }
+    }
+
+    private static MultiLayerNetwork net0() {
+        return new Mlp.Builder(784, 10).hidden(100, 100).updater(new Sgd(0.1)).seed(1).build();
+    }
+
+    private static void erVersusFit(MultiLayerNetwork net, ReplayBuffer buffer, DataSet cur, DataSet doubled,
+                                    int samples, int repeats) {
         List<Double> er = new ArrayList<>();
         List<Double> plain = new ArrayList<>();
-        MultiLayerNetwork net = new Mlp.Builder(784, 10).hidden(100, 100).updater(new Sgd(0.1)).seed(1).build();
         // warm-up
         net.fit(new InMemoryDataSetIterator(doubled, 20, true, 0));
         for (int r = 0; r < repeats; r++) {
@@ -210,6 +231,9 @@ public final class RehearsalExample {
         System.out.printf(Locale.ROOT, "plain fit (batch 20, %d samples): median %.3f s %s%n", 2 * samples, plainMed,
                 plain);
         System.out.printf(Locale.ROOT, "ER / plain fit = %.3f (target <= 1.10)%n", erMed / plainMed);
+    }
+
+    private static void selectionCost(Experience e0, int repeats) {
 
         // selection cost at buffer 500: consolidating experience 0 vs training on it (one epoch, batch 10)
         MultiLayerNetwork m = new Mlp.Builder(784, 10).hidden(100, 100).updater(new Sgd(0.1)).seed(2).build();

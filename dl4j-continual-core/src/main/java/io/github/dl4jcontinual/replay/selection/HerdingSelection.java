@@ -1,6 +1,7 @@
 package io.github.dl4jcontinual.replay.selection;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Random;
 
@@ -29,18 +30,17 @@ public final class HerdingSelection extends FeatureSelection {
         long n = f.size(0);
         Selections.checkK(n, k);
         INDArray mu = f.mean(true, 0);
-        INDArray sq = f.mul(f).sum(true, 1).reshape(n);
-        INDArray sum = mu.mul(0);
-        INDArray penalty = sq.mul(0);
+        // step i minimises ||(i+1)mu - S_i - f_j||^2 = const + |f_j|^2 - 2(i+1) f_j.mu + 2 f_j.S_i over j; the
+        // j-dependent part is kept in acc and updated with one GEMV and one AXPY per pick
+        INDArray fmu = f.mmul(mu.transpose());
+        INDArray acc = f.mul(f).sum(true, 1).subi(fmu.mul(2));
         int[] out = new int[k];
         for (int i = 0; i < k; i++) {
-            INDArray target = mu.mul(i + 1).subi(sum);
-            // ||f_j - t||^2 = |f_j|^2 - 2 f_j.t + |t|^2 (the last term is constant over j)
-            INDArray d = f.mmul(target.transpose()).reshape(n).muli(-2).addi(sq).addi(penalty);
-            int j = Selections.argMin(d);
+            int j = Selections.argMin(acc);
             out[i] = j;
-            penalty.putScalar(j, Double.POSITIVE_INFINITY);
-            sum.addi(f.getRow(j, true));
+            Nd4j.gemm(f, f.getRow(j, true), acc, false, true, 2.0, 1.0);
+            Nd4j.getBlasWrapper().level1().axpy(n, -2.0, fmu, acc);
+            acc.putScalar(j, Double.POSITIVE_INFINITY);
         }
         return out;
     }

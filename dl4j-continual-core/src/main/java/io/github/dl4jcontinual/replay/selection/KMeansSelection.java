@@ -2,7 +2,9 @@ package io.github.dl4jcontinual.replay.selection;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.shape.OneHot;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Objects;
 import java.util.Random;
@@ -50,12 +52,14 @@ public final class KMeansSelection extends FeatureSelection {
         INDArray c = Nd4j.pullRows(f, 1, RandomSelection.randomPrefix((int) n, k, rng));
         INDArray counts = null;
         for (int it = 0; it < iterations; it++) {
-            INDArray d = Selections.squaredDistances(f, c);
-            INDArray assign = d.subColumnVector(d.min(true, 1)).lte(0).castTo(f.dataType()); // [n,k] one-hot
+            // argmin_c ||x - c||^2 = argmin_c (|c|^2 - 2 x.c): one GEMM, one broadcast add, one argmin
+            INDArray d = f.mmul(c.transpose()).muli(-2).addiRowVector(c.mul(c).sum(true, 1).reshape(1, k));
+            INDArray nearest = Nd4j.argMin(d, 1);
+            INDArray assign = Nd4j.exec(new OneHot(nearest, k, -1, 1.0, 0.0, f.dataType()))[0]; // [n,k]
             counts = assign.sum(true, 0); // [1,k]
-            INDArray sums = assign.transpose().mmul(f); // [k,d]
             INDArray nonEmpty = counts.gt(0).castTo(f.dataType()).reshape(k, 1);
-            INDArray means = sums.diviColumnVector(org.nd4j.linalg.ops.transforms.Transforms.max(counts, 1.0).reshape(k, 1));
+            INDArray means = assign.transpose().mmul(f)
+                    .diviColumnVector(Transforms.max(counts, 1.0).reshape(k, 1));
             // empty clusters keep their centroid
             c = means.muliColumnVector(nonEmpty).addi(c.mulColumnVector(nonEmpty.rsub(1)));
         }
