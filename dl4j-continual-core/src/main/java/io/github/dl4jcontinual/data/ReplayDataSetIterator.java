@@ -90,7 +90,6 @@ public class ReplayDataSetIterator implements DataSetIterator {
         if (Double.isNaN(currentWeight) || currentWeight == 1.0) {
             return cur;
         }
-        long b = cur.numExamples();
         INDArray m = maskOf(cur, currentWeight);
         return new DataSet(cur.getFeatures(), cur.getLabels(), cur.getFeaturesMaskArray(), m);
     }
