@@ -15,6 +15,7 @@ public final class ExamplesMain {
 
     static {
         COMMANDS.put("split-mnist", SplitMnistExample::run);
+        COMMANDS.put("rehearsal", RehearsalExample::run);
     }
 
     private ExamplesMain() {

@@ -1,0 +1,194 @@
+package io.github.dl4jcontinual.replay;
+
+import io.github.dl4jcontinual.replay.selection.SelectionPolicy;
+import io.github.dl4jcontinual.serde.ContinualJson;
+
+import java.io.Serializable;
+import java.util.Objects;
+
+/**
+ * Immutable, JSON-serialisable description of a replay buffer: its {@link Type}, budget (a fixed total
+ * {@code capacity} or, for class-balanced buffers, a fixed {@code perClass} budget) and selection policy.
+ *
+ * <pre>{@code
+ * BufferConfiguration reservoir = new BufferConfiguration.Builder().capacity(500).build();
+ * BufferConfiguration herding = new BufferConfiguration.Builder().type(Type.CLASS_BALANCED).perClass(20)
+ *         .selection(new HerdingSelection()).build();
+ * }</pre>
+ */
+public final class BufferConfiguration implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** How many examples of each group the buffer keeps. */
+    public enum Type {
+        /** Online reservoir sampling over the whole stream ({@link ReservoirReplayBuffer}). */
+        RESERVOIR,
+        /** Equal share per class ({@link ClassBalancedReplayBuffer}): online without a selection policy. */
+        CLASS_BALANCED,
+        /** Equal share per experience, chosen at its end ({@link ExperienceBalancedReplayBuffer}). */
+        EXPERIENCE_BALANCED
+    }
+
+    private Type type = Type.RESERVOIR;
+    private int capacity = 500;
+    private int perClass;
+    private SelectionPolicy selection;
+
+    private BufferConfiguration() {
+    }
+
+    /** @return the buffer type */
+    public Type getType() {
+        return type;
+    }
+
+    /** @return the total budget (unused with a per-class budget) */
+    public int getCapacity() {
+        return capacity;
+    }
+
+    /** @return the budget per class, 0 for a fixed total */
+    public int getPerClass() {
+        return perClass;
+    }
+
+    /** @return the selection policy, or null (reservoir; online class-balanced) */
+    public SelectionPolicy getSelection() {
+        return selection;
+    }
+
+    /**
+     * Creates an empty buffer.
+     *
+     * @param storeLogits whether the buffer must keep the model's logits (DER); only online buffers can
+     * @return a new buffer
+     * @throws IllegalArgumentException if logits are asked of a selection-based buffer
+     */
+    public ReplayBuffer build(boolean storeLogits) {
+        switch (type) {
+            case RESERVOIR:
+                return new ReservoirReplayBuffer(capacity, storeLogits);
+            case CLASS_BALANCED:
+                return new ClassBalancedReplayBuffer(capacity, perClass, selection, storeLogits);
+            case EXPERIENCE_BALANCED:
+                if (storeLogits) {
+                    throw new IllegalArgumentException("An EXPERIENCE_BALANCED buffer selects at the end of an "
+                            + "experience and stores no logits; use RESERVOIR or online CLASS_BALANCED");
+                }
+                return new ExperienceBalancedReplayBuffer(capacity, selection);
+            default:
+                throw new IllegalStateException(String.valueOf(type));
+        }
+    }
+
+    /** @return the JSON of this configuration */
+    public String toJson() {
+        return ContinualJson.toJson(this);
+    }
+
+    /**
+     * @param json JSON from {@link #toJson()}
+     * @return the configuration
+     */
+    public static BufferConfiguration fromJson(String json) {
+        return ContinualJson.fromJson(json, BufferConfiguration.class);
+    }
+
+    /** @return a builder initialised with this configuration */
+    public Builder toBuilder() {
+        return new Builder().type(type).capacity(capacity).perClass(perClass).selection(selection);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof BufferConfiguration)) {
+            return false;
+        }
+        BufferConfiguration b = (BufferConfiguration) o;
+        return type == b.type && capacity == b.capacity && perClass == b.perClass
+                && Objects.equals(selection, b.selection);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(type, capacity, perClass, selection);
+    }
+
+    @Override
+    public String toString() {
+        return type.name().toLowerCase(java.util.Locale.ROOT) + "(" + (perClass > 0 ? perClass + "/class" : capacity)
+                + (selection == null ? "" : ", " + selection) + ")";
+    }
+
+    /** Builder; defaults: reservoir of 500. */
+    public static final class Builder {
+        private final BufferConfiguration c = new BufferConfiguration();
+
+        /**
+         * @param type the buffer type
+         * @return this builder
+         */
+        public Builder type(Type type) {
+            c.type = Objects.requireNonNull(type, "type");
+            return this;
+        }
+
+        /**
+         * @param capacity total budget, ≥ 1
+         * @return this builder
+         */
+        public Builder capacity(int capacity) {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("capacity should be > 0 (got: " + capacity + ")");
+            }
+            c.capacity = capacity;
+            return this;
+        }
+
+        /**
+         * @param perClass budget per class (CLASS_BALANCED only), ≥ 0; 0 means a fixed total budget
+         * @return this builder
+         */
+        public Builder perClass(int perClass) {
+            if (perClass < 0) {
+                throw new IllegalArgumentException("perClass should be >= 0 (got: " + perClass + ")");
+            }
+            c.perClass = perClass;
+            return this;
+        }
+
+        /**
+         * @param selection the selection policy (CLASS_BALANCED, EXPERIENCE_BALANCED), or null
+         * @return this builder
+         */
+        public Builder selection(SelectionPolicy selection) {
+            c.selection = selection;
+            return this;
+        }
+
+        /**
+         * @return the configuration
+         * @throws IllegalArgumentException for inconsistent settings, naming them
+         */
+        public BufferConfiguration build() {
+            if (c.perClass > 0 && c.type != Type.CLASS_BALANCED) {
+                throw new IllegalArgumentException("perClass (" + c.perClass + ") needs type CLASS_BALANCED (got: "
+                        + c.type + ")");
+            }
+            if (c.selection != null && c.type == Type.RESERVOIR) {
+                throw new IllegalArgumentException("A RESERVOIR buffer takes no selection policy (got: "
+                        + c.selection + "); use CLASS_BALANCED or EXPERIENCE_BALANCED");
+            }
+            if (c.selection == null && c.type == Type.EXPERIENCE_BALANCED) {
+                throw new IllegalArgumentException("An EXPERIENCE_BALANCED buffer needs a selection policy, e.g. "
+                        + "new RandomSelection()");
+            }
+            BufferConfiguration r = new BufferConfiguration();
+            r.type = c.type;
+            r.capacity = c.capacity;
+            r.perClass = c.perClass;
+            r.selection = c.selection;
+            return r;
+        }
+    }
+}

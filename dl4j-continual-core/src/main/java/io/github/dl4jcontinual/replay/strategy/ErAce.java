@@ -1,0 +1,127 @@
+package io.github.dl4jcontinual.replay.strategy;
+
+import io.github.dl4jcontinual.data.DataSets;
+import io.github.dl4jcontinual.data.ReplayDataSetIterator;
+import io.github.dl4jcontinual.plugin.ContinualContext;
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.replay.BufferConfiguration;
+import io.github.dl4jcontinual.replay.ReplayBatch;
+import io.github.dl4jcontinual.scenario.Experience;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+
+import java.util.TreeSet;
+
+/**
+ * ER with Asymmetric Cross-Entropy (ER-ACE, Caccia et al. 2022; Mammoth's {@code er_ace.py}). From the second
+ * experience on, the current rows' cross-entropy uses a softmax over only the classes present in the minibatch
+ * plus the not-yet-seen ones (from the largest class seen so far on), so new classes do not push old logits
+ * down; the replayed rows ({@code replayBatch}, reservoir buffer) use the full softmax; the loss is the sum of the
+ * two means. Graph augmentation: for each experience the output layer's loss function is replaced by
+ * {@link AsymmetricCrossEntropy} (restored afterwards) and the restriction travels as a per-output label mask.
+ */
+public class ErAce extends RehearsalConfiguration {
+    private static final long serialVersionUID = 1L;
+
+    /** Defaults: reservoir of 500, replay minibatch 10. */
+    protected ErAce() {
+        super(new BufferConfiguration.Builder().capacity(500).build(), 10);
+    }
+
+    @Override
+    public ContinualPlugin instantiate() {
+        return new Runtime(this);
+    }
+
+    @Override
+    public String name() {
+        return "er-ace";
+    }
+
+    /** Builder of {@link ErAce}. */
+    public static final class Builder extends RehearsalConfiguration.Builder<ErAce, Builder> {
+        /** Starts from the defaults. */
+        public Builder() {
+            super(new ErAce());
+        }
+    }
+
+    static final class Runtime extends RehearsalRuntime {
+        private final TreeSet<Integer> seenSoFar = new TreeSet<>();
+        private BaseOutputLayer outputConf;
+        private ILossFunction original;
+
+        Runtime(RehearsalConfiguration conf) {
+            super(conf);
+        }
+
+        @Override
+        public void beforeExperience(ContinualContext ctx, Experience experience) {
+            Model m = ctx.model();
+            Layer l = m instanceof MultiLayerNetwork
+                    ? ((MultiLayerNetwork) m).getOutputLayer().conf().getLayer()
+                    : ((ComputationGraph) m).getOutputLayer(0).conf().getLayer();
+            if (!(l instanceof BaseOutputLayer)) {
+                throw new IllegalArgumentException("ER-ACE needs an OutputLayer-like output layer (got: "
+                        + l.getClass().getSimpleName() + ")");
+            }
+            outputConf = (BaseOutputLayer) l;
+            original = outputConf.getLossFn();
+            outputConf.setLossFn(new AsymmetricCrossEntropy());
+        }
+
+        @Override
+        public void afterExperience(ContinualContext ctx, Experience experience) {
+            restore();
+            super.afterExperience(ctx, experience);
+        }
+
+        @Override
+        public void onStreamEnd(ContinualContext ctx) {
+            restore();
+        }
+
+        private void restore() {
+            if (outputConf != null) {
+                outputConf.setLossFn(original);
+                outputConf = null;
+            }
+        }
+
+        @Override
+        public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
+            int exp = experience.index();
+            int mb = conf.getReplayBatch();
+            return new ReplayDataSetIterator(data, cur -> {
+                int width = (int) cur.getLabels().size(1);
+                int[] present = DataSets.classIds(cur.getLabels());
+                for (int c : present) {
+                    seenSoFar.add(c);
+                }
+                ReplayBatch rb = null;
+                if (exp > 0) {
+                    float[] allowed = new float[width];
+                    for (int c : present) {
+                        allowed[c] = 1f;
+                    }
+                    for (int c = seenSoFar.last(); c < width; c++) {
+                        allowed[c] = 1f;
+                    }
+                    INDArray row = Nd4j.createFromArray(allowed).reshape(1, width).castTo(cur.getLabels().dataType());
+                    cur.setLabelsMaskArray(Nd4j.ones(row.dataType(), cur.numExamples(), 1).mmul(row));
+                    rb = buffer.sample(mb, width, sampleRng);
+                }
+                buffer.observe(cur, null, exp, bufferRng);
+                return rb == null ? null : rb.toDataSet();
+            }).weighted(1.0, 1.0);
+        }
+    }
+}

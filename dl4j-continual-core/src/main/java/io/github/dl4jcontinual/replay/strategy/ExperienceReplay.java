@@ -1,0 +1,59 @@
+package io.github.dl4jcontinual.replay.strategy;
+
+import io.github.dl4jcontinual.data.ReplayDataSetIterator;
+import io.github.dl4jcontinual.plugin.ContinualContext;
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.replay.BufferConfiguration;
+import io.github.dl4jcontinual.replay.ReplayBatch;
+import io.github.dl4jcontinual.scenario.Experience;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+/**
+ * Experience Replay (ER, as in Mammoth's {@code models/er.py}): every minibatch of the current experience is
+ * joined with {@code replayBatch} examples drawn uniformly from the buffer, and the model is trained on the
+ * plain mean loss of the joined batch. The current minibatch is then offered to the buffer (online buffers, e.g.
+ * the default reservoir of 500); selection-based buffers fill at the end of each experience instead.
+ */
+public class ExperienceReplay extends RehearsalConfiguration {
+    private static final long serialVersionUID = 1L;
+
+    /** Defaults: reservoir of 500, replay minibatch 10. */
+    protected ExperienceReplay() {
+        super(new BufferConfiguration.Builder().capacity(500).build(), 10);
+    }
+
+    @Override
+    public ContinualPlugin instantiate() {
+        return new Runtime(this);
+    }
+
+    @Override
+    public String name() {
+        return "er";
+    }
+
+    /** Builder of {@link ExperienceReplay}. */
+    public static final class Builder extends RehearsalConfiguration.Builder<ExperienceReplay, Builder> {
+        /** Starts from the defaults. */
+        public Builder() {
+            super(new ExperienceReplay());
+        }
+    }
+
+    static final class Runtime extends RehearsalRuntime {
+        Runtime(RehearsalConfiguration conf) {
+            super(conf);
+        }
+
+        @Override
+        public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
+            int exp = experience.index();
+            int mb = conf.getReplayBatch();
+            return new ReplayDataSetIterator(data, cur -> {
+                ReplayBatch rb = buffer.sample(mb, (int) cur.getLabels().size(1), sampleRng);
+                buffer.observe(cur, null, exp, bufferRng);
+                return rb == null ? null : rb.toDataSet();
+            });
+        }
+    }
+}

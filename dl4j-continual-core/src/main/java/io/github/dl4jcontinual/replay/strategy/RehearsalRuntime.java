@@ -1,0 +1,54 @@
+package io.github.dl4jcontinual.replay.strategy;
+
+import io.github.dl4jcontinual.plugin.ContinualContext;
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.replay.ReplayBuffer;
+import io.github.dl4jcontinual.scenario.Experience;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+import java.util.Random;
+
+/** Runtime side shared by the strategies: the buffer, its generators, end-of-experience consolidation. */
+abstract class RehearsalRuntime implements ContinualPlugin {
+    protected final RehearsalConfiguration conf;
+    protected ReplayBuffer buffer;
+    protected Random bufferRng;
+    protected Random sampleRng;
+
+    RehearsalRuntime(RehearsalConfiguration conf) {
+        this.conf = conf;
+    }
+
+    /** @return whether the buffer must store logits */
+    boolean storesLogits() {
+        return false;
+    }
+
+    @Override
+    public void onStreamStart(ContinualContext ctx) {
+        buffer = conf.getBuffer().build(storesLogits());
+        bufferRng = ctx.rng("replay.buffer");
+        sampleRng = ctx.rng("replay.sampling");
+    }
+
+    @Override
+    public void afterExperience(ContinualContext ctx, Experience experience) {
+        buffer.consolidate(experience, ctx.model(), bufferRng);
+    }
+
+    /** @return the buffer (for inspection) */
+    ReplayBuffer buffer() {
+        return buffer;
+    }
+
+    static void fit(Model model, DataSetIterator data, int epochs) {
+        if (model instanceof MultiLayerNetwork) {
+            ((MultiLayerNetwork) model).fit(data, epochs);
+        } else {
+            ((ComputationGraph) model).fit(data, epochs);
+        }
+    }
+}
