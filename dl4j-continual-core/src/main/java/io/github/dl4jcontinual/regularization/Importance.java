@@ -22,9 +22,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * state, input and gradient buffers are untouched) and are returned as a row vector [1, numParams] aligned with
  * {@code params()}.
  *
- * <p><b>Cost.</b> The empirical Fisher is the mean of <em>per-example</em> squared gradients; DL4J computes
- * minibatch gradients as sums, so the exact Fisher ({@code batchSize = 1}) needs one forward/backward pass per
- * example — the same number of example-passes as one epoch of training, but without batching. With
+ * <p><b>Cost.</b> The empirical Fisher is the mean of <em>per-example</em> squared gradients (MAS: absolute
+ * values); DL4J computes minibatch gradients as sums. For a {@code MultiLayerNetwork} made only of dense and
+ * output layers (the MLPs of the Split-MNIST protocols) the exact per-example values are computed batched, in
+ * one forward/backward pass per 256 examples, with the outer-product identity
+ * {@code Σ_i (a_i ⊗ δ_i)² = (a²)ᵀ(δ²)} ({@code |a|ᵀ|δ|} for MAS). For any other network the exact value
+ * ({@code batchSize = 1}) needs one DL4J forward/backward pass per example, which costs several times an epoch
+ * of minibatch training. With
  * {@code batchSize = b > 1} the squared minibatch-mean gradient times b is used instead (the cheap estimate
  * Avalanche uses; it equals the Fisher when per-example gradients are uncorrelated). {@code maxExamples} caps
  * the number of examples. The reproduction command measures the cost against the experience's training
@@ -45,6 +49,9 @@ public final class Importance {
      * @return the Fisher diagonal [1, numParams]
      */
     public static INDArray empiricalFisher(Model model, DataSet data, int batchSize, int maxExamples, long seed) {
+        if (batchSize == 1 && PerExampleDense.supports(model)) {
+            return PerExampleDense.importance((MultiLayerNetwork) model, data, true, maxExamples, seed);
+        }
         return accumulate(gradientClone(model, false), data, batchSize, maxExamples, seed, true);
     }
 
@@ -60,6 +67,9 @@ public final class Importance {
      * @return the importance [1, numParams]
      */
     public static INDArray outputSensitivity(Model model, DataSet data, int batchSize, int maxExamples, long seed) {
+        if (batchSize == 1 && PerExampleDense.supports(model)) {
+            return PerExampleDense.importance((MultiLayerNetwork) model, data, false, maxExamples, seed);
+        }
         return accumulate(gradientClone(model, true), data, batchSize, maxExamples, seed, false);
     }
 

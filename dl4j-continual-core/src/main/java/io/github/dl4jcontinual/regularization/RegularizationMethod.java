@@ -17,8 +17,9 @@ public enum RegularizationMethod {
     /** MAS (Aljundi et al. 2018): Ω += E|∂‖z‖²/∂θ| (unsupervised output sensitivity). */
     MAS,
     /**
-     * RWalk (Chaudhry et al. 2018): Ω = F + max(0, S), F a running Fisher over all iterations, S the path score
-     * averaged with its previous value at each experience end.
+     * RWalk (Chaudhry et al. 2018): Ω = F/max F + S, F a running Fisher over all iterations, S the positive
+     * part of the experience's path score divided by its maximum, averaged with its previous value at each
+     * experience end.
      */
     RWALK
 }

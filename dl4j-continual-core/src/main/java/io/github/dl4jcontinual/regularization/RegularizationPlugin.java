@@ -123,10 +123,11 @@ public final class RegularizationPlugin implements ContinualPlugin {
                 break;
             }
             case RWALK: {
-                INDArray s = path.omega(n).dup();
+                // scores and Fisher normalised to [0, 1] by their maxima, as RWalk does
+                INDArray s = normalised(Transforms.relu(path.omega(n), true));
                 pathScore = pathScore == null ? s : pathScore.addi(s).muli(0.5);
-                INDArray f = path.fisher() == null ? pathScore.mul(0) : path.fisher();
-                imp = f.add(Transforms.relu(pathScore, true)).muli(mask);
+                INDArray f = path.fisher() == null ? pathScore.mul(0) : normalised(path.fisher().dup());
+                imp = f.addi(pathScore).muli(mask);
                 break;
             }
             default:
@@ -139,6 +140,11 @@ public final class RegularizationPlugin implements ContinualPlugin {
                         + "training)", experience.index(), conf.name(), listener == null ? 0 : listener.meanPenalty(),
                 listener == null ? 0 : listener.iterations(), lastImportanceMillis,
                 lastTrainingMillis == 0 ? 0 : 100 * lastImportanceMillis / lastTrainingMillis, lastTrainingMillis);
+    }
+
+    private static INDArray normalised(INDArray x) {
+        double max = x.maxNumber().doubleValue();
+        return max > 0 ? x.divi(max) : x;
     }
 
     private INDArray fisher(Model model, Experience experience, long seed) {

@@ -15,6 +15,7 @@ public final class ExamplesMain {
 
     static {
         COMMANDS.put("split-mnist", SplitMnistExample::run);
+        COMMANDS.put("reproduce-regularization", RegularizationReproduction::run);
     }
 
     private ExamplesMain() {
