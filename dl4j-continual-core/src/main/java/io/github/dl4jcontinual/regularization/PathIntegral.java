@@ -3,7 +3,6 @@ package io.github.dl4jcontinual.regularization;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Accumulates, over the iterations of one experience, the path integral of SI,
@@ -78,9 +77,5 @@ public final class PathIntegral {
     /** Clears ω (the running Fisher is kept across experiences, as RWalk's is). */
     public void resetOmega() {
         omega = null;
-    }
-
-    static INDArray relu(INDArray x) {
-        return Transforms.relu(x, true);
     }
 }

@@ -68,14 +68,24 @@ public final class IterationBudget implements PluginConfiguration {
         return Integer.hashCode(iterations);
     }
 
-    /** An iterator that yields {@code n} minibatches per epoch, cycling over its delegate. */
+    /**
+     * An iterator that yields exactly {@code n} minibatches per epoch (until {@link #reset()}), cycling over its
+     * delegate and resetting it when it runs out. Not async-capable; single-threaded.
+     */
     public static final class Budgeted implements DataSetIterator {
         private static final long serialVersionUID = 1L;
         private final DataSetIterator in;
         private final int n;
         private int done;
 
+        /**
+         * @param in the delegate (must support reset)
+         * @param n  minibatches per epoch, at least 1
+         */
         public Budgeted(DataSetIterator in, int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("n should be >= 1 (got: " + n + ")");
+            }
             this.in = in;
             this.n = n;
         }
