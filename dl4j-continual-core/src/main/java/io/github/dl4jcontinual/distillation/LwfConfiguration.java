@@ -28,6 +28,7 @@ public final class LwfConfiguration implements PluginConfiguration {
     private double temperature = 2.0;
     private DistillationMode mode = DistillationMode.OLD_CLASSES_SOFTMAX;
     private boolean scaleByTemperatureSquared = true;
+    private boolean weightByPreviousExperiences;
 
     private LwfConfiguration() {
         // for Jackson
@@ -51,6 +52,15 @@ public final class LwfConfiguration implements PluginConfiguration {
     /** @return whether the KD loss is multiplied by T² (Hinton et al.; van de Ven) */
     public boolean isScaleByTemperatureSquared() {
         return scaleByTemperatureSquared;
+    }
+
+    /**
+     * @return whether α is multiplied by the number of previous experiences (van de Ven's weighting: current
+     *         loss × 1/t, distillation × (1 − 1/t) after t experiences, which relative to the current loss is
+     *         (t − 1)·KD)
+     */
+    public boolean isWeightByPreviousExperiences() {
+        return weightByPreviousExperiences;
     }
 
     /** {@inheritDoc} */
@@ -85,12 +95,13 @@ public final class LwfConfiguration implements PluginConfiguration {
         }
         LwfConfiguration c = (LwfConfiguration) o;
         return Double.compare(alpha, c.alpha) == 0 && Double.compare(temperature, c.temperature) == 0
-                && mode == c.mode && scaleByTemperatureSquared == c.scaleByTemperatureSquared;
+                && mode == c.mode && scaleByTemperatureSquared == c.scaleByTemperatureSquared
+                && weightByPreviousExperiences == c.weightByPreviousExperiences;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(alpha, temperature, mode, scaleByTemperatureSquared);
+        return Objects.hash(alpha, temperature, mode, scaleByTemperatureSquared, weightByPreviousExperiences);
     }
 
     @Override
@@ -144,6 +155,17 @@ public final class LwfConfiguration implements PluginConfiguration {
             return this;
         }
 
+        /**
+         * @param weight whether to multiply α by the number of previous experiences (van de Ven et al.'s LwF
+         *               weighting, which trains on {@code (1/t)·loss + (1 − 1/t)·KD}; with Adam this equals
+         *               {@code loss + (t − 1)·KD}); default false (constant α, as Mammoth)
+         * @return this builder
+         */
+        public Builder weightByPreviousExperiences(boolean weight) {
+            c.weightByPreviousExperiences = weight;
+            return this;
+        }
+
         /** @return the configuration */
         public LwfConfiguration build() {
             LwfConfiguration r = new LwfConfiguration();
@@ -151,6 +173,7 @@ public final class LwfConfiguration implements PluginConfiguration {
             r.temperature = c.temperature;
             r.mode = c.mode;
             r.scaleByTemperatureSquared = c.scaleByTemperatureSquared;
+            r.weightByPreviousExperiences = c.weightByPreviousExperiences;
             return r;
         }
     }
@@ -182,7 +205,7 @@ public final class LwfConfiguration implements PluginConfiguration {
                 }
             }
             int groups = conf.mode == DistillationMode.MULTI_HEAD ? previous.size() : 1;
-            double w = conf.alpha / groups
+            double w = conf.alpha * (conf.weightByPreviousExperiences ? previous.size() : 1) / groups
                     * (conf.scaleByTemperatureSquared ? conf.temperature * conf.temperature : 1);
             listener = new LwfListener(ctx.model(), new DistillationLoss(groupOf, conf.temperature, conf.mode, w));
             return List.of(listener);

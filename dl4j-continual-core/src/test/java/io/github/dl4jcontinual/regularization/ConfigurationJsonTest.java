@@ -23,8 +23,10 @@ class ConfigurationJsonTest {
         assertEquals(r, RegularizationConfiguration.fromJson(r.toJson()));
         assertEquals(r.hashCode(), RegularizationConfiguration.fromJson(r.toJson()).hashCode());
         LwfConfiguration l = new LwfConfiguration.Builder().alpha(2).temperature(3).mode(DistillationMode.SIGMOID)
-                .scaleByTemperatureSquared(false).build();
+                .scaleByTemperatureSquared(false).weightByPreviousExperiences(true).build();
         assertEquals(l, LwfConfiguration.fromJson(l.toJson()));
+        assertNotEquals(l, new LwfConfiguration.Builder().alpha(2).temperature(3).mode(DistillationMode.SIGMOID)
+                .scaleByTemperatureSquared(false).build());
         IterationBudget b = new IterationBudget(2000);
         assertEquals(b, ContinualJson.fromJson(ContinualJson.toJson(b), IterationBudget.class));
         ContinualConfiguration c = new ContinualConfiguration.Builder().plugins(r, l, b).build();

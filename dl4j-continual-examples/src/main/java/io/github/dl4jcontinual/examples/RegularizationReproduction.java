@@ -43,7 +43,8 @@ import java.util.Map;
  * 2000 iterations of batch 128 per experience; task-IL with one head per task
  * ({@link TaskHeads}), class-IL with a head growing over the seen classes. λ from the {@code preprints}
  * branch defaults, halved because this library's penalty has no ½ (EWC 1e7/1e8, online EWC 1e8/1e9 with
- * γ 0.8, SI c 50/0.5 with ξ 0.1 for task/class); LwF α 1, T 2 with T² scaling.</li>
+ * γ 0.8, SI c 50/0.5 with ξ 0.1 for task/class); LwF α 1, T 2 with T² scaling, distillation weighted by
+ * the number of previous tasks (van de Ven's {@code (1/t)·loss + (1 − 1/t)·KD}).</li>
  * </ul>
  * MAS (λ 1) and RWalk (λ 0.1, α 0.9) use untuned defaults in both protocols (no published values for these
  * protocols). {@code --cost} instead measures the cost of the importance computations against one experience's
@@ -186,7 +187,7 @@ public final class RegularizationReproduction {
             case "lwf":
                 plugin = new LwfConfiguration.Builder().alpha(1).temperature(2)
                         .mode(task ? DistillationMode.MULTI_HEAD : DistillationMode.OLD_CLASSES_SOFTMAX)
-                        .scaleByTemperatureSquared(true).build();
+                        .scaleByTemperatureSquared(true).weightByPreviousExperiences(true).build();
                 break;
             default:
                 throw new IllegalArgumentException("Unknown method '" + method
