@@ -16,6 +16,7 @@ public final class ExamplesMain {
     static {
         COMMANDS.put("split-mnist", SplitMnistExample::run);
         COMMANDS.put("rehearsal", RehearsalExample::run);
+        COMMANDS.put("reproduce-regularization", RegularizationReproduction::run);
     }
 
     private ExamplesMain() {

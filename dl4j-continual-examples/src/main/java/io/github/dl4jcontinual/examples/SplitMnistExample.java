@@ -131,7 +131,11 @@ public final class SplitMnistExample {
         return v == null ? "–" : String.format(Locale.ROOT, "%.2f", v);
     }
 
-    static String meanStd(double[] v) {
+    /**
+     * @param v values (one per seed)
+     * @return "mean ± sample standard deviation" with two decimals
+     */
+    public static String meanStd(double[] v) {
         double m = 0;
         for (double x : v) {
             m += x;

@@ -39,6 +39,7 @@ public final class Mlp {
         private int[] hidden = {100, 100};
         private IUpdater updater = new Sgd(0.03);
         private long seed = 12345;
+        private double l2;
 
         /**
          * @param nIn  number of input features
@@ -77,6 +78,19 @@ public final class Mlp {
         }
 
         /**
+         * @param l2 L2 regularisation coefficient of every layer (DL4J {@code l2}: gradient += l2·w), at least 0;
+         *           default 0
+         * @return this builder
+         */
+        public Builder l2(double l2) {
+            if (!(l2 >= 0)) {
+                throw new IllegalArgumentException("l2 should be >= 0 (got: " + l2 + ")");
+            }
+            this.l2 = l2;
+            return this;
+        }
+
+        /**
          * @param seed initialisation seed
          * @return this builder
          */
@@ -98,7 +112,7 @@ public final class Mlp {
 
     private NeuralNetConfiguration.Builder base() {
         return new NeuralNetConfiguration.Builder().seed(b.seed).updater(b.updater)
-                .weightInit(WeightInit.XAVIER_UNIFORM).biasInit(0.0);
+                .weightInit(WeightInit.XAVIER_UNIFORM).biasInit(0.0).l2(b.l2);
     }
 
     private MultiLayerNetwork network() {

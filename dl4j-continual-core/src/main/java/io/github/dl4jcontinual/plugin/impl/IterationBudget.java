@@ -1,0 +1,161 @@
+package io.github.dl4jcontinual.plugin.impl;
+
+import io.github.dl4jcontinual.plugin.ContinualContext;
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.scenario.Experience;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+import java.util.List;
+
+/**
+ * Trains a fixed number of minibatches per experience (van de Ven's "2000 iterations per task") instead of
+ * whole epochs: the training iterator is wrapped so that one epoch yields exactly {@code iterations}
+ * minibatches, restarting (and so reshuffling) the previous plugin's iterator whenever it runs out. Use it with
+ * {@code epochsPerExperience(1)} and register it after the plugins that adapt the training data. Immutable;
+ * JSON round-trips.
+ */
+public final class IterationBudget implements PluginConfiguration {
+    private static final long serialVersionUID = 1L;
+    private int iterations;
+
+    private IterationBudget() {
+        // for Jackson
+    }
+
+    /**
+     * @param iterations minibatches per experience, at least 1
+     */
+    public IterationBudget(int iterations) {
+        if (iterations < 1) {
+            throw new IllegalArgumentException("iterations should be >= 1 (got: " + iterations + ")");
+        }
+        this.iterations = iterations;
+    }
+
+    /** @return minibatches per experience */
+    public int getIterations() {
+        return iterations;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ContinualPlugin instantiate() {
+        return new ContinualPlugin() {
+            @Override
+            public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
+                                                     DataSetIterator data) {
+                return new Budgeted(data, iterations);
+            }
+        };
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String name() {
+        return "iterations" + iterations;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof IterationBudget && ((IterationBudget) o).iterations == iterations;
+    }
+
+    @Override
+    public int hashCode() {
+        return Integer.hashCode(iterations);
+    }
+
+    /**
+     * An iterator that yields exactly {@code n} minibatches per epoch (until {@link #reset()}), cycling over its
+     * delegate and resetting it when it runs out. Not async-capable; single-threaded.
+     */
+    public static final class Budgeted implements DataSetIterator {
+        private static final long serialVersionUID = 1L;
+        private final DataSetIterator in;
+        private final int n;
+        private int done;
+
+        /**
+         * @param in the delegate (must support reset)
+         * @param n  minibatches per epoch, at least 1
+         */
+        public Budgeted(DataSetIterator in, int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("n should be >= 1 (got: " + n + ")");
+            }
+            this.in = in;
+            this.n = n;
+        }
+
+        @Override
+        public DataSet next(int num) {
+            throw new UnsupportedOperationException("next(num) is not supported");
+        }
+
+        @Override
+        public DataSet next() {
+            if (!hasNext()) {
+                throw new java.util.NoSuchElementException("budget of " + n + " minibatches used; call reset()");
+            }
+            if (!in.hasNext()) {
+                in.reset();
+            }
+            done++;
+            return in.next();
+        }
+
+        @Override
+        public boolean hasNext() {
+            return done < n;
+        }
+
+        @Override
+        public int inputColumns() {
+            return in.inputColumns();
+        }
+
+        @Override
+        public int totalOutcomes() {
+            return in.totalOutcomes();
+        }
+
+        @Override
+        public boolean resetSupported() {
+            return true;
+        }
+
+        @Override
+        public boolean asyncSupported() {
+            return false;
+        }
+
+        @Override
+        public void reset() {
+            done = 0;
+            in.reset();
+        }
+
+        @Override
+        public int batch() {
+            return in.batch();
+        }
+
+        @Override
+        public void setPreProcessor(DataSetPreProcessor preProcessor) {
+            in.setPreProcessor(preProcessor);
+        }
+
+        @Override
+        public DataSetPreProcessor getPreProcessor() {
+            return in.getPreProcessor();
+        }
+
+        @Override
+        public List<String> getLabels() {
+            return in.getLabels();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.github.dl4jcontinual.regularization;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.Objects;
+
+/**
+ * The state a quadratic regulariser keeps between experiences: per-parameter importance Ω and anchor parameters
+ * θ*, both row vectors [1, numParams] aligned with the model's flattened {@code params()}, plus the mask of
+ * parameters that may be regularised ({@link ParameterMask}) and the number of experiences folded in.
+ * Arrays are detached copies owned by the state; getters return them without copying (do not modify).
+ * The state is {@link Serializable} and can be stored inside a DL4J model zip with {@link #saveTo(File)}.
+ */
+public final class ImportanceState implements Serializable {
+    private static final long serialVersionUID = 1L;
+    /** Key of the state inside a model zip ({@link ModelSerializer#addObjectToFile}). */
+    public static final String ZIP_KEY = "dl4j-continual-importance";
+
+    private final String method;
+    private final INDArray importance;
+    private final INDArray anchor;
+    private final INDArray mask;
+    private final int experiences;
+
+    /**
+     * @param method      the method that computed it, e.g. "ewc"
+     * @param importance  Ω, [1, n]; copied, and zeroed outside the mask
+     * @param anchor      θ*, [1, n]; copied
+     * @param mask        0/1 trainable mask, [1, n]; copied
+     * @param experiences number of experiences folded into Ω
+     */
+    public ImportanceState(String method, INDArray importance, INDArray anchor, INDArray mask, int experiences) {
+        this.method = Objects.requireNonNull(method, "method");
+        if (importance.length() != anchor.length() || mask.length() != anchor.length()) {
+            throw new IllegalArgumentException("importance, anchor and mask should have the same length (got: "
+                    + importance.length() + ", " + anchor.length() + ", " + mask.length() + ")");
+        }
+        this.mask = mask.dup().reshape(1, mask.length()).detach();
+        this.importance = importance.dup().reshape(1, importance.length()).muli(this.mask).detach();
+        this.anchor = anchor.dup().reshape(1, anchor.length()).detach();
+        this.experiences = experiences;
+    }
+
+    /** @return the method name */
+    public String method() {
+        return method;
+    }
+
+    /** @return Ω, [1, numParams] (masked entries are 0) */
+    public INDArray importance() {
+        return importance;
+    }
+
+    /** @return θ*, [1, numParams] */
+    public INDArray anchor() {
+        return anchor;
+    }
+
+    /** @return the 0/1 mask of regularised parameters, [1, numParams] */
+    public INDArray mask() {
+        return mask;
+    }
+
+    /** @return the number of experiences folded into the importance */
+    public int experiences() {
+        return experiences;
+    }
+
+    /** @return the number of parameters */
+    public long numParams() {
+        return anchor.length();
+    }
+
+    /**
+     * Checks that the state fits a model's flattened parameters.
+     *
+     * @param model the model
+     * @throws IllegalArgumentException if the parameter counts differ
+     */
+    public void checkFits(Model model) {
+        if (model.numParams() != numParams()) {
+            throw new IllegalArgumentException("The importance state has " + numParams()
+                    + " parameters but the model has " + model.numParams()
+                    + " (was the head grown after the state was computed?)");
+        }
+    }
+
+    /**
+     * The penalty {@code λ·Σ Ω (θ − θ*)²} at the model's current parameters.
+     *
+     * @param params the flattened parameters
+     * @param lambda λ
+     * @return the penalty
+     */
+    public double penalty(INDArray params, double lambda) {
+        INDArray d = params.reshape(1, params.length()).sub(anchor);
+        return lambda * d.muli(d).muli(importance).sumNumber().doubleValue();
+    }
+
+    /**
+     * Stores this state inside an existing DL4J model zip (written by {@link ModelSerializer#writeModel}).
+     *
+     * @param modelZip the zip
+     * @throws IOException on I/O failure
+     */
+    public void saveTo(File modelZip) throws IOException {
+        ModelSerializer.addObjectToFile(modelZip, ZIP_KEY, this);
+    }
+
+    /**
+     * @param modelZip a model zip written by {@link #saveTo(File)}
+     * @return the state
+     * @throws IOException on I/O failure or when the zip holds no state
+     */
+    public static ImportanceState loadFrom(File modelZip) throws IOException {
+        ImportanceState s = ModelSerializer.getObjectFromFile(modelZip, ZIP_KEY);
+        if (s == null) {
+            throw new IOException("No importance state (" + ZIP_KEY + ") in " + modelZip);
+        }
+        return s;
+    }
+}

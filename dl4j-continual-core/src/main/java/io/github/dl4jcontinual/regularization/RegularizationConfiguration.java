@@ -1,0 +1,219 @@
+package io.github.dl4jcontinual.regularization;
+
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.serde.ContinualJson;
+
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Configuration of a quadratic-penalty plugin (EWC, online EWC, SI, MAS, RWalk) for the continual trainer:
+ * after each experience it computes the importance from the model and the experience's data
+ * ({@link Importance}, {@link PathIntegral}) into an {@link ImportanceState}; during later experiences a
+ * {@link PenaltyListener} adds {@code λ·Σ Ω (θ − θ*)²} to the gradient. The penalty is not part of
+ * {@code model.score()}; the plugin logs its mean per experience. Needs a fixed-size head (FIXED head policy or
+ * {@link io.github.dl4jcontinual.multihead.TaskHeads}); an expanding head changes the parameter count and is
+ * rejected. Immutable; JSON round-trips through {@link ContinualJson}.
+ *
+ * <pre>{@code
+ * new RegularizationConfiguration.Builder(RegularizationMethod.ONLINE_EWC).lambda(90).gamma(1.0).build()
+ * }</pre>
+ */
+public final class RegularizationConfiguration implements PluginConfiguration {
+    private static final long serialVersionUID = 1L;
+
+    private RegularizationMethod method;
+    private double lambda = 1.0;
+    private double gamma = 1.0;
+    private double xi = 0.1;
+    private double fisherDecay = 0.9;
+    private int importanceBatchSize = 1;
+    private int maxImportanceExamples;
+
+    private RegularizationConfiguration() {
+        // for Jackson
+    }
+
+    /** @return the method */
+    public RegularizationMethod getMethod() {
+        return method;
+    }
+
+    /** @return λ (SI's c) */
+    public double getLambda() {
+        return lambda;
+    }
+
+    /** @return online EWC's decay γ */
+    public double getGamma() {
+        return gamma;
+    }
+
+    /** @return SI's damping ξ */
+    public double getXi() {
+        return xi;
+    }
+
+    /** @return RWalk's running-Fisher decay α */
+    public double getFisherDecay() {
+        return fisherDecay;
+    }
+
+    /** @return examples per gradient when computing Fisher/MAS importance (1 = exact per-example) */
+    public int getImportanceBatchSize() {
+        return importanceBatchSize;
+    }
+
+    /** @return the cap on examples used for Fisher/MAS importance (0 = all) */
+    public int getMaxImportanceExamples() {
+        return maxImportanceExamples;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ContinualPlugin instantiate() {
+        return new RegularizationPlugin(this);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String name() {
+        return method.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** @return JSON of this configuration */
+    public String toJson() {
+        return ContinualJson.toJson(this);
+    }
+
+    /**
+     * @param json JSON written by {@link #toJson()}
+     * @return the configuration
+     */
+    public static RegularizationConfiguration fromJson(String json) {
+        return ContinualJson.fromJson(json, RegularizationConfiguration.class);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof RegularizationConfiguration)) {
+            return false;
+        }
+        RegularizationConfiguration c = (RegularizationConfiguration) o;
+        return method == c.method && Double.compare(lambda, c.lambda) == 0 && Double.compare(gamma, c.gamma) == 0
+                && Double.compare(xi, c.xi) == 0 && Double.compare(fisherDecay, c.fisherDecay) == 0
+                && importanceBatchSize == c.importanceBatchSize && maxImportanceExamples == c.maxImportanceExamples;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(method, lambda, gamma, xi, fisherDecay, importanceBatchSize, maxImportanceExamples);
+    }
+
+    @Override
+    public String toString() {
+        return "RegularizationConfiguration" + toJson().replaceAll("\\s+", "");
+    }
+
+    /** Builder; the method is required. */
+    public static final class Builder {
+        private final RegularizationConfiguration c = new RegularizationConfiguration();
+
+        /**
+         * @param method the importance measure
+         */
+        public Builder(RegularizationMethod method) {
+            c.method = Objects.requireNonNull(method, "method");
+        }
+
+        /**
+         * @param lambda penalty weight λ (SI's c), at least 0; default 1
+         * @return this builder
+         */
+        public Builder lambda(double lambda) {
+            if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+                throw new IllegalArgumentException("lambda should be >= 0 and finite (got: " + lambda + ")");
+            }
+            c.lambda = lambda;
+            return this;
+        }
+
+        /**
+         * @param gamma online EWC's decay of the old Fisher, in [0, 1]; default 1
+         * @return this builder
+         */
+        public Builder gamma(double gamma) {
+            if (!(gamma >= 0 && gamma <= 1)) {
+                throw new IllegalArgumentException("gamma should be in [0, 1] (got: " + gamma + ")");
+            }
+            c.gamma = gamma;
+            return this;
+        }
+
+        /**
+         * @param xi SI's damping ξ, more than 0; default 0.1
+         * @return this builder
+         */
+        public Builder xi(double xi) {
+            if (!(xi > 0) || Double.isInfinite(xi)) {
+                throw new IllegalArgumentException("xi should be > 0 and finite (got: " + xi + ")");
+            }
+            c.xi = xi;
+            return this;
+        }
+
+        /**
+         * @param alpha RWalk's running-Fisher decay, in [0, 1); default 0.9
+         * @return this builder
+         */
+        public Builder fisherDecay(double alpha) {
+            if (!(alpha >= 0 && alpha < 1)) {
+                throw new IllegalArgumentException("fisherDecay should be in [0, 1) (got: " + alpha + ")");
+            }
+            c.fisherDecay = alpha;
+            return this;
+        }
+
+        /**
+         * @param b examples per gradient for Fisher/MAS importance, at least 1 (1 = exact per-example, slower);
+         *          default 1
+         * @return this builder
+         */
+        public Builder importanceBatchSize(int b) {
+            if (b < 1) {
+                throw new IllegalArgumentException("importanceBatchSize should be >= 1 (got: " + b + ")");
+            }
+            c.importanceBatchSize = b;
+            return this;
+        }
+
+        /**
+         * @param n cap on the examples used for Fisher/MAS importance, at least 0 (0 = all); default 0
+         * @return this builder
+         */
+        public Builder maxImportanceExamples(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("maxImportanceExamples should be >= 0 (got: " + n + ")");
+            }
+            c.maxImportanceExamples = n;
+            return this;
+        }
+
+        /** @return the configuration */
+        public RegularizationConfiguration build() {
+            RegularizationConfiguration r = new RegularizationConfiguration();
+            r.method = c.method;
+            r.lambda = c.lambda;
+            r.gamma = c.gamma;
+            r.xi = c.xi;
+            r.fisherDecay = c.fisherDecay;
+            r.importanceBatchSize = c.importanceBatchSize;
+            r.maxImportanceExamples = c.maxImportanceExamples;
+            return r;
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.github.dl4jcontinual.regularization;
+
+import io.github.dl4jcontinual.plugin.ContinualContext;
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.scenario.Experience;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * The runtime of a {@link RegularizationConfiguration}: one per trainer {@code fit}. Keeps the
+ * {@link ImportanceState}, attaches a {@link PenaltyListener} to every experience and updates the state in
+ * {@code afterExperience}. Runs on the trainer's thread.
+ */
+public final class RegularizationPlugin implements ContinualPlugin {
+    private static final Logger LOG = LoggerFactory.getLogger(RegularizationPlugin.class);
+
+    private final RegularizationConfiguration conf;
+    private final PathIntegral path;
+    private ImportanceState state;
+    private INDArray pathScore;
+    private INDArray start;
+    private PenaltyListener listener;
+    private long trainStart;
+    private long lastImportanceMillis;
+    private long lastTrainingMillis;
+
+    /**
+     * @param conf the configuration
+     */
+    public RegularizationPlugin(RegularizationConfiguration conf) {
+        this.conf = conf;
+        RegularizationMethod m = conf.getMethod();
+        this.path = m == RegularizationMethod.SI || m == RegularizationMethod.RWALK
+                ? new PathIntegral(m == RegularizationMethod.RWALK, conf.getFisherDecay()) : null;
+    }
+
+    /** @return the current state, or null before the first experience ended */
+    public ImportanceState state() {
+        return state;
+    }
+
+    /** @return milliseconds spent computing importance after the last experience */
+    public long lastImportanceMillis() {
+        return lastImportanceMillis;
+    }
+
+    /** @return milliseconds between {@code beforeExperience} and {@code afterExperience} (training) */
+    public long lastTrainingMillis() {
+        return lastTrainingMillis;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void beforeExperience(ContinualContext ctx, Experience experience) {
+        Model model = ctx.model();
+        if (state != null) {
+            state.checkFits(model);
+        }
+        start = ParameterMask.paramsCopy(model).detach();
+        trainStart = System.nanoTime();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public List<TrainingListener> listeners(ContinualContext ctx, Experience experience) {
+        if (path != null) {
+            path.resetOmega();
+        }
+        listener = new PenaltyListener(state, conf.getLambda(), path);
+        return List.of(listener);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void afterExperience(ContinualContext ctx, Experience experience) {
+        long t0 = System.nanoTime();
+        lastTrainingMillis = (t0 - trainStart) / 1_000_000;
+        Model model = ctx.model();
+        INDArray mask = ParameterMask.trainable(model);
+        INDArray theta = ParameterMask.paramsCopy(model);
+        long n = theta.length();
+        long seed = ctx.rng("regularization.importance").nextLong();
+        INDArray oldImp = state == null ? null : state.importance();
+        INDArray anchor = theta;
+        INDArray imp;
+        switch (conf.getMethod()) {
+            case EWC: {
+                INDArray f = fisher(model, experience, seed).muli(mask);
+                if (oldImp == null) {
+                    imp = f;
+                } else {
+                    imp = oldImp.add(f);
+                    // Σ_t F_t (θ−θ*_t)² has the gradient of Ω (θ − Σ F_t θ*_t / Ω)
+                    INDArray weighted = oldImp.mul(state.anchor()).addi(f.mul(theta));
+                    INDArray safe = imp.dup();
+                    anchor = weighted.divi(Transforms.max(safe, 1e-30, false));
+                    anchor = anchor.muli(imp.gt(0).castTo(anchor.dataType()))
+                            .addi(theta.mul(imp.eq(0).castTo(theta.dataType())));
+                }
+                break;
+            }
+            case ONLINE_EWC: {
+                INDArray f = fisher(model, experience, seed).muli(mask);
+                imp = oldImp == null ? f : oldImp.mul(conf.getGamma()).addi(f);
+                break;
+            }
+            case MAS: {
+                INDArray s = Importance.outputSensitivity(model, experience.dataSet(), conf.getImportanceBatchSize(),
+                        conf.getMaxImportanceExamples(), seed).muli(mask);
+                imp = oldImp == null ? s : oldImp.add(s);
+                break;
+            }
+            case SI: {
+                INDArray d = theta.sub(start);
+                INDArray add = path.omega(n).div(d.muli(d).addi(conf.getXi())).muli(mask);
+                imp = oldImp == null ? add : oldImp.add(add);
+                break;
+            }
+            case RWALK: {
+                // scores and Fisher normalised to [0, 1] by their maxima, as RWalk does
+                INDArray s = normalised(Transforms.relu(path.omega(n), true));
+                pathScore = pathScore == null ? s : pathScore.addi(s).muli(0.5);
+                INDArray f = path.fisher() == null ? pathScore.mul(0) : normalised(path.fisher().dup());
+                imp = f.addi(pathScore).muli(mask);
+                break;
+            }
+            default:
+                throw new IllegalStateException("Unknown method " + conf.getMethod());
+        }
+        state = new ImportanceState(conf.name(), imp, anchor, mask,
+                state == null ? 1 : state.experiences() + 1);
+        lastImportanceMillis = (System.nanoTime() - t0) / 1_000_000;
+        LOG.info("Experience {}: {} mean penalty {} over {} iterations; importance took {} ms ({}% of {} ms "
+                        + "training)", experience.index(), conf.name(), listener == null ? 0 : listener.meanPenalty(),
+                listener == null ? 0 : listener.iterations(), lastImportanceMillis,
+                lastTrainingMillis == 0 ? 0 : 100 * lastImportanceMillis / lastTrainingMillis, lastTrainingMillis);
+    }
+
+    private static INDArray normalised(INDArray x) {
+        double max = x.maxNumber().doubleValue();
+        return max > 0 ? x.divi(max) : x;
+    }
+
+    private INDArray fisher(Model model, Experience experience, long seed) {
+        return Importance.empiricalFisher(model, experience.dataSet(), conf.getImportanceBatchSize(),
+                conf.getMaxImportanceExamples(), seed);
+    }
+}

@@ -1,0 +1,260 @@
+package io.github.dl4jcontinual.examples;
+
+import io.github.dl4jcontinual.data.DataDirectory;
+import io.github.dl4jcontinual.data.IdxDatasets;
+import io.github.dl4jcontinual.distillation.DistillationMode;
+import io.github.dl4jcontinual.distillation.LwfConfiguration;
+import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.multihead.TaskHeads;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.plugin.impl.IterationBudget;
+import io.github.dl4jcontinual.regularization.Importance;
+import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
+import io.github.dl4jcontinual.regularization.RegularizationMethod;
+import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
+import io.github.dl4jcontinual.scenario.Experience;
+import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.trainer.ContinualConfiguration;
+import io.github.dl4jcontinual.trainer.ContinualTrainer;
+import io.github.dl4jcontinual.trainer.HeadPolicy;
+import io.github.dl4jcontinual.zoo.model.Mlp;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Sgd;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reproduces the memory-free baselines (naive, EWC, online EWC, SI, MAS, RWalk, LwF) on real Split MNIST in two
+ * protocols, with the published hyper-parameters:
+ * <ul>
+ * <li>{@code --protocol der}: Buzzega et al. 2020 (Mammoth): MLP 784-100-100-10, plain SGD, batch 10, one
+ * epoch per experience, one shared head; class-IL and task-IL (masked single head) from the same run.
+ * oEWC lr 0.03 λ 90 γ 1; SI lr 0.1 c 1 ξ 0.9; LwF lr 0.03 α 1 T 2 weight decay 5e-4; naive lr 0.03.</li>
+ * <li>{@code --protocol vdv --scenario task|class}: van de Ven &amp; Tolias 2019: MLP 784-400-400, Adam 1e-3,
+ * 2000 iterations of batch 128 per experience; task-IL with one head per task
+ * ({@link TaskHeads}), class-IL with a head growing over the seen classes. λ from the {@code preprints}
+ * branch defaults, halved because this library's penalty has no ½ (EWC 1e7/1e8, online EWC 1e8/1e9 with
+ * γ 0.8, SI c 50/0.5 with ξ 0.1 for task/class); LwF α 1, T 2 with T² scaling, distillation weighted by
+ * the number of previous tasks (van de Ven's {@code (1/t)·loss + (1 − 1/t)·KD}).</li>
+ * </ul>
+ * MAS (λ 1) and RWalk (λ 0.1, α 0.9) use untuned defaults in both protocols (no published values for these
+ * protocols). {@code --cost} instead measures the cost of the importance computations against one experience's
+ * training for the 784-400-400-10 MLP.
+ */
+public final class RegularizationReproduction {
+    private static final Map<String, double[]> DER = Map.of("naive", new double[]{19.60, 94.94},
+            "oewc", new double[]{20.46, 98.39}, "si", new double[]{19.27, 96.00}, "lwf", new double[]{19.62, 94.11});
+    private static final Map<String, double[]> VDV = Map.of("naive", new double[]{19.90, 87.2},
+            "ewc", new double[]{20.01, 98.6}, "oewc", new double[]{19.96, 99.1}, "si", new double[]{19.99, 99.1},
+            "lwf", new double[]{23.85, 99.6});
+
+    private RegularizationReproduction() {
+    }
+
+    /**
+     * @param argv options: --data-dir, --protocol der|vdv, --scenario task|class (vdv), --methods
+     *             naive,ewc,oewc,si,mas,rwalk,lwf, --seeds 1,2,3,4,5, --iterations 2000 (vdv), --out, --quiet,
+     *             --cost
+     */
+    public static void run(String[] argv) {
+        Args a = new Args(argv, "data-dir", "protocol", "scenario", "methods", "seeds", "iterations", "out", "quiet",
+                "cost");
+        if (a.has("help")) {
+            System.out.println("reproduce-regularization [--protocol der|vdv] [--scenario task|class] "
+                    + "[--methods naive,oewc,si,lwf,mas,rwalk] [--seeds 1,2,3,4,5] [--iterations 2000] "
+                    + "[--out results/regularization] [--quiet] [--cost] [--data-dir DIR]");
+            return;
+        }
+        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
+        DataSet train = IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN);
+        DataSet test = IdxDatasets.mnist(dir, IdxDatasets.Split.TEST);
+        Scenario scenario = new ClassIncrementalScenario.Builder().train(train).test(test).numExperiences(5)
+                .name("split-mnist").build();
+        if (a.has("cost")) {
+            cost(scenario, a.getInt("iterations", 2000), a.getLongs("seeds", "1")[0]);
+            return;
+        }
+        String protocol = a.get("protocol", "der");
+        boolean vdv = protocol.equals("vdv");
+        if (!vdv && !protocol.equals("der")) {
+            throw new IllegalArgumentException("--protocol should be der or vdv (got: " + protocol + ")");
+        }
+        String sc = a.get("scenario", "task");
+        if (!sc.equals("task") && !sc.equals("class")) {
+            throw new IllegalArgumentException("--scenario should be task or class (got: " + sc + ")");
+        }
+        boolean task = sc.equals("task");
+        File out = new File(a.get("out", "results/regularization"), vdv ? "vdv-" + sc : "der");
+        Map<String, List<ContinualResult>> byMethod = new LinkedHashMap<>();
+        for (String method : a.getList("methods", vdv ? "naive,ewc,oewc,si,mas,rwalk,lwf"
+                : "naive,oewc,si,lwf,mas,rwalk")) {
+            for (long seed : a.getLongs("seeds", "1,2,3,4,5")) {
+                ContinualResult r = vdv ? vdv(scenario, method, seed, task, a.getInt("iterations", 2000),
+                        !a.has("quiet")) : der(scenario, method, seed, !a.has("quiet"));
+                System.out.println("== " + protocol + " " + method + ", seed " + seed);
+                System.out.println(r.report());
+                try {
+                    r.writeTo(new File(out, method + "-seed" + seed));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                byMethod.computeIfAbsent(method, k -> new ArrayList<>()).add(r);
+            }
+        }
+        System.out.println(table(byMethod, vdv ? VDV : DER, vdv ? "van de Ven" : "DER"));
+        System.out.println("Results written to " + out.getAbsolutePath());
+    }
+
+    /** One run of the DER protocol. */
+    static ContinualResult der(Scenario scenario, String method, long seed, boolean progress) {
+        double lr = method.equals("si") ? 0.1 : 0.03;
+        Mlp.Builder mb = new Mlp.Builder(784, 10).hidden(100, 100).updater(new Sgd(lr)).seed(seed);
+        PluginConfiguration plugin = null;
+        switch (method) {
+            case "naive":
+                break;
+            case "oewc":
+                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.ONLINE_EWC).lambda(90).gamma(1.0)
+                        .build();
+                break;
+            case "ewc":
+                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.EWC).lambda(90).build();
+                break;
+            case "si":
+                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.SI).lambda(1.0).xi(0.9).build();
+                break;
+            case "mas":
+                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.MAS).lambda(1.0).build();
+                break;
+            case "rwalk":
+                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.RWALK).lambda(0.1)
+                        .fisherDecay(0.9).build();
+                break;
+            case "lwf":
+                // Mammoth: loss + wd·Σθ², i.e. DL4J l2 = 2·wd
+                mb.l2(2 * 5e-4);
+                plugin = new LwfConfiguration.Builder().alpha(1).temperature(2)
+                        .mode(DistillationMode.OLD_CLASSES_SOFTMAX).scaleByTemperatureSquared(false).build();
+                break;
+            default:
+                throw new IllegalArgumentException("Unknown method '" + method
+                        + "'; expected naive, ewc, oewc, si, mas, rwalk or lwf");
+        }
+        ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder().batchSize(10).epochsPerExperience(1)
+                .seed(seed).progress(progress);
+        if (plugin != null) {
+            cb.plugin(plugin);
+        }
+        return ContinualTrainer.wrap(mb.build(), cb.build()).fit(scenario);
+    }
+
+    /** One run of the van de Ven protocol. */
+    static ContinualResult vdv(Scenario scenario, String method, long seed, boolean task, int iterations,
+                               boolean progress) {
+        Mlp.Builder mb = new Mlp.Builder(784, task ? 10 : 2).hidden(400, 400).updater(new Adam(1e-3)).seed(seed);
+        PluginConfiguration plugin = null;
+        switch (method) {
+            case "naive":
+                break;
+            case "ewc":
+                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.EWC)
+                        .lambda(task ? 1e7 / 2 : 1e8 / 2).build();
+                break;
+            case "oewc":
+                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.ONLINE_EWC)
+                        .lambda(task ? 1e8 / 2 : 1e9 / 2).gamma(0.8).build();
+                break;
+            case "si":
+                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.SI).lambda(task ? 50 : 0.5)
+                        .xi(0.1).build();
+                break;
+            case "mas":
+                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.MAS).lambda(1.0).build();
+                break;
+            case "rwalk":
+                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.RWALK).lambda(0.1)
+                        .fisherDecay(0.9).build();
+                break;
+            case "lwf":
+                plugin = new LwfConfiguration.Builder().alpha(1).temperature(2)
+                        .mode(task ? DistillationMode.MULTI_HEAD : DistillationMode.OLD_CLASSES_SOFTMAX)
+                        .scaleByTemperatureSquared(true).weightByPreviousExperiences(true).build();
+                break;
+            default:
+                throw new IllegalArgumentException("Unknown method '" + method
+                        + "'; expected naive, ewc, oewc, si, mas, rwalk or lwf");
+        }
+        if (!task && plugin instanceof RegularizationConfiguration) {
+            throw new IllegalArgumentException("vdv class-IL grows the head, which the quadratic penalties do not "
+                    + "support; run naive or lwf (got: " + method + ")");
+        }
+        ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder().batchSize(128).epochsPerExperience(1)
+                .seed(seed).progress(progress).headPolicy(task ? HeadPolicy.FIXED : HeadPolicy.EXPANDING);
+        if (plugin != null) {
+            cb.plugin(plugin);
+        }
+        cb.plugin(new IterationBudget(iterations));
+        MultiLayerNetwork net = task ? TaskHeads.attach(mb.build(), scenario) : mb.build();
+        return ContinualTrainer.wrap(net, cb.build()).fit(scenario);
+    }
+
+    /** Times one experience's training (vdV protocol) against the importance computations. */
+    static void cost(Scenario scenario, int iterations, long seed) {
+        MultiLayerNetwork net = TaskHeads.attach(new Mlp.Builder(784, 10).hidden(400, 400).updater(new Adam(1e-3))
+                .seed(seed).build(), scenario);
+        Experience e = scenario.trainStream().get(0);
+        org.nd4j.linalg.dataset.api.iterator.DataSetIterator it = new IterationBudget.Budgeted(
+                e.iterator(128, true, seed), iterations);
+        long t0 = System.nanoTime();
+        net.fit(it);
+        long train = System.nanoTime() - t0;
+        t0 = System.nanoTime();
+        Importance.empiricalFisher(net, e.dataSet(), 1, 0, seed);
+        long fisher = System.nanoTime() - t0;
+        t0 = System.nanoTime();
+        Importance.outputSensitivity(net, e.dataSet(), 1, 0, seed);
+        long mas = System.nanoTime() - t0;
+        System.out.printf(Locale.ROOT, "MLP 784-400-400-10, experience 0 (%d examples): training %d iterations of "
+                        + "batch 128: %.1f s%n", e.numExamples(), iterations, train / 1e9);
+        System.out.printf(Locale.ROOT, "empirical Fisher (per example, all examples): %.1f s = %.1f %% of training%n",
+                fisher / 1e9, 100.0 * fisher / train);
+        System.out.printf(Locale.ROOT, "MAS (per example, all examples): %.1f s = %.1f %% of training%n", mas / 1e9,
+                100.0 * mas / train);
+    }
+
+    /**
+     * @param byMethod results per method (one per seed)
+     * @param paper    published {class-IL, task-IL} per method
+     * @param source   the paper's name for the header
+     * @return a markdown table of mean ± std over seeds
+     */
+    static String table(Map<String, List<ContinualResult>> byMethod, Map<String, double[]> paper, String source) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| method | seeds | class-IL (%) | ").append(source).append(" | task-IL (%) | ").append(source)
+                .append(" | per-seed task-IL |\n|---|---|---|---|---|---|---|\n");
+        for (Map.Entry<String, List<ContinualResult>> en : byMethod.entrySet()) {
+            double[] c = en.getValue().stream().mapToDouble(r -> 100 * r.classIncremental().finalAverageAccuracy())
+                    .toArray();
+            double[] t = en.getValue().stream().mapToDouble(r -> 100 * r.taskIncremental().finalAverageAccuracy())
+                    .toArray();
+            double[] p = paper.get(en.getKey());
+            StringBuilder per = new StringBuilder();
+            for (double v : t) {
+                per.append(per.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f", v));
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s |%n", en.getKey(), c.length,
+                    SplitMnistExample.meanStd(c), p == null ? "–" : String.format(Locale.ROOT, "%.2f", p[0]),
+                    SplitMnistExample.meanStd(t), p == null ? "–" : String.format(Locale.ROOT, "%.2f", p[1]), per));
+        }
+        return sb.toString();
+    }
+}

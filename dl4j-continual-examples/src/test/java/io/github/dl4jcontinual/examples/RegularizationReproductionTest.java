@@ -1,0 +1,21 @@
+package io.github.dl4jcontinual.examples;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The reproduction command is registered and rejects unknown methods by name (no training here). */
+class RegularizationReproductionTest {
+
+    @Test
+    void commandIsRegisteredAndValidatesMethods() {
+        assertTrue(ExamplesMain.COMMANDS.containsKey("reproduce-regularization"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RegularizationReproduction.der(null, "bogus", 1, false));
+        assertTrue(e.getMessage().contains("'bogus'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> RegularizationReproduction.vdv(null, "si", 1, false, 10, false));
+        assertTrue(e.getMessage().contains("grows the head"), e.getMessage());
+    }
+}
