@@ -196,7 +196,7 @@ public final class RehearsalExample {
             erVersusFit(net0(), buffer, cur, doubled, samples, repeats);
         }
         if (!part.equals("er")) {
-            selectionCost(e0, repeats);
+            selectionCost(e0, e1, buffer, repeats);
         }
     }
 
@@ -233,31 +233,53 @@ public final class RehearsalExample {
         System.out.printf(Locale.ROOT, "ER / plain fit = %.3f (target <= 1.10)%n", erMed / plainMed);
     }
 
-    private static void selectionCost(Experience e0, int repeats) {
-
-        // selection cost at buffer 500: consolidating experience 0 vs training on it (one epoch, batch 10)
+    private static void selectionCost(Experience e0, Experience e1, ReplayBuffer replay, int repeats) {
+        // selection cost at buffer 500: consolidating experience 0 into an empty buffer (the worst case: 250
+        // exemplars per class) versus training an experience, plain (batch 10) and with ER (batch 10 + replay 10).
+        // Each repeat times everything back to back and the ratios are taken per repeat, so that load drifting
+        // on a shared machine affects numerator and denominator alike.
         MultiLayerNetwork m = new Mlp.Builder(784, 10).hidden(100, 100).updater(new Sgd(0.1)).seed(2).build();
+        m.fit(e0.iterator(10, true, 99)); // warm-up
+        List<SelectionPolicy> policies = List.of(new RandomSelection(), new HerdingSelection(),
+                new KMeansSelection());
+        Map<SelectionPolicy, List<Double>> vsPlain = new LinkedHashMap<>();
+        Map<SelectionPolicy, List<Double>> vsEr = new LinkedHashMap<>();
         List<Double> train = new ArrayList<>();
-        for (int r = 0; r < repeats; r++) {
+        List<Double> erTrain = new ArrayList<>();
+        for (int r = -1; r < repeats; r++) { // r = -1 warms every code path up
             long t = System.nanoTime();
             m.fit(e0.iterator(10, true, r));
-            train.add((System.nanoTime() - t) / 1e9);
-        }
-        double trainMed = median(train);
-        System.out.printf(Locale.ROOT, "training experience 0 (%d samples, batch 10): median %.3f s %s%n",
-                e0.numExamples(), trainMed, train);
-        for (SelectionPolicy p : List.of(new RandomSelection(), new HerdingSelection(), new KMeansSelection())) {
-            List<Double> sel = new ArrayList<>();
-            for (int r = 0; r < repeats; r++) {
+            double plain = (System.nanoTime() - t) / 1e9;
+            Random sr = new Random(r);
+            ReplayDataSetIterator it = new ReplayDataSetIterator(e1.iterator(10, true, r),
+                    c -> replay.sample(10, (int) c.getLabels().size(1), sr).toDataSet());
+            t = System.nanoTime();
+            m.fit(it);
+            double er = (System.nanoTime() - t) / 1e9;
+            if (r >= 0) {
+                train.add(plain);
+                erTrain.add(er);
+            }
+            for (SelectionPolicy p : policies) {
                 ReplayBuffer b = new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
                         .capacity(500).selection(p).build().build(false);
-                long t = System.nanoTime();
+                t = System.nanoTime();
                 b.consolidate(e0, m, new Random(r));
-                sel.add((System.nanoTime() - t) / 1e9);
+                double s = (System.nanoTime() - t) / 1e9;
+                if (r >= 0) {
+                    vsPlain.computeIfAbsent(p, k -> new ArrayList<>()).add(100 * s / plain);
+                    vsEr.computeIfAbsent(p, k -> new ArrayList<>()).add(100 * s / er);
+                }
             }
-            double s = median(sel);
-            System.out.printf(Locale.ROOT, "selection %s at buffer 500: median %.3f s = %.1f %% of training the "
-                    + "experience (target <= 10 %%)%n", p, s, 100 * s / trainMed);
+        }
+        System.out.printf(Locale.ROOT, "training experience 0 (%d samples, batch 10): median %.3f s %s%n",
+                e0.numExamples(), median(train), train);
+        System.out.printf(Locale.ROOT, "ER training of experience 1 (%d samples, batch 10 + replay 10): median %.3f s "
+                + "%s%n", e1.numExamples(), median(erTrain), erTrain);
+        for (SelectionPolicy p : policies) {
+            System.out.printf(Locale.ROOT, "selection %s at buffer 500 (250 per class): median %.1f %% of a plain "
+                    + "epoch, %.1f %% of an ER epoch (target <= 10 %%)%n", p, median(vsPlain.get(p)),
+                    median(vsEr.get(p)));
         }
     }
 

@@ -1,7 +1,6 @@
 package io.github.dl4jcontinual.replay.selection;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Random;
 
@@ -27,21 +26,67 @@ public final class HerdingSelection extends FeatureSelection {
     @Override
     public int[] select(INDArray features, int k, Random rng) {
         INDArray f = Selections.asFloat(features);
-        long n = f.size(0);
+        int n = (int) f.size(0);
+        int d = (int) f.size(1);
         Selections.checkK(n, k);
-        INDArray mu = f.mean(true, 0);
+        float[] x = Selections.rowMajor(f);
+        double[] mu = new double[d];
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < d; c++) {
+                mu[c] += x[r * d + c];
+            }
+        }
+        for (int c = 0; c < d; c++) {
+            mu[c] /= n;
+        }
         // step i minimises ||(i+1)mu - S_i - f_j||^2 = const + |f_j|^2 - 2(i+1) f_j.mu + 2 f_j.S_i over j; the
-        // j-dependent part is kept in acc and updated with one GEMV and one AXPY per pick
-        INDArray fmu = f.mmul(mu.transpose());
-        INDArray acc = f.mul(f).sum(true, 1).subi(fmu.mul(2));
+        // j-dependent part is kept in acc and updated with one pass over the candidates per pick (plain Java: the
+        // per-pick work is one matrix-vector product, where ND4J's per-op overhead would dominate)
+        double[] fmu = new double[n];
+        double[] acc = new double[n];
+        for (int r = 0; r < n; r++) {
+            double dot = 0;
+            double sq = 0;
+            for (int c = 0; c < d; c++) {
+                float v = x[r * d + c];
+                dot += v * mu[c];
+                sq += v * v;
+            }
+            fmu[r] = dot;
+            acc[r] = sq - 2 * dot;
+        }
+        boolean[] taken = new boolean[n];
         int[] out = new int[k];
         for (int i = 0; i < k; i++) {
-            int j = Selections.argMin(acc);
+            int j = -1;
+            double best = Double.POSITIVE_INFINITY;
+            for (int r = 0; r < n; r++) {
+                if (!taken[r] && acc[r] < best) {
+                    best = acc[r];
+                    j = r;
+                }
+            }
+            if (j < 0) { // only non-finite scores left: take the first free candidate
+                j = firstFree(taken);
+            }
             out[i] = j;
-            Nd4j.gemm(f, f.getRow(j, true), acc, false, true, 2.0, 1.0);
-            Nd4j.getBlasWrapper().level1().axpy(n, -2.0, fmu, acc);
-            acc.putScalar(j, Double.POSITIVE_INFINITY);
+            taken[j] = true;
+            int oj = j * d;
+            for (int r = 0; r < n; r++) {
+                if (!taken[r]) {
+                    acc[r] += 2 * (Selections.dot(x, r * d, x, oj, d) - fmu[r]);
+                }
+            }
         }
         return out;
+    }
+
+    private static int firstFree(boolean[] taken) {
+        for (int r = 0; r < taken.length; r++) {
+            if (!taken[r]) {
+                return r;
+            }
+        }
+        throw new IllegalStateException("no candidate left");
     }
 }

@@ -33,4 +33,28 @@ final class Selections {
         INDArray f = x.reshape(x.size(0), -1);
         return f.dataType() == DataType.FLOAT || f.dataType() == DataType.DOUBLE ? f : f.castTo(DataType.FLOAT);
     }
+
+    /** @return the rows of a [n, d] matrix as one row-major float array (a copy) */
+    static float[] rowMajor(INDArray f) {
+        return f.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    }
+
+    /** Dot product of two length-d slices, with four partial sums so the JIT can pipeline it. */
+    static double dot(float[] a, int oa, float[] b, int ob, int d) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int i = 0;
+        for (; i + 3 < d; i += 4) {
+            s0 += a[oa + i] * b[ob + i];
+            s1 += a[oa + i + 1] * b[ob + i + 1];
+            s2 += a[oa + i + 2] * b[ob + i + 2];
+            s3 += a[oa + i + 3] * b[ob + i + 3];
+        }
+        for (; i < d; i++) {
+            s0 += a[oa + i] * b[ob + i];
+        }
+        return (double) s0 + s1 + s2 + s3;
+    }
 }

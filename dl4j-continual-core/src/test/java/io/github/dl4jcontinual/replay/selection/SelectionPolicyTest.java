@@ -114,6 +114,57 @@ class SelectionPolicyTest {
     }
 
     @Test
+    void herdingEqualsTheDefinitionStepByStep() {
+        Nd4j.getRandom().setSeed(5);
+        INDArray f = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.DOUBLE, 60, 7);
+        int[] fast = new HerdingSelection().select(f, 25, new Random(1));
+        // reference: pick argmin_j ||(i+1)·mu − S_i − f_j|| among unpicked j, straight from the definition
+        INDArray mu = f.mean(true, 0);
+        INDArray sum = Nd4j.zeros(f.dataType(), 1, 7);
+        boolean[] taken = new boolean[60];
+        for (int i = 0; i < 25; i++) {
+            int best = -1;
+            double bestD = Double.POSITIVE_INFINITY;
+            for (int j = 0; j < 60; j++) {
+                double d = mu.mul(i + 1).sub(sum).sub(f.getRow(j, true)).norm2Number().doubleValue();
+                if (!taken[j] && d < bestD) {
+                    bestD = d;
+                    best = j;
+                }
+            }
+            assertEquals(best, fast[i], "pick " + i);
+            taken[best] = true;
+            sum.addi(f.getRow(best, true));
+        }
+    }
+
+    @Test
+    void kMeansPlusPlusKeepsOneExampleNearEachSeparatedCluster() {
+        // four tight clusters far apart: k = 4 must keep one member of each, the largest cluster first
+        Nd4j.getRandom().setSeed(6);
+        int[] sizes = {40, 10, 25, 15};
+        INDArray f = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, 90, 3);
+        int row = 0;
+        for (int c = 0; c < 4; c++) {
+            for (int i = 0; i < sizes[c]; i++, row++) {
+                f.putRow(row, Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 3).muli(0.1).addi(100 * c));
+            }
+        }
+        int exact = 0;
+        for (long seed = 0; seed < 5; seed++) {
+            int[] sel = new KMeansSelection(null, 20, true).select(f, 4, new Random(seed));
+            int[] cluster = java.util.Arrays.stream(sel).map(r -> (int) (f.getDouble(r, 0) / 100 + 0.5)).toArray();
+            // k-means++ seeding rarely puts two centroids in one well-separated cluster; when it
+            // does not, the picks are one per cluster, largest cluster first
+            assertTrue(java.util.Arrays.stream(cluster).distinct().count() >= 3, java.util.Arrays.toString(cluster));
+            if (java.util.Arrays.equals(cluster, new int[]{0, 2, 3, 1})) {
+                exact++;
+            }
+        }
+        assertTrue(exact >= 3, "one pick per cluster, largest first, on only " + exact + " of 5 seeds");
+    }
+
+    @Test
     void featureLayerIsChosenByNameOrIndexOnNetworksAndGraphs() {
         MultiLayerNetwork net = Models.mlp(4, 6, 3, 0.1, 1);
         ComputationGraph g = Models.mlpGraph(4, 6, 3, 0.1, 1);
