@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -218,6 +219,13 @@ public final class LwfConfiguration implements PluginConfiguration {
                 LOG.info("Experience {}: lwf mean distillation loss {} over {} iterations", experience.index(),
                         listener.meanLoss(), listener.iterations());
             }
+        }
+
+        /** {@inheritDoc} <p>{@code lwf.distillation_mean}: the weighted distillation loss, mean over iterations
+         * (0 on the first experience).</p> */
+        @Override
+        public Map<String, Double> experienceMetrics(ContinualContext ctx, Experience experience) {
+            return Map.of("lwf.distillation_mean", listener == null ? 0 : listener.meanLoss());
         }
     }
 }

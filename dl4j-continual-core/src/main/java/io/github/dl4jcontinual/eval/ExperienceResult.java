@@ -1,12 +1,17 @@
 package io.github.dl4jcontinual.eval;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * What happened while training one experience: size, time, memory and the model's last score.
  * Immutable. The score is DL4J's {@code model.score()} of the last minibatch: it does not include penalties
- * that continual plugins add to the gradient (those report their own values).
+ * that continual plugins add to the gradient; those report their own values in {@link #metrics()} (e.g.
+ * {@code "ewc.penalty_mean"}).
  */
 public final class ExperienceResult {
     private int experience;
@@ -20,6 +25,7 @@ public final class ExperienceResult {
     private long evalMillis;
     private long peakHeapBytes;
     private long offHeapBytes;
+    private SortedMap<String, Double> metrics = new TreeMap<>();
 
     private ExperienceResult() {
         // for Jackson
@@ -41,6 +47,28 @@ public final class ExperienceResult {
     public ExperienceResult(int experience, int[] classes, boolean trained, long examplesSeen, int epochs,
                             long iterations, double lastScore, long trainMillis, long evalMillis, long peakHeapBytes,
                             long offHeapBytes) {
+        this(experience, classes, trained, examplesSeen, epochs, iterations, lastScore, trainMillis, evalMillis,
+                peakHeapBytes, offHeapBytes, Map.of());
+    }
+
+    /**
+     * @param experience    index of the training experience
+     * @param classes       its classes
+     * @param trained       false if plugins skipped training on it
+     * @param examplesSeen  examples fitted, over all epochs (replayed ones included)
+     * @param epochs        epochs run
+     * @param iterations    parameter updates
+     * @param lastScore     model score after the last minibatch (NaN if not trained)
+     * @param trainMillis   wall time of training
+     * @param evalMillis    wall time of the evaluation after it
+     * @param peakHeapBytes peak JVM heap use during the experience
+     * @param offHeapBytes  JavaCPP off-heap bytes allocated at its end
+     * @param metrics       figures reported by plugins ({@code ContinualPlugin#experienceMetrics}); copied
+     */
+    public ExperienceResult(int experience, int[] classes, boolean trained, long examplesSeen, int epochs,
+                            long iterations, double lastScore, long trainMillis, long evalMillis, long peakHeapBytes,
+                            long offHeapBytes, Map<String, Double> metrics) {
+        this.metrics = new TreeMap<>(metrics);
         this.experience = experience;
         this.classes = classes.clone();
         this.trained = trained;
@@ -109,6 +137,11 @@ public final class ExperienceResult {
         return offHeapBytes;
     }
 
+    /** @return figures reported by plugins, by name (sorted, unmodifiable; empty if none) */
+    public SortedMap<String, Double> metrics() {
+        return Collections.unmodifiableSortedMap(metrics);
+    }
+
     /** @return the CSV header matching {@link #toCsvRow()} */
     public static String csvHeader() {
         return "experience,classes,trained,examples_seen,epochs,iterations,last_score,train_ms,eval_ms,"
@@ -124,6 +157,6 @@ public final class ExperienceResult {
 
     @Override
     public String toString() {
-        return "ExperienceResult" + toCsvRow();
+        return "ExperienceResult" + toCsvRow() + (metrics.isEmpty() ? "" : " " + metrics);
     }
 }

@@ -5,6 +5,7 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Experience-level extension of the continual trainer. The trainer calls the hooks on its own thread, in
@@ -79,6 +80,21 @@ public interface ContinualPlugin {
      * @param experience the training experience
      */
     default void afterExperience(ContinualContext ctx, Experience experience) {
+    }
+
+    /**
+     * Named figures this plugin measured on the experience just trained (its mean penalty or distillation loss, the
+     * time its importance computation took, ...), copied into that experience's
+     * {@link io.github.dl4jcontinual.eval.ExperienceResult#metrics()} so they reach the result's JSON and every
+     * {@link io.github.dl4jcontinual.trainer.ContinualListener}. Called after {@link #afterExperience}. Keys should
+     * start with the plugin's name, e.g. {@code "ewc.penalty_mean"}.
+     *
+     * @param ctx        the context
+     * @param experience the training experience
+     * @return the figures; empty by default
+     */
+    default Map<String, Double> experienceMetrics(ContinualContext ctx, Experience experience) {
+        return Map.of();
     }
 
     /**

@@ -10,7 +10,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The runtime of a {@link RegularizationConfiguration}: one per trainer {@code fit}. Keeps the
@@ -28,6 +30,7 @@ public final class RegularizationPlugin implements ContinualPlugin {
     private PenaltyListener listener;
     private long trainStart;
     private long lastImportanceMillis;
+    private double lastImportanceMax;
     private long lastTrainingMillis;
 
     /**
@@ -136,10 +139,30 @@ public final class RegularizationPlugin implements ContinualPlugin {
         state = new ImportanceState(conf.name(), imp, anchor, mask,
                 state == null ? 1 : state.experiences() + 1);
         lastImportanceMillis = (System.nanoTime() - t0) / 1_000_000;
+        lastImportanceMax = imp.maxNumber().doubleValue();
         LOG.info("Experience {}: {} mean penalty {} over {} iterations; importance took {} ms ({}% of {} ms "
-                        + "training)", experience.index(), conf.name(), listener == null ? 0 : listener.meanPenalty(),
-                listener == null ? 0 : listener.iterations(), lastImportanceMillis,
-                lastTrainingMillis == 0 ? 0 : 100 * lastImportanceMillis / lastTrainingMillis, lastTrainingMillis);
+                        + "training), max importance {}", experience.index(), conf.name(),
+                listener == null ? 0 : listener.meanPenalty(), listener == null ? 0 : listener.iterations(),
+                lastImportanceMillis, lastTrainingMillis == 0 ? 0 : 100 * lastImportanceMillis / lastTrainingMillis,
+                lastTrainingMillis, lastImportanceMax);
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>{@code <name>.penalty_mean} and {@code <name>.penalty_last} (λ·Σ Ω (θ − θ*)² over the experience's
+     * iterations; 0 on the first experience), {@code <name>.importance_ms} (time to compute the importance after
+     * it) and {@code <name>.importance_max} (largest Ω so far: with plain SGD of learning rate η the penalty's
+     * update is stable only while 2·η·λ·Ω &lt; 2 for every parameter).</p>
+     */
+    @Override
+    public Map<String, Double> experienceMetrics(ContinualContext ctx, Experience experience) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        String n = conf.name();
+        m.put(n + ".penalty_mean", listener == null ? 0 : listener.meanPenalty());
+        m.put(n + ".penalty_last", listener == null ? 0 : listener.lastPenalty());
+        m.put(n + ".importance_ms", (double) lastImportanceMillis);
+        m.put(n + ".importance_max", lastImportanceMax);
+        return m;
     }
 
     private static INDArray normalised(INDArray x) {

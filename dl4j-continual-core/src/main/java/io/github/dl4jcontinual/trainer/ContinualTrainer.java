@@ -31,8 +31,10 @@ import java.lang.management.MemoryType;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -189,6 +191,14 @@ public final class ContinualTrainer<T extends Model> {
                 LOG.info("Experience {}: no training (a plugin skips it)", exp.index());
             }
             plugins.forEach(p -> p.afterExperience(ctx, exp));
+            Map<String, Double> metrics = new TreeMap<>();
+            for (int pi = 0; pi < plugins.size(); pi++) {
+                for (Map.Entry<String, Double> m : plugins.get(pi).experienceMetrics(ctx, exp).entrySet()) {
+                    // two plugins of one kind: the later one's figures get its position as a suffix
+                    String key = metrics.containsKey(m.getKey()) ? m.getKey() + "#" + pi : m.getKey();
+                    metrics.put(key, m.getValue());
+                }
+            }
             long tTrain = System.currentTimeMillis();
             int[] allowed = conf.getHeadPolicy() == HeadPolicy.FIXED && !conf.isMaskUnseenClasses()
                     ? range(adapter.outputSize()) : exp.seenClassArray();
@@ -201,7 +211,7 @@ public final class ContinualTrainer<T extends Model> {
             ExperienceResult er = new ExperienceResult(exp.index(), exp.classArray(), trains,
                     monitor == null ? 0 : monitor.examples(), monitor == null ? 0 : monitor.epochsDone(),
                     monitor == null ? 0 : monitor.iterations(), monitor == null ? Double.NaN : monitor.lastScore(),
-                    tTrain - tStart, tEval - tTrain, heapPeak(), Pointer.totalBytes());
+                    tTrain - tStart, tEval - tTrain, heapPeak(), Pointer.totalBytes(), metrics);
             results.add(er);
             for (ContinualListener l : listeners) {
                 l.onExperienceEnd(er, classMatrix, taskMatrix);

@@ -189,6 +189,23 @@ class ContinualTrainerTest {
     }
 
     @Test
+    void pluginFiguresReachTheExperienceResultsAndTheirJson() {
+        ContinualResult r = ContinualTrainer.wrap(Models.mlp(784, 100, 10, 0.03, 3), conf().plugin(
+                new io.github.dl4jcontinual.regularization.RegularizationConfiguration.Builder(
+                        io.github.dl4jcontinual.regularization.RegularizationMethod.EWC).lambda(10).build())
+                .plugin(new io.github.dl4jcontinual.distillation.LwfConfiguration.Builder().build()).build())
+                .fit(scenario);
+        java.util.Map<String, Double> first = r.experiences().get(0).metrics();
+        java.util.Map<String, Double> later = r.experiences().get(3).metrics();
+        assertEquals(0.0, first.get("ewc.penalty_mean"), "no penalty before an importance exists");
+        assertEquals(0.0, first.get("lwf.distillation_mean"), "no teacher on the first experience");
+        assertTrue(later.get("ewc.penalty_mean") > 0, later.toString());
+        assertTrue(later.get("lwf.distillation_mean") > 0, later.toString());
+        assertTrue(later.get("ewc.importance_max") > 0, later.toString());
+        assertEquals(later, ContinualResult.fromJson(r.toJson()).experiences().get(3).metrics());
+    }
+
+    @Test
     void graphWithTwoOutputsIsRejected() {
         ComputationGraph g = new ComputationGraph(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
                 .graphBuilder().addInputs("in")
