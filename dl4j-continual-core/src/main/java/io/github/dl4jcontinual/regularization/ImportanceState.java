@@ -3,6 +3,7 @@ package io.github.dl4jcontinual.regularization;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.File;
 import java.io.IOException;
@@ -26,6 +27,7 @@ public final class ImportanceState implements Serializable {
     private final INDArray anchor;
     private final INDArray mask;
     private final int experiences;
+    private final ParameterLayout layout;
 
     /**
      * @param method      the method that computed it, e.g. "ewc"
@@ -35,6 +37,25 @@ public final class ImportanceState implements Serializable {
      * @param experiences number of experiences folded into Ω
      */
     public ImportanceState(String method, INDArray importance, INDArray anchor, INDArray mask, int experiences) {
+        this(method, importance, anchor, mask, experiences, null);
+    }
+
+    /**
+     * @param method      the method that computed it, e.g. "ewc"
+     * @param importance  Ω, [1, n]; copied, and zeroed outside the mask
+     * @param anchor      θ*, [1, n]; copied
+     * @param mask        0/1 trainable mask, [1, n]; copied
+     * @param experiences number of experiences folded into Ω
+     * @param layout      the network's parameter layout the arrays follow (lets {@link #grownTo} follow a grown
+     *                    head), or null
+     */
+    public ImportanceState(String method, INDArray importance, INDArray anchor, INDArray mask, int experiences,
+                           ParameterLayout layout) {
+        if (layout != null && layout.numParams() != anchor.length()) {
+            throw new IllegalArgumentException("The layout has " + layout.numParams() + " parameters but the "
+                    + "arrays " + anchor.length());
+        }
+        this.layout = layout;
         this.method = Objects.requireNonNull(method, "method");
         if (importance.length() != anchor.length() || mask.length() != anchor.length()) {
             throw new IllegalArgumentException("importance, anchor and mask should have the same length (got: "
@@ -69,6 +90,37 @@ public final class ImportanceState implements Serializable {
     /** @return the number of experiences folded into the importance */
     public int experiences() {
         return experiences;
+    }
+
+    /** @return the parameter layout the arrays follow, or null if unknown */
+    public ParameterLayout layout() {
+        return layout;
+    }
+
+    /**
+     * The state for a network whose output layer grew since the state was computed (EXPANDING head): old entries
+     * keep their Ω and θ*, the new output units' parameters get Ω = 0 (they are free) and θ* = their current
+     * values.
+     *
+     * @param model the grown network
+     * @return this state if the layout did not change, else a new grown state
+     * @throws IllegalArgumentException if the state has no layout and the parameter count changed, or if the
+     *                                  layouts do not correspond
+     */
+    public ImportanceState grownTo(Model model) {
+        if (layout == null) {
+            checkFits(model);
+            return this;
+        }
+        ParameterLayout to = ParameterLayout.of(model);
+        if (layout.sameAs(to)) {
+            return this;
+        }
+        INDArray current = model.params().dup().reshape(1, model.numParams());
+        INDArray grownImportance = layout.grow(importance, to, Nd4j.zeros(importance.dataType(), 1, to.numParams()));
+        INDArray grownAnchor = layout.grow(anchor, to, current);
+        INDArray grownMask = layout.grow(mask, to, ParameterMask.trainable(model));
+        return new ImportanceState(method, grownImportance, grownAnchor, grownMask, experiences, to);
     }
 
     /** @return the number of parameters */

@@ -74,6 +74,19 @@ public final class PathIntegral {
         return fisher;
     }
 
+    /**
+     * Follows a grown network: the running Fisher keeps its old entries, new parameters start at 0.
+     *
+     * @param from the layout the running Fisher follows
+     * @param to   the grown layout
+     */
+    public void grow(ParameterLayout from, ParameterLayout to) {
+        if (fisher != null && fisher.length() != to.numParams()) {
+            fisher = from.grow(fisher, to, Nd4j.zeros(fisher.dataType(), 1, to.numParams()));
+        }
+        omega = null;
+    }
+
     /** Clears ω (the running Fisher is kept across experiences, as RWalk's is). */
     public void resetOmega() {
         omega = null;

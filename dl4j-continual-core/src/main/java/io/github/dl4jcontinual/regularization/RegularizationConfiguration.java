@@ -12,9 +12,10 @@ import java.util.Objects;
  * after each experience it computes the importance from the model and the experience's data
  * ({@link Importance}, {@link PathIntegral}) into an {@link ImportanceState}; during later experiences a
  * {@link PenaltyListener} adds {@code λ·Σ Ω (θ − θ*)²} to the gradient. The penalty is not part of
- * {@code model.score()}; the plugin logs its mean per experience. Needs a fixed-size head (FIXED head policy or
- * {@link io.github.dl4jcontinual.multihead.TaskHeads}); an expanding head changes the parameter count and is
- * rejected. Immutable; JSON round-trips through {@link ContinualJson}.
+ * {@code model.score()}; the plugin reports it per experience in
+ * {@link io.github.dl4jcontinual.eval.ExperienceResult#metrics()}. Works with a FIXED head,
+ * {@link io.github.dl4jcontinual.multihead.TaskHeads} and an EXPANDING head (new output units start with zero
+ * importance; {@link ImportanceState#grownTo}). Immutable; JSON round-trips through {@link ContinualJson}.
  *
  * <pre>{@code
  * new RegularizationConfiguration.Builder(RegularizationMethod.ONLINE_EWC).lambda(90).gamma(1.0).build()

@@ -6,6 +6,7 @@ import io.github.dl4jcontinual.scenario.Experience;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +64,17 @@ public final class RegularizationPlugin implements ContinualPlugin {
     public void beforeExperience(ContinualContext ctx, Experience experience) {
         Model model = ctx.model();
         if (state != null) {
-            state.checkFits(model);
+            ParameterLayout before = state.layout();
+            state = state.grownTo(model); // an EXPANDING head may have added output units
+            if (before != null && state.layout() != before) {
+                if (path != null) {
+                    path.grow(before, state.layout());
+                }
+                if (pathScore != null) {
+                    pathScore = before.grow(pathScore, state.layout(),
+                            Nd4j.zeros(pathScore.dataType(), 1, state.numParams()));
+                }
+            }
         }
         start = ParameterMask.paramsCopy(model).detach();
         trainStart = System.nanoTime();
@@ -137,7 +148,7 @@ public final class RegularizationPlugin implements ContinualPlugin {
                 throw new IllegalStateException("Unknown method " + conf.getMethod());
         }
         state = new ImportanceState(conf.name(), imp, anchor, mask,
-                state == null ? 1 : state.experiences() + 1);
+                state == null ? 1 : state.experiences() + 1, ParameterLayout.of(model));
         lastImportanceMillis = (System.nanoTime() - t0) / 1_000_000;
         lastImportanceMax = imp.maxNumber().doubleValue();
         LOG.info("Experience {}: {} mean penalty {} over {} iterations; importance took {} ms ({}% of {} ms "

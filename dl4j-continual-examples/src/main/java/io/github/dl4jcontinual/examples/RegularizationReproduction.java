@@ -193,10 +193,6 @@ public final class RegularizationReproduction {
                 throw new IllegalArgumentException("Unknown method '" + method
                         + "'; expected naive, ewc, oewc, si, mas, rwalk or lwf");
         }
-        if (!task && plugin instanceof RegularizationConfiguration) {
-            throw new IllegalArgumentException("vdv class-IL grows the head, which the quadratic penalties do not "
-                    + "support; run naive or lwf (got: " + method + ")");
-        }
         ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder().batchSize(128).epochsPerExperience(1)
                 .seed(seed).progress(progress).headPolicy(task ? HeadPolicy.FIXED : HeadPolicy.EXPANDING);
         if (plugin != null) {
