@@ -17,7 +17,9 @@ import java.util.Objects;
  * for {@link DistillationMode#MULTI_HEAD} / {@link DistillationMode#OLD_CLASSES_SOFTMAX}
  * {@code w · Σ_groups −Σ_c q_c log softmax_group(z/T)_c}; for {@link DistillationMode#SIGMOID}
  * {@code w · Σ_c −[q_c log σ(z_c/T) + (1−q_c) log(1−σ(z_c/T))]}. Units with group −1 are ignored. Per-example
- * gradients are {@code w (p − q)/T} on the grouped units. Batched over the minibatch; loops only over groups.
+ * gradients are {@code w (p − q)/T} on the grouped units. Units marked {@code padded} belong to their group in the
+ * student's softmax but get target 0 ({@link DistillationMode#SEEN_CLASSES_SOFTMAX}). Batched over the minibatch;
+ * loops only over groups.
  */
 public class DistillationLoss implements ILossFunction {
     private static final long serialVersionUID = 1L;
@@ -25,6 +27,7 @@ public class DistillationLoss implements ILossFunction {
     private double temperature;
     private DistillationMode mode;
     private double weight;
+    private boolean[] padded;
 
     /** For Jackson. */
     public DistillationLoss() {
@@ -37,6 +40,24 @@ public class DistillationLoss implements ILossFunction {
      * @param weight      factor w on the loss and its gradient
      */
     public DistillationLoss(int[] groupOf, double temperature, DistillationMode mode, double weight) {
+        this(groupOf, null, temperature, mode, weight);
+    }
+
+    /**
+     * @param groupOf     group of every output unit, −1 for units not distilled
+     * @param padded      per unit, whether its soft target is 0 instead of the teacher's (it still takes part in
+     *                    the student's softmax of its group); null for none
+     * @param temperature T &gt; 0
+     * @param mode        softmax groups or sigmoid
+     * @param weight      factor w on the loss and its gradient
+     */
+    public DistillationLoss(int[] groupOf, boolean[] padded, double temperature, DistillationMode mode,
+                            double weight) {
+        if (padded != null && padded.length != groupOf.length) {
+            throw new IllegalArgumentException("padded should have one entry per unit (" + groupOf.length
+                    + "), got: " + padded.length);
+        }
+        this.padded = padded == null ? new boolean[groupOf.length] : padded.clone();
         if (!(temperature > 0)) {
             throw new IllegalArgumentException("temperature should be > 0 (got: " + temperature + ")");
         }
@@ -76,7 +97,8 @@ public class DistillationLoss implements ILossFunction {
      */
     public INDArray softTargets(INDArray oldLogits) {
         INDArray q = Nd4j.zeros(oldLogits.dataType(), oldLogits.shape());
-        for (int[] g : groups()) {
+        for (int[] all : groups()) {
+            int[] g = Arrays.stream(all).filter(u -> padded == null || !padded[u]).toArray();
             if (g.length == 0) {
                 continue;
             }
@@ -171,12 +193,12 @@ public class DistillationLoss implements ILossFunction {
             return false;
         }
         DistillationLoss d = (DistillationLoss) o;
-        return Arrays.equals(groupOf, d.groupOf) && temperature == d.temperature && mode == d.mode
-                && weight == d.weight;
+        return Arrays.equals(groupOf, d.groupOf) && Arrays.equals(padded, d.padded)
+                && temperature == d.temperature && mode == d.mode && weight == d.weight;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(Arrays.hashCode(groupOf), temperature, mode, weight);
+        return Objects.hash(Arrays.hashCode(groupOf), Arrays.hashCode(padded), temperature, mode, weight);
     }
 }

@@ -205,10 +205,19 @@ public final class LwfConfiguration implements PluginConfiguration {
                     }
                 }
             }
+            boolean[] padded = new boolean[width];
+            if (conf.mode == DistillationMode.SEEN_CLASSES_SOFTMAX) {
+                for (int c : experience.classArray()) {
+                    if (c < width && groupOf[c] < 0) {
+                        groupOf[c] = 0;
+                        padded[c] = true;
+                    }
+                }
+            }
             int groups = conf.mode == DistillationMode.MULTI_HEAD ? previous.size() : 1;
             double w = conf.alpha * (conf.weightByPreviousExperiences ? previous.size() : 1) / groups
                     * (conf.scaleByTemperatureSquared ? conf.temperature * conf.temperature : 1);
-            listener = new LwfListener(ctx.model(), new DistillationLoss(groupOf, conf.temperature, conf.mode, w));
+            listener = new LwfListener(ctx.model(), new DistillationLoss(groupOf, padded, conf.temperature, conf.mode, w));
             return List.of(listener);
         }
 

@@ -21,7 +21,10 @@ class DistillationTest {
         INDArray z = Nd4j.randn(3, 5).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
         for (DistillationMode mode : DistillationMode.values()) {
             int[] groupOf = mode == DistillationMode.MULTI_HEAD ? new int[]{0, 0, 1, 1, -1} : new int[]{0, 0, 0, 0, -1};
-            DistillationLoss loss = new DistillationLoss(groupOf, 2.0, mode, 0.7);
+            boolean seen = mode == DistillationMode.SEEN_CLASSES_SOFTMAX;
+            // SEEN_CLASSES_SOFTMAX: units 2 and 3 are the current experience's classes (target 0)
+            DistillationLoss loss = new DistillationLoss(groupOf,
+                    seen ? new boolean[]{false, false, true, true, false} : null, 2.0, mode, 0.7);
             INDArray q = loss.softTargets(old);
             if (mode != DistillationMode.SIGMOID) {
                 assertEquals(1.0, q.getDouble(0, 0) + q.getDouble(0, 1)
@@ -42,9 +45,17 @@ class DistillationTest {
                     assertEquals(fd, g.getDouble(r, c), 1e-6, mode + " d/dz[" + r + "][" + c + "]");
                 }
             }
-            // at the teacher's logits the distillation gradient vanishes
-            assertEquals(0.0, loss.computeGradient(q, old, new ActivationIdentity(), null).norm2Number()
-                    .doubleValue(), 1e-9, mode.name());
+            if (seen) {
+                assertEquals(0.0, q.getColumn(2).norm1Number().doubleValue() + q.getColumn(3).norm1Number()
+                        .doubleValue(), 0.0, "current classes are padded with zero targets");
+                // at the teacher's logits the current classes are still pushed down
+                INDArray g0 = loss.computeGradient(q, old, new ActivationIdentity(), null);
+                assertTrue(g0.getColumn(2).minNumber().doubleValue() > 0, g0.toString());
+            } else {
+                // at the teacher's logits the distillation gradient vanishes
+                assertEquals(0.0, loss.computeGradient(q, old, new ActivationIdentity(), null).norm2Number()
+                        .doubleValue(), 1e-9, mode.name());
+            }
         }
         assertThrows(IllegalArgumentException.class, () -> new DistillationLoss(new int[]{0}, 0, DistillationMode.SIGMOID,
                 1));

@@ -40,4 +40,14 @@ public final class ExamplesMain {
             System.exit(2);
         }
     }
+
+    /**
+     * Between runs of a reproduction: closes this thread's ND4J workspaces (the next network opens its own) and
+     * asks for a GC, so that the off-heap memory of the finished run's networks is released before the next one
+     * allocates.
+     */
+    static void releaseMemory() {
+        org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        System.gc();
+    }
 }

@@ -108,6 +108,7 @@ public final class RegularizationReproduction {
                     throw new UncheckedIOException(e);
                 }
                 byMethod.computeIfAbsent(method, k -> new ArrayList<>()).add(r);
+                ExamplesMain.releaseMemory();
             }
         }
         System.out.println(table(byMethod, vdv ? VDV : DER, vdv ? "van de Ven" : "DER"));
@@ -133,9 +134,13 @@ public final class RegularizationReproduction {
                 plugin = new RegularizationConfiguration.Builder(RegularizationMethod.SI).lambda(1.0).xi(0.9).build();
                 break;
             case "mas":
-                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.MAS).lambda(1.0).build();
+                // no published Seq-MNIST value: λ = 0.1 is the largest power of ten keeping plain SGD stable,
+                // 2·lr·λ·max Ω < 1, with max Ω ≈ 70 after the first experience (training data; logged as
+                // mas.importance_max). λ = 1 diverges (NaN).
+                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.MAS).lambda(0.1).build();
                 break;
             case "rwalk":
+                // Avalanche's defaults (λ 0.1, α 0.9); RWalk's importance is normalised to [0, 2]
                 plugin = new RegularizationConfiguration.Builder(RegularizationMethod.RWALK).lambda(0.1)
                         .fisherDecay(0.9).build();
                 break;
@@ -186,7 +191,7 @@ public final class RegularizationReproduction {
                 break;
             case "lwf":
                 plugin = new LwfConfiguration.Builder().alpha(1).temperature(2)
-                        .mode(task ? DistillationMode.MULTI_HEAD : DistillationMode.OLD_CLASSES_SOFTMAX)
+                        .mode(task ? DistillationMode.MULTI_HEAD : DistillationMode.SEEN_CLASSES_SOFTMAX)
                         .scaleByTemperatureSquared(true).weightByPreviousExperiences(true).build();
                 break;
             default:

@@ -114,6 +114,7 @@ public final class RehearsalExample {
                     throw new UncheckedIOException(e);
                 }
                 results.computeIfAbsent(t, k -> new ArrayList<>()).add(r);
+                ExamplesMain.releaseMemory();
             }
         }
         String table = table(results, seeds);
