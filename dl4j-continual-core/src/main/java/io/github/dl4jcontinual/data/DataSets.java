@@ -84,6 +84,59 @@ public final class DataSets {
     }
 
     /**
+     * A stratified split of a labelled data set, e.g. to carve a validation stream out of the training data so that
+     * hyper-parameters are never chosen on the test stream: for every class, {@code round(fraction · n_class)} of
+     * its examples (at least one when the class has two or more) go to the second part, chosen at random with the
+     * seed; the order of examples is kept within each part.
+     *
+     * @param data     examples with 2-d one-hot labels
+     * @param fraction share of every class held out, in (0, 1)
+     * @param seed     random seed
+     * @return {rest, held out}, detached copies
+     * @throws IllegalArgumentException if the fraction is outside (0, 1) or the labels are not one-hot
+     */
+    public static DataSet[] splitStratified(DataSet data, double fraction, long seed) {
+        if (!(fraction > 0 && fraction < 1)) {
+            throw new IllegalArgumentException("fraction should be in (0, 1) (got: " + fraction + ")");
+        }
+        int[] ids = classIds(data.getLabels());
+        java.util.Map<Integer, List<Integer>> byClass = new java.util.TreeMap<>();
+        for (int i = 0; i < ids.length; i++) {
+            byClass.computeIfAbsent(ids[i], c -> new ArrayList<>()).add(i);
+        }
+        java.util.Random rng = new java.util.Random(seed);
+        boolean[] held = new boolean[ids.length];
+        for (List<Integer> rows : byClass.values()) {
+            int k = (int) Math.round(fraction * rows.size());
+            if (k == 0 && rows.size() >= 2) {
+                k = 1;
+            }
+            k = Math.min(k, rows.size() - 1);
+            List<Integer> shuffled = new ArrayList<>(rows);
+            java.util.Collections.shuffle(shuffled, rng);
+            for (int i = 0; i < k; i++) {
+                held[shuffled.get(i)] = true;
+            }
+        }
+        List<Integer> rest = new ArrayList<>();
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            (held[i] ? out : rest).add(i);
+        }
+        return new DataSet[]{rows(data, rest), rows(data, out)};
+    }
+
+    private static DataSet rows(DataSet data, List<Integer> rows) {
+        int[] r = rows.stream().mapToInt(Integer::intValue).toArray();
+        INDArray f = data.getFeatures();
+        INDArray x = Nd4j.pullRows(f.reshape(f.size(0), -1), 1, r);
+        long[] shape = f.shape().clone();
+        shape[0] = r.length;
+        INDArray y = Nd4j.pullRows(data.getLabels(), 1, r);
+        return new DataSet(x.reshape(shape).detach(), y.detach());
+    }
+
+    /**
      * The class id of every row of a one-hot label matrix, checking that each row is one-hot.
      *
      * @param labels a 2-d label matrix [n, numClasses]

@@ -32,6 +32,36 @@ class DataSetsTest {
     }
 
     @Test
+    void stratifiedSplitHoldsOutTheFractionOfEveryClassAndLosesNothing() {
+        int[] labels = new int[100];
+        for (int i = 0; i < 100; i++) {
+            labels[i] = i < 70 ? 0 : (i < 90 ? 1 : 2);
+        }
+        org.nd4j.linalg.api.ndarray.INDArray x = Nd4j.arange(100).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT)
+                .reshape(100, 1);
+        org.nd4j.linalg.dataset.DataSet all = new org.nd4j.linalg.dataset.DataSet(x, DataSets.oneHot(labels, 3));
+        org.nd4j.linalg.dataset.DataSet[] parts = DataSets.splitStratified(all, 0.2, 7);
+        int[] held = DataSets.classIds(parts[1].getLabels());
+        assertEquals(14 + 4 + 2, held.length);
+        assertEquals(14, java.util.Arrays.stream(held).filter(c -> c == 0).count());
+        assertEquals(2, java.util.Arrays.stream(held).filter(c -> c == 2).count());
+        // every example is in exactly one part, and its label travelled with it
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (org.nd4j.linalg.dataset.DataSet p : parts) {
+            int[] ids = DataSets.classIds(p.getLabels());
+            for (int i = 0; i < ids.length; i++) {
+                int v = p.getFeatures().getInt(i, 0);
+                assertTrue(seen.add(v), "example " + v + " twice");
+                assertEquals(labels[v], ids[i]);
+            }
+        }
+        assertEquals(100, seen.size());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DataSets.splitStratified(all, 1.0, 1));
+        assertTrue(e.getMessage().contains("1.0"), e.getMessage());
+    }
+
+    @Test
     void classIdsRejectsRowsThatAreNotOneHot() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DataSets.classIds(Nd4j.createFromArray(new float[][]{{0, 1, 0}, {0.5f, 0.5f, 0}})));

@@ -16,14 +16,20 @@ import java.util.Objects;
  * An Arbiter {@link ParameterSpace} over {@link ContinualConfiguration}s: epochs per experience, batch size, the
  * strategy (a list of plugin configurations; the empty list is Naive) and the head policy, each a fixed value
  * or an Arbiter space. Candidate generators ({@code RandomSearchGenerator}, {@code GridSearchCandidateGenerator})
- * assign indices to the leaves; {@link #getValue(double[])} then builds a validated configuration.
+ * assign indices to the leaves; {@link #getValue(double[])} then builds a validated configuration. Strategy
+ * hyper-parameters are searched with {@link PluginSpace} (one strategy) or {@link StrategySpace} (a choice of
+ * strategies). Round-trips through Arbiter's JSON.
  */
 public class ContinualConfigurationSpace implements ParameterSpace<ContinualConfiguration> {
-    private final ParameterSpace<Integer> epochsPerExperience;
-    private final ParameterSpace<Integer> batchSize;
-    private final ParameterSpace<List<PluginConfiguration>> strategy;
-    private final ParameterSpace<HeadPolicy> headPolicy;
-    private final long seed;
+    private ParameterSpace<Integer> epochsPerExperience;
+    private ParameterSpace<Integer> batchSize;
+    private ParameterSpace<List<PluginConfiguration>> strategy;
+    private ParameterSpace<HeadPolicy> headPolicy;
+    private long seed;
+
+    private ContinualConfigurationSpace() {
+        // for Jackson
+    }
 
     private ContinualConfigurationSpace(Builder b) {
         this.epochsPerExperience = b.epochs;
