@@ -74,7 +74,7 @@ final class ArbiterSearchExample {
                 .lambda(100).build(), Map.of("lambda", new ContinuousParameterSpace(10, 1000))));
         int batch = a.getInt("batch", 10);
         ContinualSearchSpace space = new ContinualSearchSpace(new ContinualConfigurationSpace.Builder()
-                .strategy(new StrategySpace(strategies)).batchSize(new DiscreteParameterSpace<>(batch)).seed(seed)
+                .strategy(new StrategySpace(strategies)).batchSize(new org.deeplearning4j.arbiter.optimize.parameter.FixedValue<>(batch)).seed(seed)
                 .build(),
                 new MultiLayerSpace.Builder().seed(seed).updater(new SgdSpace(new ContinuousParameterSpace(0.01, 0.2)))
                         .addLayer(new DenseLayerSpace.Builder().nIn(784).nOut(100).activation(Activation.RELU)

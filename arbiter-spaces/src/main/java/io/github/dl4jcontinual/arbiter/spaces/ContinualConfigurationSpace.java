@@ -18,7 +18,9 @@ import java.util.Objects;
  * or an Arbiter space. Candidate generators ({@code RandomSearchGenerator}, {@code GridSearchCandidateGenerator})
  * assign indices to the leaves; {@link #getValue(double[])} then builds a validated configuration. Strategy
  * hyper-parameters are searched with {@link PluginSpace} (one strategy) or {@link StrategySpace} (a choice of
- * strategies). Round-trips through Arbiter's JSON.
+ * strategies). Round-trips through Arbiter's JSON. Give single values as {@code FixedValue}, not as a one-value
+ * {@code DiscreteParameterSpace}: Arbiter 1.0.0-beta7's grid search gives such a leaf no value of its own, which
+ * shifts the values of the leaves after it.
  */
 public class ContinualConfigurationSpace implements ParameterSpace<ContinualConfiguration> {
     private ParameterSpace<Integer> epochsPerExperience;

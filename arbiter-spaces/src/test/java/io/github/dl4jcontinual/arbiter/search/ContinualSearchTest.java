@@ -42,7 +42,7 @@ class ContinualSearchTest {
         ContinualSearchSpace space = new ContinualSearchSpace(new ContinualConfigurationSpace.Builder()
                 .strategy(new PluginSpace(new ExperienceReplay.Builder().bufferSize(50).replayBatch(10).build(),
                         Map.of("buffer.capacity", new DiscreteParameterSpace<>(50, 200))))
-                .batchSize(new DiscreteParameterSpace<>(16)).seed(4).build(),
+                .batchSize(new org.deeplearning4j.arbiter.optimize.parameter.FixedValue<>(16)).seed(4).build(),
                 new MultiLayerSpace.Builder().seed(4).updater(new SgdSpace(new DiscreteParameterSpace<>(0.05, 1e9)))
                         .addLayer(new DenseLayerSpace.Builder().nIn(784).nOut(64).activation(Activation.RELU).build())
                         .addLayer(new OutputLayerSpace.Builder().nIn(64).nOut(10).activation(Activation.SOFTMAX)
