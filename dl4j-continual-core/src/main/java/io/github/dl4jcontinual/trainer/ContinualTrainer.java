@@ -187,6 +187,11 @@ public final class ContinualTrainer<T extends Model> {
                     adapter.setListeners(userListeners);
                 }
                 monitor.finish();
+                if (!Double.isFinite(monitor.lastScore()) && monitor.iterations() > 0) {
+                    throw new IllegalStateException("Training diverged on experience " + exp.index()
+                            + ": the model's score is " + monitor.lastScore() + " after " + monitor.iterations()
+                            + " iterations (is the learning rate too high?)");
+                }
             } else {
                 LOG.info("Experience {}: no training (a plugin skips it)", exp.index());
             }

@@ -206,6 +206,14 @@ class ContinualTrainerTest {
     }
 
     @Test
+    void divergingTrainingStopsWithTheExperienceAndTheScore() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ContinualTrainer
+                .wrap(Models.mlp(784, 100, 10, 1e30, 3), conf().build()).fit(scenario));
+        assertTrue(e.getMessage().contains("diverged on experience 0") && e.getMessage().contains("NaN"),
+                e.getMessage());
+    }
+
+    @Test
     void graphWithTwoOutputsIsRejected() {
         ComputationGraph g = new ComputationGraph(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
                 .graphBuilder().addInputs("in")

@@ -42,13 +42,26 @@ public final class ContinualSearch {
         this.space = b.space;
         this.data = b.data;
         this.score = b.score;
-        this.maxCandidates = b.maxCandidates;
         this.saver = new ContinualResultSaver(b.dir);
         BaseCandidateGenerator g = b.grid > 0
                 ? new GridSearchCandidateGenerator(space, b.grid, GridSearchCandidateGenerator.Mode.Sequential, null)
                 : new RandomSearchGenerator(space, null);
+        // Arbiter beta7's runner waits for its termination condition even after the grid is exhausted: cap the
+        // number of candidates at the grid's size
+        this.maxCandidates = b.grid > 0 ? Math.min(b.maxCandidates, gridSize(b.grid)) : b.maxCandidates;
         g.setRngSeed(b.seed);
         this.generator = g;
+    }
+
+    private int gridSize(int discretization) {
+        GridSearchCandidateGenerator count = new GridSearchCandidateGenerator(space, discretization,
+                GridSearchCandidateGenerator.Mode.Sequential, null);
+        int n = 0;
+        while (count.hasMoreCandidates()) {
+            count.getCandidate();
+            n++;
+        }
+        return n;
     }
 
     /**
@@ -62,7 +75,11 @@ public final class ContinualSearch {
                 .dataProvider(data).modelSaver(saver).scoreFunction(score)
                 .terminationConditions(new MaxCandidatesCondition(maxCandidates)).build();
         LocalOptimizationRunner runner = new LocalOptimizationRunner(1, conf, new ContinualTaskCreator(saver));
-        runner.execute();
+        try {
+            runner.execute();
+        } finally {
+            runner.shutdown(true); // its executor threads are not daemons: without this the JVM never exits
+        }
         return ranked(saver.records());
     }
 

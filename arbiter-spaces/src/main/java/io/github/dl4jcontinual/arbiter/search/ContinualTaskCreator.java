@@ -4,6 +4,7 @@ import io.github.dl4jcontinual.arbiter.spaces.ContinualCandidate;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.eval.ExperienceResult;
 import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.trainer.ContinualTrainer;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
 import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
@@ -14,6 +15,9 @@ import org.deeplearning4j.arbiter.optimize.runner.CandidateInfo;
 import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
 import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
 import org.deeplearning4j.arbiter.optimize.runner.listener.StatusListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +29,7 @@ import java.util.concurrent.Callable;
  * Arbiter {@link TaskCreator} for continual candidates: each task trains a fresh network of the
  * {@link ContinualCandidate} through the whole stream of the provider's search scenario
  * ({@link ContinualDataProvider#trainData}), checks that it did not diverge (a non-finite score of the model on
- * any experience fails the candidate with that reason), scores the {@link ContinualResult} with the search's
+ * any experience, or non-finite parameters at the end, fail the candidate with that reason), scores the {@link ContinualResult} with the search's
  * {@link ScoreFunction} and saves it with the {@link ContinualResultSaver} (accuracy matrices included). A
  * candidate already recorded in the saver's directory with the same configuration is not re-run (resume). A
  * failing candidate is recorded with its reason and rethrown, so that Arbiter counts it as failed and goes on.
@@ -71,7 +75,7 @@ public class ContinualTaskCreator implements TaskCreator {
             SearchRecord old = saver.load(index);
             if (old != null && cc.equals(old.candidate())) {
                 if (old.status() == SearchRecord.Status.FAILED) {
-                    throw new IllegalStateException("failed in an earlier run of this search: " + old.reason());
+                    throw new RecordedFailure("failed in an earlier run of this search: " + old.reason());
                 }
                 LOG.info("Candidate {} already done (score {}): not re-run", index, old.score());
                 info.setCandidateStatus(CandidateStatus.Complete);
@@ -85,12 +89,17 @@ public class ContinualTaskCreator implements TaskCreator {
                 throw new IllegalArgumentException("The data provider should give a Scenario (got: "
                         + (data == null ? null : data.getClass().getName()) + "); use ContinualDataProvider");
             }
-            ContinualResult r = cc.trainer().fit((Scenario) data);
+            ContinualTrainer<?> trainer = cc.trainer();
+            ContinualResult r = trainer.fit((Scenario) data);
             for (ExperienceResult e : r.experiences()) {
                 if (e.trained() && !Double.isFinite(e.lastScore())) {
                     throw new IllegalStateException("diverged: the model's score was " + e.lastScore()
                             + " at the end of experience " + e.experience());
                 }
+            }
+            INDArray params = trainer.getModel().params();
+            if (BooleanIndexing.or(params, Conditions.isNan()) || BooleanIndexing.or(params, Conditions.isInfinite())) {
+                throw new IllegalStateException("diverged: the trained model has non-finite parameters");
             }
             double score = scoreFunction.score(r, dataProvider, candidate.getDataParameters());
             info.setCandidateStatus(CandidateStatus.Complete);
@@ -100,12 +109,23 @@ public class ContinualTaskCreator implements TaskCreator {
             res.setResultReference(saver.saveModel(res, r));
             LOG.info("Candidate {}: score {} in {} s", index, score, (System.currentTimeMillis() - t0) / 1000);
             return res;
+        } catch (RecordedFailure e) {
+            throw e; // already on disk
         } catch (Exception e) {
             String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
             LOG.warn("Candidate {} failed: {}", index, reason);
             saver.write(SearchRecord.failed(index, candidate.getFlatParameters(), cc, reason,
                     System.currentTimeMillis() - t0));
             throw e;
+        }
+    }
+
+    /** A failure read back from the record of an earlier run (not written again). */
+    static final class RecordedFailure extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        RecordedFailure(String message) {
+            super(message);
         }
     }
 }

@@ -60,7 +60,7 @@ public final class ContinualCandidate implements Serializable {
     }
 
     /** @return a trainer around a freshly initialised network of this candidate */
-    public ContinualTrainer trainer() {
+    public ContinualTrainer<?> trainer() {
         if (graph) {
             ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(modelJson));
             g.init();
