@@ -123,10 +123,36 @@ public final class ContinualSearch {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"learningRate\"\\s*:\\s*([0-9.eE-]+)")
                 .matcher(r.candidate().modelJson());
         if (m.find()) {
-            lr = " lr " + m.group(1);
+            lr = String.format(Locale.ROOT, ", lr %.4g", Double.parseDouble(m.group(1)));
         }
-        return r.candidate().configuration().getPlugins().stream().map(p -> p.toString())
-                .reduce((a, b) -> a + " + " + b).orElse("naive") + lr;
+        StringBuilder sb = new StringBuilder();
+        for (io.github.dl4jcontinual.plugin.PluginConfiguration p : r.candidate().configuration().getPlugins()) {
+            sb.append(sb.length() == 0 ? "" : " + ").append(p.name()).append('(');
+            flatten(io.github.dl4jcontinual.serde.ContinualJson.mapper().valueToTree(p), "", sb);
+            sb.setLength(sb.length() - (sb.charAt(sb.length() - 1) == ' ' ? 2 : 0));
+            sb.append(')');
+        }
+        return (sb.length() == 0 ? "naive" : sb.toString()) + lr;
+    }
+
+    /** Appends the non-null scalar properties of a JSON tree as {@code path=value, }. */
+    private static void flatten(org.nd4j.shade.jackson.databind.JsonNode node, String prefix, StringBuilder sb) {
+        for (java.util.Iterator<java.util.Map.Entry<String, org.nd4j.shade.jackson.databind.JsonNode>> it =
+             node.fields(); it.hasNext(); ) {
+            java.util.Map.Entry<String, org.nd4j.shade.jackson.databind.JsonNode> e = it.next();
+            org.nd4j.shade.jackson.databind.JsonNode v = e.getValue();
+            if (e.getKey().equals("@class") || v.isNull()) {
+                continue;
+            }
+            if (v.isObject()) {
+                flatten(v, prefix + e.getKey() + ".", sb);
+            } else if (v.isDouble()) {
+                sb.append(prefix).append(e.getKey()).append('=')
+                        .append(String.format(Locale.ROOT, "%.4g", v.asDouble())).append(", ");
+            } else {
+                sb.append(prefix).append(e.getKey()).append('=').append(v.asText()).append(", ");
+            }
+        }
     }
 
     /** Builder: random search of 10 candidates with seed 42 into {@code results/search} by default. */
