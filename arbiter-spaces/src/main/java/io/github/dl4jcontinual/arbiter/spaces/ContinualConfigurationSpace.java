@@ -6,7 +6,6 @@ import io.github.dl4jcontinual.trainer.HeadPolicy;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.deeplearning4j.arbiter.optimize.parameter.FixedValue;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,7 @@ import java.util.Objects;
  * {@code DiscreteParameterSpace}: Arbiter 1.0.0-beta7's grid search gives such a leaf no value of its own, which
  * shifts the values of the leaves after it.
  */
-public class ContinualConfigurationSpace implements ParameterSpace<ContinualConfiguration> {
+public class ContinualConfigurationSpace extends CompositeSpace<ContinualConfiguration> {
     private ParameterSpace<Integer> epochsPerExperience;
     private ParameterSpace<Integer> batchSize;
     private ParameterSpace<List<PluginConfiguration>> strategy;
@@ -52,19 +51,7 @@ public class ContinualConfigurationSpace implements ParameterSpace<ContinualConf
         return b.build();
     }
 
-    @Override
-    public int numParameters() {
-        return collectLeaves().stream().mapToInt(ParameterSpace::numParameters).sum();
-    }
 
-    @Override
-    public List<ParameterSpace> collectLeaves() {
-        List<ParameterSpace> leaves = new ArrayList<>();
-        for (ParameterSpace<?> s : getNestedSpaces().values()) {
-            leaves.addAll(s.collectLeaves());
-        }
-        return leaves;
-    }
 
     @Override
     public Map<String, ParameterSpace> getNestedSpaces() {
@@ -76,16 +63,7 @@ public class ContinualConfigurationSpace implements ParameterSpace<ContinualConf
         return m;
     }
 
-    @Override
-    public boolean isLeaf() {
-        return false;
-    }
 
-    @Override
-    public void setIndices(int... indices) {
-        throw new UnsupportedOperationException("ContinualConfigurationSpace is not a leaf: indices are set on its "
-                + "leaves (collectLeaves())");
-    }
 
     /** Builder; every unset dimension is fixed at the {@link ContinualConfiguration} default. */
     public static final class Builder {

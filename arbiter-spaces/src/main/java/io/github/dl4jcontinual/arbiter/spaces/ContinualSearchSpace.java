@@ -4,7 +4,6 @@ import org.deeplearning4j.arbiter.DL4JConfiguration;
 import org.deeplearning4j.arbiter.GraphConfiguration;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +15,7 @@ import java.util.Objects;
  * or {@code ComputationGraphSpace} (layer sizes, updater and learning rate, ...) or a {@code FixedValue} of a DL4J
  * configuration. Candidates are {@link ContinualCandidate}s. Round-trips through Arbiter's JSON.
  */
-public class ContinualSearchSpace implements ParameterSpace<ContinualCandidate> {
+public class ContinualSearchSpace extends CompositeSpace<ContinualCandidate> {
     private ContinualConfigurationSpace continual;
     private ParameterSpace<?> model;
 
@@ -50,17 +49,7 @@ public class ContinualSearchSpace implements ParameterSpace<ContinualCandidate> 
         return new ContinualCandidate(continual.getValue(values), m);
     }
 
-    @Override
-    public int numParameters() {
-        return collectLeaves().stream().mapToInt(ParameterSpace::numParameters).sum();
-    }
 
-    @Override
-    public List<ParameterSpace> collectLeaves() {
-        List<ParameterSpace> leaves = new ArrayList<>(continual.collectLeaves());
-        leaves.addAll(model.collectLeaves());
-        return leaves;
-    }
 
     @Override
     public Map<String, ParameterSpace> getNestedSpaces() {
@@ -70,13 +59,5 @@ public class ContinualSearchSpace implements ParameterSpace<ContinualCandidate> 
         return m;
     }
 
-    @Override
-    public boolean isLeaf() {
-        return false;
-    }
 
-    @Override
-    public void setIndices(int... indices) {
-        throw new UnsupportedOperationException("ContinualSearchSpace is not a leaf: indices are set on its leaves");
-    }
 }

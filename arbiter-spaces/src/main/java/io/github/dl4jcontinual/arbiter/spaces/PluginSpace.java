@@ -28,7 +28,7 @@ import java.util.Objects;
  *         Map.of("buffer.capacity", new DiscreteParameterSpace<>(200, 500)))
  * }</pre>
  */
-public class PluginSpace implements ParameterSpace<List<PluginConfiguration>> {
+public class PluginSpace extends CompositeSpace<List<PluginConfiguration>> {
     private String template;
     private LinkedHashMap<String, ParameterSpace<?>> properties;
 
@@ -120,34 +120,14 @@ public class PluginSpace implements ParameterSpace<List<PluginConfiguration>> {
         return m.toString();
     }
 
-    @Override
-    public int numParameters() {
-        return collectLeaves().stream().mapToInt(ParameterSpace::numParameters).sum();
-    }
 
-    @Override
-    public List<ParameterSpace> collectLeaves() {
-        List<ParameterSpace> leaves = new ArrayList<>();
-        for (ParameterSpace<?> s : properties.values()) {
-            leaves.addAll(s.collectLeaves());
-        }
-        return leaves;
-    }
 
     @Override
     public Map<String, ParameterSpace> getNestedSpaces() {
         return new LinkedHashMap<>(properties);
     }
 
-    @Override
-    public boolean isLeaf() {
-        return false;
-    }
 
-    @Override
-    public void setIndices(int... indices) {
-        throw new UnsupportedOperationException("PluginSpace is not a leaf: indices are set on its leaves");
-    }
 
     @Override
     public boolean equals(Object o) {

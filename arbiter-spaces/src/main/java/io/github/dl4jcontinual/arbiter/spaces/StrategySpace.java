@@ -18,7 +18,7 @@ import java.util.Objects;
  * every value of every other option's leaves (duplicates included); random search is the natural fit.
  * Round-trips through Arbiter's JSON.
  */
-public class StrategySpace implements ParameterSpace<List<PluginConfiguration>> {
+public class StrategySpace extends CompositeSpace<List<PluginConfiguration>> {
     private LinkedHashMap<String, ParameterSpace<List<PluginConfiguration>>> options;
     private IntegerParameterSpace choice;
 
@@ -63,19 +63,7 @@ public class StrategySpace implements ParameterSpace<List<PluginConfiguration>> 
         return options.get(optionName(values)).getValue(values);
     }
 
-    @Override
-    public int numParameters() {
-        return collectLeaves().stream().mapToInt(ParameterSpace::numParameters).sum();
-    }
 
-    @Override
-    public List<ParameterSpace> collectLeaves() {
-        List<ParameterSpace> leaves = new ArrayList<>(choice.collectLeaves());
-        for (ParameterSpace<?> s : options.values()) {
-            leaves.addAll(s.collectLeaves());
-        }
-        return leaves;
-    }
 
     @Override
     public Map<String, ParameterSpace> getNestedSpaces() {
@@ -85,15 +73,7 @@ public class StrategySpace implements ParameterSpace<List<PluginConfiguration>> 
         return m;
     }
 
-    @Override
-    public boolean isLeaf() {
-        return false;
-    }
 
-    @Override
-    public void setIndices(int... indices) {
-        throw new UnsupportedOperationException("StrategySpace is not a leaf: indices are set on its leaves");
-    }
 
     @Override
     public boolean equals(Object o) {
