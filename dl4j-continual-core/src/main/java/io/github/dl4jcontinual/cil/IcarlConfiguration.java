@@ -34,9 +34,10 @@ import java.util.Random;
  *
  * <p>Requirements: with distillation on (the default), the output layer must be a sigmoid layer trained with
  * binary cross-entropy ({@code OutputLayer} with {@code Activation.SIGMOID} and {@code LossFunction.XENT}), as in
- * the paper; {@code fit} fails with a message naming the layer otherwise. The plugin supplies the training data
- * (the experience plus all exemplars), so register it first among data-adapting plugins (before
- * {@code IterationBudget}). Works with FIXED and EXPANDING heads, MultiLayerNetwork and ComputationGraph.</p>
+ * the paper; {@code fit} fails with a message naming the layer otherwise. The plugin trains on the union of the
+ * examples the previous plugins' iterator yields in one pass (normally the whole experience) and all exemplars,
+ * reshuffled every epoch; register it before {@code IterationBudget}. With distillation and NME off and a softmax
+ * head, it is PyCIL's "Replay" baseline (exemplars added to the training set). Works with FIXED and EXPANDING heads, MultiLayerNetwork and ComputationGraph.</p>
  *
  * <p>Immutable; JSON round-trips ({@link #toJson()}).</p>
  */
@@ -259,9 +260,13 @@ public final class IcarlConfiguration implements PluginConfiguration {
 
         @Override
         public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
-            ReplayBatch exemplars = memory.contents(experience.numClasses());
-            DataSetIterator it = exemplars == null ? data
-                    : ctx.trainingIterator(DataSet.merge(List.of(experience.dataSet(), exemplars.toDataSet())));
+            DataSetIterator it = data;
+            if (memory.size() > 0) {
+                // the union of what the previous plugins give (e.g. BiC's training split) and all exemplars
+                DataSet current = io.github.dl4jcontinual.data.DataSets.collect(data);
+                ReplayBatch exemplars = memory.contents((int) current.getLabels().size(1));
+                it = ctx.trainingIterator(DataSet.merge(List.of(current, exemplars.toDataSet())));
+            }
             return teacher == null ? it : new DistilledTargetsIterator(it, teacher, oldClasses);
         }
 
