@@ -1,18 +1,21 @@
 package io.github.dl4jcontinual.cil;
 
 import org.deeplearning4j.nn.api.Model;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.List;
 import java.util.Objects;
 
 /**
  * iCaRL's distillation through the targets: every minibatch of the wrapped iterator gets, in the label columns of
- * the old classes {@code [0, oldClasses)}, the frozen teacher's sigmoid outputs instead of the hard 0/1 labels.
+ * the old classes {@code [0, oldClasses)}, the frozen teacher's sigmoid outputs (at temperature T: σ(z/T) of its
+ * logits z) instead of the hard 0/1 labels.
  * With a sigmoid output layer trained with binary cross-entropy this is exactly iCaRL's loss
  * {@code −Σ_{y<old} [q_y log g_y + (1−q_y) log(1−g_y)] − Σ_{y≥old} [δ log g_y + (1−δ) log(1−g_y)]}
  * (Rebuffi et al. 2017, Algorithm 3). Old classes are the first ids because the scenarios relabel classes in
@@ -23,14 +26,17 @@ final class DistilledTargetsIterator implements DataSetIterator {
     private final DataSetIterator base;
     private final transient Model teacher;
     private final int oldClasses;
+    private final double temperature;
     private DataSetPreProcessor preProcessor;
 
     /**
      * @param base       the training iterator (its pre-processor, e.g. the head's label slice, runs first)
      * @param teacher    the frozen model of the previous experience, owned by the caller and not trained
-     * @param oldClasses the number of old classes, at least 1
+     * @param oldClasses  the number of old classes, at least 1
+     * @param temperature T &gt; 0: the targets are σ(z/T) of the teacher's logits z
      */
-    DistilledTargetsIterator(DataSetIterator base, Model teacher, int oldClasses) {
+    DistilledTargetsIterator(DataSetIterator base, Model teacher, int oldClasses, double temperature) {
+        this.temperature = temperature;
         this.base = Objects.requireNonNull(base, "base");
         this.teacher = Objects.requireNonNull(teacher, "teacher");
         if (oldClasses < 1) {
@@ -46,6 +52,12 @@ final class DistilledTargetsIterator implements DataSetIterator {
         if (q.size(1) < oldClasses) {
             throw new IllegalStateException("The teacher has " + q.size(1) + " outputs but " + oldClasses
                     + " old classes");
+        }
+        if (temperature != 1.0) {
+            // z = logit(p) from the sigmoid output, then σ(z / T)
+            INDArray p = Transforms.max(Transforms.min(q.castTo(DataType.DOUBLE), 1 - 1e-12, false), 1e-12, false);
+            INDArray z = Transforms.log(p.div(p.rsub(1)), false);
+            q = Transforms.sigmoid(z.divi(temperature), false);
         }
         INDArray y = ds.getLabels().dup();
         y.get(NDArrayIndex.all(), NDArrayIndex.interval(0, oldClasses))

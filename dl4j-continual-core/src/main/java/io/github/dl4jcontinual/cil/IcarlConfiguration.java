@@ -46,10 +46,11 @@ public final class IcarlConfiguration implements PluginConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(IcarlConfiguration.class);
 
     private BufferConfiguration buffer = new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
-            .perClass(20).selection(new HerdingSelection()).build();
+            .perClass(20).selection(new HerdingSelection(null, true)).build();
     private boolean distillation = true;
     private boolean nearestMean = true;
     private String featureLayer;
+    private double temperature = 1.0;
 
     private IcarlConfiguration() {
         // for Jackson
@@ -73,6 +74,14 @@ public final class IcarlConfiguration implements PluginConfiguration {
     /** @return the feature layer of the NME classifier, or null for the layer before the output */
     public String getFeatureLayer() {
         return featureLayer;
+    }
+
+    /**
+     * @return the distillation temperature T: the old classes' targets are {@code σ(z_old / T)} of the previous
+     *         model's logits (1 in the paper; van de Ven's and PyCIL's implementations use 2)
+     */
+    public double getTemperature() {
+        return temperature;
     }
 
     /** {@inheritDoc} */
@@ -107,12 +116,12 @@ public final class IcarlConfiguration implements PluginConfiguration {
         }
         IcarlConfiguration c = (IcarlConfiguration) o;
         return distillation == c.distillation && nearestMean == c.nearestMean && buffer.equals(c.buffer)
-                && Objects.equals(featureLayer, c.featureLayer);
+                && Objects.equals(featureLayer, c.featureLayer) && Double.compare(temperature, c.temperature) == 0;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(buffer, distillation, nearestMean, featureLayer);
+        return Objects.hash(buffer, distillation, nearestMean, featureLayer, temperature);
     }
 
     @Override
@@ -142,7 +151,28 @@ public final class IcarlConfiguration implements PluginConfiguration {
                 + "the output layer " + OutputLayers.name(model) + " is a " + l.getClass().getSimpleName());
     }
 
-    /** Builder; defaults: 20 herding exemplars per class, distillation on, NME on, features before the output. */
+    /**
+     * The union of the examples an iterator yields in one pass and all stored exemplars, as a training iterator of
+     * the trainer (reshuffled every epoch).
+     *
+     * @param ctx    the trainer's context
+     * @param data   the previous plugins' iterator (normally the whole experience)
+     * @param memory the exemplar memory
+     * @return {@code data} itself if the memory is empty, else a new iterator over the union
+     */
+    static DataSetIterator union(ContinualContext ctx, DataSetIterator data, ReplayBuffer memory) {
+        if (memory.size() == 0) {
+            return data;
+        }
+        DataSet current = io.github.dl4jcontinual.data.DataSets.collect(data);
+        ReplayBatch exemplars = memory.contents((int) current.getLabels().size(1));
+        return ctx.trainingIterator(DataSet.merge(List.of(current, exemplars.toDataSet())));
+    }
+
+    /**
+     * Builder; defaults: 20 herding exemplars per class (herding on L2-normalised features), distillation on at
+     * T = 1, NME on, features before the output.
+     */
     public static final class Builder {
         private final IcarlConfiguration c = new IcarlConfiguration();
 
@@ -174,7 +204,7 @@ public final class IcarlConfiguration implements PluginConfiguration {
                 throw new IllegalArgumentException("exemplarsPerClass should be >= 1 (got: " + perClass + ")");
             }
             return buffer(new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
-                    .perClass(perClass).selection(new HerdingSelection(c.featureLayer)).build());
+                    .perClass(perClass).selection(new HerdingSelection(c.featureLayer, true)).build());
         }
 
         /**
@@ -186,7 +216,7 @@ public final class IcarlConfiguration implements PluginConfiguration {
          */
         public Builder memorySize(int total) {
             return buffer(new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
-                    .capacity(total).selection(new HerdingSelection(c.featureLayer)).build());
+                    .capacity(total).selection(new HerdingSelection(c.featureLayer, true)).build());
         }
 
         /**
@@ -195,6 +225,18 @@ public final class IcarlConfiguration implements PluginConfiguration {
          */
         public Builder distillation(boolean on) {
             c.distillation = on;
+            return this;
+        }
+
+        /**
+         * @param t the distillation temperature, more than 0 (default 1, as in the paper)
+         * @return this builder
+         */
+        public Builder temperature(double t) {
+            if (!(t > 0) || Double.isInfinite(t)) {
+                throw new IllegalArgumentException("temperature should be > 0 and finite (got: " + t + ")");
+            }
+            c.temperature = t;
             return this;
         }
 
@@ -225,6 +267,7 @@ public final class IcarlConfiguration implements PluginConfiguration {
             r.distillation = c.distillation;
             r.nearestMean = c.nearestMean;
             r.featureLayer = c.featureLayer;
+            r.temperature = c.temperature;
             return r;
         }
     }
@@ -260,14 +303,8 @@ public final class IcarlConfiguration implements PluginConfiguration {
 
         @Override
         public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
-            DataSetIterator it = data;
-            if (memory.size() > 0) {
-                // the union of what the previous plugins give (e.g. BiC's training split) and all exemplars
-                DataSet current = io.github.dl4jcontinual.data.DataSets.collect(data);
-                ReplayBatch exemplars = memory.contents((int) current.getLabels().size(1));
-                it = ctx.trainingIterator(DataSet.merge(List.of(current, exemplars.toDataSet())));
-            }
-            return teacher == null ? it : new DistilledTargetsIterator(it, teacher, oldClasses);
+            DataSetIterator it = union(ctx, data, memory);
+            return teacher == null ? it : new DistilledTargetsIterator(it, teacher, oldClasses, conf.temperature);
         }
 
         @Override

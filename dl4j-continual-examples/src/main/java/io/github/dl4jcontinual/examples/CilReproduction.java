@@ -1,10 +1,14 @@
 package io.github.dl4jcontinual.examples;
 
 import io.github.dl4jcontinual.cil.BiasCorrection;
+import io.github.dl4jcontinual.cil.CosineOutputLayer;
 import io.github.dl4jcontinual.cil.IcarlConfiguration;
+import io.github.dl4jcontinual.cil.LucirConfiguration;
 import io.github.dl4jcontinual.cil.WeightAligning;
+import io.github.dl4jcontinual.data.Cifar100Datasets;
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
+import io.github.dl4jcontinual.data.OmniglotDatasets;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
@@ -13,6 +17,7 @@ import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.selection.HerdingSelection;
 import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
+import io.github.dl4jcontinual.scenario.ClassOrder;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.trainer.ContinualTrainer;
@@ -23,6 +28,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -55,14 +61,19 @@ import java.util.Map;
  * is replay with {@code per-class − 10} exemplars plus bias correction fitted on 10 held-out examples per class
  * (equal memory);
  * {@code icarl} trains on the union of the experience and the exemplars with a sigmoid/BCE head and distillation
- * and reports both the network's (CNN) and the nearest-mean-of-exemplars (NME) accuracy.</p>
+ * at temperature 2 (van de Ven's and PyCIL's implementations) and reports both the network's (CNN) and the
+ * nearest-mean-of-exemplars (NME) accuracy; {@code lucir} uses the cosine classifier with LUCIR's losses. Herding
+ * runs on L2-normalised features for every method.</p>
  *
  * <p>Reported per method (mean ± sample std over seeds, in %): final class-IL accuracy (mean over experiences after
  * the last one), its NME counterpart where there is one, and the accuracy on the old classes (experiences 0..T−2,
  * pooled over their test examples) and on the new classes (experience T−1) after the last experience.</p>
  */
 public final class CilReproduction {
-    private static final int BIC_VALIDATION = 10;
+    /** Split-Omniglot: characters kept, training drawings per character, seed of the character order. */
+    static final int OMNIGLOT_CLASSES = 200;
+    static final int OMNIGLOT_TRAIN = 15;
+    static final long CLASS_ORDER_SEED = 1993;
 
     private CilReproduction() {
     }
@@ -83,26 +94,35 @@ public final class CilReproduction {
         Args a = new Args(argv, "data-dir", "dataset", "methods", "seeds", "iterations", "per-class", "out",
                 "markdown", "quiet");
         if (a.has("help")) {
-            System.out.println("reproduce-cil --dataset mnist|fashion --methods icarl,er,wa,bic --seeds 1,2,3 "
-                    + "[--iterations 2000] [--per-class 100] [--data-dir DIR] [--out results/cil] "
-                    + "[--markdown FILE] [--quiet]");
+            System.out.println("reproduce-cil --dataset mnist|fashion|omniglot|cifar100 "
+                    + "--methods icarl,lucir,er,replay,wa,bic --seeds 1,2,3 [--iterations 2000 (omniglot: 200)] "
+                    + "[--per-class 100 (omniglot: 5)] [--data-dir DIR] [--out results/cil] [--markdown FILE] "
+                    + "[--quiet]\ncifar100 needs cifar-100-binary/train.bin and test.bin in the data directory and "
+                    + "uses its own schedule (--iterations and --per-class do not apply)");
             return;
         }
         DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
         String dataset = a.get("dataset", "mnist");
         Scenario scenario = scenario(dir, dataset);
-        int iterations = a.getInt("iterations", 2000);
-        int perClass = a.getInt("per-class", 100);
+        boolean omniglot = dataset.equals("omniglot");
+        int iterations = a.getInt("iterations", omniglot ? 200 : 2000);
+        int perClass = a.getInt("per-class", omniglot ? 5 : 100);
         long[] seeds = a.getLongs("seeds", "1,2,3");
         List<String> methods = a.getList("methods", "icarl,er,wa,bic");
         File out = new File(a.get("out", "results/cil"));
         Map<String, Row> rows = new LinkedHashMap<>();
         for (String m : methods) {
             for (long seed : seeds) {
-                ContinualConfiguration conf = configuration(m, perClass, iterations, seed, !a.has("quiet"));
-                MultiLayerNetwork net = network(m, seed);
+                int first = scenario.trainStream().get(0).classArray().length;
                 long t0 = System.currentTimeMillis();
-                ContinualResult r = ContinualTrainer.wrap(net, conf).fit(scenario);
+                ContinualResult r;
+                if (dataset.equals("cifar100")) {
+                    r = ContinualTrainer.wrap(CifarResNet.resnet32(head(m, 64, first), seed),
+                            cifarConfiguration(m, seed, !a.has("quiet"))).fit(scenario);
+                } else {
+                    r = ContinualTrainer.wrap(network(m, first, seed),
+                            configuration(m, perClass, iterations, seed, !a.has("quiet"))).fit(scenario);
+                }
                 long s = (System.currentTimeMillis() - t0) / 1000;
                 Row row = rows.computeIfAbsent(m, k -> new Row());
                 row.cnn.add(100 * r.classIncremental().finalAverageAccuracy());
@@ -151,8 +171,19 @@ public final class CilReproduction {
                         .train(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN))
                         .test(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST)).numExperiences(5)
                         .name("split-fashion-mnist").build();
+            case "omniglot": {
+                DataSet[] o = OmniglotDatasets.load(dir, OMNIGLOT_CLASSES, OMNIGLOT_TRAIN, 28, CLASS_ORDER_SEED);
+                return new ClassIncrementalScenario.Builder().train(o[0]).test(o[1]).numExperiences(10)
+                        .name("split-omniglot").build();
+            }
+            case "cifar100":
+                return new ClassIncrementalScenario.Builder()
+                        .train(Cifar100Datasets.load(dir, IdxDatasets.Split.TRAIN))
+                        .test(Cifar100Datasets.load(dir, IdxDatasets.Split.TEST)).numExperiences(10)
+                        .classOrder(ClassOrder.fixed(CifarResNet.PYCIL_ORDER_1993)).name("cifar100-b0-10").build();
             default:
-                throw new IllegalArgumentException("--dataset should be mnist or fashion (got: " + dataset + ")");
+                throw new IllegalArgumentException("--dataset should be mnist, fashion, omniglot or cifar100 (got: "
+                        + dataset + ")");
         }
     }
 
@@ -168,48 +199,80 @@ public final class CilReproduction {
                                                 boolean progress) {
         ContinualConfiguration.Builder b = new ContinualConfiguration.Builder().batchSize(128).epochsPerExperience(1)
                 .seed(seed).headPolicy(HeadPolicy.EXPANDING).progress(progress);
-        for (PluginConfiguration p : plugins(method, perClass)) {
+        for (PluginConfiguration p : plugins(method, herding(perClass), perClass)) {
             b.plugin(p);
         }
         return b.plugin(new IterationBudget(iterations)).build();
     }
 
-    private static BufferConfiguration herding(int perClass) {
-        return new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED).perClass(perClass)
-                .selection(new HerdingSelection()).build();
+    /**
+     * The CIFAR-100 B0-10 configuration (PyCIL's schedule, see {@link CifarResNet}): 2000 exemplars in all, SGD
+     * with momentum, 200 epochs on the first experience and {@code laterEpochs} on the others with step decays.
+     *
+     * @param method   the method
+     * @param seed     the seed
+     * @param progress progress lines
+     * @return the trainer configuration
+     */
+    static ContinualConfiguration cifarConfiguration(String method, long seed, boolean progress) {
+        ContinualConfiguration.Builder b = new ContinualConfiguration.Builder().batchSize(128)
+                .epochsPerExperience(CifarResNet.FIRST_EPOCHS).seed(seed).headPolicy(HeadPolicy.EXPANDING)
+                .progress(progress);
+        BufferConfiguration memory = new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
+                .capacity(CifarResNet.MEMORY).selection(new HerdingSelection(null, true)).build();
+        for (PluginConfiguration p : plugins(method, memory, CifarResNet.MEMORY / 100)) {
+            b.plugin(p);
+        }
+        return b.plugin(CifarResNet.schedule(method)).build();
     }
 
-    private static List<PluginConfiguration> plugins(String method, int perClass) {
+    private static BufferConfiguration herding(int perClass) {
+        return new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED).perClass(perClass)
+                .selection(new HerdingSelection(null, true)).build();
+    }
+
+    /**
+     * @param method   the method
+     * @param memory   the exemplar memory
+     * @param perClass exemplars per class (at the end of the stream); BiC holds out a tenth of it (at least 1)
+     * @return the plugins, in order
+     */
+    private static List<PluginConfiguration> plugins(String method, BufferConfiguration memory, int perClass) {
+        int bicValidation = Math.max(1, perClass / 10);
         switch (method) {
             case "er":
-                return List.of(er(perClass));
+                return List.of(new ExperienceReplay.Builder().buffer(memory).replayBatch(128).build());
             case "replay":
-                return List.of(union(perClass));
+                return List.of(union(memory));
             case "wa":
-                return List.of(union(perClass), new WeightAligning());
-            case "bic":
-                if (perClass <= BIC_VALIDATION) {
-                    throw new IllegalArgumentException("bic keeps " + BIC_VALIDATION + " validation examples per "
-                            + "class out of the memory: --per-class should be > " + BIC_VALIDATION + " (got: "
+                return List.of(union(memory), new WeightAligning());
+            case "bic": {
+                if (perClass <= bicValidation) {
+                    throw new IllegalArgumentException("bic keeps " + bicValidation + " validation examples per "
+                            + "class out of the memory: --per-class should be > " + bicValidation + " (got: "
                             + perClass + ")");
                 }
-                return List.of(new BiasCorrection.Builder().validationPerClass(BIC_VALIDATION).build(),
-                        union(perClass - BIC_VALIDATION));
+                BufferConfiguration smaller = memory.getPerClass() > 0
+                        ? memory.toBuilder().perClass(memory.getPerClass() - bicValidation).build()
+                        : memory.toBuilder().capacity(memory.getCapacity() * (perClass - bicValidation) / perClass)
+                        .build();
+                return List.of(new BiasCorrection.Builder().validationPerClass(bicValidation).build(),
+                        union(smaller));
+            }
             case "icarl":
-                return List.of(new IcarlConfiguration.Builder().exemplarsPerClass(perClass).build());
+                // T = 2 as in van de Ven's and PyCIL's iCaRL implementations (the paper: 1)
+                return List.of(new IcarlConfiguration.Builder().buffer(memory).temperature(2).build());
+            case "lucir":
+                return List.of(new LucirConfiguration.Builder().buffer(memory).build());
             default:
-                throw new IllegalArgumentException("Unknown method '" + method + "'; methods are icarl, er, replay, wa, bic");
+                throw new IllegalArgumentException("Unknown method '" + method + "'; methods are icarl, lucir, er, replay, wa, "
+                        + "bic");
         }
     }
 
     /** PyCIL's "Replay": the exemplars are added to the experience's training set (softmax head, no distillation). */
-    private static IcarlConfiguration union(int perClass) {
-        return new IcarlConfiguration.Builder().exemplarsPerClass(perClass).distillation(false).nearestMean(false)
-                .build();
-    }
-
-    private static ExperienceReplay er(int perClass) {
-        return new ExperienceReplay.Builder().buffer(herding(perClass)).replayBatch(128).build();
+    private static IcarlConfiguration union(BufferConfiguration memory) {
+        return new IcarlConfiguration.Builder().buffer(memory).distillation(false).nearestMean(false).build();
     }
 
     /**
@@ -217,18 +280,30 @@ public final class CilReproduction {
      * @param seed   initialisation seed
      * @return MLP 784-400-400-2 (the head expands), Adam 0.001
      */
-    static MultiLayerNetwork network(String method, long seed) {
-        boolean sigmoid = method.equals("icarl");
+    static MultiLayerNetwork network(String method, int firstClasses, long seed) {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(seed)
                 .updater(new Adam(0.001, 0.9, 0.999, 1e-8)).weightInit(WeightInit.XAVIER).list()
                 .layer(new DenseLayer.Builder().nIn(784).nOut(400).activation(Activation.RELU).build())
                 .layer(new DenseLayer.Builder().nIn(400).nOut(400).activation(Activation.RELU).build())
-                .layer(new OutputLayer.Builder(sigmoid ? LossFunctions.LossFunction.XENT
-                        : LossFunctions.LossFunction.MCXENT).nIn(400).nOut(2)
-                        .activation(sigmoid ? Activation.SIGMOID : Activation.SOFTMAX).build())
+                .layer(head(method, 400, firstClasses))
                 .build());
         net.init();
         return net;
+    }
+
+    /**
+     * @param method the method: icarl gets a sigmoid/BCE layer, lucir the cosine layer, the others softmax
+     * @param nIn    features
+     * @param nOut   classes of the first experience
+     * @return the output layer
+     */
+    static org.deeplearning4j.nn.conf.layers.Layer head(String method, int nIn, int nOut) {
+        if (method.equals("lucir")) {
+            return new CosineOutputLayer.Builder().nIn(nIn).nOut(nOut).build();
+        }
+        boolean sigmoid = method.equals("icarl");
+        return new OutputLayer.Builder(sigmoid ? LossFunctions.LossFunction.XENT : LossFunctions.LossFunction.MCXENT)
+                .nIn(nIn).nOut(nOut).activation(sigmoid ? Activation.SIGMOID : Activation.SOFTMAX).build();
     }
 
     /**
@@ -255,6 +330,9 @@ public final class CilReproduction {
     static String table(String dataset, Map<String, Row> rows, long[] seeds, int iterations, int perClass,
                         String args) {
         StringBuilder sb = new StringBuilder();
+        if (dataset.equals("cifar100")) {
+            iterations = 0;
+        }
         sb.append("Dataset ").append(dataset).append(", seeds ").append(Arrays.toString(seeds)).append(", ")
                 .append(iterations).append(" iterations per experience, ").append(perClass)
                 .append(" exemplars per class. Command: `bin/examples reproduce-cil ").append(args).append("`\n\n");
