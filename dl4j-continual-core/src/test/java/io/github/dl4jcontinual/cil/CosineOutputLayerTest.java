@@ -86,8 +86,24 @@ class CosineOutputLayerTest {
         }
     }
 
+    /** GradientCheckUtil insists on double as the global default type. */
+    private static void withDoubles(Runnable r) {
+        DataType before = Nd4j.dataType();
+        DataType beforeFloat = Nd4j.defaultFloatingPointType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        try {
+            r.run();
+        } finally {
+            Nd4j.setDefaultDataTypes(before, beforeFloat);
+        }
+    }
+
     @Test
     void passesTheGradientCheckInAMultiLayerNetworkAndAGraph() {
+        withDoubles(CosineOutputLayerTest::gradientChecks);
+    }
+
+    private static void gradientChecks() {
         MultiLayerNetwork net = mln(DataType.DOUBLE, 3, 3);
         INDArray[] b = batch(DataType.DOUBLE, 8, 3, 4);
         assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net).input(b[0])
@@ -99,6 +115,10 @@ class CosineOutputLayerTest {
 
     @Test
     void lucirLossLayerPassesTheGradientCheck() {
+        withDoubles(CosineOutputLayerTest::lucirGradientCheck);
+    }
+
+    private static void lucirGradientCheck() {
         MultiLayerNetwork base = mln(DataType.DOUBLE, 4, 6);
         CosineOutputLayer cos = (CosineOutputLayer) base.getLayerWiseConfigurations().getConf(1).getLayer();
         MultiLayerConfiguration c = base.getLayerWiseConfigurations().clone();
@@ -201,23 +221,7 @@ class CosineOutputLayerTest {
         net.getLayer(1).getParam("s").assign(7);
         ContinualConfiguration conf = new ContinualConfiguration.Builder().headPolicy(HeadPolicy.EXPANDING)
                 .batchSize(16).epochsPerExperience(1).seed(1).progress(false)
-                .plugin(new io.github.dl4jcontinual.plugin.PluginConfiguration() {
-                    @Override
-                    public io.github.dl4jcontinual.plugin.ContinualPlugin instantiate() {
-                        return new io.github.dl4jcontinual.plugin.ContinualPlugin() {
-                            @Override
-                            public boolean trainsOn(io.github.dl4jcontinual.plugin.ContinualContext ctx,
-                                                    io.github.dl4jcontinual.scenario.Experience e) {
-                                return false;
-                            }
-                        };
-                    }
-
-                    @Override
-                    public String name() {
-                        return "frozen";
-                    }
-                }).build();
+                .plugin(new Frozen()).build();
         ContinualTrainer<MultiLayerNetwork> t = ContinualTrainer.wrap(net, conf);
         t.fit(clusters());
         MultiLayerNetwork grown = t.getModel();
@@ -226,6 +230,37 @@ class CosineOutputLayerTest {
         assertEquals(w, nw.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2)));
         assertEquals(7.0, grown.getLayer(1).getParam("s").getDouble(0), 1e-6);
         assertEquals(h, grown.getLayer(0).params());
+    }
+
+    /** A plugin that skips training (so the grown head can be compared with the old one). */
+    public static final class Frozen implements io.github.dl4jcontinual.plugin.PluginConfiguration {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public io.github.dl4jcontinual.plugin.ContinualPlugin instantiate() {
+            return new io.github.dl4jcontinual.plugin.ContinualPlugin() {
+                @Override
+                public boolean trainsOn(io.github.dl4jcontinual.plugin.ContinualContext ctx,
+                                        io.github.dl4jcontinual.scenario.Experience e) {
+                    return false;
+                }
+            };
+        }
+
+        @Override
+        public String name() {
+            return "frozen";
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Frozen;
+        }
+
+        @Override
+        public int hashCode() {
+            return 1;
+        }
     }
 
     @Test

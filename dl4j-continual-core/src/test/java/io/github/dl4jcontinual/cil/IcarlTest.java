@@ -81,7 +81,7 @@ class IcarlTest {
         MultiLayerNetwork net = CilModels.mlp(784, 100, head == HeadPolicy.EXPANDING ? 2 : 10, true, 1e-3, 1);
         ContinualConfiguration conf = new ContinualConfiguration.Builder().batchSize(128).epochsPerExperience(1)
                 .seed(1).progress(false).headPolicy(head)
-                .plugin(new IcarlConfiguration.Builder().exemplarsPerClass(budget).temperature(2).build())
+                .plugin(new IcarlConfiguration.Builder().exemplarsPerClass(budget).build())
                 .plugin(new IterationBudget(150)).build();
         return ContinualTrainer.wrap(net, conf).fit(scenario);
     }
