@@ -76,6 +76,9 @@ class LucirTest {
         System.out.printf("effective class-vector norms: old %.4f new %.4f; raw W column norms: old %.4f new %.4f%n",
                 effOld, effNew, WeightAligning.meanNorm(raw, old), WeightAligning.meanNorm(raw, neu));
         assertTrue(Math.abs(effOld / effNew - 1) <= 0.10, "old " + effOld + " vs new " + effNew);
+        double rawOld = WeightAligning.meanNorm(raw, old);
+        double rawNew = WeightAligning.meanNorm(raw, neu);
+        assertTrue(Math.abs(rawOld / rawNew - 1) <= 0.10, "raw W norms: old " + rawOld + " vs new " + rawNew);
         // the cosine classifier learned the current experience and kept part of the old ones
         assertTrue(r.classIncremental().get(2, 2) > 0.8, r.classIncremental().toString());
         assertTrue(r.classIncremental().averageAccuracy(2) > 0.5, r.classIncremental().toString());
