@@ -11,11 +11,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The outcome of a continual run: the class-IL and task-IL accuracy matrices from the same run, the
- * per-experience results, the configuration (with its seed) and the scenario's identity. Immutable;
+ * per-experience results, the accuracy matrices of extra evaluation heads (e.g. iCaRL's nearest-mean-of-exemplars
+ * classifier, {@link #classIncremental(String)}), the configuration (with its seed) and the scenario's identity. Immutable;
  * round-trips through {@link #toJson()} / {@link #fromJson(String)}.
  *
  * <p>Class-IL: the prediction is the arg-max over the classes the model has seen (or over every output,
@@ -32,6 +36,8 @@ public final class ContinualResult {
     private AccuracyMatrix taskIncremental;
     private List<ExperienceResult> experiences;
     private long totalMillis;
+    private Map<String, AccuracyMatrix> headClassIncremental = new LinkedHashMap<>();
+    private Map<String, AccuracyMatrix> headTaskIncremental = new LinkedHashMap<>();
 
     private ContinualResult() {
         // for Jackson
@@ -60,6 +66,54 @@ public final class ContinualResult {
         this.taskIncremental = taskIncremental;
         this.experiences = new ArrayList<>(experiences);
         this.totalMillis = totalMillis;
+    }
+
+    /**
+     * A copy of this result with the accuracy matrices of extra evaluation heads (e.g. iCaRL's "nme").
+     *
+     * @param heads per head name, {class-IL matrix, task-IL matrix}
+     * @return a new result
+     */
+    public ContinualResult withHeads(Map<String, AccuracyMatrix[]> heads) {
+        ContinualResult r = new ContinualResult(scenario, scenarioType, classOrder, strategy, configuration,
+                classIncremental, taskIncremental, experiences, totalMillis);
+        for (Map.Entry<String, AccuracyMatrix[]> e : heads.entrySet()) {
+            r.headClassIncremental.put(e.getKey(), e.getValue()[0]);
+            r.headTaskIncremental.put(e.getKey(), e.getValue()[1]);
+        }
+        return r;
+    }
+
+    /** @return the names of the extra evaluation heads (e.g. "nme"), in the order the plugins offered them */
+    public Set<String> heads() {
+        return Collections.unmodifiableSet(headClassIncremental.keySet());
+    }
+
+    /**
+     * @param head an extra evaluation head's name, see {@link #heads()}
+     * @return its class-IL accuracy matrix
+     * @throws IllegalArgumentException if the run had no such head
+     */
+    public AccuracyMatrix classIncremental(String head) {
+        return head(headClassIncremental, head);
+    }
+
+    /**
+     * @param head an extra evaluation head's name, see {@link #heads()}
+     * @return its task-IL (masked) accuracy matrix
+     * @throws IllegalArgumentException if the run had no such head
+     */
+    public AccuracyMatrix taskIncremental(String head) {
+        return head(headTaskIncremental, head);
+    }
+
+    private static AccuracyMatrix head(Map<String, AccuracyMatrix> m, String head) {
+        AccuracyMatrix a = m.get(head);
+        if (a == null) {
+            throw new IllegalArgumentException("This result has no evaluation head '" + head + "' (heads: "
+                    + m.keySet() + ")");
+        }
+        return a;
     }
 
     /** @return the scenario's name */
@@ -130,6 +184,12 @@ public final class ContinualResult {
         row(sb, "average_forgetting", classIncremental.averageForgetting(), taskIncremental.averageForgetting());
         row(sb, "backward_transfer", classIncremental.backwardTransfer(), taskIncremental.backwardTransfer());
         row(sb, "forward_transfer", classIncremental.forwardTransfer(), taskIncremental.forwardTransfer());
+        for (String h : headClassIncremental.keySet()) {
+            row(sb, h + "_final_average_accuracy", headClassIncremental.get(h).finalAverageAccuracy(),
+                    headTaskIncremental.get(h).finalAverageAccuracy());
+            row(sb, h + "_average_incremental_accuracy", headClassIncremental.get(h).averageIncrementalAccuracy(),
+                    headTaskIncremental.get(h).averageIncrementalAccuracy());
+        }
         return sb.toString();
     }
 
@@ -154,6 +214,9 @@ public final class ContinualResult {
         write(new File(dir, "summary.csv"), summaryCsv());
         write(new File(dir, "accuracy-class-il.csv"), classIncremental.toCsv());
         write(new File(dir, "accuracy-task-il.csv"), taskIncremental.toCsv());
+        for (String h : headClassIncremental.keySet()) {
+            write(new File(dir, "accuracy-class-il-" + h + ".csv"), headClassIncremental.get(h).toCsv());
+        }
         StringBuilder sb = new StringBuilder(ExperienceResult.csvHeader()).append('\n');
         for (ExperienceResult e : experiences) {
             sb.append(e.toCsvRow()).append('\n');
@@ -175,6 +238,10 @@ public final class ContinualResult {
                 .append(classIncremental);
         sb.append("Task-IL accuracy matrix (single head, predictions masked to the experience's classes)\n")
                 .append(taskIncremental);
+        for (String h : headClassIncremental.keySet()) {
+            sb.append("Class-IL accuracy matrix of the '").append(h).append("' head\n")
+                    .append(headClassIncremental.get(h));
+        }
         sb.append(summaryCsv().replace(',', '\t'));
         sb.append(String.format(Locale.ROOT, "total time %.1f s%n", totalMillis / 1000.0));
         return sb.toString();

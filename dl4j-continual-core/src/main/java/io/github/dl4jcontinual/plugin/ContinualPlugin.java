@@ -12,7 +12,8 @@ import java.util.Map;
  * registration order, for every plugin:
  * {@code onStreamStart}, then per experience {@code beforeExperience}, {@code trainsOn},
  * {@code adaptTrainingData} (each plugin wraps the previous plugin's iterator), {@code listeners}, training
- * through the model's own {@code fit}, {@code afterExperience}; finally {@code onStreamEnd}.
+ * through the model's own {@code fit}, {@code afterExperience}, {@code evaluationHeads}; finally
+ * {@code onStreamEnd}.
  *
  * <p>Iteration, epoch and gradient behaviour is not duplicated here: return DL4J {@link TrainingListener}s from
  * {@link #listeners}; the trainer attaches them for the experience only. Plugins compose values (iterators,
@@ -103,5 +104,16 @@ public interface ContinualPlugin {
      * @param ctx the context
      */
     default void onStreamEnd(ContinualContext ctx) {
+    }
+
+    /**
+     * Extra classifiers to evaluate after this experience, beside the network's own head (called after
+     * {@link #afterExperience}). Each head's accuracies go into the result under its {@link EvaluationHead#name()}.
+     *
+     * @param ctx the context
+     * @return the heads; none by default
+     */
+    default List<EvaluationHead> evaluationHeads(ContinualContext ctx) {
+        return List.of();
     }
 }

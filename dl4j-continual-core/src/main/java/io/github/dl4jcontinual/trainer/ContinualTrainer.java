@@ -6,6 +6,7 @@ import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.eval.ExperienceResult;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.EvaluationHead;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.ExperienceStream;
@@ -49,7 +50,8 @@ import java.util.stream.Collectors;
  * <p>For every training experience the trainer grows the head (if {@link HeadPolicy#EXPANDING}), runs the
  * plugins' hooks, trains through the network's own {@code fit(iterator, epochs)} — so listeners the user set on
  * the network keep firing — and then evaluates on every experience of the test stream, filling a class-IL and a
- * task-IL {@link AccuracyMatrix}. Before the first experience it evaluates the untouched model (the baseline of
+ * task-IL {@link AccuracyMatrix} — and one more pair per extra classifier the plugins offer
+ * ({@link EvaluationHead}, e.g. iCaRL's nearest-mean-of-exemplars). Before the first experience it evaluates the untouched model (the baseline of
  * forward transfer). The network itself is not modified apart from its parameters (and the output layer's
  * width under an expanding head). Not thread-safe; one {@code fit} at a time.</p>
  *
@@ -149,6 +151,8 @@ public final class ContinualTrainer<T extends Model> {
         }
         List<long[]> classRows = new ArrayList<>();
         List<long[]> taskRows = new ArrayList<>();
+        java.util.Map<String, List<long[]>> headClassRows = new java.util.LinkedHashMap<>();
+        java.util.Map<String, List<long[]>> headTaskRows = new java.util.LinkedHashMap<>();
         List<ExperienceResult> results = new ArrayList<>();
         AccuracyMatrix classMatrix = null;
         AccuracyMatrix taskMatrix = null;
@@ -208,9 +212,29 @@ public final class ContinualTrainer<T extends Model> {
             int[] allowed = conf.getHeadPolicy() == HeadPolicy.FIXED && !conf.isMaskUnseenClasses()
                     ? range(adapter.outputSize()) : exp.seenClassArray();
             long[][] row = StreamEvaluator.evaluate(adapter, test, numClasses, allowed, conf.getEvalBatchSize());
-            long tEval = System.currentTimeMillis();
             classRows.add(row[0]);
             taskRows.add(row[1]);
+            int done = classRows.size();
+            for (ContinualPlugin p : plugins) {
+                for (EvaluationHead h : p.evaluationHeads(ctx)) {
+                    if (headClassRows.containsKey(h.name()) && headClassRows.get(h.name()).size() == done) {
+                        throw new IllegalStateException("Two evaluation heads are named '" + h.name() + "'");
+                    }
+                    int width = (int) h.scores(test.get(0).iterator(1, false, 0).next().getFeatures()).size(1);
+                    long[][] hr = StreamEvaluator.evaluate(h::scores, width, test, numClasses, exp.seenClassArray(),
+                            conf.getEvalBatchSize());
+                    List<long[]> cr = headClassRows.computeIfAbsent(h.name(), k -> new ArrayList<>());
+                    List<long[]> tr = headTaskRows.computeIfAbsent(h.name(), k -> new ArrayList<>());
+                    // a head that appears later than the first experience gets undefined rows before it
+                    while (cr.size() < done - 1) {
+                        cr.add(undefined(test.size()));
+                        tr.add(undefined(test.size()));
+                    }
+                    cr.add(hr[0]);
+                    tr.add(hr[1]);
+                }
+            }
+            long tEval = System.currentTimeMillis();
             classMatrix = new AccuracyMatrix(classRows.toArray(new long[0][]), totals, baseClass);
             taskMatrix = new AccuracyMatrix(taskRows.toArray(new long[0][]), totals, baseTask);
             ExperienceResult er = new ExperienceResult(exp.index(), exp.classArray(), trains,
@@ -223,10 +247,22 @@ public final class ContinualTrainer<T extends Model> {
             }
         }
         plugins.forEach(p -> p.onStreamEnd(ctx));
+        java.util.Map<String, AccuracyMatrix[]> heads = new java.util.LinkedHashMap<>();
+        for (String name : headClassRows.keySet()) {
+            List<long[]> cr = headClassRows.get(name);
+            List<long[]> tr = headTaskRows.get(name);
+            while (cr.size() < classRows.size()) {
+                cr.add(undefined(test.size()));
+                tr.add(undefined(test.size()));
+            }
+            heads.put(name, new AccuracyMatrix[]{new AccuracyMatrix(cr.toArray(new long[0][]), totals, null),
+                    new AccuracyMatrix(tr.toArray(new long[0][]), totals, null)});
+        }
         String strategy = conf.getPlugins().isEmpty() ? "naive"
                 : conf.getPlugins().stream().map(PluginConfiguration::name).collect(Collectors.joining("+"));
         ContinualResult result = new ContinualResult(scenario.name(), scenario.type().name(), scenario.classOrder(),
-                strategy, conf, classMatrix, taskMatrix, results, System.currentTimeMillis() - t0);
+                strategy, conf, classMatrix, taskMatrix, results, System.currentTimeMillis() - t0)
+                .withHeads(heads);
         listeners.forEach(l -> l.onStreamEnd(result));
         return result;
     }
@@ -271,6 +307,12 @@ public final class ContinualTrainer<T extends Model> {
         for (int i = 0; i < n; i++) {
             r[i] = i;
         }
+        return r;
+    }
+
+    private static long[] undefined(int n) {
+        long[] r = new long[n];
+        java.util.Arrays.fill(r, -1);
         return r;
     }
 

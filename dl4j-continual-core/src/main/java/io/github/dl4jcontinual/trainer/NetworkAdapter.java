@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
@@ -67,6 +68,9 @@ abstract class NetworkAdapter<T extends Model> {
 
     int outputSize() {
         Layer l = outputLayerConf();
+        if (l instanceof ExpandableOutputLayer) {
+            return (int) ((ExpandableOutputLayer) l).getNOut();
+        }
         if (!(l instanceof FeedForwardLayer)) {
             throw new IllegalArgumentException("The output layer " + outputLayerName() + " is a "
                     + l.getClass().getSimpleName() + "; the continual trainer needs a feed-forward output layer "
@@ -91,6 +95,29 @@ abstract class NetworkAdapter<T extends Model> {
         if (newNOut == old) {
             return;
         }
+        if (outputLayerConf() instanceof ExpandableOutputLayer) {
+            Collection<TrainingListener> ls = new ArrayList<>(listeners());
+            Map<String, INDArray> oldParams = new java.util.HashMap<>();
+            outputParams().forEach((k, v) -> oldParams.put(k, v.dup()));
+            java.util.List<String> perClass = ((ExpandableOutputLayer) outputLayerConf()).perClassParams();
+            rebuildWithOutput(newNOut);
+            for (Map.Entry<String, INDArray> e : outputParams().entrySet()) {
+                INDArray prev = oldParams.get(e.getKey());
+                INDArray now = e.getValue();
+                if (perClass.contains(e.getKey())) {
+                    INDArrayIndex[] idx = new INDArrayIndex[now.rank()];
+                    for (int d = 0; d < idx.length - 1; d++) {
+                        idx[d] = NDArrayIndex.all();
+                    }
+                    idx[idx.length - 1] = NDArrayIndex.interval(0, old);
+                    now.get(idx).assign(prev);
+                } else {
+                    now.assign(prev);
+                }
+            }
+            setListeners(ls);
+            return;
+        }
         Map<String, INDArray> before = outputParams();
         if (!before.containsKey(DefaultParamInitializer.WEIGHT_KEY)
                 || !before.containsKey(DefaultParamInitializer.BIAS_KEY)) {
@@ -113,6 +140,12 @@ abstract class NetworkAdapter<T extends Model> {
     }
 
     protected abstract void replaceOutput(int newNOut);
+
+    /**
+     * Replaces the network by one built from a clone of its configuration whose {@link ExpandableOutputLayer} has
+     * {@code newNOut} outputs; every layer but the output layer gets the old parameters.
+     */
+    protected abstract void rebuildWithOutput(int newNOut);
 
     /** MultiLayerNetwork adapter. */
     static final class Mln extends NetworkAdapter<MultiLayerNetwork> {
@@ -163,6 +196,21 @@ abstract class NetworkAdapter<T extends Model> {
         @Override
         protected void replaceOutput(int newNOut) {
             net = new TransferLearning.Builder(net).nOutReplace(net.getnLayers() - 1, newNOut, WeightInit.XAVIER).build();
+        }
+
+        @Override
+        protected void rebuildWithOutput(int newNOut) {
+            int last = net.getnLayers() - 1;
+            org.deeplearning4j.nn.conf.MultiLayerConfiguration c = net.getLayerWiseConfigurations().clone();
+            ((ExpandableOutputLayer) c.getConf(last).getLayer()).setNOut(newNOut);
+            MultiLayerNetwork n = new MultiLayerNetwork(c);
+            n.init();
+            for (int i = 0; i < last; i++) {
+                if (net.getLayer(i).numParams() > 0) {
+                    n.getLayer(i).params().assign(net.getLayer(i).params());
+                }
+            }
+            net = n;
         }
     }
 
@@ -219,6 +267,24 @@ abstract class NetworkAdapter<T extends Model> {
         @Override
         protected void replaceOutput(int newNOut) {
             net = new TransferLearning.GraphBuilder(net).nOutReplace(outputLayerName(), newNOut, WeightInit.XAVIER).build();
+        }
+
+        @Override
+        protected void rebuildWithOutput(int newNOut) {
+            String out = outputLayerName();
+            org.deeplearning4j.nn.conf.ComputationGraphConfiguration c = net.getConfiguration().clone();
+            org.deeplearning4j.nn.conf.graph.LayerVertex v =
+                    (org.deeplearning4j.nn.conf.graph.LayerVertex) c.getVertices().get(out);
+            ((ExpandableOutputLayer) v.getLayerConf().getLayer()).setNOut(newNOut);
+            ComputationGraph g = new ComputationGraph(c);
+            g.init();
+            for (org.deeplearning4j.nn.api.Layer l : net.getLayers()) {
+                String name = l.conf().getLayer().getLayerName();
+                if (!name.equals(out) && l.numParams() > 0) {
+                    g.getLayer(name).params().assign(l.params());
+                }
+            }
+            net = g;
         }
     }
 }

@@ -31,7 +31,20 @@ final class StreamEvaluator {
      */
     static long[][] evaluate(NetworkAdapter<?> net, ExperienceStream stream, int numClasses, int[] classIlAllowed,
                              int batchSize) {
-        int headSize = net.outputSize();
+        return evaluate(net::output, net.outputSize(), stream, numClasses, classIlAllowed, batchSize);
+    }
+
+    /**
+     * @param scorer         features to scores [n, width] (larger is more likely)
+     * @param headSize       the scorer's output width
+     * @param stream         the test stream
+     * @param numClasses     label width
+     * @param classIlAllowed classes allowed for class-IL predictions
+     * @param batchSize      evaluation minibatch size
+     * @return {classIlCorrect[], taskIlCorrect[]} per experience of the stream
+     */
+    static long[][] evaluate(java.util.function.UnaryOperator<INDArray> scorer, int headSize, ExperienceStream stream,
+                             int numClasses, int[] classIlAllowed, int batchSize) {
         long[] classIl = new long[stream.size()];
         long[] taskIl = new long[stream.size()];
         INDArray classMask = penalty(classIlAllowed, numClasses, headSize);
@@ -45,7 +58,13 @@ final class StreamEvaluator {
             DataSetIterator it = e.iterator(batchSize, false, 0);
             while (it.hasNext()) {
                 DataSet ds = it.next();
-                INDArray out = net.output(ds.getFeatures()).castTo(DataType.DOUBLE);
+                INDArray out = scorer.apply(ds.getFeatures()).castTo(DataType.DOUBLE);
+                if (out.size(1) != headSize) {
+                    throw new IllegalStateException("The scorer gave " + out.size(1) + " columns; expected "
+                            + headSize);
+                }
+                // -Infinity (a class a head cannot predict) would give NaN once masked: clamp it
+                out = org.nd4j.linalg.ops.transforms.Transforms.max(out, MASKED, false);
                 if (headSize < numClasses) {
                     out = Nd4j.hstack(out, Nd4j.valueArrayOf(new long[]{out.rows(), numClasses - headSize}, MASKED,
                             DataType.DOUBLE));

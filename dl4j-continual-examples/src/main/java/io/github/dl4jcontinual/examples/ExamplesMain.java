@@ -18,6 +18,7 @@ public final class ExamplesMain {
         COMMANDS.put("rehearsal", RehearsalExample::run);
         COMMANDS.put("reproduce-regularization", RegularizationReproduction::run);
         COMMANDS.put("arbiter-search", ArbiterSearchExample::run);
+        COMMANDS.put("reproduce-cil", CilReproduction::run);
     }
 
     private ExamplesMain() {

@@ -12,6 +12,7 @@ import java.util.Random;
  */
 public final class HerdingSelection extends FeatureSelection {
     private static final long serialVersionUID = 1L;
+    private boolean normalise;
 
     /** Herding on the layer before the output. */
     public HerdingSelection() {
@@ -23,9 +24,42 @@ public final class HerdingSelection extends FeatureSelection {
         super(layer);
     }
 
+    /**
+     * @param layer     the feature layer, or null for the layer before the output
+     * @param normalise whether every feature vector is L2-normalised before herding (iCaRL's implementations herd
+     *                  in the normalised space that its nearest-mean classifier uses)
+     */
+    public HerdingSelection(String layer, boolean normalise) {
+        super(layer);
+        this.normalise = normalise;
+    }
+
+    /** @return whether the features are L2-normalised first */
+    public boolean isNormalise() {
+        return normalise;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return super.equals(o) && normalise == ((HerdingSelection) o).normalise;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * super.hashCode() + Boolean.hashCode(normalise);
+    }
+
+    @Override
+    public String toString() {
+        return normalise ? super.toString() + "[normalised]" : super.toString();
+    }
+
     @Override
     public int[] select(INDArray features, int k, Random rng) {
         INDArray f = Selections.asFloat(features);
+        if (normalise) {
+            f = f.divColumnVector(f.norm2(true, 1).addi(1e-12));
+        }
         int n = (int) f.size(0);
         int d = (int) f.size(1);
         Selections.checkK(n, k);

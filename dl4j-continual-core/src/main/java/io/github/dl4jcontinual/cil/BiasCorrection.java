@@ -1,0 +1,359 @@
+package io.github.dl4jcontinual.cil;
+
+import io.github.dl4jcontinual.data.DataSets;
+import io.github.dl4jcontinual.plugin.ContinualContext;
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.replay.selection.FeatureExtractor;
+import io.github.dl4jcontinual.scenario.Experience;
+import io.github.dl4jcontinual.serde.ContinualJson;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+
+/**
+ * BiC (Wu et al., CVPR 2019, "Large Scale Incremental Learning") as a plugin: a two-parameter bias correction
+ * {@code o_k ← α·o_k + β} of the new classes' logits, fitted (network frozen) on a held-out, class-balanced
+ * validation set after the main training of each experience with new and old classes; old classes' logits are
+ * unchanged.
+ *
+ * <p>Validation set: before training on an experience, {@code validationPerClass} examples of each of its classes
+ * are drawn at random and held out (the plugin replaces the experience's training iterator by one over the rest, so
+ * register it first among data-adapting plugins, before the rehearsal plugin). The held-out examples are kept
+ * (detached copies) and, together with those of all earlier classes, form the balanced set on which α and β
+ * minimise the softmax cross-entropy over the seen classes (full-batch Adam). They count as memory beside the
+ * rehearsal buffer: to compare at equal memory, shrink the buffer by {@code validationPerClass} per class.</p>
+ *
+ * <p>Applying the correction: the output layer must be an affine layer followed by softmax ({@code OutputLayer}
+ * with parameters W [nIn, nOut] and b), so that {@code α·(xW_k + b_k) + β = x(αW_k) + (αb_k + β)}: the correction
+ * is folded exactly into the new classes' columns, and the network stays a plain DL4J network (later training
+ * starts from the corrected layer; the paper keeps the old stages' bias layers frozen instead). Immutable; JSON
+ * round-trips.</p>
+ */
+public final class BiasCorrection implements PluginConfiguration {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(BiasCorrection.class);
+
+    private int validationPerClass = 10;
+    private int iterations = 500;
+    private double learningRate = 0.01;
+
+    private BiasCorrection() {
+        // for Jackson
+    }
+
+    /** @return held-out validation examples per class */
+    public int getValidationPerClass() {
+        return validationPerClass;
+    }
+
+    /** @return full-batch Adam steps fitting α and β */
+    public int getIterations() {
+        return iterations;
+    }
+
+    /** @return Adam's learning rate for α and β */
+    public double getLearningRate() {
+        return learningRate;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ContinualPlugin instantiate() {
+        return new Runtime(this);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String name() {
+        return "bic";
+    }
+
+    /** @return JSON with the {@code @class} property */
+    public String toJson() {
+        return ContinualJson.toJson(this);
+    }
+
+    /**
+     * @param json JSON from {@link #toJson()}
+     * @return the configuration
+     */
+    public static BiasCorrection fromJson(String json) {
+        return (BiasCorrection) ContinualJson.fromJson(json, PluginConfiguration.class);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof BiasCorrection)) {
+            return false;
+        }
+        BiasCorrection b = (BiasCorrection) o;
+        return validationPerClass == b.validationPerClass && iterations == b.iterations
+                && Double.compare(learningRate, b.learningRate) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(validationPerClass, iterations, learningRate);
+    }
+
+    @Override
+    public String toString() {
+        return "BiasCorrection" + toJson().replaceAll("\\s+", "");
+    }
+
+    /**
+     * Fits α and β: minimises the mean softmax cross-entropy of {@code logits} (new columns corrected) over the
+     * given columns, starting from α = 1, β = 0, with full-batch Adam.
+     *
+     * @param logits     [n, k] logits of the seen classes (column j is class {@code columns[j]})
+     * @param labels     the position in {@code columns} of every row's class
+     * @param isNew      per column, whether it is a new class (corrected)
+     * @param iterations Adam steps
+     * @param lr         Adam's learning rate
+     * @return {α, β}
+     */
+    static double[] fit(double[][] logits, int[] labels, boolean[] isNew, int iterations, double lr) {
+        double[] theta = {1, 0};
+        double[] m = new double[2];
+        double[] v = new double[2];
+        int n = logits.length;
+        int k = isNew.length;
+        double[] z = new double[k];
+        for (int t = 1; t <= iterations; t++) {
+            double ga = 0;
+            double gb = 0;
+            for (int i = 0; i < n; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < k; j++) {
+                    z[j] = isNew[j] ? theta[0] * logits[i][j] + theta[1] : logits[i][j];
+                    max = Math.max(max, z[j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < k; j++) {
+                    z[j] = Math.exp(z[j] - max);
+                    sum += z[j];
+                }
+                for (int j = 0; j < k; j++) {
+                    if (isNew[j]) {
+                        double d = z[j] / sum - (labels[i] == j ? 1 : 0);
+                        ga += d * logits[i][j];
+                        gb += d;
+                    }
+                }
+            }
+            double[] g = {ga / n, gb / n};
+            for (int p = 0; p < 2; p++) {
+                m[p] = 0.9 * m[p] + 0.1 * g[p];
+                v[p] = 0.999 * v[p] + 0.001 * g[p] * g[p];
+                double mh = m[p] / (1 - Math.pow(0.9, t));
+                double vh = v[p] / (1 - Math.pow(0.999, t));
+                theta[p] -= lr * mh / (Math.sqrt(vh) + 1e-8);
+            }
+        }
+        return theta;
+    }
+
+    /**
+     * Folds {@code α·o + β} on the new classes into the output layer: W[:, c] ← α·W[:, c], b[c] ← α·b[c] + β.
+     *
+     * @param model      the network
+     * @param newClasses the corrected classes (columns)
+     * @param alpha      α
+     * @param beta       β
+     */
+    public static void fold(Model model, int[] newClasses, double alpha, double beta) {
+        checkAffineOutput(model);
+        INDArray w = OutputLayers.param(model, "W", "Bias correction");
+        INDArray b = OutputLayers.param(model, "b", "Bias correction");
+        for (int c : newClasses) {
+            w.getColumn(c).muli(alpha);
+            b.putScalar(c, alpha * b.getDouble(c) + beta);
+        }
+    }
+
+    /**
+     * @param model the network
+     * @param x     inputs
+     * @return the output layer's pre-activations x·W + b [n, nOut] (double)
+     */
+    static INDArray logits(Model model, INDArray x) {
+        checkAffineOutput(model);
+        INDArray w = OutputLayers.param(model, "W", "Bias correction").castTo(DataType.DOUBLE);
+        INDArray b = OutputLayers.param(model, "b", "Bias correction").castTo(DataType.DOUBLE);
+        INDArray f = FeatureExtractor.features(model, null, x).castTo(DataType.DOUBLE);
+        return f.mmul(w).addiRowVector(b.reshape(1, -1));
+    }
+
+    private static void checkAffineOutput(Model model) {
+        Layer l = OutputLayers.conf(model);
+        if (!(l instanceof BaseOutputLayer)) {
+            throw new IllegalArgumentException("Bias correction folds α·o + β into an affine output layer "
+                    + "(OutputLayer with W and b); the output layer " + OutputLayers.name(model) + " is a "
+                    + l.getClass().getSimpleName());
+        }
+    }
+
+    /** Builder; defaults: 10 validation examples per class, 500 Adam steps at learning rate 0.01. */
+    public static final class Builder {
+        private final BiasCorrection c = new BiasCorrection();
+
+        /**
+         * @param n held-out examples per class, at least 1
+         * @return this builder
+         */
+        public Builder validationPerClass(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("validationPerClass should be >= 1 (got: " + n + ")");
+            }
+            c.validationPerClass = n;
+            return this;
+        }
+
+        /**
+         * @param n Adam steps fitting α and β, at least 1
+         * @return this builder
+         */
+        public Builder iterations(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("iterations should be >= 1 (got: " + n + ")");
+            }
+            c.iterations = n;
+            return this;
+        }
+
+        /**
+         * @param lr Adam's learning rate, more than 0
+         * @return this builder
+         */
+        public Builder learningRate(double lr) {
+            if (!(lr > 0) || Double.isInfinite(lr)) {
+                throw new IllegalArgumentException("learningRate should be > 0 and finite (got: " + lr + ")");
+            }
+            c.learningRate = lr;
+            return this;
+        }
+
+        /** @return the configuration */
+        public BiasCorrection build() {
+            BiasCorrection r = new BiasCorrection();
+            r.validationPerClass = c.validationPerClass;
+            r.iterations = c.iterations;
+            r.learningRate = c.learningRate;
+            return r;
+        }
+    }
+
+    /** Runtime: the validation store, the held-out split of the current experience, the fitted corrections. */
+    static final class Runtime implements ContinualPlugin {
+        private final BiasCorrection conf;
+        private final List<DataSet> validation = new ArrayList<>();
+        private final List<double[]> corrections = new ArrayList<>();
+        private Random rng;
+        private DataSet heldOut;
+        private DataSet training;
+
+        Runtime(BiasCorrection conf) {
+            this.conf = conf;
+        }
+
+        @Override
+        public void onStreamStart(ContinualContext ctx) {
+            rng = ctx.rng("bic.validation");
+            validation.clear();
+            corrections.clear();
+        }
+
+        @Override
+        public void beforeExperience(ContinualContext ctx, Experience experience) {
+            DataSet data = experience.dataSet();
+            int[] ids = DataSets.classIds(data.getLabels());
+            List<Integer> keep = new ArrayList<>();
+            List<Integer> hold = new ArrayList<>();
+            for (int c : experience.classArray()) {
+                List<Integer> rows = new ArrayList<>();
+                for (int i = 0; i < ids.length; i++) {
+                    if (ids[i] == c) {
+                        rows.add(i);
+                    }
+                }
+                if (rows.size() <= conf.validationPerClass) {
+                    throw new IllegalArgumentException("Class " + c + " of experience " + experience.index()
+                            + " has " + rows.size() + " examples: BiC cannot hold out " + conf.validationPerClass
+                            + " of them for validation and still train on it (lower validationPerClass)");
+                }
+                Collections.shuffle(rows, rng);
+                hold.addAll(rows.subList(0, conf.validationPerClass));
+                keep.addAll(rows.subList(conf.validationPerClass, rows.size()));
+            }
+            Collections.sort(keep);
+            heldOut = rows(data, hold);
+            training = rows(data, keep);
+        }
+
+        private static DataSet rows(DataSet data, List<Integer> rows) {
+            int[] r = rows.stream().mapToInt(Integer::intValue).toArray();
+            return new DataSet(Nd4j.pullRows(data.getFeatures(), 1, r), Nd4j.pullRows(data.getLabels(), 1, r));
+        }
+
+        @Override
+        public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
+            return ctx.trainingIterator(training);
+        }
+
+        @Override
+        public void afterExperience(ContinualContext ctx, Experience experience) {
+            validation.add(heldOut);
+            heldOut = null;
+            training = null;
+            int[] seen = experience.seenClassArray();
+            int[] cur = experience.classArray();
+            if (seen.length == cur.length) {
+                return;
+            }
+            DataSet val = DataSet.merge(validation);
+            INDArray z = logits(ctx.model(), val.getFeatures());
+            int[] ids = DataSets.classIds(val.getLabels());
+            double[][] zs = new double[ids.length][seen.length];
+            int[] pos = new int[ids.length];
+            boolean[] isNew = new boolean[seen.length];
+            for (int j = 0; j < seen.length; j++) {
+                final int c = seen[j];
+                isNew[j] = Arrays.stream(cur).anyMatch(x -> x == c);
+            }
+            for (int i = 0; i < ids.length; i++) {
+                pos[i] = -1;
+                for (int j = 0; j < seen.length; j++) {
+                    zs[i][j] = z.getDouble(i, seen[j]);
+                    if (seen[j] == ids[i]) {
+                        pos[i] = j;
+                    }
+                }
+            }
+            double[] ab = fit(zs, pos, isNew, conf.iterations, conf.learningRate);
+            fold(ctx.model(), cur, ab[0], ab[1]);
+            corrections.add(ab);
+            LOG.info("Experience {}: BiC alpha {} beta {} on {} validation examples", experience.index(), ab[0],
+                    ab[1], ids.length);
+        }
+
+        /** @return the fitted {α, β} of every corrected experience */
+        List<double[]> corrections() {
+            return Collections.unmodifiableList(corrections);
+        }
+    }
+}

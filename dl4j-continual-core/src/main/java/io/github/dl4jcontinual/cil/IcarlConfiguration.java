@@ -1,0 +1,334 @@
+package io.github.dl4jcontinual.cil;
+
+import io.github.dl4jcontinual.plugin.ContinualContext;
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.EvaluationHead;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.replay.BufferConfiguration;
+import io.github.dl4jcontinual.replay.ReplayBatch;
+import io.github.dl4jcontinual.replay.ReplayBuffer;
+import io.github.dl4jcontinual.replay.selection.HerdingSelection;
+import io.github.dl4jcontinual.scenario.Experience;
+import io.github.dl4jcontinual.serde.ContinualJson;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+
+/**
+ * iCaRL (Rebuffi et al., CVPR 2017) as a plugin: representation learning on the union of the current experience
+ * and the exemplar set, with iCaRL's distillation (the old classes' targets are the previous model's sigmoid
+ * outputs, {@link DistilledTargetsIterator}); exemplars chosen by herding in feature space at the end of every
+ * experience (a class-balanced {@link BufferConfiguration}, by default {@link HerdingSelection}); and the
+ * {@link NearestMeanClassifier nearest-mean-of-exemplars} classifier, offered to the trainer as the evaluation head
+ * "nme" so that a run reports both the network's ("CNN") and the NME accuracies, as PyCIL does.
+ *
+ * <p>Requirements: with distillation on (the default), the output layer must be a sigmoid layer trained with
+ * binary cross-entropy ({@code OutputLayer} with {@code Activation.SIGMOID} and {@code LossFunction.XENT}), as in
+ * the paper; {@code fit} fails with a message naming the layer otherwise. The plugin trains on the union of the
+ * examples the previous plugins' iterator yields in one pass (normally the whole experience) and all exemplars,
+ * reshuffled every epoch; register it before {@code IterationBudget}. With distillation and NME off and a softmax
+ * head, it is PyCIL's "Replay" baseline (exemplars added to the training set). Works with FIXED and EXPANDING heads, MultiLayerNetwork and ComputationGraph.</p>
+ *
+ * <p>Immutable; JSON round-trips ({@link #toJson()}).</p>
+ */
+public final class IcarlConfiguration implements PluginConfiguration {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(IcarlConfiguration.class);
+
+    private BufferConfiguration buffer = new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
+            .perClass(20).selection(new HerdingSelection(null, true)).build();
+    private boolean distillation = true;
+    private boolean nearestMean = true;
+    private String featureLayer;
+    private double temperature = 1.0;
+
+    private IcarlConfiguration() {
+        // for Jackson
+    }
+
+    /** @return the exemplar memory (a selection-based buffer) */
+    public BufferConfiguration getBuffer() {
+        return buffer;
+    }
+
+    /** @return whether the old classes' targets are replaced by the previous model's outputs */
+    public boolean isDistillation() {
+        return distillation;
+    }
+
+    /** @return whether the nearest-mean-of-exemplars head is evaluated */
+    public boolean isNearestMean() {
+        return nearestMean;
+    }
+
+    /** @return the feature layer of the NME classifier, or null for the layer before the output */
+    public String getFeatureLayer() {
+        return featureLayer;
+    }
+
+    /**
+     * @return the distillation temperature T: the old classes' targets are {@code σ(z_old / T)} of the previous
+     *         model's logits (1 in the paper; van de Ven's and PyCIL's implementations use 2)
+     */
+    public double getTemperature() {
+        return temperature;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ContinualPlugin instantiate() {
+        return new Runtime(this);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String name() {
+        return "icarl";
+    }
+
+    /** @return JSON with the {@code @class} property */
+    public String toJson() {
+        return ContinualJson.toJson(this);
+    }
+
+    /**
+     * @param json JSON from {@link #toJson()}
+     * @return the configuration
+     */
+    public static IcarlConfiguration fromJson(String json) {
+        return (IcarlConfiguration) ContinualJson.fromJson(json, PluginConfiguration.class);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof IcarlConfiguration)) {
+            return false;
+        }
+        IcarlConfiguration c = (IcarlConfiguration) o;
+        return distillation == c.distillation && nearestMean == c.nearestMean && buffer.equals(c.buffer)
+                && Objects.equals(featureLayer, c.featureLayer) && Double.compare(temperature, c.temperature) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(buffer, distillation, nearestMean, featureLayer, temperature);
+    }
+
+    @Override
+    public String toString() {
+        return "IcarlConfiguration" + toJson().replaceAll("\\s+", "");
+    }
+
+    /**
+     * Checks that iCaRL's distillation can run on a network's output layer.
+     *
+     * @param model the network
+     * @throws IllegalArgumentException naming the layer, its activation and loss, if it is not sigmoid + XENT
+     */
+    static void checkSigmoidOutput(Model model) {
+        Layer l = OutputLayers.conf(model);
+        if (l instanceof BaseOutputLayer) {
+            BaseOutputLayer o = (BaseOutputLayer) l;
+            if (o.getActivationFn() instanceof ActivationSigmoid && o.getLossFn() instanceof LossBinaryXENT) {
+                return;
+            }
+            throw new IllegalArgumentException("iCaRL's distillation needs a sigmoid output layer trained with "
+                    + "binary cross-entropy (Activation.SIGMOID, LossFunction.XENT); the output layer "
+                    + OutputLayers.name(model) + " has activation " + o.getActivationFn() + " and loss "
+                    + o.getLossFn() + ". Build it so, or use distillation(false)");
+        }
+        throw new IllegalArgumentException("iCaRL's distillation needs a sigmoid OutputLayer with LossFunction.XENT; "
+                + "the output layer " + OutputLayers.name(model) + " is a " + l.getClass().getSimpleName());
+    }
+
+    /**
+     * The union of the examples an iterator yields in one pass and all stored exemplars, as a training iterator of
+     * the trainer (reshuffled every epoch).
+     *
+     * @param ctx    the trainer's context
+     * @param data   the previous plugins' iterator (normally the whole experience)
+     * @param memory the exemplar memory
+     * @return {@code data} itself if the memory is empty, else a new iterator over the union
+     */
+    static DataSetIterator union(ContinualContext ctx, DataSetIterator data, ReplayBuffer memory) {
+        if (memory.size() == 0) {
+            return data;
+        }
+        DataSet current = io.github.dl4jcontinual.data.DataSets.collect(data);
+        ReplayBatch exemplars = memory.contents((int) current.getLabels().size(1));
+        return ctx.trainingIterator(DataSet.merge(List.of(current, exemplars.toDataSet())));
+    }
+
+    /**
+     * Builder; defaults: 20 herding exemplars per class (herding on L2-normalised features), distillation on at
+     * T = 1, NME on, features before the output.
+     */
+    public static final class Builder {
+        private final IcarlConfiguration c = new IcarlConfiguration();
+
+        /**
+         * @param buffer the exemplar memory: CLASS_BALANCED or EXPERIENCE_BALANCED with a selection policy
+         *               (iCaRL: CLASS_BALANCED with {@link HerdingSelection}, a fixed total or per-class budget)
+         * @return this builder
+         * @throws IllegalArgumentException for a buffer without end-of-experience selection
+         */
+        public Builder buffer(BufferConfiguration buffer) {
+            Objects.requireNonNull(buffer, "buffer");
+            if (buffer.getSelection() == null) {
+                throw new IllegalArgumentException("iCaRL selects exemplars at the end of each experience: the buffer "
+                        + "needs a selection policy, e.g. CLASS_BALANCED with new HerdingSelection() (got: " + buffer
+                        + ")");
+            }
+            c.buffer = buffer;
+            return this;
+        }
+
+        /**
+         * Shortcut for a class-balanced herding memory with a fixed budget per class.
+         *
+         * @param perClass exemplars per class, at least 1
+         * @return this builder
+         */
+        public Builder exemplarsPerClass(int perClass) {
+            if (perClass < 1) {
+                throw new IllegalArgumentException("exemplarsPerClass should be >= 1 (got: " + perClass + ")");
+            }
+            return buffer(new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
+                    .perClass(perClass).selection(new HerdingSelection(c.featureLayer, true)).build());
+        }
+
+        /**
+         * Shortcut for a class-balanced herding memory with a fixed total budget (PyCIL's 2000), shared equally by
+         * the classes seen so far.
+         *
+         * @param total exemplars in all, at least 1
+         * @return this builder
+         */
+        public Builder memorySize(int total) {
+            return buffer(new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
+                    .capacity(total).selection(new HerdingSelection(c.featureLayer, true)).build());
+        }
+
+        /**
+         * @param on whether to distil (needs a sigmoid + XENT output layer)
+         * @return this builder
+         */
+        public Builder distillation(boolean on) {
+            c.distillation = on;
+            return this;
+        }
+
+        /**
+         * @param t the distillation temperature, more than 0 (default 1, as in the paper)
+         * @return this builder
+         */
+        public Builder temperature(double t) {
+            if (!(t > 0) || Double.isInfinite(t)) {
+                throw new IllegalArgumentException("temperature should be > 0 and finite (got: " + t + ")");
+            }
+            c.temperature = t;
+            return this;
+        }
+
+        /**
+         * @param on whether to evaluate the nearest-mean-of-exemplars head "nme"
+         * @return this builder
+         */
+        public Builder nearestMean(boolean on) {
+            c.nearestMean = on;
+            return this;
+        }
+
+        /**
+         * @param layer the NME classifier's feature layer (MultiLayerNetwork: name or index; graph: vertex), or
+         *              null for the layer feeding the output layer. Set it before the buffer shortcuts to herd in
+         *              the same space.
+         * @return this builder
+         */
+        public Builder featureLayer(String layer) {
+            c.featureLayer = layer;
+            return this;
+        }
+
+        /** @return the configuration */
+        public IcarlConfiguration build() {
+            IcarlConfiguration r = new IcarlConfiguration();
+            r.buffer = c.buffer;
+            r.distillation = c.distillation;
+            r.nearestMean = c.nearestMean;
+            r.featureLayer = c.featureLayer;
+            r.temperature = c.temperature;
+            return r;
+        }
+    }
+
+    /** Runtime: the exemplar memory, the teacher of the current experience and the NME head. */
+    static final class Runtime implements ContinualPlugin {
+        private final IcarlConfiguration conf;
+        private ReplayBuffer memory;
+        private Random rng;
+        private Model teacher;
+        private int oldClasses;
+        private NearestMeanClassifier nme;
+
+        Runtime(IcarlConfiguration conf) {
+            this.conf = conf;
+        }
+
+        @Override
+        public void onStreamStart(ContinualContext ctx) {
+            if (conf.distillation) {
+                checkSigmoidOutput(ctx.model());
+            }
+            memory = conf.buffer.build(false);
+            rng = ctx.rng("icarl.exemplars");
+            nme = null;
+        }
+
+        @Override
+        public void beforeExperience(ContinualContext ctx, Experience experience) {
+            oldClasses = experience.seenClassArray().length - experience.classArray().length;
+            teacher = conf.distillation && oldClasses > 0 ? OutputLayers.copy(ctx.model()) : null;
+        }
+
+        @Override
+        public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
+            DataSetIterator it = union(ctx, data, memory);
+            return teacher == null ? it : new DistilledTargetsIterator(it, teacher, oldClasses, conf.temperature);
+        }
+
+        @Override
+        public void afterExperience(ContinualContext ctx, Experience experience) {
+            teacher = null;
+            memory.consolidate(experience, ctx.model(), rng);
+            if (conf.nearestMean) {
+                ReplayBatch all = memory.contents(experience.numClasses());
+                int[] ids = io.github.dl4jcontinual.data.DataSets.classIds(all.labels());
+                nme = NearestMeanClassifier.fit(ctx.model(), conf.featureLayer, all.features(), ids,
+                        ctx.headSize());
+            }
+            LOG.info("Experience {}: iCaRL memory {} exemplars {}", experience.index(), memory.size(),
+                    memory.countsPerClass());
+        }
+
+        @Override
+        public List<EvaluationHead> evaluationHeads(ContinualContext ctx) {
+            return nme == null ? List.of() : List.of(nme);
+        }
+
+        /** @return the exemplar memory (tests) */
+        ReplayBuffer memory() {
+            return memory;
+        }
+    }
+}

@@ -1,0 +1,311 @@
+package io.github.dl4jcontinual.cil;
+
+import io.github.dl4jcontinual.plugin.ContinualContext;
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.replay.BufferConfiguration;
+import io.github.dl4jcontinual.replay.ReplayBuffer;
+import io.github.dl4jcontinual.replay.selection.HerdingSelection;
+import io.github.dl4jcontinual.scenario.Experience;
+import io.github.dl4jcontinual.serde.ContinualJson;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+
+/**
+ * LUCIR (Hou et al., CVPR 2019, "Learning a Unified Classifier Incrementally via Rebalancing") as a plugin, for a
+ * network whose output layer is a {@link CosineOutputLayer}: training on the union of the experience and the
+ * herding exemplars with the cosine classifier's cross-entropy, plus, from the second experience on,
+ * <ul>
+ *   <li>the less-forget constraint {@code λ · (1 − cos(f(x), f_old(x)))} on the normalised features feeding the
+ *   classifier, with the adaptive weight {@code λ = λ_base · √(|old classes| / |new classes|)};</li>
+ *   <li>the margin ranking loss on the old-class examples of each minibatch: for the K new classes with the highest
+ *   cosine (hard negatives), {@code max(0, m − cos(f, W_y) + cos(f, W_k))}.</li>
+ * </ul>
+ * Defaults are the paper's CIFAR-100 values: λ_base 5, m 0.5, K 2, ranking weight 1. Not included: the
+ * class-balanced finetuning and the imprinting of new weights (the new columns use the layer's initialisation).
+ *
+ * <p>The plugin trains on the union of the examples from the previous plugins' iterator and the exemplars; register
+ * it before {@code IterationBudget}. Works with FIXED and EXPANDING heads (the cosine layer grows), MultiLayerNetwork
+ * and ComputationGraph. Immutable; JSON round-trips.</p>
+ */
+public final class LucirConfiguration implements PluginConfiguration {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(LucirConfiguration.class);
+
+    private BufferConfiguration buffer = new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
+            .perClass(20).selection(new HerdingSelection(null, true)).build();
+    private double lambdaBase = 5.0;
+    private double margin = 0.5;
+    private int hardNegatives = 2;
+    private double rankingWeight = 1.0;
+
+    private LucirConfiguration() {
+        // for Jackson
+    }
+
+    /** @return the exemplar memory */
+    public BufferConfiguration getBuffer() {
+        return buffer;
+    }
+
+    /** @return λ_base */
+    public double getLambdaBase() {
+        return lambdaBase;
+    }
+
+    /** @return the ranking margin m */
+    public double getMargin() {
+        return margin;
+    }
+
+    /** @return K, the number of hard negatives */
+    public int getHardNegatives() {
+        return hardNegatives;
+    }
+
+    /** @return the weight of the ranking loss */
+    public double getRankingWeight() {
+        return rankingWeight;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ContinualPlugin instantiate() {
+        return new Runtime(this);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String name() {
+        return "lucir";
+    }
+
+    /** @return JSON with the {@code @class} property */
+    public String toJson() {
+        return ContinualJson.toJson(this);
+    }
+
+    /**
+     * @param json JSON from {@link #toJson()}
+     * @return the configuration
+     */
+    public static LucirConfiguration fromJson(String json) {
+        return (LucirConfiguration) ContinualJson.fromJson(json, PluginConfiguration.class);
+    }
+
+    /**
+     * The adaptive weight of the less-forget constraint.
+     *
+     * @param lambdaBase λ_base
+     * @param oldClasses number of old classes
+     * @param newClasses number of new classes, at least 1
+     * @return λ_base · √(old / new)
+     */
+    public static double lambda(double lambdaBase, int oldClasses, int newClasses) {
+        if (newClasses < 1) {
+            throw new IllegalArgumentException("newClasses should be >= 1 (got: " + newClasses + ")");
+        }
+        return lambdaBase * Math.sqrt((double) oldClasses / newClasses);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof LucirConfiguration)) {
+            return false;
+        }
+        LucirConfiguration c = (LucirConfiguration) o;
+        return buffer.equals(c.buffer) && Double.compare(lambdaBase, c.lambdaBase) == 0
+                && Double.compare(margin, c.margin) == 0 && hardNegatives == c.hardNegatives
+                && Double.compare(rankingWeight, c.rankingWeight) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(buffer, lambdaBase, margin, hardNegatives, rankingWeight);
+    }
+
+    @Override
+    public String toString() {
+        return "LucirConfiguration" + toJson().replaceAll("\\s+", "");
+    }
+
+    /** Builder; defaults: 20 herding exemplars per class, λ_base 5, m 0.5, K 2, ranking weight 1. */
+    public static final class Builder {
+        private final LucirConfiguration c = new LucirConfiguration();
+
+        /**
+         * @param buffer the exemplar memory (needs a selection policy)
+         * @return this builder
+         */
+        public Builder buffer(BufferConfiguration buffer) {
+            Objects.requireNonNull(buffer, "buffer");
+            if (buffer.getSelection() == null) {
+                throw new IllegalArgumentException("LUCIR selects exemplars at the end of each experience: the buffer "
+                        + "needs a selection policy, e.g. CLASS_BALANCED with new HerdingSelection() (got: " + buffer
+                        + ")");
+            }
+            c.buffer = buffer;
+            return this;
+        }
+
+        /**
+         * @param perClass herding exemplars per class, at least 1
+         * @return this builder
+         */
+        public Builder exemplarsPerClass(int perClass) {
+            if (perClass < 1) {
+                throw new IllegalArgumentException("exemplarsPerClass should be >= 1 (got: " + perClass + ")");
+            }
+            return buffer(new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
+                    .perClass(perClass).selection(new HerdingSelection(null, true)).build());
+        }
+
+        /**
+         * @param v λ_base, at least 0
+         * @return this builder
+         */
+        public Builder lambdaBase(double v) {
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException("lambdaBase should be >= 0 and finite (got: " + v + ")");
+            }
+            c.lambdaBase = v;
+            return this;
+        }
+
+        /**
+         * @param v the margin m, in [0, 2]
+         * @return this builder
+         */
+        public Builder margin(double v) {
+            if (!(v >= 0 && v <= 2)) {
+                throw new IllegalArgumentException("margin should be in [0, 2] (cosines lie in [-1, 1]; got: " + v
+                        + ")");
+            }
+            c.margin = v;
+            return this;
+        }
+
+        /**
+         * @param k hard negatives per old-class example, at least 0 (0 disables the ranking loss)
+         * @return this builder
+         */
+        public Builder hardNegatives(int k) {
+            if (k < 0) {
+                throw new IllegalArgumentException("hardNegatives should be >= 0 (got: " + k + ")");
+            }
+            c.hardNegatives = k;
+            return this;
+        }
+
+        /**
+         * @param w weight of the ranking loss, at least 0
+         * @return this builder
+         */
+        public Builder rankingWeight(double w) {
+            if (!(w >= 0) || Double.isInfinite(w)) {
+                throw new IllegalArgumentException("rankingWeight should be >= 0 and finite (got: " + w + ")");
+            }
+            c.rankingWeight = w;
+            return this;
+        }
+
+        /** @return the configuration */
+        public LucirConfiguration build() {
+            LucirConfiguration r = new LucirConfiguration();
+            r.buffer = c.buffer;
+            r.lambdaBase = c.lambdaBase;
+            r.margin = c.margin;
+            r.hardNegatives = c.hardNegatives;
+            r.rankingWeight = c.rankingWeight;
+            return r;
+        }
+    }
+
+    /**
+     * @param model the network
+     * @return its cosine output layer
+     * @throws IllegalArgumentException naming the layer if it is not a {@link CosineOutputLayer}
+     */
+    static CosineOutputLayer cosineLayer(Model model) {
+        Layer l = OutputLayers.conf(model);
+        if (!(l instanceof CosineOutputLayer)) {
+            throw new IllegalArgumentException("LUCIR needs a CosineOutputLayer as the output layer; "
+                    + OutputLayers.name(model) + " is a " + l.getClass().getSimpleName()
+                    + ". Build the network with new CosineOutputLayer.Builder().nIn(..).nOut(..).build()");
+        }
+        return (CosineOutputLayer) l;
+    }
+
+    /** Runtime: the exemplar memory, the teacher and the listener of the current experience. */
+    static final class Runtime implements ContinualPlugin {
+        private final LucirConfiguration conf;
+        private ReplayBuffer memory;
+        private Random rng;
+        private Model teacher;
+        private int oldClasses;
+        private int seenClasses;
+        private double lambda;
+        private LucirListener listener;
+
+        Runtime(LucirConfiguration conf) {
+            this.conf = conf;
+        }
+
+        @Override
+        public void onStreamStart(ContinualContext ctx) {
+            cosineLayer(ctx.model());
+            memory = conf.buffer.build(false);
+            rng = ctx.rng("lucir.exemplars");
+        }
+
+        @Override
+        public void beforeExperience(ContinualContext ctx, Experience experience) {
+            seenClasses = experience.seenClassArray().length;
+            int newClasses = experience.classArray().length;
+            oldClasses = seenClasses - newClasses;
+            teacher = oldClasses > 0 ? OutputLayers.copy(ctx.model()) : null;
+            lambda = oldClasses > 0 ? lambda(conf.lambdaBase, oldClasses, newClasses) : 0;
+            listener = null;
+        }
+
+        @Override
+        public List<TrainingListener> listeners(ContinualContext ctx, Experience experience) {
+            if (teacher == null) {
+                return List.of();
+            }
+            LucirLossLayer loss = new LucirLossLayer(cosineLayer(ctx.model()), oldClasses, seenClasses, lambda,
+                    conf.margin, conf.hardNegatives, conf.rankingWeight);
+            listener = new LucirListener(teacher, ctx.model(), loss, oldClasses);
+            return List.of(listener);
+        }
+
+        @Override
+        public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
+            DataSetIterator it = IcarlConfiguration.union(ctx, data, memory);
+            if (teacher == null) {
+                return it;
+            }
+            // the listener is created after the data (trainer order); look it up lazily per minibatch
+            return new BatchMappingIterator(it, ds -> listener == null ? ds : listener.record(ds));
+        }
+
+        @Override
+        public void afterExperience(ContinualContext ctx, Experience experience) {
+            if (listener != null) {
+                LOG.info("Experience {}: LUCIR lambda {}, mean extra loss {} over {} iterations", experience.index(),
+                        lambda, listener.meanLoss(), listener.iterations());
+            }
+            teacher = null;
+            listener = null;
+            memory.consolidate(experience, ctx.model(), rng);
+        }
+    }
+}
