@@ -24,7 +24,7 @@ public final class DaFormerConfiguration implements Serializable {
     private int heads = 4;
     private double mlpRatio = 2.0;
     private int memorySize = 500;
-    private int epochs = 3;
+    private int epochs = 1;
     private int batchSize = 64;
     private double learningRate = 1e-3;
     private boolean distillation = true;
@@ -32,8 +32,8 @@ public final class DaFormerConfiguration implements Serializable {
     private double knnWeight = 1.0;
     private int knnK = 5;
     private double knnTemperature = 0.1;
-    private int fineTuneEpochs = 5;
-    private double fineTuneLearningRate = 2e-4;
+    private int fineTuneEpochs = 10;
+    private double fineTuneLearningRate = 1e-3;
     private int evalBatchSize = 500;
     private long seed = 1;
 
@@ -186,7 +186,7 @@ public final class DaFormerConfiguration implements Serializable {
             return this;
         }
 
-        /** @param n epochs per task (default 3) @return this */
+        /** @param n epochs per task (default 1) @return this */
         public Builder epochs(int n) {
             c.epochs = pos("epochs", n);
             return this;
@@ -240,13 +240,13 @@ public final class DaFormerConfiguration implements Serializable {
             return this;
         }
 
-        /** @param n balanced fine-tuning epochs after each task ≥ 1, 0 = off (default 5) @return this */
+        /** @param n balanced fine-tuning epochs after each task ≥ 1, 0 = off (default 10) @return this */
         public Builder fineTuneEpochs(int n) {
             c.fineTuneEpochs = nonNeg("fineTuneEpochs", n);
             return this;
         }
 
-        /** @param lr fine-tuning Adam learning rate (default 2e-4) @return this */
+        /** @param lr fine-tuning Adam learning rate (default 1e-3) @return this */
         public Builder fineTuneLearningRate(double lr) {
             if (!(lr > 0)) {
                 throw new IllegalArgumentException("fineTuneLearningRate should be > 0 (got: " + lr + ")");

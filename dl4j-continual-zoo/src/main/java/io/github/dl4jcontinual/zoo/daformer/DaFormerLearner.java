@@ -58,8 +58,8 @@ import java.util.Set;
  *   {@code fineTuneLearningRate}, CE only, patch embedding and shared blocks frozen, old key sets still frozen,
  *   all heads trainable.</li>
  * </ol>
- * Evaluation after each experience: class-IL top-1 over all seen classes on every test experience (unseen classes
- * cannot be predicted, so their experiences score 0) and task-IL top-1 within each seen experience's classes.
+ * Evaluation after each experience: class-IL top-1 over all seen classes on every test experience (experiences not seen
+ * yet are left undefined, as in the core trainer's matrices) and task-IL top-1 within each seen experience's classes.
  *
  * <p>Deviations from the paper's release (documented in docs/daformer.md): ordinary MHSA instead of ConViT GPSA
  * in the shared blocks; hard-label softmax cross-entropy instead of soft-target BCE with mixup; Adam at a constant
@@ -90,7 +90,10 @@ public final class DaFormerLearner {
         return this;
     }
 
-    /** @return the current model (null before the first experience) */
+    /**
+     * @return the current model, a classification-only stage graph (output {@link DaFormer#OUT}; null before the
+     * first experience)
+     */
     public ComputationGraph model() {
         return model;
     }
@@ -212,6 +215,11 @@ public final class DaFormerLearner {
         }
         if (t > 0 && conf.getFineTuneEpochs() > 0 && !memory.isEmpty()) {
             iterations += fineTune(seen, t, rng);
+        } else if (DaFormer.outputNames(model).size() > 1) {
+            // keep only the classifier: drop the divergence head and the distillation outputs
+            ComputationGraph clean = stage(classesPerTask(), conf.getFineTuneLearningRate()).build();
+            DaFormer.copyParameters(model, clean);
+            model = clean;
         }
         return iterations;
     }
@@ -425,6 +433,7 @@ public final class DaFormerLearner {
                 }
             }
             if (!isSeen) {
+                cls[j] = -1;
                 task[j] = -1;
             }
         }
@@ -433,9 +442,10 @@ public final class DaFormerLearner {
 
     private void log(String fmt, Object... args) {
         String s = String.format(java.util.Locale.ROOT, fmt, args);
-        LOG.info(s);
         if (progress != null) {
             progress.println(s);
+        } else {
+            LOG.debug(s);
         }
     }
 
