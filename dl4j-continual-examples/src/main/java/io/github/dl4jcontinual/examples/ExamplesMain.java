@@ -19,6 +19,7 @@ public final class ExamplesMain {
         COMMANDS.put("reproduce-regularization", RegularizationReproduction::run);
         COMMANDS.put("arbiter-search", ArbiterSearchExample::run);
         COMMANDS.put("reproduce-cil", CilReproduction::run);
+        COMMANDS.put("daformer", DaFormerExample::run);
     }
 
     private ExamplesMain() {
