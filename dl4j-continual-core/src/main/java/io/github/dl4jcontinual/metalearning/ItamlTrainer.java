@@ -62,8 +62,10 @@ import java.util.TreeMap;
  * <p><b>Why not a {@link io.github.dl4jcontinual.plugin.ContinualPlugin}:</b> the plugin SPI composes data
  * wrappers and listeners around one {@code fit(iterator, epochs)} per experience and evaluates with a plain
  * arg-max. iTAML replaces both: a minibatch becomes several restarted inner loops with different losses followed by
- * a parameter interpolation, which no listener or iterator can express, and its inference needs the exemplar memory
- * and a continuum of test samples, which plugins never see. Since training leaves {@code fit(iterator)}, this
+ * a parameter interpolation, which no listener or iterator can express. The training half could hide behind
+ * {@code trainsOn == false} and train in {@code afterExperience} (as GDumb does), but the inference half cannot:
+ * it needs the exemplar memory and continua of test samples, and plugins never see the test stream. A dedicated
+ * trainer keeps both halves, and their shared memory, in one place. Since training leaves {@code fit(iterator)}, this
  * trainer fires the listeners set on the network itself: {@code iterationDone} for every inner step (through
  * {@code fit(DataSet)}), and {@code onEpochStart}/{@code onEpochEnd} around each epoch, incrementing the network's
  * epoch count.</p>
@@ -91,6 +93,9 @@ public final class ItamlTrainer<T extends Model> {
     private PrintStream progress = System.out;
     private ClassBalancedReplayBuffer memory;
     private INDArray trainableMask;
+    private INDArray start;
+    private INDArray sum;
+    private INDArray tmp;
 
     private ItamlTrainer(ItamlNet net, ItamlConfiguration conf) {
         this.net = net;
@@ -163,9 +168,18 @@ public final class ItamlTrainer<T extends Model> {
     }
 
     private int metaStep(DataSet batch, List<int[]> blocks, double eta, BaseOutputLayer out) {
-        if (trainableMask == null) {
-            trainableMask = ParameterMask.trainable(net.model());
+        INDArray params = net.params();
+        long n = params.length();
+        if (trainableMask == null || trainableMask.length() != n) {
+            trainableMask = ParameterMask.trainable(net.model()).reshape(1, n).castTo(params.dataType());
         }
+        if (start == null || start.length() != n || start.dataType() != params.dataType()) {
+            // reused across minibatches: a meta step allocates no parameter-sized arrays
+            start = Nd4j.create(params.dataType(), 1, n);
+            sum = Nd4j.create(params.dataType(), 1, n);
+            tmp = Nd4j.create(params.dataType(), 1, n);
+        }
+        INDArray p = params.rank() == 2 && params.size(0) == 1 ? params : params.reshape(1, n);
         int[] taskOf = taskOfClass(blocks, (int) batch.getLabels().size(1));
         int[] ids = DataSets.classIds(batch.getLabels());
         TreeMap<Integer, List<Integer>> rowsByTask = new TreeMap<>();
@@ -177,15 +191,18 @@ public final class ItamlTrainer<T extends Model> {
             }
             rowsByTask.computeIfAbsent(task, k -> new ArrayList<>()).add(i);
         }
-        INDArray start = net.params().dup().reshape(1, net.params().length());
-        INDArray sum = null;
-        INDArray last = null;
+        if (rowsByTask.isEmpty()) {
+            return 0;
+        }
+        start.assign(p);
+        sum.assign(0);
         int updates = 0;
         boolean first = true;
         for (Map.Entry<Integer, List<Integer>> e : rowsByTask.entrySet()) {
             if (conf.getRule() == MetaUpdateRule.PAPER && !first) {
-                INDArray cur = net.params().reshape(1, start.length());
-                net.setParams(MetaUpdate.interpolate(start, start, cur, trainableMask, 1.0));
+                // restart the trainable entries from phi0: p += mask * (start - p)
+                tmp.assign(start).subi(p).muli(trainableMask);
+                p.addi(tmp);
             }
             first = false;
             out.setLossFn(new BlockBinaryCrossEntropy(blocks.get(e.getKey())));
@@ -194,17 +211,17 @@ public final class ItamlTrainer<T extends Model> {
                 net.fit(sub);
                 updates++;
             }
-            last = net.params().dup().reshape(1, start.length());
             if (conf.getRule() == MetaUpdateRule.PAPER) {
-                sum = sum == null ? last.dup() : sum.addi(last);
+                sum.addi(p);
             }
         }
-        if (last == null) {
-            return 0;
-        }
-        INDArray target = conf.getRule() == MetaUpdateRule.PAPER ? sum.divi(rowsByTask.size()) : last;
-        INDArray cur = net.params().reshape(1, start.length());
-        net.setParams(MetaUpdate.interpolate(start, target, cur, trainableMask, eta));
+        // target: the mean of the task-adapted parameters (paper) or the last ones (as released)
+        INDArray target = conf.getRule() == MetaUpdateRule.PAPER ? sum.divi(rowsByTask.size()) : p;
+        // tmp = eta * target + (1 - eta) * start; then p += mask * (tmp - p)
+        tmp.assign(start).muli(1 - eta);
+        tmp.addi(target.mul(eta));
+        tmp.subi(p).muli(trainableMask);
+        p.addi(tmp);
         return updates;
     }
 
@@ -246,7 +263,7 @@ public final class ItamlTrainer<T extends Model> {
         ILossFunction original = out.getLossFn();
         long t0 = System.currentTimeMillis();
         Nd4j.getRandom().setSeed(conf.getSeed());
-        trainableMask = ParameterMask.trainable(net.model());
+        trainableMask = null;
         ExperienceStream train = scenario.trainStream();
         ExperienceStream test = scenario.testStream();
         int sessions = train.size();

@@ -17,6 +17,7 @@ public final class ExamplesMain {
         COMMANDS.put("split-mnist", SplitMnistExample::run);
         COMMANDS.put("rehearsal", RehearsalExample::run);
         COMMANDS.put("reproduce-regularization", RegularizationReproduction::run);
+        COMMANDS.put("itaml", ItamlExample::run);
     }
 
     private ExamplesMain() {
