@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * iTAML on real Split-MNIST 5 × 2, shrunk to run in well under a minute: the first 10,000 training and 2,000 test
  * images, MLP 784-100-100 → 10 logits, memory 500, 6 epochs per session (2 in the first), batch 64. Task prediction
- * from continua of 20 must carry the class-IL accuracy far above what the generic model reaches without it.
+ * from continua of 20 must carry the class-IL accuracy clearly above what the generic model reaches without it.
+ * (At this scale the newest task is rarely predicted, as in the full run but more so: see docs/itaml.md.)
  */
 class ItamlSplitMnistTest {
 
@@ -48,6 +49,7 @@ class ItamlSplitMnistTest {
                 + r.finalClassIlAccuracy() + " clearly; got " + r.finalAccuracy());
     }
 
-    private static final double THRESHOLD_TP = 0.0;
-    private static final double THRESHOLD_ACC = 0.0;
+    /** Measured (seed 1): task prediction 0.626, accuracy with task prediction 0.601, plain class-IL 0.452. */
+    private static final double THRESHOLD_TP = 0.55;
+    private static final double THRESHOLD_ACC = 0.52;
 }

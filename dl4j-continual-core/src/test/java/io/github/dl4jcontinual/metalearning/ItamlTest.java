@@ -366,4 +366,15 @@ class ItamlTest {
         t.fit(s);
         assertEquals(Map.of(0, 15, 1, 15), t.memory().countsPerClass());
     }
+
+    @Test
+    void herdingSelectionFillsTheSameQuotas() {
+        MultiLayerNetwork net = logitMlp(4, 8, 4, 1);
+        ItamlConfiguration c = small(MetaUpdateRule.PAPER).toBuilder().epochs(1).firstSessionEpochs(1)
+                .selection(new HerdingSelection()).build();
+        ItamlTrainer<MultiLayerNetwork> t = ItamlTrainer.wrap(net, c).setProgressStream(null);
+        t.fit(synthetic(4, 4));
+        assertEquals(Map.of(0, 10, 1, 10, 2, 10, 3, 10), t.memory().countsPerClass());
+        assertEquals(new HerdingSelection(), t.memory().selection());
+    }
 }
