@@ -20,6 +20,7 @@ public final class ExamplesMain {
         COMMANDS.put("arbiter-search", ArbiterSearchExample::run);
         COMMANDS.put("reproduce-cil", CilReproduction::run);
         COMMANDS.put("daformer", DaFormerExample::run);
+        COMMANDS.put("itaml", ItamlExample::run);
     }
 
     private ExamplesMain() {

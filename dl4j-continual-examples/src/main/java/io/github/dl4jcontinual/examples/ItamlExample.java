@@ -1,0 +1,217 @@
+package io.github.dl4jcontinual.examples;
+
+import io.github.dl4jcontinual.data.DataDirectory;
+import io.github.dl4jcontinual.data.IdxDatasets;
+import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.metalearning.BlockBinaryCrossEntropy;
+import io.github.dl4jcontinual.metalearning.ItamlConfiguration;
+import io.github.dl4jcontinual.metalearning.ItamlResult;
+import io.github.dl4jcontinual.metalearning.ItamlTrainer;
+import io.github.dl4jcontinual.metalearning.MetaUpdateRule;
+import io.github.dl4jcontinual.replay.BufferConfiguration;
+import io.github.dl4jcontinual.replay.selection.FirstSelection;
+import io.github.dl4jcontinual.replay.selection.HerdingSelection;
+import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
+import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
+import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.trainer.ContinualConfiguration;
+import io.github.dl4jcontinual.trainer.ContinualTrainer;
+import io.github.dl4jcontinual.zoo.model.Mlp;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * iTAML on Split-MNIST / Split-Fashion-MNIST 5 × 2 with the paper's MNIST configuration (methods.md §5.5): MLP
+ * 784-400-400 (ReLU) → 10 bias-free logits, SGD with momentum 0.9 (DL4J's {@link Nesterovs}, the only momentum SGD
+ * it has) and weight decay 1e-3 (DL4J {@code l2}), batch 256, 5 epochs in session 0 and 20 after, learning rate
+ * 0.1 (0.05 in session 4) halved after epochs 5, 10, 15, β = 0.5, r = 1, memory 2000 (first examples of each class,
+ * or herding), continuum 20, test-time adaptation 1 epoch of Adam(1e-3), batch 64.
+ *
+ * <p>Beside it, Experience Replay with the same memory (reservoir of 2000) on the same MLP with a softmax head,
+ * trained with the DER protocol's ER settings (plain SGD lr 0.1, batch 10 + 10 replayed, 1 epoch per experience;
+ * Mammoth's selected values for ER on seq-mnist). Prints a markdown table (mean ± std over seeds) and writes each
+ * run's results under {@code --out}.</p>
+ */
+public final class ItamlExample {
+    private ItamlExample() {
+    }
+
+    /**
+     * @param argv options, see {@code itaml --help}
+     */
+    public static void run(String[] argv) {
+        Args a = new Args(argv, "data-dir", "dataset", "seeds", "rule", "selection", "memory", "er", "out",
+                "markdown", "quiet", "epochs", "first-epochs");
+        if (a.has("help")) {
+            System.out.println("itaml [--data-dir DIR] [--dataset mnist|fashion] [--seeds 1,2,3] "
+                    + "[--rule paper|released|both] [--selection first|herding] [--memory 2000] [--er true|false] "
+                    + "[--epochs 20] [--first-epochs 5] [--out results/itaml] [--markdown FILE] [--quiet]");
+            return;
+        }
+        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
+        String dataset = a.get("dataset", "mnist");
+        DataSet train;
+        DataSet test;
+        if (dataset.equals("mnist")) {
+            train = IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN);
+            test = IdxDatasets.mnist(dir, IdxDatasets.Split.TEST);
+        } else if (dataset.equals("fashion") || dataset.equals("fashion-mnist")) {
+            dataset = "fashion";
+            train = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN);
+            test = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST);
+        } else {
+            throw new IllegalArgumentException("--dataset should be mnist or fashion (got: " + dataset + ")");
+        }
+        Scenario scenario = new ClassIncrementalScenario.Builder().train(train).test(test).numExperiences(5)
+                .name("split-" + dataset).build();
+        String ruleArg = a.get("rule", "paper");
+        List<MetaUpdateRule> rules = new ArrayList<>();
+        if (ruleArg.equals("both")) {
+            rules.addAll(Arrays.asList(MetaUpdateRule.values()));
+        } else if (ruleArg.equals("paper") || ruleArg.equals("released")) {
+            rules.add(MetaUpdateRule.valueOf(ruleArg.toUpperCase(Locale.ROOT)));
+        } else {
+            throw new IllegalArgumentException("--rule should be paper, released or both (got: " + ruleArg + ")");
+        }
+        String sel = a.get("selection", "first");
+        if (!sel.equals("first") && !sel.equals("herding")) {
+            throw new IllegalArgumentException("--selection should be first or herding (got: " + sel + ")");
+        }
+        int memory = a.getInt("memory", 2000);
+        String er = a.get("er", "true");
+        if (!er.equals("true") && !er.equals("false")) {
+            throw new IllegalArgumentException("--er should be true or false (got: " + er + ")");
+        }
+        long[] seeds = a.getLongs("seeds", "1,2,3");
+        File out = new File(a.get("out", "results/itaml"));
+        boolean quiet = a.has("quiet");
+        Map<String, List<double[]>> rows = new LinkedHashMap<>();
+        for (MetaUpdateRule rule : rules) {
+            String key = "iTAML " + rule.name().toLowerCase(Locale.ROOT) + " rule, " + sel;
+            for (long seed : seeds) {
+                ItamlConfiguration conf = ItamlConfiguration.splitMnist().rule(rule).memorySize(memory)
+                        .selection(sel.equals("herding") ? new HerdingSelection() : new FirstSelection())
+                        .epochs(a.getInt("epochs", 20)).firstSessionEpochs(a.getInt("first-epochs", 5)).seed(seed)
+                        .build();
+                MultiLayerNetwork net = itamlMlp(seed);
+                long t0 = System.currentTimeMillis();
+                ItamlResult r = ItamlTrainer.wrap(net, conf).setProgressStream(quiet ? null : System.out)
+                        .fit(scenario);
+                long secs = (System.currentTimeMillis() - t0) / 1000;
+                System.out.println(r.report());
+                System.out.printf(Locale.ROOT, "%s seed %d: with task prediction %.2f, task prediction %.2f, "
+                                + "plain class-IL %.2f, task-IL %.2f (%d s)%n", key, seed, 100 * r.finalAccuracy(),
+                        100 * r.finalTaskPredictionAccuracy(), 100 * r.finalClassIlAccuracy(),
+                        100 * r.generic().taskIncremental().finalAverageAccuracy(), secs);
+                rows.computeIfAbsent(key, k -> new ArrayList<>()).add(new double[]{100 * r.finalAccuracy(),
+                        100 * r.finalAccuracyWeighted(), 100 * r.finalTaskPredictionAccuracy(),
+                        100 * r.finalClassIlAccuracy(), 100 * r.generic().taskIncremental().finalAverageAccuracy(),
+                        secs});
+                try {
+                    r.writeTo(new File(out, dataset + "/itaml-" + rule.name().toLowerCase(Locale.ROOT) + "-" + sel
+                            + "-seed" + seed));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                ExamplesMain.releaseMemory();
+            }
+        }
+        if (er.equals("true")) {
+            String key = "ER, reservoir " + memory + " (DER protocol)";
+            for (long seed : seeds) {
+                ContinualConfiguration cc = new ContinualConfiguration.Builder().batchSize(10).epochsPerExperience(1)
+                        .seed(seed).progress(!quiet).plugin(new ExperienceReplay.Builder()
+                                .buffer(new BufferConfiguration.Builder().capacity(memory).build()).replayBatch(10)
+                                .build())
+                        .build();
+                MultiLayerNetwork net = new Mlp.Builder(784, 10).hidden(400, 400).updater(new Sgd(0.1)).seed(seed)
+                        .build();
+                long t0 = System.currentTimeMillis();
+                ContinualResult r = ContinualTrainer.wrap(net, cc).fit(scenario);
+                long secs = (System.currentTimeMillis() - t0) / 1000;
+                System.out.printf(Locale.ROOT, "%s seed %d: class-IL %.2f, task-IL %.2f (%d s)%n", key, seed,
+                        100 * r.classIncremental().finalAverageAccuracy(),
+                        100 * r.taskIncremental().finalAverageAccuracy(), secs);
+                rows.computeIfAbsent(key, k -> new ArrayList<>()).add(new double[]{Double.NaN, Double.NaN,
+                        Double.NaN, 100 * r.classIncremental().finalAverageAccuracy(),
+                        100 * r.taskIncremental().finalAverageAccuracy(), secs});
+                try {
+                    r.writeTo(new File(out, dataset + "/er-" + memory + "-seed" + seed));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                ExamplesMain.releaseMemory();
+            }
+        }
+        String table = table(dataset, seeds, rows);
+        System.out.println(table);
+        if (a.has("markdown")) {
+            try {
+                Files.write(new File(a.get("markdown", null)).toPath(), table.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
+     * The paper's MNIST network: 784-400-400 ReLU, bias-free 10-way IDENTITY (logit) output, PyTorch-like
+     * uniform initialisation U(±1/√fanIn) ({@link WeightInit#UNIFORM}), Nesterov momentum 0.9, lr 0.1, l2 1e-3.
+     *
+     * @param seed initialisation seed
+     * @return an initialised network
+     */
+    static MultiLayerNetwork itamlMlp(long seed) {
+        MultiLayerConfiguration c = new NeuralNetConfiguration.Builder().seed(seed).updater(new Nesterovs(0.1, 0.9))
+                .weightInit(WeightInit.UNIFORM).l2(1e-3).list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(400).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nIn(400).nOut(400).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(new BlockBinaryCrossEntropy()).nIn(400).nOut(10).hasBias(false)
+                        .activation(Activation.IDENTITY).build())
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(c);
+        net.init();
+        return net;
+    }
+
+    static String table(String dataset, long[] seeds, Map<String, List<double[]>> rows) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Split-").append(dataset).append(" 5 x 2, seeds ").append(Arrays.toString(seeds))
+                .append(", final accuracies in % (mean ± std over seeds)\n\n");
+        sb.append("| method | with task prediction (mean over tasks) | with task prediction (all samples) "
+                + "| task-prediction accuracy | plain class-IL | task-IL | seconds per run |\n"
+                + "|---|---|---|---|---|---|---|\n");
+        for (Map.Entry<String, List<double[]>> e : rows.entrySet()) {
+            sb.append("| ").append(e.getKey());
+            for (int c = 0; c < 6; c++) {
+                final int col = c;
+                double[] v = e.getValue().stream().mapToDouble(x -> x[col]).toArray();
+                sb.append(" | ").append(Double.isNaN(v[0]) ? "–" : c == 5
+                        ? String.format(Locale.ROOT, "%.0f", Arrays.stream(v).average().orElse(Double.NaN))
+                        : SplitMnistExample.meanStd(v));
+            }
+            sb.append(" |\n");
+        }
+        return sb.toString();
+    }
+}
