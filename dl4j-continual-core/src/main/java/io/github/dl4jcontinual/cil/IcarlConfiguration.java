@@ -27,7 +27,7 @@ import java.util.Random;
 /**
  * iCaRL (Rebuffi et al., CVPR 2017) as a plugin: representation learning on the union of the current experience
  * and the exemplar set, with iCaRL's distillation (the old classes' targets are the previous model's sigmoid
- * outputs, {@link DistilledTargetsIterator}); exemplars chosen by herding in feature space at the end of every
+ * outputs, {@link DistilledTargets}); exemplars chosen by herding in feature space at the end of every
  * experience (a class-balanced {@link BufferConfiguration}, by default {@link HerdingSelection}); and the
  * {@link NearestMeanClassifier nearest-mean-of-exemplars} classifier, offered to the trainer as the evaluation head
  * "nme" so that a run reports both the network's ("CNN") and the NME accuracies, as PyCIL does.
@@ -304,7 +304,7 @@ public final class IcarlConfiguration implements PluginConfiguration {
         @Override
         public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
             DataSetIterator it = union(ctx, data, memory);
-            return teacher == null ? it : new DistilledTargetsIterator(it, teacher, oldClasses, conf.temperature);
+            return teacher == null ? it : new BatchMappingIterator(it, new DistilledTargets(teacher, oldClasses, conf.temperature));
         }
 
         @Override
