@@ -9,6 +9,8 @@ import io.github.dl4jcontinual.data.Cifar100Datasets;
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.data.OmniglotDatasets;
+import io.github.dl4jcontinual.distillation.DistillationMode;
+import io.github.dl4jcontinual.distillation.LwfConfiguration;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
@@ -30,6 +32,8 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.io.File;
@@ -57,7 +61,8 @@ import java.util.Map;
  * expanding head, Adam (lr 0.001, β 0.9/0.999), minibatch 128, {@code --iterations} minibatches per experience
  * (van de Ven &amp; Tolias 2019: 2000); memory {@code --per-class} exemplars per class chosen by herding. Methods:
  * {@code er} (Mammoth-style) joins 128 replayed exemplars to every minibatch; {@code replay} (PyCIL's "Replay")
- * trains on the union of the experience and the exemplars; {@code wa} is replay plus weight aligning; {@code bic}
+ * trains on the union of the experience and the exemplars; {@code wa} is replay plus weight aligning; {@code wa-kd}
+ * adds PyCIL's WA distillation (softmax over the old classes, T = 2, weight old / new classes); {@code bic}
  * is replay with {@code per-class − 10} exemplars plus bias correction fitted on 10 held-out examples per class
  * (equal memory);
  * {@code icarl} trains on the union of the experience and the exemplars with a sigmoid/BCE head and distillation
@@ -92,12 +97,12 @@ public final class CilReproduction {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "dataset", "methods", "seeds", "iterations", "per-class", "out",
-                "markdown", "quiet");
+                "markdown", "quiet", "optimizer");
         if (a.has("help")) {
             System.out.println("reproduce-cil --dataset mnist|fashion|omniglot|cifar100 "
-                    + "--methods icarl,lucir,er,replay,wa,bic --seeds 1,2,3 [--iterations 2000 (omniglot: 200)] "
-                    + "[--per-class 100 (omniglot: 5)] [--data-dir DIR] [--out results/cil] [--markdown FILE] "
-                    + "[--quiet]\ncifar100 needs cifar-100-binary/train.bin and test.bin in the data directory and "
+                    + "--methods icarl,lucir,er,replay,wa,wa-kd,bic --seeds 1,2,3 [--iterations 2000 (omniglot: 200)] "
+                    + "[--per-class 100 (omniglot: 5)] [--optimizer adam|sgd] [--data-dir DIR] [--out results/cil] "
+                    + "[--markdown FILE] [--quiet]\ncifar100 needs cifar-100-binary/train.bin and test.bin in the data directory and "
                     + "uses its own schedule (--iterations and --per-class do not apply)");
             return;
         }
@@ -110,6 +115,7 @@ public final class CilReproduction {
         long[] seeds = a.getLongs("seeds", "1,2,3");
         List<String> methods = a.getList("methods", "icarl,er,wa,bic");
         File out = new File(a.get("out", "results/cil"));
+        IUpdater updater = updater(a.get("optimizer", "adam"));
         Map<String, Row> rows = new LinkedHashMap<>();
         for (String m : methods) {
             for (long seed : seeds) {
@@ -120,7 +126,7 @@ public final class CilReproduction {
                     r = ContinualTrainer.wrap(CifarResNet.resnet32(head(m, 64, first), seed),
                             cifarConfiguration(m, seed, !a.has("quiet"))).fit(scenario);
                 } else {
-                    r = ContinualTrainer.wrap(network(m, first, seed),
+                    r = ContinualTrainer.wrap(network(m, first, seed, updater),
                             configuration(m, perClass, iterations, seed, !a.has("quiet"))).fit(scenario);
                 }
                 long s = (System.currentTimeMillis() - t0) / 1000;
@@ -246,6 +252,13 @@ public final class CilReproduction {
                 return List.of(union(memory));
             case "wa":
                 return List.of(union(memory), new WeightAligning());
+            case "wa-kd":
+                // WA as PyCIL trains it: (1 − λ)·CE + λ·KD over the old classes at T = 2 (no T²), λ = old / seen
+                // classes, i.e. CE + (old / new)·KD, which for equal experiences is α = number of previous
+                // experiences; then weight aligning
+                return List.of(union(memory), new LwfConfiguration.Builder().alpha(1).temperature(2)
+                        .mode(DistillationMode.OLD_CLASSES_SOFTMAX).scaleByTemperatureSquared(false)
+                        .weightByPreviousExperiences(true).build(), new WeightAligning());
             case "bic": {
                 if (perClass <= bicValidation) {
                     throw new IllegalArgumentException("bic keeps " + bicValidation + " validation examples per "
@@ -266,7 +279,7 @@ public final class CilReproduction {
                 return List.of(new LucirConfiguration.Builder().buffer(memory).build());
             default:
                 throw new IllegalArgumentException("Unknown method '" + method + "'; methods are icarl, lucir, er, replay, wa, "
-                        + "bic");
+                        + "wa-kd, bic");
         }
     }
 
@@ -276,13 +289,35 @@ public final class CilReproduction {
     }
 
     /**
-     * @param method the method (icarl gets a sigmoid/BCE head)
-     * @param seed   initialisation seed
-     * @return MLP 784-400-400-2 (the head expands), Adam 0.001
+     * @param name {@code adam}: Adam 0.001 (β 0.9/0.999), van de Ven &amp; Tolias' optimiser, the default; {@code sgd}:
+     *             SGD with Nesterov momentum 0.9, lr 0.01 and weight decay 5e-4, the kind of optimiser WA and PyCIL
+     *             train with (their lr 0.1 is for a BatchNorm ResNet)
+     * @return the updater
      */
-    static MultiLayerNetwork network(String method, int firstClasses, long seed) {
-        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(seed)
-                .updater(new Adam(0.001, 0.9, 0.999, 1e-8)).weightInit(WeightInit.XAVIER).list()
+    static IUpdater updater(String name) {
+        switch (name) {
+            case "adam":
+                return new Adam(0.001, 0.9, 0.999, 1e-8);
+            case "sgd":
+                return new Nesterovs(0.01, 0.9);
+            default:
+                throw new IllegalArgumentException("--optimizer should be adam or sgd (got: " + name + ")");
+        }
+    }
+
+    /**
+     * @param method  the method (icarl gets a sigmoid/BCE head)
+     * @param seed    initialisation seed
+     * @param updater the optimiser ({@link #updater(String)}); SGD gets weight decay 5e-4
+     * @return MLP 784-400-400-2 (the head expands)
+     */
+    static MultiLayerNetwork network(String method, int firstClasses, long seed, IUpdater updater) {
+        NeuralNetConfiguration.Builder nb = new NeuralNetConfiguration.Builder().seed(seed).updater(updater)
+                .weightInit(WeightInit.XAVIER);
+        if (updater instanceof Nesterovs) {
+            nb.weightDecay(5e-4);
+        }
+        MultiLayerNetwork net = new MultiLayerNetwork(nb.list()
                 .layer(new DenseLayer.Builder().nIn(784).nOut(400).activation(Activation.RELU).build())
                 .layer(new DenseLayer.Builder().nIn(400).nOut(400).activation(Activation.RELU).build())
                 .layer(head(method, 400, firstClasses))

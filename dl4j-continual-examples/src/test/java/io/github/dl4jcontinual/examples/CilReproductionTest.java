@@ -1,13 +1,19 @@
 package io.github.dl4jcontinual.examples;
 
+import io.github.dl4jcontinual.cil.WeightAligning;
 import io.github.dl4jcontinual.data.DataDirectory;
+import io.github.dl4jcontinual.distillation.DistillationMode;
+import io.github.dl4jcontinual.distillation.LwfConfiguration;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.data.MissingDataFileException;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.learning.config.Nesterovs;
 
 import java.io.File;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,6 +30,21 @@ class CilReproductionTest {
         assertTrue(e.getMessage().contains("podnet") && e.getMessage().contains("lucir"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> CilReproduction.configuration("bic", 1, 10, 1, false));
         assertTrue(e.getMessage().contains("--per-class"), e.getMessage());
+    }
+
+    @Test
+    void waKdIsReplayPlusPyCilDistillationPlusAligningAndOptimizerIsChecked() {
+        List<PluginConfiguration> p = CilReproduction.configuration("wa-kd", 100, 10, 1, false).getPlugins();
+        LwfConfiguration kd = (LwfConfiguration) p.stream().filter(c -> c instanceof LwfConfiguration).findFirst()
+                .orElseThrow();
+        assertEquals(DistillationMode.OLD_CLASSES_SOFTMAX, kd.getMode());
+        assertEquals(2.0, kd.getTemperature());
+        assertTrue(kd.isWeightByPreviousExperiences() && !kd.isScaleByTemperatureSquared());
+        assertTrue(p.stream().anyMatch(c -> c instanceof WeightAligning), p.toString());
+        assertTrue(CilReproduction.updater("sgd") instanceof Nesterovs);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CilReproduction.updater("rmsprop"));
+        assertTrue(e.getMessage().contains("rmsprop") && e.getMessage().contains("adam"), e.getMessage());
     }
 
     @Test
