@@ -119,13 +119,13 @@ abstract class NetworkAdapter<T extends Model> {
             return;
         }
         Map<String, INDArray> before = outputParams();
-        if (!before.containsKey(DefaultParamInitializer.WEIGHT_KEY)
-                || !before.containsKey(DefaultParamInitializer.BIAS_KEY)) {
-            throw new IllegalArgumentException("The expanding head needs an output layer with parameters W and b; "
-                    + outputLayerName() + " has " + before.keySet());
+        if (!before.containsKey(DefaultParamInitializer.WEIGHT_KEY)) {
+            throw new IllegalArgumentException("The expanding head needs an output layer with a weight parameter W "
+                    + "(and optionally b); " + outputLayerName() + " has " + before.keySet());
         }
         INDArray w = before.get(DefaultParamInitializer.WEIGHT_KEY).dup();
-        INDArray b = before.get(DefaultParamInitializer.BIAS_KEY).dup();
+        INDArray b = before.containsKey(DefaultParamInitializer.BIAS_KEY)
+                ? before.get(DefaultParamInitializer.BIAS_KEY).dup() : null;
         Collection<TrainingListener> ls = new ArrayList<>(listeners());
         IWeightInit init = ((BaseLayer) outputLayerConf()).getWeightInitFn();
         replaceOutput(newNOut);
@@ -134,8 +134,10 @@ abstract class NetworkAdapter<T extends Model> {
         // the new units use the layer's own weight initialisation (TransferLearning only accepts the enum)
         init.init(nw.size(0), newNOut, nw.shape(), nw.ordering(), nw);
         nw.get(NDArrayIndex.all(), NDArrayIndex.interval(0, old)).assign(w);
-        INDArray nb = after.get(DefaultParamInitializer.BIAS_KEY);
-        nb.get(NDArrayIndex.all(), NDArrayIndex.interval(0, old)).assign(b.reshape(1, old));
+        if (b != null) {
+            INDArray nb = after.get(DefaultParamInitializer.BIAS_KEY);
+            nb.get(NDArrayIndex.all(), NDArrayIndex.interval(0, old)).assign(b.reshape(1, old));
+        }
         setListeners(ls);
     }
 

@@ -14,18 +14,25 @@ import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.testutil.Models;
 import io.github.dl4jcontinual.testutil.SharedData;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -83,6 +90,30 @@ class ContinualTrainerTest {
         INDArray w = adapter.outputParams().get("W");
         assertTrue(w.get(NDArrayIndex.all(), NDArrayIndex.interval(2, 4)).norm2Number().doubleValue() > 0,
                 "new units are initialised, not zero");
+    }
+
+    @Test
+    void expandingHeadGrowsABiasFreeOutputLayerKeepingItsColumns() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3).list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(20).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(20).nOut(2).hasBias(false)
+                        .activation(Activation.SOFTMAX).build()).build());
+        net.init();
+        NetworkAdapter<MultiLayerNetwork> adapter = NetworkAdapter.of(net);
+        INDArray w = adapter.outputParams().get("W").dup();
+        adapter.expandOutput(5);
+        assertEquals(Set.of("W"), adapter.outputParams().keySet());
+        INDArray grown = adapter.outputParams().get("W");
+        assertArrayEquals(new long[]{20, 5}, grown.shape());
+        assertEquals(w, grown.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2)));
+        MultiLayerNetwork lossOnly = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
+                .layer(new DenseLayer.Builder().nIn(4).nOut(3).build())
+                .layer(new LossLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).build())
+                .build());
+        lossOnly.init();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NetworkAdapter.of(lossOnly).expandOutput(4));
+        assertTrue(e.getMessage().contains("weight parameter W"), e.getMessage());
     }
 
     @Test

@@ -97,11 +97,11 @@ public final class CilReproduction {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "dataset", "methods", "seeds", "iterations", "per-class", "out",
-                "markdown", "quiet", "optimizer");
+                "markdown", "quiet", "optimizer", "no-head-bias");
         if (a.has("help")) {
             System.out.println("reproduce-cil --dataset mnist|fashion|omniglot|cifar100 "
                     + "--methods icarl,lucir,er,replay,wa,wa-kd,bic --seeds 1,2,3 [--iterations 2000 (omniglot: 200)] "
-                    + "[--per-class 100 (omniglot: 5)] [--optimizer adam|sgd] [--data-dir DIR] [--out results/cil] "
+                    + "[--per-class 100 (omniglot: 5)] [--optimizer adam|sgd] [--no-head-bias] [--data-dir DIR] [--out results/cil] "
                     + "[--markdown FILE] [--quiet]\ncifar100 needs cifar-100-binary/train.bin and test.bin in the data directory and "
                     + "uses its own schedule (--iterations and --per-class do not apply)");
             return;
@@ -123,10 +123,10 @@ public final class CilReproduction {
                 long t0 = System.currentTimeMillis();
                 ContinualResult r;
                 if (dataset.equals("cifar100")) {
-                    r = ContinualTrainer.wrap(CifarResNet.resnet32(head(m, 64, first), seed),
+                    r = ContinualTrainer.wrap(CifarResNet.resnet32(head(m, 64, first, true), seed),
                             cifarConfiguration(m, seed, !a.has("quiet"))).fit(scenario);
                 } else {
-                    r = ContinualTrainer.wrap(network(m, first, seed, updater),
+                    r = ContinualTrainer.wrap(network(m, first, seed, updater, !a.has("no-head-bias")),
                             configuration(m, perClass, iterations, seed, !a.has("quiet"))).fit(scenario);
                 }
                 long s = (System.currentTimeMillis() - t0) / 1000;
@@ -309,9 +309,10 @@ public final class CilReproduction {
      * @param method  the method (icarl gets a sigmoid/BCE head)
      * @param seed    initialisation seed
      * @param updater the optimiser ({@link #updater(String)}); SGD gets weight decay 5e-4
+     * @param bias    whether the output layer has biases
      * @return MLP 784-400-400-2 (the head expands)
      */
-    static MultiLayerNetwork network(String method, int firstClasses, long seed, IUpdater updater) {
+    static MultiLayerNetwork network(String method, int firstClasses, long seed, IUpdater updater, boolean bias) {
         NeuralNetConfiguration.Builder nb = new NeuralNetConfiguration.Builder().seed(seed).updater(updater)
                 .weightInit(WeightInit.XAVIER);
         if (updater instanceof Nesterovs) {
@@ -320,7 +321,7 @@ public final class CilReproduction {
         MultiLayerNetwork net = new MultiLayerNetwork(nb.list()
                 .layer(new DenseLayer.Builder().nIn(784).nOut(400).activation(Activation.RELU).build())
                 .layer(new DenseLayer.Builder().nIn(400).nOut(400).activation(Activation.RELU).build())
-                .layer(head(method, 400, firstClasses))
+                .layer(head(method, 400, firstClasses, bias))
                 .build());
         net.init();
         return net;
@@ -330,15 +331,17 @@ public final class CilReproduction {
      * @param method the method: icarl gets a sigmoid/BCE layer, lucir the cosine layer, the others softmax
      * @param nIn    features
      * @param nOut   classes of the first experience
+     * @param bias   whether a softmax/sigmoid output layer has biases ({@code --no-head-bias}: WA's premise that
+     *               the bias toward new classes lives in the weight norms)
      * @return the output layer
      */
-    static org.deeplearning4j.nn.conf.layers.Layer head(String method, int nIn, int nOut) {
+    static org.deeplearning4j.nn.conf.layers.Layer head(String method, int nIn, int nOut, boolean bias) {
         if (method.equals("lucir")) {
             return new CosineOutputLayer.Builder().nIn(nIn).nOut(nOut).build();
         }
         boolean sigmoid = method.equals("icarl");
         return new OutputLayer.Builder(sigmoid ? LossFunctions.LossFunction.XENT : LossFunctions.LossFunction.MCXENT)
-                .nIn(nIn).nOut(nOut).activation(sigmoid ? Activation.SIGMOID : Activation.SOFTMAX).build();
+                .nIn(nIn).nOut(nOut).hasBias(bias).activation(sigmoid ? Activation.SIGMOID : Activation.SOFTMAX).build();
     }
 
     /**
