@@ -189,7 +189,7 @@ public final class ContinualReport {
     }
 
     private void comparison(StringBuilder sb) {
-        sb.append("<section id=\"comparison\"><h2>Comparison</h2>\n");
+        sb.append("<section id=\"comparison\"><h2>Comparison</h2>\n<div class=\"row\">");
         int maxRows = results.stream().mapToInt(r -> r.classIncremental().rows()).max().orElse(0);
         List<String> x = experienceLabels(maxRows);
         for (boolean task : new boolean[]{false, true}) {
@@ -202,7 +202,7 @@ public final class ContinualReport {
                     Svg.lineChart("comparison-average-" + (task ? "task-il" : "class-il"), x, "trained up to experience",
                             series, 0, 1, true));
         }
-        sb.append("<table class=\"summary\" id=\"summary\"><thead><tr><th>run</th><th>scenario</th>"
+        sb.append("</div>\n<table class=\"summary\" id=\"summary\"><thead><tr><th>run</th><th>scenario</th>"
                 + "<th>experiences</th><th>final avg acc class-IL</th><th>final avg acc task-IL</th>"
                 + "<th>avg incremental acc class-IL</th><th>avg forgetting class-IL</th><th>avg forgetting task-IL</th>"
                 + "<th>BWT class-IL</th><th>FWT task-IL</th><th>time (s)</th></tr></thead><tbody>\n");

@@ -111,7 +111,7 @@ final class Svg {
                         + "y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#fff\"><title>after %d, on %d: "
                         + "%s</title></rect>", i, j, Double.toString(v), x, y, cell, cell, heat(v), i, j, percent(v)));
                 if (labels) {
-                    sb.append(fmt("<text x=\"%d\" y=\"%d\" class=\"cellText\" text-anchor=\"middle\" fill=\"%s\">%s"
+                    sb.append(fmt("<text x=\"%d\" y=\"%d\" class=\"cellText\" text-anchor=\"middle\" style=\"fill:%s\">%s"
                                     + "</text>", x + cell / 2, y + cell / 2 + 4, !Double.isNaN(v) && v > 0.55 ? "#fff" : "#222",
                             Double.isNaN(v) ? "&#8211;" : fmt("%.1f", 100 * v)));
                 }

@@ -188,6 +188,43 @@ class ReportTest {
         assertEquals("stream_start", ContinualJson.mapper().readTree(lines.get(0)).get("event").asText());
     }
 
+    /**
+     * Opens the comparison report in headless Chromium: the page's script must have seen every chart laid out and
+     * parsed the embedded results, nothing may reach the console, and the screenshot must show the heatmaps (dark
+     * blue cells) and the curves (the second series' orange). Copies stay in {@code target/report-chromium}.
+     */
+    @Test
+    void rendersInHeadlessChromium() throws Exception {
+        File out = new File("target/report-chromium").getAbsoluteFile();
+        File html = ContinualReport.fromJson(tmp.resolve("runs").toFile()).writeTo(new File(out, "report.html"));
+        String page = Files.readString(html.toPath());
+        HeadlessChromium chromium = HeadlessChromium.find();
+        HeadlessChromium.Page dom = chromium.dumpDom(html);
+        assertEquals(List.of(), dom.consoleMessages(), "console messages");
+        int charts = page.split("<svg ", -1).length - 1;
+        assertTrue(charts >= 14, "charts in the page: " + charts);
+        assertTrue(dom.dom().contains("data-rendered-charts=\"" + charts + "\""), "every chart laid out");
+        assertTrue(dom.dom().contains("data-runs=\"2\""), "the embedded results parse");
+        java.awt.image.BufferedImage png = chromium.screenshot(html, new File(out, "report.png"), 1280, 1500);
+        int dark = 0;
+        int orange = 0;
+        int nonWhite = 0;
+        for (int y = 0; y < png.getHeight(); y++) {
+            for (int x = 0; x < png.getWidth(); x++) {
+                int rgb = png.getRGB(x, y);
+                int r = (rgb >> 16) & 0xff;
+                int g = (rgb >> 8) & 0xff;
+                int b = rgb & 0xff;
+                nonWhite += r + g + b < 720 ? 1 : 0;
+                dark += r < 60 && g < 110 && b > 100 ? 1 : 0;
+                orange += r > 220 && g > 120 && g < 160 && b < 70 ? 1 : 0;
+            }
+        }
+        assertTrue(nonWhite > png.getWidth() * png.getHeight() / 20, "not blank: " + nonWhite + " non-white pixels");
+        assertTrue(dark > 5000, "heatmap cells visible: " + dark + " dark-blue pixels");
+        assertTrue(orange > 300, "curves visible: " + orange + " orange pixels");
+    }
+
     private static int col(String[] header, String name) {
         for (int i = 0; i < header.length; i++) {
             if (header[i].equals(name)) {
