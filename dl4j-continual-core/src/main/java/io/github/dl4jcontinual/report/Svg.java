@@ -2,6 +2,8 @@ package io.github.dl4jcontinual.report;
 
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.List;
 import java.util.Locale;
 
@@ -14,7 +16,7 @@ final class Svg {
     /** Tableau 10, cycled for the series. */
     private static final String[] PALETTE = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
         "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-    private static final int WIDTH = 560;
+    private static final int WIDTH = 520;
     private static final int HEIGHT = 300;
     private static final int LEFT = 56;
     private static final int RIGHT = 150;
@@ -156,7 +158,7 @@ final class Svg {
         double plotW = WIDTH - LEFT - RIGHT;
         double step = n > 1 ? plotW / (n - 1) : 0;
         double x0 = n > 1 ? LEFT : LEFT + plotW / 2;
-        axes(sb, yMin, yMax, percent, xTitle);
+        axes(sb, yMin, yMax, (yMax - yMin) / 4, percent, xTitle);
         for (int i = 0; i < n; i++) {
             if (n <= 12 || i % Math.max(1, n / 10) == 0) {
                 sb.append(fmt("<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>",
@@ -221,9 +223,11 @@ final class Svg {
         if (hi - lo <= 0) {
             hi = lo + 1;
         }
-        hi += (hi - lo) * 0.05;
+        double step = niceStep((hi - lo) / 4);
+        lo = Math.floor(lo / step) * step;
+        hi = Math.ceil(hi / step) * step;
         StringBuilder sb = open("bar-chart", id);
-        axes(sb, lo, hi, percent, xTitle);
+        axes(sb, lo, hi, step, percent, xTitle);
         int n = Math.max(1, categories.size());
         double group = (WIDTH - LEFT - RIGHT) / (double) n;
         double bar = group * 0.8 / Math.max(1, series.size());
@@ -265,17 +269,33 @@ final class Svg {
         return TOP + (HEIGHT - TOP - BOTTOM) * (1 - (v - lo) / (hi - lo));
     }
 
-    private static void axes(StringBuilder sb, double lo, double hi, boolean percent, String xTitle) {
-        for (int t = 0; t <= 4; t++) {
-            double v = lo + (hi - lo) * t / 4;
+    /** @return the smallest of 1, 2, 2.5 or 5 times a power of ten that is at least {@code raw} */
+    private static double niceStep(double raw) {
+        double p = Math.pow(10, Math.floor(Math.log10(raw)));
+        for (double m : new double[]{1, 2, 2.5, 5}) {
+            if (m * p >= raw) {
+                return m * p;
+            }
+        }
+        return 10 * p;
+    }
+
+    private static void axes(StringBuilder sb, double lo, double hi, double step, boolean percent, String xTitle) {
+        int ticks = (int) Math.round((hi - lo) / step);
+        for (int t = 0; t <= ticks; t++) {
+            double v = lo + step * t;
             double yy = y(v, lo, hi);
             sb.append(fmt("<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>", LEFT,
                     WIDTH - RIGHT, yy, yy));
             sb.append(fmt("<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>", LEFT - 6,
-                    yy + 4, percent ? fmt("%.0f%%", 100 * v) : fmt("%.3g", v)));
+                    yy + 4, percent ? tick(100 * v) + "%" : tick(v)));
         }
         sb.append(fmt("<text x=\"%d\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">%s</text>",
                 LEFT + (WIDTH - LEFT - RIGHT) / 2, HEIGHT - 8, escape(xTitle)));
+    }
+
+    private static String tick(double v) {
+        return new BigDecimal(v).round(new MathContext(6)).stripTrailingZeros().toPlainString();
     }
 
     private static void legend(StringBuilder sb, List<Series> series) {
