@@ -16,6 +16,8 @@ final class Svg {
     /** Tableau 10, cycled for the series. */
     private static final String[] PALETTE = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
         "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
+    private static final String SPECIAL = "&<>\"'";
+    private static final String[] ENTITIES = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
     private static final int WIDTH = 520;
     private static final int HEIGHT = 300;
     private static final int LEFT = 56;
@@ -44,24 +46,11 @@ final class Svg {
     static String escape(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         for (char c : s.toCharArray()) {
-            switch (c) {
-                case '&':
-                    sb.append("&amp;");
-                    break;
-                case '<':
-                    sb.append("&lt;");
-                    break;
-                case '>':
-                    sb.append("&gt;");
-                    break;
-                case '"':
-                    sb.append("&quot;");
-                    break;
-                case '\'':
-                    sb.append("&#39;");
-                    break;
-                default:
-                    sb.append(c);
+            int k = SPECIAL.indexOf(c);
+            if (k < 0) {
+                sb.append(c);
+            } else {
+                sb.append(ENTITIES[k]);
             }
         }
         return sb.toString();
