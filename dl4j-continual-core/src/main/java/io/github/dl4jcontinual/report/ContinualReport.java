@@ -70,8 +70,9 @@ public final class ContinualReport {
      * @throws IllegalArgumentException if the list is empty
      */
     public static ContinualReport from(List<ContinualResult> results) {
-        String title = results.isEmpty() ? "" : "Continual run: " + results.get(0).scenario();
-        return new ContinualReport(results, results.size() > 1 ? title.replace("run:", "runs:") : title);
+        String title = results.isEmpty() ? ""
+                : (results.size() > 1 ? "Continual runs: " : "Continual run: ") + results.get(0).scenario();
+        return new ContinualReport(results, title);
     }
 
     /**
