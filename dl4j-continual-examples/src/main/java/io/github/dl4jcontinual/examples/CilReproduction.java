@@ -108,9 +108,9 @@ public final class CilReproduction {
         int iterations = a.getInt("iterations", omniglot ? 200 : 2000);
         int perClass = a.getInt("per-class", omniglot ? 5 : 100);
         long[] seeds = a.getLongs("seeds", "1,2,3");
+        ReportOutput reports = new ReportOutput(a);
         List<String> methods = a.getList("methods", "icarl,er,wa,bic");
         File out = new File(a.get("out", "results/cil"));
-        ReportOutput reports = new ReportOutput(a);
         Map<String, Row> rows = new LinkedHashMap<>();
         for (String m : methods) {
             for (long seed : seeds) {

@@ -45,7 +45,7 @@ public final class SplitMnistExample {
         if (a.has("help")) {
             System.out.println("split-mnist [--data-dir DIR] [--dataset mnist|fashion-mnist] "
                     + "[--strategies naive,joint,cumulative] [--seeds 1] [--epochs 1] [--batch 10] [--lr 0.03] "
-                    + "[--head fixed|expanding] [--out results/split-mnist] [--quiet] [--no-report]");
+                    + "[--head fixed|expanding] [--out results/split-mnist] [--quiet]");
             return;
         }
         DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
