@@ -49,6 +49,7 @@ abstract class RecordLogger implements ContinualListener {
         e.put("eval_ms", result.evalMillis());
         e.put("peak_heap_bytes", result.peakHeapBytes());
         e.put("off_heap_bytes", result.offHeapBytes());
+        e.put("physical_bytes", result.physicalBytes());
         int row = classIncremental.rows() - 1;
         e.put("class_il_average_accuracy", classIncremental.averageAccuracy(row));
         e.put("task_il_average_accuracy", taskIncremental.averageAccuracy(row));

@@ -200,8 +200,8 @@ public final class ContinualReport {
             }
             String name = task ? "task-IL" : "class-IL";
             figure(sb, "Average accuracy after each experience, " + name,
-                    Svg.lineChart("comparison-average-" + (task ? "task-il" : "class-il"), x, "trained up to experience",
-                            series, 0, 1, true));
+                    Svg.lineChart("comparison-average-" + (task ? "task-il" : "class-il"), x,
+                            "trained up to experience", series, 0, 1, true));
         }
         sb.append("</div>\n<table class=\"summary\" id=\"summary\"><thead><tr><th>run</th><th>scenario</th>"
                 + "<th>experiences</th><th>final avg acc class-IL</th><th>final avg acc task-IL</th>"
@@ -305,6 +305,7 @@ public final class ContinualReport {
         double[] eval = new double[n];
         double[] heap = new double[n];
         double[] offHeap = new double[n];
+        double[] physical = new double[n];
         TreeSet<String> metricNames = new TreeSet<>();
         for (int k = 0; k < n; k++) {
             ExperienceResult e = ex.get(k);
@@ -312,6 +313,7 @@ public final class ContinualReport {
             eval[k] = e.evalMillis() / 1000.0;
             heap[k] = e.peakHeapBytes() / (1024.0 * 1024.0);
             offHeap[k] = e.offHeapBytes() / (1024.0 * 1024.0);
+            physical[k] = e.physicalBytes() == 0 ? Double.NaN : e.physicalBytes() / (1024.0 * 1024.0);
             metricNames.addAll(e.metrics().keySet());
         }
         List<String> x = new ArrayList<>();
@@ -320,10 +322,12 @@ public final class ContinualReport {
         figure(sb, "Wall time (s)", Svg.barChart(p + "time", x, "experience",
                 List.of(new Svg.Series("train", train), new Svg.Series("evaluation", eval)), false));
         figure(sb, "Memory (MiB)", Svg.barChart(p + "memory", x, "experience",
-                List.of(new Svg.Series("peak heap", heap), new Svg.Series("JavaCPP off-heap", offHeap)), false));
+                List.of(new Svg.Series("peak heap", heap), new Svg.Series("JavaCPP off-heap", offHeap),
+                        new Svg.Series("process physical", physical)), false));
         sb.append("</div>\n<table class=\"experiences\"><thead><tr><th>experience</th><th>classes</th>"
                 + "<th>trained</th><th>examples seen</th><th>epochs</th><th>iterations</th><th>last score</th>"
-                + "<th>train (ms)</th><th>eval (ms)</th><th>peak heap (MiB)</th><th>off-heap (MiB)</th>");
+                + "<th>train (ms)</th><th>eval (ms)</th><th>peak heap (MiB)</th><th>off-heap (MiB)</th>"
+                + "<th>physical (MiB)</th>");
         metricNames.forEach(m -> sb.append("<th>").append(escape(m)).append("</th>"));
         sb.append("</tr></thead><tbody>");
         for (int k = 0; k < n; k++) {
@@ -338,6 +342,7 @@ public final class ContinualReport {
                     .append(e.evalMillis()).append("\">").append(e.evalMillis()).append("</td>");
             cell(sb, "peak-heap-mib", heap[k], false);
             cell(sb, "off-heap-mib", offHeap[k], false);
+            cell(sb, "physical-mib", physical[k], false);
             for (String m : metricNames) {
                 Double v = e.metrics().get(m);
                 cell(sb, m, v == null ? Double.NaN : v, false);

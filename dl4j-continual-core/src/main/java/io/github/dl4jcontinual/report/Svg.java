@@ -80,7 +80,8 @@ final class Svg {
         int h = top + rows * cell + 10;
         StringBuilder sb = new StringBuilder();
         sb.append(fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap\" id=\"%s\" data-chart=\"%s\" "
-                + "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">", escape(id), escape(id), w, h, w, h));
+                + "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">", escape(id), escape(id), w, h, w,
+                h));
         sb.append(fmt("<text x=\"%d\" y=\"14\" class=\"axis\">test experience &#8594;</text>", left));
         sb.append(fmt("<text x=\"4\" y=\"%d\" class=\"axis\">after</text>", top - 6));
         for (int j = 0; j < cols; j++) {
@@ -102,8 +103,9 @@ final class Svg {
                         + "y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#fff\"><title>after %d, on %d: "
                         + "%s</title></rect>", i, j, Double.toString(v), x, y, cell, cell, heat(v), i, j, percent(v)));
                 if (labels) {
-                    sb.append(fmt("<text x=\"%d\" y=\"%d\" class=\"cellText\" text-anchor=\"middle\" style=\"fill:%s\">%s"
-                                    + "</text>", x + cell / 2, y + cell / 2 + 4, !Double.isNaN(v) && v > 0.55 ? "#fff" : "#222",
+                    String textColor = !Double.isNaN(v) && v > 0.55 ? "#fff" : "#222";
+                    sb.append(fmt("<text x=\"%d\" y=\"%d\" class=\"cellText\" text-anchor=\"middle\" "
+                                    + "style=\"fill:%s\">%s</text>", x + cell / 2, y + cell / 2 + 4, textColor,
                             Double.isNaN(v) ? "&#8211;" : fmt("%.1f", 100 * v)));
                 }
             }
@@ -292,7 +294,8 @@ final class Svg {
         for (int s = 0; s < series.size() && s < 16; s++) {
             int yy = TOP + 4 + s * 17;
             sb.append(fmt("<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\" "
-                    + "class=\"legend\">%s</text>", x, yy, color(s), x + 17, yy + 10, escape(shorten(series.get(s).name))));
+                    + "class=\"legend\">%s</text>", x, yy, color(s), x + 17, yy + 10,
+                    escape(shorten(series.get(s).name))));
         }
     }
 

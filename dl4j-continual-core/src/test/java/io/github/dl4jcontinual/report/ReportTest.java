@@ -49,7 +49,8 @@ class ReportTest {
     @BeforeAll
     static void run() throws IOException {
         Scenario scenario = new ClassIncrementalScenario.Builder()
-                .train(SharedData.head(SharedData.mnistTrain(), 3000)).test(SharedData.head(SharedData.mnistTest(), 1000))
+                .train(SharedData.head(SharedData.mnistTrain(), 3000))
+                .test(SharedData.head(SharedData.mnistTest(), 1000))
                 .numExperiences(5).name("split-mnist-small").build();
         ContinualConfiguration.Builder conf = new ContinualConfiguration.Builder().batchSize(32).seed(7)
                 .progress(false);
@@ -109,6 +110,12 @@ class ReportTest {
         }
         Map<String, Map<Integer, Double>> memory = series(svg(page, "run0-memory"), "rect");
         assertEquals(r.experiences().get(4).peakHeapBytes() / 1048576.0, memory.get("peak heap").get(4));
+        for (int k = 0; k < 5; k++) {
+            long physical = r.experiences().get(k).physicalBytes();
+            assertEquals(naive.experiences().get(k).physicalBytes(), physical, "physical bytes survive the JSON");
+            assertTrue(physical > 100L << 20, "a JVM with ND4J uses more than 100 MiB: " + physical);
+            assertEquals(physical / 1048576.0, memory.get("process physical").get(k), "physical memory " + k);
+        }
         assertTrue(page.contains("<td data-key=\"seed\">7</td>"), "the seed is shown");
         assertFalse(page.contains("id=\"comparison\""), "one run: no comparison");
         // the embedded copy is the result itself
@@ -129,10 +136,11 @@ class ReportTest {
         assertEquals(report.labels(), new ArrayList<>(curves.keySet()));
         for (int r = 0; r < 2; r++) {
             for (int i = 0; i < 5; i++) {
-                assertEquals(rs.get(r).classIncremental().averageAccuracy(i), curves.get(report.labels().get(r)).get(i));
+                assertEquals(rs.get(r).classIncremental().averageAccuracy(i),
+                        curves.get(report.labels().get(r)).get(i));
             }
-            Matcher m = Pattern.compile("<tr data-run=\"" + r + "\">.*?data-name=\"final-class-il\" data-value=\"([^\"]+)\"")
-                    .matcher(page);
+            Matcher m = Pattern.compile("<tr data-run=\"" + r
+                    + "\">.*?data-name=\"final-class-il\" data-value=\"([^\"]+)\"").matcher(page);
             assertTrue(m.find());
             assertEquals(rs.get(r).classIncremental().finalAverageAccuracy(), Double.parseDouble(m.group(1)));
         }
@@ -176,6 +184,7 @@ class ReportTest {
             if (n.get("event").asText().equals("experience")) {
                 int k = n.get("experience").asInt();
                 assertEquals(naive.experiences().get(k).iterations(), n.get("iterations").asLong());
+                assertEquals(naive.experiences().get(k).physicalBytes(), n.get("physical_bytes").asLong());
                 assertEquals(naive.classIncremental().averageAccuracy(k),
                         n.get("class_il_average_accuracy").asDouble());
             }
@@ -244,8 +253,8 @@ class ReportTest {
     }
 
     private static void assertMatrix(AccuracyMatrix m, String svg) {
-        Matcher c = Pattern.compile("<rect class=\"cell\" data-row=\"(\\d+)\" data-col=\"(\\d+)\" data-value=\"([^\"]+)\"")
-                .matcher(svg);
+        Matcher c = Pattern.compile("<rect class=\"cell\" data-row=\"(\\d+)\" data-col=\"(\\d+)\" "
+                + "data-value=\"([^\"]+)\"").matcher(svg);
         int n = 0;
         while (c.find()) {
             int i = Integer.parseInt(c.group(1));
@@ -260,7 +269,8 @@ class ReportTest {
     static Map<String, Map<Integer, Double>> series(String svg, String element) {
         Map<String, Map<Integer, Double>> out = new LinkedHashMap<>();
         String[] groups = svg.split("<g class=\"series\" data-series=\"");
-        Pattern p = Pattern.compile("<" + element + " class=\"(?:point|bar)\" data-x=\"(\\d+)\" data-value=\"([^\"]+)\"");
+        Pattern p = Pattern.compile("<" + element
+                + " class=\"(?:point|bar)\" data-x=\"(\\d+)\" data-value=\"([^\"]+)\"");
         for (int g = 1; g < groups.length; g++) {
             String name = groups[g].substring(0, groups[g].indexOf('"'));
             Map<Integer, Double> pts = new LinkedHashMap<>();
