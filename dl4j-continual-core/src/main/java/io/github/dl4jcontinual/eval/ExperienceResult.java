@@ -8,7 +8,8 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * What happened while training one experience: size, time, memory and the model's last score.
+ * What happened while training one experience: size, time, memory (peak heap, JavaCPP off-heap, the process's
+ * physical memory) and the model's last score.
  * Immutable. The score is DL4J's {@code model.score()} of the last minibatch: it does not include penalties
  * that continual plugins add to the gradient; those report their own values in {@link #metrics()} (e.g.
  * {@code "ewc.penalty_mean"}).
@@ -25,6 +26,7 @@ public final class ExperienceResult {
     private long evalMillis;
     private long peakHeapBytes;
     private long offHeapBytes;
+    private long physicalBytes;
     private SortedMap<String, Double> metrics = new TreeMap<>();
 
     private ExperienceResult() {
@@ -68,6 +70,30 @@ public final class ExperienceResult {
     public ExperienceResult(int experience, int[] classes, boolean trained, long examplesSeen, int epochs,
                             long iterations, double lastScore, long trainMillis, long evalMillis, long peakHeapBytes,
                             long offHeapBytes, Map<String, Double> metrics) {
+        this(experience, classes, trained, examplesSeen, epochs, iterations, lastScore, trainMillis, evalMillis,
+                peakHeapBytes, offHeapBytes, 0, metrics);
+    }
+
+    /**
+     * @param experience    index of the training experience
+     * @param classes       its classes
+     * @param trained       false if plugins skipped training on it
+     * @param examplesSeen  examples fitted, over all epochs (replayed ones included)
+     * @param epochs        epochs run
+     * @param iterations    parameter updates
+     * @param lastScore     model score after the last minibatch (NaN if not trained)
+     * @param trainMillis   wall time of training
+     * @param evalMillis    wall time of the evaluation after it
+     * @param peakHeapBytes peak JVM heap use during the experience
+     * @param offHeapBytes  JavaCPP off-heap bytes allocated at its end
+     * @param physicalBytes the process's physical memory (resident set) at its end, JavaCPP's
+     *                      {@code Pointer.physicalBytes()}; 0 if not recorded
+     * @param metrics       figures reported by plugins ({@code ContinualPlugin#experienceMetrics}); copied
+     */
+    public ExperienceResult(int experience, int[] classes, boolean trained, long examplesSeen, int epochs,
+                            long iterations, double lastScore, long trainMillis, long evalMillis, long peakHeapBytes,
+                            long offHeapBytes, long physicalBytes, Map<String, Double> metrics) {
+        this.physicalBytes = physicalBytes;
         this.metrics = new TreeMap<>(metrics);
         this.experience = experience;
         this.classes = classes.clone();
@@ -137,6 +163,11 @@ public final class ExperienceResult {
         return offHeapBytes;
     }
 
+    /** @return the process's physical memory (resident set) at the end of the experience; 0 if not recorded */
+    public long physicalBytes() {
+        return physicalBytes;
+    }
+
     /** @return figures reported by plugins, by name (sorted, unmodifiable; empty if none) */
     public SortedMap<String, Double> metrics() {
         return Collections.unmodifiableSortedMap(metrics);
@@ -145,14 +176,14 @@ public final class ExperienceResult {
     /** @return the CSV header matching {@link #toCsvRow()} */
     public static String csvHeader() {
         return "experience,classes,trained,examples_seen,epochs,iterations,last_score,train_ms,eval_ms,"
-                + "peak_heap_bytes,off_heap_bytes";
+                + "peak_heap_bytes,off_heap_bytes,physical_bytes";
     }
 
     /** @return one CSV line (classes separated by spaces) */
     public String toCsvRow() {
-        return String.format(Locale.ROOT, "%d,%s,%b,%d,%d,%d,%.6f,%d,%d,%d,%d", experience,
+        return String.format(Locale.ROOT, "%d,%s,%b,%d,%d,%d,%.6f,%d,%d,%d,%d,%d", experience,
                 Arrays.toString(classes).replaceAll("[\\[\\],]", "").trim(), trained, examplesSeen, epochs,
-                iterations, lastScore, trainMillis, evalMillis, peakHeapBytes, offHeapBytes);
+                iterations, lastScore, trainMillis, evalMillis, peakHeapBytes, offHeapBytes, physicalBytes);
     }
 
     @Override

@@ -240,7 +240,8 @@ public final class ContinualTrainer<T extends Model> {
             ExperienceResult er = new ExperienceResult(exp.index(), exp.classArray(), trains,
                     monitor == null ? 0 : monitor.examples(), monitor == null ? 0 : monitor.epochsDone(),
                     monitor == null ? 0 : monitor.iterations(), monitor == null ? Double.NaN : monitor.lastScore(),
-                    tTrain - tStart, tEval - tTrain, heapPeak(), Pointer.totalBytes(), metrics);
+                    tTrain - tStart, tEval - tTrain, heapPeak(), Pointer.totalBytes(), Pointer.physicalBytes(),
+                    metrics);
             results.add(er);
             for (ContinualListener l : listeners) {
                 l.onExperienceEnd(er, classMatrix, taskMatrix);

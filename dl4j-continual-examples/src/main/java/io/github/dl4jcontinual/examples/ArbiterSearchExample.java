@@ -103,7 +103,7 @@ final class ArbiterSearchExample {
                         best.index(), score.score(r), best.score(), score.score(r) - best.score());
                 System.out.print(line);
                 md.append(line);
-                r.writeTo(new File(out, "best-on-test"));
+                new ReportOutput(a).write(r, new File(out, "best-on-test"));
             }
             Files.write(new File(out, "ranking.md").toPath(), md.toString().getBytes(StandardCharsets.UTF_8));
             System.out.println("Records and ranking in " + out.getAbsolutePath());

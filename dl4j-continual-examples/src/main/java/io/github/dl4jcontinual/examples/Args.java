@@ -23,6 +23,7 @@ public final class Args {
     public Args(String[] argv, String... known) {
         this.known.addAll(Arrays.asList(known));
         this.known.add("help");
+        this.known.add("no-report");
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];
             if (!a.startsWith("--")) {

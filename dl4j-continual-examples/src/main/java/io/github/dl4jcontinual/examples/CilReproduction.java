@@ -113,6 +113,7 @@ public final class CilReproduction {
         int iterations = a.getInt("iterations", omniglot ? 200 : 2000);
         int perClass = a.getInt("per-class", omniglot ? 5 : 100);
         long[] seeds = a.getLongs("seeds", "1,2,3");
+        ReportOutput reports = new ReportOutput(a);
         List<String> methods = a.getList("methods", "icarl,er,wa,bic");
         File out = new File(a.get("out", "results/cil"));
         IUpdater updater = updater(a.get("optimizer", "adam"));
@@ -143,13 +144,10 @@ public final class CilReproduction {
                         dataset, m, seed, row.cnn.get(row.cnn.size() - 1),
                         r.heads().contains("nme") ? String.format(Locale.ROOT, ", NME %.2f",
                                 row.nme.get(row.nme.size() - 1)) : "", 100 * on[0], 100 * on[1], s);
-                try {
-                    r.writeTo(new File(out, dataset + "-" + m + "-seed" + seed));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                reports.write(r, new File(out, dataset + "-" + m + "-seed" + seed));
             }
         }
+        reports.compare(out);
         String table = table(dataset, rows, seeds, iterations, perClass, String.join(" ", argv));
         System.out.println(table);
         if (a.has("markdown")) {

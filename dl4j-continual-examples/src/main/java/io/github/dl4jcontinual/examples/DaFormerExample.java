@@ -121,6 +121,7 @@ public final class DaFormerExample {
         DaFormerConfiguration conf = b.build();
         System.out.println("Data: " + dir + "; configuration: " + conf.toJson().replaceAll("\\s+", " "));
         File out = new File(a.get("out", "results/daformer"));
+        ReportOutput reports = new ReportOutput(a);
         Map<String, List<ContinualResult>> results = new LinkedHashMap<>();
         Map<String, List<Long>> seconds = new LinkedHashMap<>();
         for (long seed : a.getLongs("seeds", "1")) {
@@ -135,15 +136,12 @@ public final class DaFormerExample {
                 if (!a.has("quiet")) {
                     System.out.println(r.classIncremental());
                 }
-                try {
-                    r.writeTo(new File(out, method + "-seed" + seed));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                reports.write(r, new File(out, method + "-seed" + seed));
                 results.computeIfAbsent(method, k -> new ArrayList<>()).add(r);
                 seconds.computeIfAbsent(method, k -> new ArrayList<>()).add(s);
             }
         }
+        reports.compare(out);
         String table = table(results, seconds);
         System.out.println(table);
         if (a.has("markdown")) {

@@ -104,6 +104,7 @@ public final class ItamlExample {
         }
         long[] seeds = a.getLongs("seeds", "1,2,3");
         File out = new File(a.get("out", "results/itaml"));
+        ReportOutput reports = new ReportOutput(a);
         boolean quiet = a.has("quiet");
         Map<String, List<double[]>> rows = new LinkedHashMap<>();
         for (MetaUpdateRule rule : rules) {
@@ -127,12 +128,14 @@ public final class ItamlExample {
                         100 * r.finalAccuracyWeighted(), 100 * r.finalTaskPredictionAccuracy(),
                         100 * r.finalClassIlAccuracy(), 100 * r.generic().taskIncremental().finalAverageAccuracy(),
                         secs});
+                File runDir = new File(out, dataset + "/itaml-" + rule.name().toLowerCase(Locale.ROOT) + "-" + sel
+                        + "-seed" + seed);
                 try {
-                    r.writeTo(new File(out, dataset + "/itaml-" + rule.name().toLowerCase(Locale.ROOT) + "-" + sel
-                            + "-seed" + seed));
+                    r.writeTo(runDir);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
+                reports.report(r.generic(), runDir);
                 ExamplesMain.releaseMemory();
             }
         }
@@ -155,14 +158,11 @@ public final class ItamlExample {
                 rows.computeIfAbsent(key, k -> new ArrayList<>()).add(new double[]{Double.NaN, Double.NaN,
                         Double.NaN, 100 * r.classIncremental().finalAverageAccuracy(),
                         100 * r.taskIncremental().finalAverageAccuracy(), secs});
-                try {
-                    r.writeTo(new File(out, dataset + "/er-" + memory + "-seed" + seed));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                reports.write(r, new File(out, dataset + "/er-" + memory + "-seed" + seed));
                 ExamplesMain.releaseMemory();
             }
         }
+        reports.compare(new File(out, dataset));
         String table = table(dataset, seeds, rows);
         System.out.println(table);
         if (a.has("markdown")) {

@@ -24,8 +24,6 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Sgd;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,6 +92,7 @@ public final class RegularizationReproduction {
         }
         boolean task = sc.equals("task");
         File out = new File(a.get("out", "results/regularization"), vdv ? "vdv-" + sc : "der");
+        ReportOutput reports = new ReportOutput(a);
         Map<String, List<ContinualResult>> byMethod = new LinkedHashMap<>();
         for (String method : a.getList("methods", vdv ? "naive,ewc,oewc,si,mas,rwalk,lwf"
                 : "naive,oewc,si,lwf,mas,rwalk")) {
@@ -102,16 +101,13 @@ public final class RegularizationReproduction {
                         !a.has("quiet")) : der(scenario, method, seed, !a.has("quiet"));
                 System.out.println("== " + protocol + " " + method + ", seed " + seed);
                 System.out.println(r.report());
-                try {
-                    r.writeTo(new File(out, method + "-seed" + seed));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                reports.write(r, new File(out, method + "-seed" + seed));
                 byMethod.computeIfAbsent(method, k -> new ArrayList<>()).add(r);
                 ExamplesMain.releaseMemory();
             }
         }
         System.out.println(table(byMethod, vdv ? VDV : DER, vdv ? "van de Ven" : "DER"));
+        reports.compare(out);
         System.out.println("Results written to " + out.getAbsolutePath());
     }
 

@@ -90,6 +90,7 @@ public final class RehearsalExample {
         DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
         Scenario scenario = seqMnist(dir);
         File out = new File(a.get("out", "results/rehearsal"));
+        ReportOutput reports = new ReportOutput(a);
         long[] seeds = a.getLongs("seeds", "1,2,3,4,5");
         Map<DerTargets.Target, List<ContinualResult>> results = new LinkedHashMap<>();
         for (String key : a.getList("targets", DEFAULT_TARGETS)) {
@@ -108,15 +109,12 @@ public final class RehearsalExample {
                 System.out.printf(Locale.ROOT, "%s seed %d: class-IL %.2f, task-IL %.2f (%d s)%n", t.key(), seed,
                         100 * r.classIncremental().finalAverageAccuracy(),
                         100 * r.taskIncremental().finalAverageAccuracy(), (System.currentTimeMillis() - t0) / 1000);
-                try {
-                    r.writeTo(new File(out, t.strategy() + "-" + t.buffer() + "-seed" + seed));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                reports.write(r, new File(out, t.strategy() + "-" + t.buffer() + "-seed" + seed));
                 results.computeIfAbsent(t, k -> new ArrayList<>()).add(r);
                 ExamplesMain.releaseMemory();
             }
         }
+        reports.compare(out);
         String table = table(results, seeds);
         System.out.println(table);
         if (a.has("markdown")) {

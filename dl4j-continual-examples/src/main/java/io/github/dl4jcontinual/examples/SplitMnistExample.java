@@ -16,8 +16,6 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Sgd;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,6 +66,7 @@ public final class SplitMnistExample {
                 .name("split-" + dataset).build();
         HeadPolicy head = HeadPolicy.valueOf(a.get("head", "fixed").toUpperCase(Locale.ROOT));
         File out = new File(a.get("out", "results/split-" + dataset));
+        ReportOutput reports = new ReportOutput(a);
         Map<String, List<ContinualResult>> byStrategy = new LinkedHashMap<>();
         for (String strategy : a.getList("strategies", "naive,joint")) {
             for (long seed : a.getLongs("seeds", "1")) {
@@ -93,15 +92,12 @@ public final class SplitMnistExample {
                 System.out.println("== " + strategy + ", seed " + seed);
                 ContinualResult r = ContinualTrainer.wrap(net, cb.build()).fit(scenario);
                 System.out.println(r.report());
-                try {
-                    r.writeTo(new File(out, strategy + "-seed" + seed));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                reports.write(r, new File(out, strategy + "-seed" + seed));
                 byStrategy.computeIfAbsent(strategy, k -> new ArrayList<>()).add(r);
             }
         }
         System.out.println(summaryTable(byStrategy));
+        reports.compare(out);
         System.out.println("Results written to " + out.getAbsolutePath());
     }
 

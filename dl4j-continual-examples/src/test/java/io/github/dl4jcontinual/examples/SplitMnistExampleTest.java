@@ -29,6 +29,9 @@ class SplitMnistExampleTest {
         assertEquals(3, r.configuration().getSeed());
         assertTrue(r.classIncremental().finalAverageAccuracy() < 0.35, "naive forgets on Fashion-MNIST too");
         assertTrue(r.classIncremental().forgetting(0) > 0.8);
+        String report = Files.readString(new File(dir, "report.html").toPath());
+        assertTrue(report.contains("data-chart=\"run0-matrix-class-il\""), "the run's report is written by default");
+        assertTrue(report.contains(r.toJson().substring(0, 40)), "with the results embedded");
     }
 
     @Test

@@ -1,0 +1,409 @@
+package io.github.dl4jcontinual.report;
+
+import io.github.dl4jcontinual.eval.AccuracyMatrix;
+import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.eval.ExperienceResult;
+import io.github.dl4jcontinual.trainer.ContinualConfiguration;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+
+import static io.github.dl4jcontinual.report.Svg.escape;
+import static io.github.dl4jcontinual.report.Svg.fmt;
+
+/**
+ * A self-contained HTML report of one or more continual runs: per run the class-IL and task-IL accuracy matrices as
+ * heatmaps, the accuracy on each experience over time, the average accuracy after each experience, forgetting per
+ * experience, time and memory per experience, the configuration and seed; for several runs (strategies, seeds)
+ * their average-accuracy curves on one plot and a summary table.
+ *
+ * <p>The page needs no network: charts are inline SVG made here, and the only script (a few lines) counts the
+ * rendered charts. Every plotted value carries its exact value in a {@code data-value} attribute, and the results
+ * themselves are embedded as {@code <script type="application/json" id="continual-results">} (a JSON array of
+ * {@link ContinualResult#toJson()} in run order), so the report can be checked against {@code result.json}.
+ * Immutable; the HTML depends only on the results (no timestamps), so equal results give equal reports.</p>
+ *
+ * <pre>{@code
+ * ContinualReport.from(result).writeTo(new File("results/run1/report.html"));
+ * ContinualReport.fromJson(new File("results/split-mnist")).writeTo(new File("comparison.html"));
+ * }</pre>
+ */
+public final class ContinualReport {
+    /** The element id of the embedded JSON copy of the results. */
+    public static final String RESULTS_ELEMENT_ID = "continual-results";
+
+    private final List<ContinualResult> results;
+    private final List<String> labels;
+    private final String title;
+
+    private ContinualReport(List<ContinualResult> results, String title) {
+        if (results.isEmpty()) {
+            throw new IllegalArgumentException("A report needs at least one result");
+        }
+        this.results = List.copyOf(results);
+        this.labels = Collections.unmodifiableList(labels(results));
+        this.title = Objects.requireNonNull(title, "title");
+    }
+
+    /**
+     * @param results one or more runs; several are compared on one plot and in a summary table
+     * @return the report
+     * @throws IllegalArgumentException if no result is given
+     */
+    public static ContinualReport from(ContinualResult... results) {
+        return from(Arrays.asList(results));
+    }
+
+    /**
+     * @param results one or more runs, in the order they appear in the report
+     * @return the report
+     * @throws IllegalArgumentException if the list is empty
+     */
+    public static ContinualReport from(List<ContinualResult> results) {
+        String title = results.isEmpty() ? ""
+                : (results.size() > 1 ? "Continual runs: " : "Continual run: ") + results.get(0).scenario();
+        return new ContinualReport(results, title);
+    }
+
+    /**
+     * Loads results written by {@link ContinualResult#writeTo(File)}. Each path is a {@code result.json}, a run
+     * directory holding one, or a directory whose sub-directories hold one each (taken in name order).
+     *
+     * @param paths files or directories
+     * @return the report of every result found
+     * @throws IOException              if a file cannot be read
+     * @throws IllegalArgumentException if no result is found or a file is not a result
+     */
+    public static ContinualReport fromJson(File... paths) throws IOException {
+        List<ContinualResult> found = new ArrayList<>();
+        for (File p : paths) {
+            for (File f : resultFiles(p)) {
+                found.add(ContinualResult.fromJson(Files.readString(f.toPath(), StandardCharsets.UTF_8)));
+            }
+        }
+        if (found.isEmpty()) {
+            throw new IllegalArgumentException("No result.json found in " + Arrays.toString(paths));
+        }
+        return from(found);
+    }
+
+    private static List<File> resultFiles(File p) {
+        if (p.isFile()) {
+            return List.of(p);
+        }
+        File own = new File(p, "result.json");
+        if (own.isFile()) {
+            return List.of(own);
+        }
+        List<File> out = new ArrayList<>();
+        File[] subs = p.listFiles(File::isDirectory);
+        if (subs != null) {
+            Arrays.sort(subs);
+            for (File s : subs) {
+                if (new File(s, "result.json").isFile()) {
+                    out.add(new File(s, "result.json"));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @param newTitle the page title
+     * @return a copy of this report with that title
+     */
+    public ContinualReport withTitle(String newTitle) {
+        return new ContinualReport(results, newTitle);
+    }
+
+    /** @return the results in report order */
+    public List<ContinualResult> results() {
+        return results;
+    }
+
+    /** @return each run's label ({@code strategy seed N}, made unique), in report order */
+    public List<String> labels() {
+        return labels;
+    }
+
+    private static List<String> labels(List<ContinualResult> results) {
+        List<String> out = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        for (ContinualResult r : results) {
+            String base = r.strategy() + " seed " + r.configuration().getSeed();
+            int n = seen.merge(base, 1, Integer::sum);
+            out.add(n == 1 ? base : base + " #" + n);
+        }
+        return out;
+    }
+
+    /**
+     * Writes the HTML (UTF-8), creating parent directories.
+     *
+     * @param file the target, e.g. {@code report.html}
+     * @return the file
+     * @throws IOException on write failure
+     */
+    public File writeTo(File file) throws IOException {
+        File parent = file.getAbsoluteFile().getParentFile();
+        if (parent != null) {
+            Files.createDirectories(parent.toPath());
+        }
+        Files.write(file.toPath(), toHtml().getBytes(StandardCharsets.UTF_8));
+        return file;
+    }
+
+    /** @return the whole page */
+    public String toHtml() {
+        StringBuilder sb = new StringBuilder(64 * 1024);
+        sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+                .append("<meta name=\"generator\" content=\"dl4j-continual\"><title>").append(escape(title))
+                .append("</title><style>").append(CSS).append("</style></head><body>\n");
+        sb.append("<h1>").append(escape(title)).append("</h1>\n");
+        if (results.size() > 1) {
+            comparison(sb);
+        }
+        for (int r = 0; r < results.size(); r++) {
+            run(sb, r);
+        }
+        sb.append("<script type=\"application/json\" id=\"").append(RESULTS_ELEMENT_ID).append("\">[");
+        for (int r = 0; r < results.size(); r++) {
+            sb.append(r == 0 ? "" : ",").append(scriptSafe(results.get(r).toJson()));
+        }
+        sb.append("]</script>\n<script>").append(SCRIPT).append("</script>\n</body></html>\n");
+        return sb.toString();
+    }
+
+    /** JSON inside a script element: "&lt;/" would end the element, so every '&lt;' is written as \u003c. */
+    private static String scriptSafe(String json) {
+        return json.replace("<", "\\u003c");
+    }
+
+    private void comparison(StringBuilder sb) {
+        sb.append("<section id=\"comparison\"><h2>Comparison</h2>\n<div class=\"row\">");
+        int maxRows = results.stream().mapToInt(r -> r.classIncremental().rows()).max().orElse(0);
+        List<String> x = experienceLabels(maxRows);
+        for (boolean task : new boolean[]{false, true}) {
+            List<Svg.Series> series = new ArrayList<>();
+            for (int r = 0; r < results.size(); r++) {
+                series.add(new Svg.Series(labels.get(r), averages(matrix(results.get(r), task), maxRows)));
+            }
+            String name = task ? "task-IL" : "class-IL";
+            figure(sb, "Average accuracy after each experience, " + name,
+                    Svg.lineChart("comparison-average-" + (task ? "task-il" : "class-il"), x,
+                            "trained up to experience", series, 0, 1, true));
+        }
+        sb.append("</div>\n<table class=\"summary\" id=\"summary\"><thead><tr><th>run</th><th>scenario</th>"
+                + "<th>experiences</th><th>final avg acc class-IL</th><th>final avg acc task-IL</th>"
+                + "<th>avg incremental acc class-IL</th><th>avg forgetting class-IL</th><th>avg forgetting task-IL</th>"
+                + "<th>BWT class-IL</th><th>FWT task-IL</th><th>time (s)</th></tr></thead><tbody>\n");
+        for (int r = 0; r < results.size(); r++) {
+            ContinualResult res = results.get(r);
+            AccuracyMatrix c = res.classIncremental();
+            AccuracyMatrix t = res.taskIncremental();
+            sb.append("<tr data-run=\"").append(r).append("\"><td><a href=\"#run-").append(r).append("\">")
+                    .append(escape(labels.get(r))).append("</a></td><td>").append(escape(res.scenario()))
+                    .append("</td><td>").append(c.rows()).append("</td>");
+            cell(sb, "final-class-il", c.finalAverageAccuracy(), true);
+            cell(sb, "final-task-il", t.finalAverageAccuracy(), true);
+            cell(sb, "average-incremental-class-il", c.averageIncrementalAccuracy(), true);
+            cell(sb, "forgetting-class-il", c.averageForgetting(), true);
+            cell(sb, "forgetting-task-il", t.averageForgetting(), true);
+            cell(sb, "bwt-class-il", c.backwardTransfer(), true);
+            cell(sb, "fwt-task-il", t.forwardTransfer(), true);
+            cell(sb, "seconds", res.totalMillis() / 1000.0, false);
+            sb.append("</tr>\n");
+        }
+        sb.append("</tbody></table></section>\n");
+    }
+
+    private void run(StringBuilder sb, int r) {
+        ContinualResult res = results.get(r);
+        String p = "run" + r + "-";
+        sb.append(fmt("<section class=\"run\" id=\"run-%d\" data-run=\"%d\" data-label=\"%s\"><h2>%s</h2>\n", r, r,
+                escape(labels.get(r)), escape(labels.get(r))));
+        configuration(sb, res);
+        sb.append("<h3>Accuracy matrices</h3><p class=\"note\">Row: after training experience i; column: test "
+                + "experience j; values in %. Class-IL: arg-max over the classes seen so far; task-IL: arg-max over "
+                + "the evaluated experience's classes.</p><div class=\"row\">");
+        figure(sb, "class-IL", Svg.heatmap(p + "matrix-class-il", res.classIncremental()));
+        figure(sb, "task-IL", Svg.heatmap(p + "matrix-task-il", res.taskIncremental()));
+        for (String h : res.heads()) {
+            figure(sb, "class-IL, head '" + h + "'", Svg.heatmap(p + "matrix-class-il-" + h, res.classIncremental(h)));
+        }
+        sb.append("</div>\n<h3>Curves</h3><div class=\"row\">");
+        int rows = res.classIncremental().rows();
+        List<String> x = experienceLabels(rows);
+        for (boolean task : new boolean[]{false, true}) {
+            AccuracyMatrix m = matrix(res, task);
+            List<Svg.Series> perExperience = new ArrayList<>();
+            for (int j = 0; j < m.columns(); j++) {
+                double[] v = new double[rows];
+                for (int i = 0; i < rows; i++) {
+                    v[i] = i >= j ? m.get(i, j) : Double.NaN;
+                }
+                perExperience.add(new Svg.Series("exp " + j, v));
+            }
+            String name = task ? "task-il" : "class-il";
+            figure(sb, "Accuracy on each experience over time, " + (task ? "task-IL" : "class-IL"),
+                    Svg.lineChart(p + "experience-accuracy-" + name, x, "trained up to experience", perExperience,
+                            0, 1, true));
+        }
+        List<Svg.Series> avg = new ArrayList<>();
+        avg.add(new Svg.Series("class-IL", averages(res.classIncremental(), rows)));
+        avg.add(new Svg.Series("task-IL", averages(res.taskIncremental(), rows)));
+        for (String h : res.heads()) {
+            avg.add(new Svg.Series("class-IL " + h, averages(res.classIncremental(h), rows)));
+        }
+        figure(sb, "Average accuracy after each experience",
+                Svg.lineChart(p + "average-accuracy", x, "trained up to experience", avg, 0, 1, true));
+        int forgettable = Math.max(0, Math.min(rows - 1, res.classIncremental().columns()));
+        List<Svg.Series> forgetting = List.of(
+                new Svg.Series("class-IL", forgetting(res.classIncremental(), forgettable)),
+                new Svg.Series("task-IL", forgetting(res.taskIncremental(), forgettable)));
+        figure(sb, "Forgetting per experience (after the last one)",
+                Svg.barChart(p + "forgetting", experienceLabels(forgettable), "test experience", forgetting, true));
+        sb.append("</div>\n");
+        timeAndMemory(sb, res, p);
+        sb.append("</section>\n");
+    }
+
+    private static void configuration(StringBuilder sb, ContinualResult res) {
+        ContinualConfiguration conf = res.configuration();
+        sb.append("<h3>Configuration</h3><table class=\"conf\"><tbody>");
+        keyValue(sb, "scenario", res.scenario() + " (" + res.scenarioType() + ")");
+        keyValue(sb, "class order", Arrays.toString(res.classOrder()));
+        keyValue(sb, "strategy", res.strategy());
+        keyValue(sb, "seed", Long.toString(conf.getSeed()));
+        keyValue(sb, "epochs per experience", Integer.toString(conf.getEpochsPerExperience()));
+        keyValue(sb, "batch size", Integer.toString(conf.getBatchSize()));
+        keyValue(sb, "head", conf.getHeadPolicy() + (conf.isMaskUnseenClasses() ? ", unseen classes masked" : ""));
+        keyValue(sb, "total time", fmt("%.1f s", res.totalMillis() / 1000.0));
+        sb.append("</tbody></table><details><summary>configuration JSON</summary><pre>").append(escape(conf.toJson()))
+                .append("</pre></details>\n");
+    }
+
+    private static void keyValue(StringBuilder sb, String key, String value) {
+        sb.append("<tr><th>").append(escape(key)).append("</th><td data-key=\"").append(escape(key)).append("\">")
+                .append(escape(value)).append("</td></tr>");
+    }
+
+    private static void timeAndMemory(StringBuilder sb, ContinualResult res, String p) {
+        List<ExperienceResult> ex = res.experiences();
+        int n = ex.size();
+        double[] train = new double[n];
+        double[] eval = new double[n];
+        double[] heap = new double[n];
+        double[] offHeap = new double[n];
+        double[] physical = new double[n];
+        TreeSet<String> metricNames = new TreeSet<>();
+        for (int k = 0; k < n; k++) {
+            ExperienceResult e = ex.get(k);
+            train[k] = e.trainMillis() / 1000.0;
+            eval[k] = e.evalMillis() / 1000.0;
+            heap[k] = e.peakHeapBytes() / (1024.0 * 1024.0);
+            offHeap[k] = e.offHeapBytes() / (1024.0 * 1024.0);
+            physical[k] = e.physicalBytes() == 0 ? Double.NaN : e.physicalBytes() / (1024.0 * 1024.0);
+            metricNames.addAll(e.metrics().keySet());
+        }
+        List<String> x = new ArrayList<>();
+        ex.forEach(e -> x.add(Integer.toString(e.experience())));
+        sb.append("<h3>Time and memory per experience</h3><div class=\"row\">");
+        figure(sb, "Wall time (s)", Svg.barChart(p + "time", x, "experience",
+                List.of(new Svg.Series("train", train), new Svg.Series("evaluation", eval)), false));
+        figure(sb, "Memory (MiB)", Svg.barChart(p + "memory", x, "experience",
+                List.of(new Svg.Series("peak heap", heap), new Svg.Series("JavaCPP off-heap", offHeap),
+                        new Svg.Series("process physical", physical)), false));
+        sb.append("</div>\n<table class=\"experiences\"><thead><tr><th>experience</th><th>classes</th>"
+                + "<th>trained</th><th>examples seen</th><th>epochs</th><th>iterations</th><th>last score</th>"
+                + "<th>train (ms)</th><th>eval (ms)</th><th>peak heap (MiB)</th><th>off-heap (MiB)</th>"
+                + "<th>physical (MiB)</th>");
+        metricNames.forEach(m -> sb.append("<th>").append(escape(m)).append("</th>"));
+        sb.append("</tr></thead><tbody>");
+        for (int k = 0; k < n; k++) {
+            ExperienceResult e = ex.get(k);
+            sb.append("<tr data-experience=\"").append(e.experience()).append("\"><td>").append(e.experience())
+                    .append("</td><td>").append(escape(Arrays.toString(e.classes()))).append("</td><td>")
+                    .append(e.trained()).append("</td><td>").append(e.examplesSeen()).append("</td><td>")
+                    .append(e.epochs()).append("</td><td>").append(e.iterations()).append("</td>");
+            cell(sb, "last-score", e.lastScore(), false);
+            sb.append("<td data-name=\"train-ms\" data-value=\"").append(e.trainMillis()).append("\">")
+                    .append(e.trainMillis()).append("</td><td data-name=\"eval-ms\" data-value=\"")
+                    .append(e.evalMillis()).append("\">").append(e.evalMillis()).append("</td>");
+            cell(sb, "peak-heap-mib", heap[k], false);
+            cell(sb, "off-heap-mib", offHeap[k], false);
+            cell(sb, "physical-mib", physical[k], false);
+            for (String m : metricNames) {
+                Double v = e.metrics().get(m);
+                cell(sb, m, v == null ? Double.NaN : v, false);
+            }
+            sb.append("</tr>");
+        }
+        sb.append("</tbody></table>\n");
+    }
+
+    private static void cell(StringBuilder sb, String name, double v, boolean percent) {
+        String shown = Double.isNaN(v) ? "&#8211;" : percent ? fmt("%.2f", 100 * v) : fmt("%.4g", v);
+        sb.append("<td data-name=\"").append(escape(name)).append("\" data-value=\"").append(v).append("\">")
+                .append(shown).append("</td>");
+    }
+
+    private static void figure(StringBuilder sb, String caption, String svg) {
+        sb.append("<figure>").append(svg).append("<figcaption>").append(escape(caption))
+                .append("</figcaption></figure>");
+    }
+
+    private static AccuracyMatrix matrix(ContinualResult r, boolean task) {
+        return task ? r.taskIncremental() : r.classIncremental();
+    }
+
+    private static double[] averages(AccuracyMatrix m, int length) {
+        double[] v = new double[length];
+        for (int i = 0; i < length; i++) {
+            v[i] = i < m.rows() ? m.averageAccuracy(i) : Double.NaN;
+        }
+        return v;
+    }
+
+    private static double[] forgetting(AccuracyMatrix m, int length) {
+        double[] v = new double[length];
+        for (int j = 0; j < length; j++) {
+            v[j] = m.forgetting(j);
+        }
+        return v;
+    }
+
+    private static List<String> experienceLabels(int n) {
+        List<String> x = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            x.add(Integer.toString(i));
+        }
+        return x;
+    }
+
+    private static final String CSS = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
+            + "margin:24px;color:#222;max-width:1240px}h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid "
+            + "#ccc;padding-bottom:4px;margin-top:32px}h3{font-size:15px;margin:18px 0 6px}.row{display:flex;"
+            + "flex-wrap:wrap;gap:12px}figure{margin:0}figcaption{font-size:13px;color:#444;text-align:center}"
+            + "table{border-collapse:collapse;font-size:12px;margin:6px 0}td,th{border:1px solid #ddd;padding:3px 7px;"
+            + "text-align:right}th{background:#f4f4f4}.conf th,.conf td{text-align:left}.note{font-size:12px;"
+            + "color:#555}pre{font-size:11px;background:#f8f8f8;padding:8px;overflow:auto}svg text{font-size:11px;"
+            + "fill:#333}svg .axis{font-size:12px}svg .cellText{font-size:11px}svg .grid{stroke:#e3e3e3}"
+            + "svg .legend{font-size:11px}";
+
+    /** Counts the charts the browser actually laid out (width &gt; 0) and checks the embedded results parse. */
+    private static final String SCRIPT = "(function(){var n=0;document.querySelectorAll('svg').forEach("
+            + "function(s){if(s.getBBox().width>0){n++;}});var runs=JSON.parse(document.getElementById('"
+            + RESULTS_ELEMENT_ID + "').textContent);document.documentElement.setAttribute('data-rendered-charts',"
+            + "String(n));document.documentElement.setAttribute('data-runs',String(runs.length));})();";
+}
