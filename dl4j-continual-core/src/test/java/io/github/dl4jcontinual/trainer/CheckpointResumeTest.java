@@ -1,0 +1,157 @@
+package io.github.dl4jcontinual.trainer;
+
+import io.github.dl4jcontinual.checkpoint.CheckpointFile;
+import io.github.dl4jcontinual.distillation.LwfConfiguration;
+import io.github.dl4jcontinual.eval.AccuracyMatrix;
+import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
+import io.github.dl4jcontinual.regularization.RegularizationMethod;
+import io.github.dl4jcontinual.replay.strategy.DarkExperienceReplay;
+import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
+import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
+import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.testutil.SharedData;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Stop after experience k, resume from the checkpoint in a fresh trainer with the network loaded from the file,
+ * and compare with the uninterrupted run of the same seed: the class-IL and task-IL accuracy matrices must be
+ * equal to the last bit, for every k, and so must the final parameters. Real MNIST, 5 experiences of 2 classes,
+ * 300 training examples per experience; an Adam MLP with dropout, so that the updater state and ND4J's generator
+ * must be restored too.
+ */
+class CheckpointResumeTest {
+    private static Scenario scenario;
+
+    @BeforeAll
+    static void load() {
+        scenario = new ClassIncrementalScenario.Builder()
+                .train(SharedData.head(SharedData.mnistTrain(), 1500))
+                .test(SharedData.head(SharedData.mnistTest(), 500))
+                .numExperiences(5).name("split-mnist-small").build();
+    }
+
+    static MultiLayerNetwork net() {
+        MultiLayerConfiguration c = new NeuralNetConfiguration.Builder()
+                .seed(3).updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER)
+                .list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(64).activation(Activation.RELU).dropOut(0.8).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(64).nOut(10)
+                        .activation(Activation.SOFTMAX).build())
+                .build();
+        MultiLayerNetwork n = new MultiLayerNetwork(c);
+        n.init();
+        return n;
+    }
+
+    static ContinualConfiguration conf(PluginConfiguration... plugins) {
+        return new ContinualConfiguration.Builder().batchSize(16).seed(11).progress(false).plugins(plugins).build();
+    }
+
+    /** Runs uninterrupted, then for each k stops after k and resumes in a fresh trainer; all must agree. */
+    static void assertResumeIsExact(ContinualConfiguration conf, Path dir) throws Exception {
+        MultiLayerNetwork whole = net();
+        ContinualResult expected = ContinualTrainer.wrap(whole, conf).fit(scenario);
+        int n = scenario.trainStream().size();
+        for (int k = 1; k < n; k++) {
+            Path d = Files.createDirectories(dir.resolve("k" + k));
+            ContinualTrainer<MultiLayerNetwork> first = ContinualTrainer.wrap(net(), conf).setCheckpointDirectory(d);
+            ContinualResult partial = first.fit(scenario, k);
+            assertEquals(k, partial.classIncremental().rows());
+            Path ckpt = CheckpointFile.latestIn(d).orElseThrow();
+            assertEquals(CheckpointFile.fileName(k), ckpt.getFileName().toString());
+            // as in a fresh JVM: ND4J's generator is elsewhere than where the stopped run left it
+            Nd4j.getRandom().setSeed(12345 + k);
+            // a different progress flag is allowed: it does not change what is computed
+            ContinualConfiguration again = conf.toBuilder().progress(true).build();
+            ContinualTrainer<MultiLayerNetwork> second = ContinualTrainer.resume(ckpt, again,
+                    MultiLayerNetwork.class).setProgressStream(new java.io.PrintStream(
+                    java.io.OutputStream.nullOutputStream()));
+            ContinualResult resumed = second.fit(scenario);
+            assertSameMatrix(expected.classIncremental(), resumed.classIncremental(), "class-IL, k=" + k);
+            assertSameMatrix(expected.taskIncremental(), resumed.taskIncremental(), "task-IL, k=" + k);
+            for (int e = 0; e < n; e++) {
+                assertEquals(expected.experiences().get(e).examplesSeen(), resumed.experiences().get(e).examplesSeen(),
+                        "examples seen in experience " + e + ", k=" + k);
+            }
+            assertArrayEquals(whole.params().toFloatVector(), second.getModel().params().toFloatVector(),
+                    "final parameters, k=" + k);
+        }
+    }
+
+    static void assertSameMatrix(AccuracyMatrix a, AccuracyMatrix b, String what) {
+        assertEquals(a.rows(), b.rows(), what + " rows");
+        for (int i = 0; i < a.rows(); i++) {
+            for (int j = 0; j < a.rows(); j++) {
+                // exact: bit-identical resume
+                assertEquals(Double.doubleToLongBits(a.get(i, j)), Double.doubleToLongBits(b.get(i, j)),
+                        what + " R[" + i + "][" + j + "]: " + a.get(i, j) + " vs " + b.get(i, j));
+            }
+        }
+    }
+
+    @Test
+    void naiveResumesExactly(@TempDir Path dir) throws Exception {
+        assertResumeIsExact(conf(), dir);
+    }
+
+    @Test
+    void experienceReplayResumesExactly(@TempDir Path dir) throws Exception {
+        assertResumeIsExact(conf(new ExperienceReplay.Builder().bufferSize(100).replayBatch(8).build()), dir);
+    }
+
+    @Test
+    void derPlusPlusResumesExactly(@TempDir Path dir) throws Exception {
+        assertResumeIsExact(conf(new DarkExperienceReplay.Builder().bufferSize(100).replayBatch(8).alpha(0.3)
+                .beta(0.5).build()), dir);
+    }
+
+    @Test
+    void ewcResumesExactly(@TempDir Path dir) throws Exception {
+        assertResumeIsExact(conf(new RegularizationConfiguration.Builder(RegularizationMethod.EWC).lambda(50)
+                .maxImportanceExamples(200)
+                .build()), dir);
+    }
+
+    @Test
+    void lwfResumesExactly(@TempDir Path dir) throws Exception {
+        assertResumeIsExact(conf(new LwfConfiguration.Builder().alpha(1).temperature(2).build()), dir);
+    }
+
+    @Test
+    void aCheckpointIsWrittenAfterEveryExperienceAndOnDemand(@TempDir Path dir) throws Exception {
+        ContinualTrainer<MultiLayerNetwork> t = ContinualTrainer.wrap(net(), conf()).setCheckpointDirectory(dir);
+        t.fit(scenario, 2);
+        assertTrue(Files.isRegularFile(dir.resolve(CheckpointFile.fileName(1))));
+        assertTrue(Files.isRegularFile(dir.resolve(CheckpointFile.fileName(2))));
+        assertFalse(Files.exists(dir.resolve(CheckpointFile.fileName(3))));
+        Path own = t.saveCheckpoint(dir.resolve("mine.zip"));
+        CheckpointFile f = CheckpointFile.read(own);
+        assertEquals("2", f.property(TrainerCheckpoint.DONE));
+        assertEquals("MultiLayerNetwork", f.property("modelType"));
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            assertTrue(s.noneMatch(p -> p.toString().endsWith(".tmp")), "no temporary file is left");
+        }
+    }
+}
