@@ -214,7 +214,13 @@ public final class CheckpointFile {
             throw new CheckpointException("Checkpoint " + file + " does not exist or is not a file");
         }
         Map<String, byte[]> entries = new LinkedHashMap<>();
-        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(Files.readAllBytes(file)))) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new CheckpointException("Checkpoint " + file + " cannot be read: " + e, e);
+        }
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(bytes))) {
             for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
                 if (entries.put(e.getName(), in.readAllBytes()) != null) {
                     throw new CheckpointException("Checkpoint " + file + " is corrupt: the entry " + e.getName()
@@ -224,6 +230,11 @@ public final class CheckpointFile {
         } catch (IOException e) {
             throw new CheckpointException("Checkpoint " + file + " is truncated or corrupt (" + e.getMessage()
                     + "); nothing was loaded", e);
+        }
+        String incomplete = incompleteZip(bytes, entries.size());
+        if (incomplete != null) {
+            throw new CheckpointException("Checkpoint " + file + " is truncated or corrupt (" + incomplete
+                    + "); nothing was loaded");
         }
         byte[] manifestBytes = entries.remove(MANIFEST);
         if (manifestBytes == null) {
@@ -249,12 +260,12 @@ public final class CheckpointFile {
         JsonNode listed = manifest.path("entries");
         for (Iterator<String> it = listed.fieldNames(); it.hasNext(); ) {
             String name = it.next();
-            byte[] bytes = entries.get(name);
-            if (bytes == null) {
+            byte[] content = entries.get(name);
+            if (content == null) {
                 throw new CheckpointException("Checkpoint " + file + " is truncated or corrupt: the entry " + name
                         + " listed in its manifest is missing; nothing was loaded");
             }
-            String digest = sha256(bytes);
+            String digest = sha256(content);
             if (!digest.equals(listed.get(name).asText())) {
                 throw new CheckpointException("Checkpoint " + file + " is corrupt: the SHA-256 of entry " + name
                         + " is " + digest + " but the manifest expects " + listed.get(name).asText()
@@ -270,6 +281,39 @@ public final class CheckpointFile {
         Map<String, String> props = new LinkedHashMap<>();
         manifest.path("properties").fields().forEachRemaining(e -> props.put(e.getKey(), e.getValue().asText()));
         return new CheckpointFile(file, entries, Collections.unmodifiableMap(props));
+    }
+
+    /**
+     * Checks the end of a zip as {@link #write} makes it (no archive comment): the end-of-central-directory record
+     * must close the file and its central directory must hold every entry read. A stream reader alone accepts a
+     * file cut inside its central directory.
+     *
+     * @return what is wrong, or null if the zip is complete
+     */
+    private static String incompleteZip(byte[] b, int entriesRead) {
+        int eocd = b.length - 22;
+        if (eocd < 0 || le(b, eocd, 4) != 0x06054b50L) {
+            return "no end-of-archive record at its end";
+        }
+        long count = le(b, eocd + 10, 2);
+        long cdSize = le(b, eocd + 12, 4);
+        long cdOffset = le(b, eocd + 16, 4);
+        if (cdOffset == 0xFFFFFFFFL || count == 0xFFFFL) {
+            return null; // zip64: sizes live in another record; the digests still check every entry
+        }
+        if (count != entriesRead || cdOffset + cdSize != eocd) {
+            return "its central directory lists " + count + " entries in bytes [" + cdOffset + ", "
+                    + (cdOffset + cdSize) + ") but " + entriesRead + " entries end at byte " + eocd;
+        }
+        return null;
+    }
+
+    private static long le(byte[] b, int at, int n) {
+        long v = 0;
+        for (int i = n - 1; i >= 0; i--) {
+            v = (v << 8) | (b[at + i] & 0xFF);
+        }
+        return v;
     }
 
     /** @return the file this checkpoint was read from */
