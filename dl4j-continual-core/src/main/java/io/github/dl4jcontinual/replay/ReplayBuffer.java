@@ -358,12 +358,12 @@ public abstract class ReplayBuffer {
     }
 
     private void ensureStorage(INDArray flat, long[] shape, INDArray batchLogits, int cap) {
-        if (features != null && features.size(0) >= cap) {
-            return;
-        }
         if (features != null && flat.size(1) != features.size(1)) {
             throw new IllegalArgumentException("Examples of " + flat.size(1) + " values cannot join a buffer of "
                     + features.size(1) + "-value examples");
+        }
+        if (features != null && features.size(0) >= cap) {
+            return;
         }
         INDArray nf = Nd4j.create(flat.dataType(), cap, flat.size(1));
         INDArray nz = storeLogits ? Nd4j.create(batchLogits.dataType(), cap, batchLogits.size(1)) : null;
