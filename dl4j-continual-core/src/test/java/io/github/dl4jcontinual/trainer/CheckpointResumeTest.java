@@ -1,9 +1,11 @@
 package io.github.dl4jcontinual.trainer;
 
 import io.github.dl4jcontinual.checkpoint.CheckpointFile;
+import io.github.dl4jcontinual.distillation.DistillationMode;
 import io.github.dl4jcontinual.distillation.LwfConfiguration;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.multihead.TaskHeads;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationMethod;
@@ -11,7 +13,10 @@ import io.github.dl4jcontinual.replay.strategy.DarkExperienceReplay;
 import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.testutil.Models;
 import io.github.dl4jcontinual.testutil.SharedData;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -28,6 +33,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,11 +59,15 @@ class CheckpointResumeTest {
     }
 
     static MultiLayerNetwork net() {
+        return net(10);
+    }
+
+    static MultiLayerNetwork net(int nOut) {
         MultiLayerConfiguration c = new NeuralNetConfiguration.Builder()
                 .seed(3).updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER)
                 .list()
                 .layer(new DenseLayer.Builder().nIn(784).nOut(64).activation(Activation.RELU).dropOut(0.8).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(64).nOut(10)
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(64).nOut(nOut)
                         .activation(Activation.SOFTMAX).build())
                 .build();
         MultiLayerNetwork n = new MultiLayerNetwork(c);
@@ -71,12 +81,24 @@ class CheckpointResumeTest {
 
     /** Runs uninterrupted, then for each k stops after k and resumes in a fresh trainer; all must agree. */
     static void assertResumeIsExact(ContinualConfiguration conf, Path dir) throws Exception {
-        MultiLayerNetwork whole = net();
-        ContinualResult expected = ContinualTrainer.wrap(whole, conf).fit(scenario);
+        assertResumeIsExact(conf, dir, CheckpointResumeTest::net, MultiLayerNetwork.class, 1, 2, 3, 4);
+    }
+
+    /**
+     * @param conf the configuration
+     * @param dir  a scratch directory
+     * @param net  makes the same fresh network every time
+     * @param type its class
+     * @param ks   the experiences after which to stop
+     */
+    static <M extends Model> void assertResumeIsExact(ContinualConfiguration conf, Path dir, Supplier<M> net,
+                                                      Class<M> type, int... ks) throws Exception {
+        ContinualTrainer<M> whole = wrap(net.get(), conf);
+        ContinualResult expected = whole.fit(scenario);
         int n = scenario.trainStream().size();
-        for (int k = 1; k < n; k++) {
+        for (int k : ks) {
             Path d = Files.createDirectories(dir.resolve("k" + k));
-            ContinualTrainer<MultiLayerNetwork> first = ContinualTrainer.wrap(net(), conf).setCheckpointDirectory(d);
+            ContinualTrainer<M> first = wrap(net.get(), conf).setCheckpointDirectory(d);
             ContinualResult partial = first.fit(scenario, k);
             assertEquals(k, partial.classIncremental().rows());
             Path ckpt = CheckpointFile.latestIn(d).orElseThrow();
@@ -85,9 +107,8 @@ class CheckpointResumeTest {
             Nd4j.getRandom().setSeed(12345 + k);
             // a different progress flag is allowed: it does not change what is computed
             ContinualConfiguration again = conf.toBuilder().progress(true).build();
-            ContinualTrainer<MultiLayerNetwork> second = ContinualTrainer.resume(ckpt, again,
-                    MultiLayerNetwork.class).setProgressStream(new java.io.PrintStream(
-                    java.io.OutputStream.nullOutputStream()));
+            ContinualTrainer<M> second = ContinualTrainer.resume(ckpt, again, type).setProgressStream(
+                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
             ContinualResult resumed = second.fit(scenario);
             assertSameMatrix(expected.classIncremental(), resumed.classIncremental(), "class-IL, k=" + k);
             assertSameMatrix(expected.taskIncremental(), resumed.taskIncremental(), "task-IL, k=" + k);
@@ -95,9 +116,16 @@ class CheckpointResumeTest {
                 assertEquals(expected.experiences().get(e).examplesSeen(), resumed.experiences().get(e).examplesSeen(),
                         "examples seen in experience " + e + ", k=" + k);
             }
-            assertArrayEquals(whole.params().toFloatVector(), second.getModel().params().toFloatVector(),
-                    "final parameters, k=" + k);
+            // the trainer's model: an expanding head replaces the network object when it grows
+            assertArrayEquals(whole.getModel().params().toFloatVector(),
+                    second.getModel().params().toFloatVector(), "final parameters, k=" + k);
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <M extends Model> ContinualTrainer<M> wrap(M net, ContinualConfiguration conf) {
+        return (ContinualTrainer<M>) (net instanceof ComputationGraph ? ContinualTrainer.wrap((ComputationGraph) net,
+                conf) : ContinualTrainer.wrap((MultiLayerNetwork) net, conf));
     }
 
     static void assertSameMatrix(AccuracyMatrix a, AccuracyMatrix b, String what) {
@@ -137,6 +165,26 @@ class CheckpointResumeTest {
     @Test
     void lwfResumesExactly(@TempDir Path dir) throws Exception {
         assertResumeIsExact(conf(new LwfConfiguration.Builder().alpha(1).temperature(2).build()), dir);
+    }
+
+    @Test
+    void anExpandingHeadWithEwcResumesExactly(@TempDir Path dir) throws Exception {
+        assertResumeIsExact(conf().toBuilder().headPolicy(HeadPolicy.EXPANDING).plugin(
+                new RegularizationConfiguration.Builder(RegularizationMethod.EWC).lambda(50).maxImportanceExamples(200)
+                        .build()).build(), dir, () -> net(2), MultiLayerNetwork.class, 2);
+    }
+
+    @Test
+    void multiHeadLwfResumesExactly(@TempDir Path dir) throws Exception {
+        assertResumeIsExact(conf(new LwfConfiguration.Builder().alpha(1).temperature(2)
+                .mode(DistillationMode.MULTI_HEAD).build()), dir, () -> TaskHeads.attach(net(), scenario),
+                MultiLayerNetwork.class, 2);
+    }
+
+    @Test
+    void aComputationGraphWithReplayResumesExactly(@TempDir Path dir) throws Exception {
+        assertResumeIsExact(conf(new ExperienceReplay.Builder().bufferSize(100).replayBatch(8).build()), dir,
+                () -> Models.mlpGraph(784, 64, 10, 0.05, 3), ComputationGraph.class, 2);
     }
 
     @Test
