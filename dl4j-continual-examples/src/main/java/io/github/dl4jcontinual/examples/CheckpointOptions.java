@@ -25,6 +25,9 @@ final class CheckpointOptions {
     /** The usage fragment. */
     static final String USAGE = "[--checkpoint-dir DIR [--resume] [--stop-after K]]";
 
+    /** No checkpoints: {@link #fit} is a plain {@code ContinualTrainer.wrap(net, conf).fit(scenario)}. */
+    static final CheckpointOptions NONE = new CheckpointOptions(null, false, 0);
+
     private final Path dir;
     private final boolean resume;
     private final int stopAfter;
@@ -34,15 +37,20 @@ final class CheckpointOptions {
      * @throws IllegalArgumentException if --resume or --stop-after come without --checkpoint-dir, or K &lt; 1
      */
     CheckpointOptions(Args a) {
-        this.dir = a.has("checkpoint-dir") ? Paths.get(a.get("checkpoint-dir", null)) : null;
-        this.resume = a.has("resume");
-        this.stopAfter = a.getInt("stop-after", 0);
+        this(a.has("checkpoint-dir") ? Paths.get(a.get("checkpoint-dir", null)) : null, a.has("resume"),
+                a.getInt("stop-after", 0));
         if (dir == null && (resume || a.has("stop-after"))) {
             throw new IllegalArgumentException("--resume and --stop-after need --checkpoint-dir DIR");
         }
         if (a.has("stop-after") && stopAfter < 1) {
             throw new IllegalArgumentException("--stop-after should be >= 1 (got: " + stopAfter + ")");
         }
+    }
+
+    private CheckpointOptions(Path dir, boolean resume, int stopAfter) {
+        this.dir = dir;
+        this.resume = resume;
+        this.stopAfter = stopAfter;
     }
 
     /**
