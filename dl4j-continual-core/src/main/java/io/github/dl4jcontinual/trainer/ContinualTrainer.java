@@ -190,7 +190,8 @@ public final class ContinualTrainer<T extends Model> {
     }
 
     /**
-     * Trains on every experience of the scenario's training stream, evaluating on its test stream after each.
+     * Trains on every experience of the scenario's training stream, evaluating on its test stream after each. A
+     * trainer made by {@link #resume} starts after the checkpoint's last experience.
      *
      * @param scenario the scenario
      * @return the result (both accuracy matrices, per-experience results)
