@@ -258,7 +258,9 @@ public final class ContinualTrainer<T extends Model> {
         java.util.Map<String, List<long[]>> headClassRows = progress.headClassRows;
         java.util.Map<String, List<long[]>> headTaskRows = progress.headTaskRows;
 
-        for (Experience exp : train.slice(progress.next(), stopAfter)) {
+        // an index loop: a resumed trainer whose checkpoint ends the stream has nothing left (an empty slice)
+        for (int next = progress.next(); next < stopAfter; next++) {
+            Experience exp = train.get(next);
             ctx.experience = exp;
             run.training = true;
             if (conf.getHeadPolicy() == HeadPolicy.EXPANDING) {

@@ -188,6 +188,19 @@ class CheckpointResumeTest {
     }
 
     @Test
+    void resumingFromTheLastExperienceReturnsTheFinishedRun(@TempDir Path dir) throws Exception {
+        ContinualTrainer<MultiLayerNetwork> t = ContinualTrainer.wrap(net(), conf()).setCheckpointDirectory(dir);
+        ContinualResult expected = t.fit(scenario);
+        Path last = CheckpointFile.latestIn(dir).orElseThrow();
+        assertEquals(CheckpointFile.fileName(5), last.getFileName().toString());
+        ContinualTrainer<MultiLayerNetwork> r = ContinualTrainer.resume(last, conf(), MultiLayerNetwork.class);
+        ContinualResult again = r.fit(scenario);
+        assertSameMatrix(expected.classIncremental(), again.classIncremental(), "class-IL");
+        assertSameMatrix(expected.taskIncremental(), again.taskIncremental(), "task-IL");
+        assertEquals(t.getModel().params(), r.getModel().params());
+    }
+
+    @Test
     void aCheckpointIsWrittenAfterEveryExperienceAndOnDemand(@TempDir Path dir) throws Exception {
         ContinualTrainer<MultiLayerNetwork> t = ContinualTrainer.wrap(net(), conf()).setCheckpointDirectory(dir);
         t.fit(scenario, 2);
