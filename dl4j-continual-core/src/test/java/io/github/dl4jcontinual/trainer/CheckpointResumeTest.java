@@ -9,7 +9,10 @@ import io.github.dl4jcontinual.multihead.TaskHeads;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationMethod;
+import io.github.dl4jcontinual.replay.strategy.AGem;
 import io.github.dl4jcontinual.replay.strategy.DarkExperienceReplay;
+import io.github.dl4jcontinual.replay.strategy.ErAce;
+import io.github.dl4jcontinual.replay.strategy.GDumb;
 import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
@@ -26,6 +29,8 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
@@ -34,6 +39,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -185,6 +191,24 @@ class CheckpointResumeTest {
     void aComputationGraphWithReplayResumesExactly(@TempDir Path dir) throws Exception {
         assertResumeIsExact(conf(new ExperienceReplay.Builder().bufferSize(100).replayBatch(8).build()), dir,
                 () -> Models.mlpGraph(784, 64, 10, 0.05, 3), ComputationGraph.class, 2);
+    }
+
+    /** The other strategies whose state is checkpointed, stopping after experience 2. */
+    static Stream<PluginConfiguration> otherStrategies() {
+        return Stream.of(new RegularizationConfiguration.Builder(RegularizationMethod.SI).lambda(1).build(),
+                new RegularizationConfiguration.Builder(RegularizationMethod.RWALK).lambda(0.1).fisherDecay(0.9)
+                        .maxImportanceExamples(200).build(),
+                new RegularizationConfiguration.Builder(RegularizationMethod.ONLINE_EWC).lambda(50).gamma(0.9)
+                        .maxImportanceExamples(200).build(),
+                new AGem.Builder().bufferSize(100).replayBatch(16).build(),
+                new GDumb.Builder().bufferSize(100).build(),
+                new ErAce.Builder().bufferSize(100).replayBatch(8).build());
+    }
+
+    @ParameterizedTest
+    @MethodSource("otherStrategies")
+    void otherStrategiesResumeExactly(PluginConfiguration plugin, @TempDir Path dir) throws Exception {
+        assertResumeIsExact(conf(plugin), dir, CheckpointResumeTest::net, MultiLayerNetwork.class, 2);
     }
 
     @Test
