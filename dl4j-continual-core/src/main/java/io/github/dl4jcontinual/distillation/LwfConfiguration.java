@@ -221,6 +221,26 @@ public final class LwfConfiguration implements PluginConfiguration {
             return List.of(listener);
         }
 
+        /** The classes of the previous experiences; the teacher is the model as it was when the next experience
+         * starts, i.e. the model a checkpoint holds, so it needs no copy of its own. */
+        @Override
+        public java.io.Serializable saveState() {
+            ArrayList<int[]> copy = new ArrayList<>();
+            previous.forEach(p -> copy.add(p.clone()));
+            return copy;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void restoreState(ContinualContext ctx, java.io.Serializable state) {
+            if (!(state instanceof ArrayList)) {
+                throw new IllegalArgumentException("Expected the state of an lwf plugin, a list of class arrays (got: "
+                        + (state == null ? null : state.getClass().getName()) + ")");
+            }
+            previous.clear();
+            ((ArrayList<int[]>) state).forEach(p -> previous.add(p.clone()));
+        }
+
         @Override
         public void afterExperience(ContinualContext ctx, Experience experience) {
             previous.add(experience.classArray());

@@ -4,6 +4,7 @@ import io.github.dl4jcontinual.scenario.Experience;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
+import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +19,11 @@ import java.util.Map;
  * <p>Iteration, epoch and gradient behaviour is not duplicated here: return DL4J {@link TrainingListener}s from
  * {@link #listeners}; the trainer attaches them for the experience only. Plugins compose values (iterators,
  * listeners) and never replace trainer state. Arrays a plugin keeps across calls must be detached copies.</p>
+ *
+ * <p>Checkpoints: between experiences the trainer may ask for {@link #saveState()} and, when it resumes, hands
+ * the state back to a fresh instance through {@link #restoreState} right after {@link #onStreamStart}. A plugin
+ * that keeps nothing between experiences returns null; the default refuses, so that a plugin which does not
+ * declare its state can never be resumed half-restored.</p>
  */
 public interface ContinualPlugin {
 
@@ -115,5 +121,34 @@ public interface ContinualPlugin {
      */
     default List<EvaluationHead> evaluationHeads(ContinualContext ctx) {
         return List.of();
+    }
+
+    /**
+     * Everything this plugin keeps from one experience to the next (buffer contents, importance, random generator
+     * states, ...), for a checkpoint. Called on the trainer's thread between experiences (after
+     * {@link #experienceMetrics}); the returned object must not share mutable state with the plugin (detached
+     * copies of arrays) and must be {@link java.io.Serializable} with the JDK's serialization.
+     *
+     * @return the state, or null if the plugin keeps nothing between experiences
+     * @throws UnsupportedOperationException by default: the plugin has not declared its state
+     */
+    default Serializable saveState() {
+        throw new UnsupportedOperationException("The plugin " + getClass().getName() + " does not support "
+                + "checkpoints: it does not implement ContinualPlugin.saveState()");
+    }
+
+    /**
+     * Restores what {@link #saveState()} returned, on a fresh instance of the same configuration, after
+     * {@link #onStreamStart} and before the first experience trained after the resume.
+     *
+     * @param ctx   the context (positioned before the next experience; its model is the restored one)
+     * @param state the saved state, or null if {@link #saveState()} returned null
+     * @throws IllegalArgumentException if the state is not one this plugin wrote
+     */
+    default void restoreState(ContinualContext ctx, Serializable state) {
+        if (state != null) {
+            throw new IllegalArgumentException("The plugin " + getClass().getName() + " keeps no state but the "
+                    + "checkpoint holds a " + state.getClass().getName());
+        }
     }
 }

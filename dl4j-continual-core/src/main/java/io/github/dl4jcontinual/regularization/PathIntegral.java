@@ -87,6 +87,15 @@ public final class PathIntegral {
         omega = null;
     }
 
+    /**
+     * Replaces RWalk's running Fisher (when a checkpoint is restored).
+     *
+     * @param runningFisher the Fisher {@link #fisher()} returned, or null; kept as a detached copy
+     */
+    public void restoreFisher(INDArray runningFisher) {
+        fisher = runningFisher == null ? null : runningFisher.dup().detach();
+    }
+
     /** Clears ω (the running Fisher is kept across experiences, as RWalk's is). */
     public void resetOmega() {
         omega = null;

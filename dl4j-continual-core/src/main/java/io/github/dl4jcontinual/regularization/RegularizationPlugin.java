@@ -11,6 +11,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,48 @@ public final class RegularizationPlugin implements ContinualPlugin {
     /** @return milliseconds between {@code beforeExperience} and {@code afterExperience} (training) */
     public long lastTrainingMillis() {
         return lastTrainingMillis;
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>The importance state, RWalk's running Fisher and its path scores (all detached copies).</p>
+     */
+    @Override
+    public Serializable saveState() {
+        return new Saved(state, copy(path == null ? null : path.fisher()), copy(pathScore));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void restoreState(ContinualContext ctx, Serializable saved) {
+        if (!(saved instanceof Saved)) {
+            throw new IllegalArgumentException("Expected the state of a " + conf.name() + " plugin (got: "
+                    + (saved == null ? null : saved.getClass().getName()) + ")");
+        }
+        Saved s = (Saved) saved;
+        state = s.state;
+        pathScore = copy(s.pathScore);
+        if (path != null) {
+            path.restoreFisher(s.fisher);
+        }
+    }
+
+    private static INDArray copy(INDArray a) {
+        return a == null ? null : a.dup().detach();
+    }
+
+    /** What {@link #saveState()} keeps; the importance state is immutable and shared. */
+    private static final class Saved implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final ImportanceState state;
+        private final INDArray fisher;
+        private final INDArray pathScore;
+
+        Saved(ImportanceState state, INDArray fisher, INDArray pathScore) {
+            this.state = state;
+            this.fisher = fisher;
+            this.pathScore = pathScore;
+        }
     }
 
     /** {@inheritDoc} */

@@ -178,6 +178,18 @@ public class ClassBalancedReplayBuffer extends ReplayBuffer {
     }
 
     @Override
+    protected java.io.Serializable extraState() {
+        return new HashMap<>(seenPerClass);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected void restoreExtraState(java.io.Serializable extra) {
+        seenPerClass.clear();
+        seenPerClass.putAll((Map<Integer, Long>) extra);
+    }
+
+    @Override
     public void resize(int newCapacity) {
         if (perClass > 0) {
             throw new IllegalStateException("A buffer with a fixed budget per class (" + perClass

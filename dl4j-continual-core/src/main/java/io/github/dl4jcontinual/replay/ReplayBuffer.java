@@ -9,6 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
@@ -159,6 +160,82 @@ public abstract class ReplayBuffer {
     }
 
     /**
+     * A detached copy of everything the buffer holds (examples, logits, class and experience ids, capacity and the
+     * subclass's counters), for a checkpoint; {@link #restoreState} on a buffer built from the same configuration
+     * makes it behave exactly as this one from now on.
+     *
+     * @return a serialisable snapshot sharing nothing with the buffer
+     */
+    public Serializable saveState() {
+        INDArray f = size == 0 ? null : features.get(NDArrayIndex.interval(0, size), NDArrayIndex.all()).dup();
+        INDArray z = size == 0 || !storeLogits ? null
+                : logits.get(NDArrayIndex.interval(0, size), NDArrayIndex.all()).dup();
+        return new Snapshot(getClass().getName(), capacity, f, z, rowShape == null ? null : rowShape.clone(),
+                Arrays.copyOf(classes, size), Arrays.copyOf(experiences, size), extraState());
+    }
+
+    /**
+     * Replaces the contents with a snapshot from {@link #saveState()}.
+     *
+     * @param state a snapshot of a buffer of the same class
+     * @throws IllegalArgumentException if it is not such a snapshot
+     */
+    public void restoreState(Serializable state) {
+        if (!(state instanceof Snapshot) || !((Snapshot) state).type.equals(getClass().getName())) {
+            throw new IllegalArgumentException("Expected the state of a " + getClass().getSimpleName() + " (got: "
+                    + (state instanceof Snapshot ? ((Snapshot) state).type : state == null ? null
+                    : state.getClass().getName()) + ")");
+        }
+        Snapshot s = (Snapshot) state;
+        if (s.features != null && (s.logits != null) != storeLogits) {
+            throw new IllegalArgumentException("The snapshot " + (storeLogits ? "has no" : "has") + " logits but "
+                    + "this buffer " + (storeLogits ? "stores" : "does not store") + " them");
+        }
+        size = s.classes.length;
+        capacity = s.capacity;
+        features = s.features == null ? null : s.features.dup().detach();
+        logits = s.logits == null ? null : s.logits.dup().detach();
+        rowShape = s.rowShape == null ? null : s.rowShape.clone();
+        classes = Arrays.copyOf(s.classes, Math.max(size, capacity));
+        experiences = Arrays.copyOf(s.experiences, Math.max(size, capacity));
+        restoreExtraState(s.extra);
+    }
+
+    /** @return the subclass's own counters for {@link #saveState()} (a detached, serialisable copy), or null */
+    protected Serializable extraState() {
+        return null;
+    }
+
+    /** @param extra what {@link #extraState()} returned */
+    protected void restoreExtraState(Serializable extra) {
+    }
+
+    /** The serialised form of a buffer. */
+    private static final class Snapshot implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final String type;
+        private final int capacity;
+        private final INDArray features;
+        private final INDArray logits;
+        private final long[] rowShape;
+        private final int[] classes;
+        private final int[] experiences;
+        private final Serializable extra;
+
+        Snapshot(String type, int capacity, INDArray features, INDArray logits, long[] rowShape, int[] classes,
+                 int[] experiences, Serializable extra) {
+            this.type = type;
+            this.capacity = capacity;
+            this.features = features;
+            this.logits = logits;
+            this.rowShape = rowShape;
+            this.classes = classes;
+            this.experiences = experiences;
+            this.extra = extra;
+        }
+    }
+
+    /**
      * @param slot a slot in [0, size())
      * @return the class id stored there
      */
@@ -281,12 +358,12 @@ public abstract class ReplayBuffer {
     }
 
     private void ensureStorage(INDArray flat, long[] shape, INDArray batchLogits, int cap) {
-        if (features != null && features.size(0) >= cap) {
-            return;
-        }
         if (features != null && flat.size(1) != features.size(1)) {
             throw new IllegalArgumentException("Examples of " + flat.size(1) + " values cannot join a buffer of "
                     + features.size(1) + "-value examples");
+        }
+        if (features != null && features.size(0) >= cap) {
+            return;
         }
         INDArray nf = Nd4j.create(flat.dataType(), cap, flat.size(1));
         INDArray nz = storeLogits ? Nd4j.create(batchLogits.dataType(), cap, batchLogits.size(1)) : null;

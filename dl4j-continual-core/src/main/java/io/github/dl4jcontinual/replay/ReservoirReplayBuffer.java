@@ -56,6 +56,16 @@ public class ReservoirReplayBuffer extends ReplayBuffer {
     }
 
     @Override
+    protected java.io.Serializable extraState() {
+        return seen;
+    }
+
+    @Override
+    protected void restoreExtraState(java.io.Serializable extra) {
+        seen = (Long) extra;
+    }
+
+    @Override
     public void resize(int newCapacity) {
         if (newCapacity < size()) {
             // a uniform random subsample, reproducible from the stream position

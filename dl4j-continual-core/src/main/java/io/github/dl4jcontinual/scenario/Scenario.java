@@ -1,6 +1,7 @@
 package io.github.dl4jcontinual.scenario;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A continual-learning benchmark: a train and a test {@link ExperienceStream} over one class timeline.
@@ -19,6 +20,16 @@ public final class Scenario {
 
     Scenario(String name, ScenarioType type, ExperienceStream train, ExperienceStream test, int[] classOrder,
              int numClasses) {
+        for (ExperienceStream stream : List.of(train, test)) {
+            for (Experience e : stream) {
+                if (e.taskId().isPresent() != (type == ScenarioType.TASK_INCREMENTAL)) {
+                    throw new IllegalArgumentException("Experience " + e.index() + " of the " + stream.name()
+                            + " stream of the " + type + " scenario " + name + (e.taskId().isPresent()
+                            ? " has task id " + e.taskId().getAsInt() + ": only a TASK_INCREMENTAL scenario has task ids"
+                            : " has no task id: a TASK_INCREMENTAL scenario needs one on every experience"));
+                }
+            }
+        }
         this.name = name;
         this.type = type;
         this.train = train;

@@ -5,6 +5,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,6 +28,15 @@ final class ScenarioData {
         if (ds.getFeatures().size(0) != ds.getLabels().size(0)) {
             throw new IllegalArgumentException("The " + which + " DataSet has " + ds.getFeatures().size(0)
                     + " feature rows but " + ds.getLabels().size(0) + " label rows");
+        }
+        INDArray f = ds.getFeatures();
+        if (f.dataType().isFPType() && BooleanIndexing.or(f, Conditions.notFinite())) {
+            INDArray flat = f.reshape(f.length());
+            long at = BooleanIndexing.firstIndex(flat, Conditions.notFinite()).getLong(0);
+            long perRow = f.length() / f.size(0);
+            throw new IllegalArgumentException("The " + which + " DataSet has a non-finite feature "
+                    + flat.getDouble(at) + " at example " + at / perRow + ", value " + at % perRow
+                    + ": expected finite features (NaN or infinite inputs make every loss NaN)");
         }
     }
 

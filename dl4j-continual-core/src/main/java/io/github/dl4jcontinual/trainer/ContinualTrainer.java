@@ -1,5 +1,7 @@
 package io.github.dl4jcontinual.trainer;
 
+import io.github.dl4jcontinual.checkpoint.CheckpointException;
+import io.github.dl4jcontinual.checkpoint.CheckpointFile;
 import io.github.dl4jcontinual.data.InMemoryDataSetIterator;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
@@ -29,6 +31,7 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -59,6 +62,11 @@ import java.util.stream.Collectors;
  * dropout and by weight initialisation of grown heads) at the start of {@code fit}, the shuffling of every
  * experience and each plugin's generator. The same seed, network and data give the same accuracy matrix.</p>
  *
+ * <p>Checkpoints ({@link #setCheckpointDirectory}, {@link #saveCheckpoint}, {@link #resume}): after any experience
+ * the network with its updater, every plugin's state, ND4J's generator and the accuracy rows so far go into one
+ * atomically written file; a trainer resumed from it gives the same matrices, bit for bit, as the uninterrupted
+ * run. See {@code docs/checkpoint.md}.</p>
+ *
  * @param <T> {@link MultiLayerNetwork} or {@link ComputationGraph}
  */
 public final class ContinualTrainer<T extends Model> {
@@ -68,6 +76,9 @@ public final class ContinualTrainer<T extends Model> {
     private final ContinualConfiguration conf;
     private final List<ContinualListener> listeners = new ArrayList<>();
     private PrintStream progressOut = System.out;
+    private Path checkpointDir;
+    private TrainerCheckpoint resumed;
+    private Run run;
 
     private ContinualTrainer(NetworkAdapter<T> adapter, ContinualConfiguration conf) {
         this.adapter = adapter;
@@ -121,18 +132,104 @@ public final class ContinualTrainer<T extends Model> {
     }
 
     /**
-     * Trains on every experience of the scenario's training stream, evaluating on its test stream after each.
+     * Writes a checkpoint after every experience into {@code dir} as {@code checkpoint-NNNN.zip} (NNNN = experiences
+     * done; see {@link CheckpointFile}), atomically, keeping the earlier ones.
+     *
+     * @param dir the checkpoint directory (created if needed), or null to stop checkpointing
+     * @return this trainer
+     */
+    public ContinualTrainer<T> setCheckpointDirectory(Path dir) {
+        this.checkpointDir = dir;
+        return this;
+    }
+
+    /**
+     * Writes a checkpoint of the current position on demand: between experiences (e.g. from
+     * {@link ContinualListener#onExperienceEnd}) or after {@code fit} returned. Atomic like the automatic ones.
+     *
+     * @param file the checkpoint file
+     * @return {@code file}
+     * @throws IllegalStateException if no experience has been trained yet or training is in progress
+     * @throws UnsupportedOperationException if a plugin does not support checkpoints
+     */
+    public Path saveCheckpoint(Path file) {
+        if (run == null || run.progress.next() == 0 || run.training) {
+            throw new IllegalStateException("A checkpoint can be written only between experiences, after at least "
+                    + "one (position: " + (run == null ? "fit has not started" : run.training
+                    ? "training experience " + run.progress.next() : "no experience done") + ")");
+        }
+        TrainerCheckpoint.write(file, adapter.model(), conf, run.progress, run.plugins);
+        return file;
+    }
+
+    /**
+     * A trainer that continues from a checkpoint: the network (with its updater state) comes from the file;
+     * {@link #fit(Scenario)} then goes on with the experience after the last one the checkpoint saw, restoring every
+     * plugin's state, ND4J's generator and the accuracy rows measured so far, so that the result equals that of an
+     * uninterrupted run with the same seed.
+     *
+     * @param file checkpoint written by this library
+     * @param conf the configuration to continue with; must equal the checkpoint's (the progress flag excepted)
+     * @param type {@code MultiLayerNetwork.class} or {@code ComputationGraph.class}
+     * @param <M>  the network type
+     * @return a trainer positioned after the checkpoint's last experience
+     * @throws CheckpointException if the file is missing, truncated, corrupt, of another network type or was
+     *                             written with another configuration (the message names the differing settings)
+     */
+    public static <M extends Model> ContinualTrainer<M> resume(Path file, ContinualConfiguration conf,
+                                                                Class<M> type) {
+        Objects.requireNonNull(conf, "conf");
+        TrainerCheckpoint c = TrainerCheckpoint.read(file, conf);
+        M model = c.file.model(type);
+        @SuppressWarnings("unchecked")
+        NetworkAdapter<M> adapter = (NetworkAdapter<M>) (model instanceof ComputationGraph
+                ? NetworkAdapter.of((ComputationGraph) model) : NetworkAdapter.of((MultiLayerNetwork) model));
+        ContinualTrainer<M> t = new ContinualTrainer<>(adapter, conf);
+        t.resumed = c;
+        return t;
+    }
+
+    /**
+     * Trains on every experience of the scenario's training stream, evaluating on its test stream after each. A
+     * trainer made by {@link #resume} starts after the checkpoint's last experience.
      *
      * @param scenario the scenario
      * @return the result (both accuracy matrices, per-experience results)
      * @throws IllegalArgumentException if the network does not fit the scenario (head size, input size)
      */
     public ContinualResult fit(Scenario scenario) {
+        return fit(scenario, scenario.trainStream().size());
+    }
+
+    /**
+     * Trains up to experience {@code stopAfter} (exclusive) and returns the partial result, e.g. to stop after a
+     * checkpoint and {@link #resume} later. Plugins' and listeners' {@code onStreamEnd} run only when the stream is
+     * complete.
+     *
+     * @param scenario  the scenario
+     * @param stopAfter the number of experiences done when it returns, in [1, number of experiences]; a resumed
+     *                  trainer must not have passed it already
+     * @return the result so far (matrices with {@code stopAfter} rows)
+     * @throws IllegalArgumentException if the network does not fit the scenario or {@code stopAfter} is out of range
+     * @throws CheckpointException      if a resumed trainer is given another scenario than its checkpoint's
+     */
+    public ContinualResult fit(Scenario scenario, int stopAfter) {
         Objects.requireNonNull(scenario, "scenario");
-        checkCompatible(scenario);
-        long t0 = System.currentTimeMillis();
-        Nd4j.getRandom().setSeed(conf.getSeed());
         ExperienceStream train = scenario.trainStream();
+        int from = resumed == null ? 0 : resumed.progress.next();
+        if (stopAfter < Math.max(1, from) || stopAfter > train.size()) {
+            throw new IllegalArgumentException("stopAfter should be in [" + Math.max(1, from) + ", " + train.size()
+                    + "] (the experiences done when fit returns" + (from > 0 ? ", resuming after " + from : "")
+                    + "; got: " + stopAfter + ")");
+        }
+        checkCompatible(scenario, from);
+        if (resumed != null) {
+            resumed.progress.checkSameScenario(scenario, resumed.file.path());
+        }
+        long t0 = System.currentTimeMillis();
+        if (resumed == null) {
+            Nd4j.getRandom().setSeed(conf.getSeed());
+        }
         ExperienceStream test = scenario.testStream();
         int numClasses = scenario.numClasses();
         List<ContinualPlugin> plugins = conf.getPlugins().stream().map(PluginConfiguration::instantiate)
@@ -141,24 +238,31 @@ public final class ContinualTrainer<T extends Model> {
         listeners.forEach(l -> l.onStreamStart(scenario));
         plugins.forEach(p -> p.onStreamStart(ctx));
 
-        long[][] base = StreamEvaluator.evaluate(adapter, test, numClasses, range(adapter.outputSize()),
-                conf.getEvalBatchSize());
-        double[] baseClass = accuracies(base[0], test);
-        double[] baseTask = accuracies(base[1], test);
-        long[] totals = new long[test.size()];
-        for (int j = 0; j < test.size(); j++) {
-            totals[j] = test.get(j).numExamples();
+        StreamProgress progress;
+        if (resumed == null) {
+            long[][] base = StreamEvaluator.evaluate(adapter, test, numClasses, range(adapter.outputSize()),
+                    conf.getEvalBatchSize());
+            progress = new StreamProgress(scenario, accuracies(base[0], test), accuracies(base[1], test));
+        } else {
+            progress = resumed.progress;
+            for (int i = 0; i < plugins.size(); i++) {
+                plugins.get(i).restoreState(ctx, resumed.pluginStates.get(i));
+            }
+            Nd4j.getRandom().setStates(resumed.rng[0], resumed.rng[1]);
+            resumed = null;
+            LOG.info("Resuming {} after experience {}", scenario.name(), progress.next() - 1);
         }
-        List<long[]> classRows = new ArrayList<>();
-        List<long[]> taskRows = new ArrayList<>();
-        java.util.Map<String, List<long[]>> headClassRows = new java.util.LinkedHashMap<>();
-        java.util.Map<String, List<long[]>> headTaskRows = new java.util.LinkedHashMap<>();
-        List<ExperienceResult> results = new ArrayList<>();
-        AccuracyMatrix classMatrix = null;
-        AccuracyMatrix taskMatrix = null;
+        run = new Run(plugins, progress);
+        List<long[]> classRows = progress.classRows;
+        List<long[]> taskRows = progress.taskRows;
+        java.util.Map<String, List<long[]>> headClassRows = progress.headClassRows;
+        java.util.Map<String, List<long[]>> headTaskRows = progress.headTaskRows;
 
-        for (Experience exp : train) {
+        // an index loop: a resumed trainer whose checkpoint ends the stream has nothing left (an empty slice)
+        for (int next = progress.next(); next < stopAfter; next++) {
+            Experience exp = train.get(next);
             ctx.experience = exp;
+            run.training = true;
             if (conf.getHeadPolicy() == HeadPolicy.EXPANDING) {
                 adapter.expandOutput(exp.seenClassArray().length);
             }
@@ -235,23 +339,31 @@ public final class ContinualTrainer<T extends Model> {
                 }
             }
             long tEval = System.currentTimeMillis();
-            classMatrix = new AccuracyMatrix(classRows.toArray(new long[0][]), totals, baseClass);
-            taskMatrix = new AccuracyMatrix(taskRows.toArray(new long[0][]), totals, baseTask);
+            AccuracyMatrix classMatrix = progress.classMatrix();
+            AccuracyMatrix taskMatrix = progress.taskMatrix();
             ExperienceResult er = new ExperienceResult(exp.index(), exp.classArray(), trains,
                     monitor == null ? 0 : monitor.examples(), monitor == null ? 0 : monitor.epochsDone(),
                     monitor == null ? 0 : monitor.iterations(), monitor == null ? Double.NaN : monitor.lastScore(),
                     tTrain - tStart, tEval - tTrain, heapPeak(), Pointer.totalBytes(), Pointer.physicalBytes(),
                     metrics);
-            results.add(er);
+            progress.add(er);
+            run.training = false;
+            if (checkpointDir != null) {
+                saveCheckpoint(checkpointDir.resolve(CheckpointFile.fileName(progress.next())));
+            }
             for (ContinualListener l : listeners) {
                 l.onExperienceEnd(er, classMatrix, taskMatrix);
             }
         }
-        plugins.forEach(p -> p.onStreamEnd(ctx));
+        boolean complete = progress.next() == train.size();
+        if (complete) {
+            plugins.forEach(p -> p.onStreamEnd(ctx));
+        }
+        long[] totals = progress.totals;
         java.util.Map<String, AccuracyMatrix[]> heads = new java.util.LinkedHashMap<>();
         for (String name : headClassRows.keySet()) {
-            List<long[]> cr = headClassRows.get(name);
-            List<long[]> tr = headTaskRows.get(name);
+            List<long[]> cr = new ArrayList<>(headClassRows.get(name));
+            List<long[]> tr = new ArrayList<>(headTaskRows.get(name));
             while (cr.size() < classRows.size()) {
                 cr.add(undefined(test.size()));
                 tr.add(undefined(test.size()));
@@ -262,13 +374,16 @@ public final class ContinualTrainer<T extends Model> {
         String strategy = conf.getPlugins().isEmpty() ? "naive"
                 : conf.getPlugins().stream().map(PluginConfiguration::name).collect(Collectors.joining("+"));
         ContinualResult result = new ContinualResult(scenario.name(), scenario.type().name(), scenario.classOrder(),
-                strategy, conf, classMatrix, taskMatrix, results, System.currentTimeMillis() - t0)
+                strategy, conf, progress.classMatrix(), progress.taskMatrix(), progress.results(),
+                System.currentTimeMillis() - t0)
                 .withHeads(heads);
-        listeners.forEach(l -> l.onStreamEnd(result));
+        if (complete) {
+            listeners.forEach(l -> l.onStreamEnd(result));
+        }
         return result;
     }
 
-    private void checkCompatible(Scenario scenario) {
+    private void checkCompatible(Scenario scenario, int from) {
         int nOut = adapter.outputSize();
         int numClasses = scenario.numClasses();
         if (conf.getHeadPolicy() == HeadPolicy.FIXED && nOut != numClasses) {
@@ -277,10 +392,11 @@ public final class ContinualTrainer<T extends Model> {
                     + "): a FIXED head needs nOut = " + numClasses + "; use HeadPolicy.EXPANDING to grow it");
         }
         if (conf.getHeadPolicy() == HeadPolicy.EXPANDING) {
-            int first = scenario.trainStream().get(0).seenClassArray().length;
+            int first = scenario.trainStream().get(from).seenClassArray().length;
             if (nOut > first) {
                 throw new IllegalArgumentException("The model's output size " + nOut + " is larger than the "
-                        + first + " classes of the first experience: an EXPANDING head starts at most that wide");
+                        + first + " classes seen by experience " + from + ": an EXPANDING head is at most that wide "
+                        + "when it starts it");
             }
         }
         long nIn = adapter.inputSize();
@@ -357,6 +473,18 @@ public final class ContinualTrainer<T extends Model> {
             if (ds.getLabels().size(1) != width) {
                 ds.setLabels(ds.getLabels().get(NDArrayIndex.all(), NDArrayIndex.interval(0, width)).dup());
             }
+        }
+    }
+
+    /** The plugins and progress of the current (or last) fit, for on-demand checkpoints. */
+    private static final class Run {
+        private final List<ContinualPlugin> plugins;
+        private final StreamProgress progress;
+        private boolean training;
+
+        Run(List<ContinualPlugin> plugins, StreamProgress progress) {
+            this.plugins = plugins;
+            this.progress = progress;
         }
     }
 

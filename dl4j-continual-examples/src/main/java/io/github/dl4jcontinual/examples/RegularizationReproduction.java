@@ -15,7 +15,6 @@ import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
-import io.github.dl4jcontinual.trainer.ContinualTrainer;
 import io.github.dl4jcontinual.trainer.HeadPolicy;
 import io.github.dl4jcontinual.zoo.model.Mlp;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -61,17 +60,18 @@ public final class RegularizationReproduction {
     /**
      * @param argv options: --data-dir, --protocol der|vdv, --scenario task|class (vdv), --methods
      *             naive,ewc,oewc,si,mas,rwalk,lwf, --seeds 1,2,3,4,5, --iterations 2000 (vdv), --out, --quiet,
-     *             --cost
+     *             --cost, --checkpoint-dir, --resume, --stop-after (see {@link CheckpointOptions})
      */
     public static void run(String[] argv) {
-        Args a = new Args(argv, "data-dir", "protocol", "scenario", "methods", "seeds", "iterations", "out", "quiet",
-                "cost");
+        Args a = new Args(argv, CheckpointOptions.with("data-dir", "protocol", "scenario", "methods", "seeds",
+                "iterations", "out", "quiet", "cost"));
         if (a.has("help")) {
             System.out.println("reproduce-regularization [--protocol der|vdv] [--scenario task|class] "
                     + "[--methods naive,oewc,si,lwf,mas,rwalk] [--seeds 1,2,3,4,5] [--iterations 2000] "
-                    + "[--out results/regularization] [--quiet] [--cost] [--data-dir DIR]");
+                    + "[--out results/regularization] [--quiet] [--cost] [--data-dir DIR] " + CheckpointOptions.USAGE);
             return;
         }
+        CheckpointOptions checkpoints = new CheckpointOptions(a);
         DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
         DataSet train = IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN);
         DataSet test = IdxDatasets.mnist(dir, IdxDatasets.Split.TEST);
@@ -97,8 +97,10 @@ public final class RegularizationReproduction {
         for (String method : a.getList("methods", vdv ? "naive,ewc,oewc,si,mas,rwalk,lwf"
                 : "naive,oewc,si,lwf,mas,rwalk")) {
             for (long seed : a.getLongs("seeds", "1,2,3,4,5")) {
+                String run = (vdv ? "vdv-" + sc : "der") + "/" + method + "-seed" + seed;
                 ContinualResult r = vdv ? vdv(scenario, method, seed, task, a.getInt("iterations", 2000),
-                        !a.has("quiet")) : der(scenario, method, seed, !a.has("quiet"));
+                        !a.has("quiet"), checkpoints, run)
+                        : der(scenario, method, seed, !a.has("quiet"), checkpoints, run);
                 System.out.println("== " + protocol + " " + method + ", seed " + seed);
                 System.out.println(r.report());
                 reports.write(r, new File(out, method + "-seed" + seed));
@@ -113,6 +115,12 @@ public final class RegularizationReproduction {
 
     /** One run of the DER protocol. */
     static ContinualResult der(Scenario scenario, String method, long seed, boolean progress) {
+        return der(scenario, method, seed, progress, CheckpointOptions.NONE, null);
+    }
+
+    /** One run of the DER protocol, checkpointed as {@code checkpoints} say under the name {@code run}. */
+    static ContinualResult der(Scenario scenario, String method, long seed, boolean progress,
+                               CheckpointOptions checkpoints, String run) {
         double lr = method.equals("si") ? 0.1 : 0.03;
         Mlp.Builder mb = new Mlp.Builder(784, 10).hidden(100, 100).updater(new Sgd(lr)).seed(seed);
         PluginConfiguration plugin = null;
@@ -155,12 +163,18 @@ public final class RegularizationReproduction {
         if (plugin != null) {
             cb.plugin(plugin);
         }
-        return ContinualTrainer.wrap(mb.build(), cb.build()).fit(scenario);
+        return checkpoints.fit(mb.build(), cb.build(), scenario, run);
     }
 
     /** One run of the van de Ven protocol. */
     static ContinualResult vdv(Scenario scenario, String method, long seed, boolean task, int iterations,
                                boolean progress) {
+        return vdv(scenario, method, seed, task, iterations, progress, CheckpointOptions.NONE, null);
+    }
+
+    /** One run of the van de Ven protocol, checkpointed as {@code checkpoints} say under the name {@code run}. */
+    static ContinualResult vdv(Scenario scenario, String method, long seed, boolean task, int iterations,
+                               boolean progress, CheckpointOptions checkpoints, String run) {
         Mlp.Builder mb = new Mlp.Builder(784, task ? 10 : 2).hidden(400, 400).updater(new Adam(1e-3)).seed(seed);
         PluginConfiguration plugin = null;
         switch (method) {
@@ -201,7 +215,7 @@ public final class RegularizationReproduction {
         }
         cb.plugin(new IterationBudget(iterations));
         MultiLayerNetwork net = task ? TaskHeads.attach(mb.build(), scenario) : mb.build();
-        return ContinualTrainer.wrap(net, cb.build()).fit(scenario);
+        return checkpoints.fit(net, cb.build(), scenario, run);
     }
 
     /** Times one experience's training (vdV protocol) against the importance computations. */

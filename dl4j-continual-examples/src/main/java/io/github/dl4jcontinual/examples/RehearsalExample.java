@@ -19,7 +19,6 @@ import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
-import io.github.dl4jcontinual.trainer.ContinualTrainer;
 import io.github.dl4jcontinual.zoo.model.Mlp;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
@@ -81,12 +80,14 @@ public final class RehearsalExample {
     }
 
     private static void reproduce(String[] argv) {
-        Args a = new Args(argv, "data-dir", "targets", "seeds", "out", "markdown", "quiet");
+        Args a = new Args(argv, CheckpointOptions.with("data-dir", "targets", "seeds", "out", "markdown", "quiet"));
         if (a.has("help")) {
             System.out.println("rehearsal reproduce [--data-dir DIR] [--targets " + DEFAULT_TARGETS + "] "
-                    + "[--seeds 1,2,3,4,5] [--out results/rehearsal] [--markdown FILE] [--quiet]");
+                    + "[--seeds 1,2,3,4,5] [--out results/rehearsal] [--markdown FILE] [--quiet] "
+                    + CheckpointOptions.USAGE);
             return;
         }
+        CheckpointOptions checkpoints = new CheckpointOptions(a);
         DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
         Scenario scenario = seqMnist(dir);
         File out = new File(a.get("out", "results/rehearsal"));
@@ -105,7 +106,8 @@ public final class RehearsalExample {
                 MultiLayerNetwork net = new Mlp.Builder(784, 10).hidden(100, 100).updater(new Sgd(t.lr())).seed(seed)
                         .build();
                 long t0 = System.currentTimeMillis();
-                ContinualResult r = ContinualTrainer.wrap(net, cb.build()).fit(scenario);
+                ContinualResult r = checkpoints.fit(net, cb.build(), scenario,
+                        t.strategy() + "-" + t.buffer() + "-seed" + seed);
                 System.out.printf(Locale.ROOT, "%s seed %d: class-IL %.2f, task-IL %.2f (%d s)%n", t.key(), seed,
                         100 * r.classIncremental().finalAverageAccuracy(),
                         100 * r.taskIncremental().finalAverageAccuracy(), (System.currentTimeMillis() - t0) / 1000);

@@ -8,7 +8,6 @@ import io.github.dl4jcontinual.plugin.impl.JointTraining;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
-import io.github.dl4jcontinual.trainer.ContinualTrainer;
 import io.github.dl4jcontinual.trainer.HeadPolicy;
 import io.github.dl4jcontinual.zoo.model.Mlp;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -37,17 +36,19 @@ public final class SplitMnistExample {
 
     /**
      * @param argv options: --data-dir, --dataset mnist|fashion-mnist, --strategies naive,joint,cumulative,
-     *             --seeds 1,2,..., --epochs, --batch, --lr, --head fixed|expanding, --out, --quiet
+     *             --seeds 1,2,..., --epochs, --batch, --lr, --head fixed|expanding, --out, --quiet,
+     *             --checkpoint-dir, --resume, --stop-after (see {@link CheckpointOptions})
      */
     public static void run(String[] argv) {
-        Args a = new Args(argv, "data-dir", "dataset", "strategies", "seeds", "epochs", "batch", "lr", "head", "out",
-                "quiet");
+        Args a = new Args(argv, CheckpointOptions.with("data-dir", "dataset", "strategies", "seeds", "epochs", "batch",
+                "lr", "head", "out", "quiet"));
         if (a.has("help")) {
             System.out.println("split-mnist [--data-dir DIR] [--dataset mnist|fashion-mnist] "
                     + "[--strategies naive,joint,cumulative] [--seeds 1] [--epochs 1] [--batch 10] [--lr 0.03] "
-                    + "[--head fixed|expanding] [--out results/split-mnist] [--quiet]");
+                    + "[--head fixed|expanding] [--out results/split-mnist] [--quiet] " + CheckpointOptions.USAGE);
             return;
         }
+        CheckpointOptions checkpoints = new CheckpointOptions(a);
         DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
         String dataset = a.get("dataset", "mnist");
         DataSet train;
@@ -90,7 +91,7 @@ public final class SplitMnistExample {
                 MultiLayerNetwork net = new Mlp.Builder(784, nOut).hidden(100, 100)
                         .updater(new Sgd(a.getDouble("lr", 0.03))).seed(seed).build();
                 System.out.println("== " + strategy + ", seed " + seed);
-                ContinualResult r = ContinualTrainer.wrap(net, cb.build()).fit(scenario);
+                ContinualResult r = checkpoints.fit(net, cb.build(), scenario, strategy + "-seed" + seed);
                 System.out.println(r.report());
                 reports.write(r, new File(out, strategy + "-seed" + seed));
                 byStrategy.computeIfAbsent(strategy, k -> new ArrayList<>()).add(r);

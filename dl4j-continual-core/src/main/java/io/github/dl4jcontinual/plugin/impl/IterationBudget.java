@@ -49,6 +49,11 @@ public final class IterationBudget implements PluginConfiguration {
                                                      DataSetIterator data) {
                 return new Budgeted(data, iterations);
             }
+
+            @Override
+            public java.io.Serializable saveState() {
+                return null;
+            }
         };
     }
 

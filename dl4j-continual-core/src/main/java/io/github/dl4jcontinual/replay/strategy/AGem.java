@@ -57,6 +57,16 @@ public class AGem extends RehearsalConfiguration {
         }
 
         /** @return how many gradients were projected so far */
+        @Override
+        java.io.Serializable extraState() {
+            return projections;
+        }
+
+        @Override
+        void restoreExtraState(java.io.Serializable extra) {
+            projections = (Long) extra;
+        }
+
         long projections() {
             return projections;
         }

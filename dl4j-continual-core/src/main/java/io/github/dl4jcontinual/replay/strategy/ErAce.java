@@ -79,6 +79,18 @@ public class ErAce extends RehearsalConfiguration {
         }
 
         @Override
+        java.io.Serializable extraState() {
+            return new TreeSet<>(seenSoFar);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        void restoreExtraState(java.io.Serializable extra) {
+            seenSoFar.clear();
+            seenSoFar.addAll((TreeSet<Integer>) extra);
+        }
+
+        @Override
         public void afterExperience(ContinualContext ctx, Experience experience) {
             restore();
             super.afterExperience(ctx, experience);

@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
@@ -89,6 +90,16 @@ public class GDumb extends RehearsalConfiguration {
         public void onStreamStart(ContinualContext ctx) {
             super.onStreamStart(ctx);
             initial = ctx.model().params().dup().detach();
+        }
+
+        @Override
+        Serializable extraState() {
+            return initial.dup();
+        }
+
+        @Override
+        void restoreExtraState(Serializable extra) {
+            initial = ((INDArray) extra).dup().detach();
         }
 
         @Override

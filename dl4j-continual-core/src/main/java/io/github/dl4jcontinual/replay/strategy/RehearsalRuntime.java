@@ -9,6 +9,9 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
+import org.apache.commons.lang3.SerializationUtils;
+
+import java.io.Serializable;
 import java.util.Random;
 
 /** Runtime side shared by the strategies: the buffer, its generators, end-of-experience consolidation. */
@@ -37,6 +40,35 @@ abstract class RehearsalRuntime implements ContinualPlugin {
     @Override
     public void afterExperience(ContinualContext ctx, Experience experience) {
         buffer.consolidate(experience, ctx.model(), bufferRng);
+    }
+
+    /** The buffer, both generators and the strategy's own extras, as detached copies. */
+    @Override
+    public Serializable saveState() {
+        return new Serializable[]{buffer.saveState(), SerializationUtils.clone(bufferRng),
+                SerializationUtils.clone(sampleRng), extraState()};
+    }
+
+    @Override
+    public void restoreState(ContinualContext ctx, Serializable state) {
+        if (!(state instanceof Serializable[]) || ((Serializable[]) state).length != 4) {
+            throw new IllegalArgumentException("Expected the state of a " + conf.name() + " strategy (got: "
+                    + (state == null ? null : state.getClass().getName()) + ")");
+        }
+        Serializable[] s = (Serializable[]) state;
+        buffer.restoreState(s[0]);
+        bufferRng = SerializationUtils.clone((Random) s[1]);
+        sampleRng = SerializationUtils.clone((Random) s[2]);
+        restoreExtraState(s[3]);
+    }
+
+    /** @return what a strategy keeps beyond the buffer (detached, serialisable), or null */
+    Serializable extraState() {
+        return null;
+    }
+
+    /** @param extra what {@link #extraState()} returned */
+    void restoreExtraState(Serializable extra) {
     }
 
     /** @return the buffer (for inspection) */
