@@ -34,6 +34,7 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,6 +61,10 @@ import java.util.function.Supplier;
  *   <li>the ratio of the trainer's time per sample to the plain fit's at the same minibatch width (Naive, EWC,
  *       LwF: the batch; ER and DER++: batch + replay batch, so "the same number of samples");</li>
  *   <li>the evaluation after every experience, as a share of training time;</li>
+ *   <li>the process CPU time of the whole run (training and evaluation, every thread) against that of the plain
+ *       reference, which fits each experience and scores every test experience with DL4J's {@code evaluate} before
+ *       training and after each experience — CPU time is far less sensitive than wall time to other processes on a
+ *       shared machine;</li>
  *   <li>the peak heap and the JavaCPP off-heap bytes at the end of an experience.</li>
  * </ul>
  * <p>Models: {@code mlp100} MLP 784-100-100-10, SGD 0.03, batch 10 (the DER protocol); {@code mlp400} MLP
@@ -202,13 +207,16 @@ public final class Benchmark {
         }
     }
 
-    /** Per strategy, per repeat: {trainer s/sample ÷ plain s/sample, samples/s, eval share, peak heap, off-heap}. */
-    private static Map<String, List<double[]>> measure(ModelSpec spec, Scenario scenario, List<String> strategies,
+    /**
+     * Per strategy, per repeat: {trainer s/sample ÷ plain s/sample (wall, training only), samples/s, eval share,
+     * peak heap, off-heap, process CPU of the whole run ÷ process CPU of plain fit + DL4J evaluation}.
+     */
+    static Map<String, List<double[]>> measure(ModelSpec spec, Scenario scenario, List<String> strategies,
                                                        int repeats) {
         Map<String, List<double[]>> out = new LinkedHashMap<>();
         for (int r = -1; r < repeats; r++) { // r = -1 warms every code path up
-            double plain1 = plainSecondsPerSample(spec, scenario, spec.batch, r);
-            double plain2 = plainSecondsPerSample(spec, scenario, 2 * spec.batch, r);
+            double[] plain1 = plain(spec, scenario, spec.batch, r);
+            double[] plain2 = plain(spec, scenario, 2 * spec.batch, r);
             for (String s : strategies) {
                 ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder().batchSize(spec.batch)
                         .epochsPerExperience(1).seed(Math.max(r, 0)).progress(false);
@@ -221,11 +229,13 @@ public final class Benchmark {
                         ? ContinualTrainer.wrap((MultiLayerNetwork) net, cb.build())
                         : ContinualTrainer.wrap((ComputationGraph) net, cb.build());
                 ContinualResult res;
+                long cpu = processCpuNanos();
                 try {
                     res = t.fit(scenario);
                 } catch (IllegalStateException e) {
                     throw new IllegalStateException(spec.name + " with " + s + ": " + e.getMessage(), e);
                 }
+                cpu = processCpuNanos() - cpu;
                 long samples = 0;
                 long trainMs = 0;
                 long evalMs = 0;
@@ -239,54 +249,92 @@ public final class Benchmark {
                     offHeap = Math.max(offHeap, e.offHeapBytes());
                 }
                 double perSample = trainMs / 1e3 / samples;
-                boolean replays = s.equals("er") || s.equals("der++");
+                double[] ref = s.equals("er") || s.equals("der++") ? plain2 : plain1;
                 if (r >= 0) {
-                    out.computeIfAbsent(s, k -> new ArrayList<>()).add(new double[]{
-                            perSample / (replays ? plain2 : plain1), samples / (trainMs / 1e3), (double) evalMs / trainMs,
-                            heap, offHeap});
+                    out.computeIfAbsent(s, k -> new ArrayList<>()).add(new double[]{perSample / ref[0],
+                            samples / (trainMs / 1e3), (double) evalMs / trainMs, heap, offHeap, cpu / ref[1]});
                 }
             }
             if (r >= 0) {
                 out.computeIfAbsent("plain fit, batch " + spec.batch, k -> new ArrayList<>())
-                        .add(new double[]{1, 1 / plain1, Double.NaN, Double.NaN, Double.NaN});
+                        .add(new double[]{1, 1 / plain1[0], Double.NaN, Double.NaN, Double.NaN, 1});
                 out.computeIfAbsent("plain fit, batch " + 2 * spec.batch, k -> new ArrayList<>())
-                        .add(new double[]{plain2 / plain1, 1 / plain2, Double.NaN, Double.NaN, Double.NaN});
+                        .add(new double[]{plain2[0] / plain1[0], 1 / plain2[0], Double.NaN, Double.NaN, Double.NaN,
+                                plain2[1] / plain1[1]});
             }
         }
         return out;
     }
 
-    /** Plain DL4J: a fresh model fits each experience's iterator once; seconds per training sample. */
-    private static double plainSecondsPerSample(ModelSpec spec, Scenario scenario, int batch, int repeat) {
+    /**
+     * Plain DL4J, what a user would write without this library: a fresh model fits each experience's iterator once,
+     * and DL4J's {@code evaluate} scores every test experience before training and after each experience (the
+     * accuracy matrix the trainer reports).
+     *
+     * @return {wall seconds of training per training sample, process CPU nanoseconds of training and evaluation}
+     */
+    private static double[] plain(ModelSpec spec, Scenario scenario, int batch, int repeat) {
         Model net = spec.build.get();
         long samples = 0;
-        long t = System.nanoTime();
+        long cpu = processCpuNanos();
+        long trainNanos = 0;
+        evaluateAll(net, scenario);
         for (Experience e : scenario.trainStream()) {
             DataSetIterator it = e.iterator(batch, true, Math.max(repeat, 0));
+            long t = System.nanoTime();
             if (net instanceof MultiLayerNetwork) {
                 ((MultiLayerNetwork) net).fit(it);
             } else {
                 ((ComputationGraph) net).fit(it);
             }
+            trainNanos += System.nanoTime() - t;
             samples += e.numExamples();
+            evaluateAll(net, scenario);
         }
-        return (System.nanoTime() - t) / 1e9 / samples;
+        return new double[]{trainNanos / 1e9 / samples, processCpuNanos() - cpu};
+    }
+
+    private static void evaluateAll(Model net, Scenario scenario) {
+        for (Experience e : scenario.testStream()) {
+            DataSetIterator it = e.iterator(256, false, 0);
+            if (net instanceof MultiLayerNetwork) {
+                ((MultiLayerNetwork) net).evaluate(it);
+            } else {
+                ((ComputationGraph) net).evaluate(it);
+            }
+        }
+    }
+
+    /** @return CPU time of the whole process (every thread: ND4J's, GC, JIT), in nanoseconds */
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean) {
+            return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+        }
+        throw new UnsupportedOperationException("This JVM does not report the process CPU time ("
+                + os.getClass().getName() + ")");
     }
 
     private static String table(ModelSpec spec, Map<String, List<double[]>> rows) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%n%s (batch %d)%n", spec.name, spec.batch));
-        sb.append("| run | time per sample ÷ plain fit (median) | per repeat | samples/s | eval ÷ train | peak heap MB "
-                + "| off-heap MB |\n|---|---|---|---|---|---|---|\n");
+        sb.append("| run | training time per sample ÷ plain fit, wall (median) | per repeat | samples/s | eval ÷ train "
+                + "| whole run, process CPU ÷ plain fit + DL4J evaluate (median) | per repeat | peak heap MB "
+                + "| off-heap MB |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Map.Entry<String, List<double[]>> e : rows.entrySet()) {
             List<double[]> v = e.getValue();
-            StringBuilder per = new StringBuilder();
-            for (double[] x : v) {
-                per.append(per.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", x[0]));
-            }
-            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %s | %.0f | %s | %s | %s |%n", e.getKey(),
-                    median(v, 0), per, median(v, 1), pct(median(v, 2)), mb(median(v, 3)), mb(median(v, 4))));
+            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %s | %.0f | %s | %.3f | %s | %s | %s |%n", e.getKey(),
+                    median(v, 0), perRepeat(v, 0), median(v, 1), pct(median(v, 2)), median(v, 5), perRepeat(v, 5),
+                    mb(median(v, 3)), mb(median(v, 4))));
         }
         return sb.toString();
+    }
+
+    private static String perRepeat(List<double[]> v, int col) {
+        StringBuilder per = new StringBuilder();
+        for (double[] x : v) {
+            per.append(per.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", x[col]));
+        }
+        return per.toString();
     }
 
     private static String pct(double v) {
