@@ -61,7 +61,8 @@ import java.util.function.Supplier;
  *   <li>the ratio of the trainer's time per sample to the plain fit's at the same minibatch width (Naive, EWC,
  *       LwF: the batch; ER and DER++: batch + replay batch, so "the same number of samples");</li>
  *   <li>the evaluation after every experience, as a share of training time;</li>
- *   <li>the process CPU time of the whole run (training and evaluation, every thread) against that of the plain
+ *   <li>the process CPU time of the whole run (training and evaluation, every thread) per trained row against that
+ *       of the plain
  *       reference, which fits each experience and scores every test experience with DL4J's {@code evaluate} before
  *       training and after each experience — CPU time is far less sensitive than wall time to other processes on a
  *       shared machine;</li>
@@ -209,7 +210,8 @@ public final class Benchmark {
 
     /**
      * Per strategy, per repeat: {trainer s/sample ÷ plain s/sample (wall, training only), samples/s, eval share,
-     * peak heap, off-heap, process CPU of the whole run ÷ process CPU of plain fit + DL4J evaluation}.
+     * peak heap, off-heap, process CPU of the whole run per trained row ÷ the same for plain fit + DL4J
+     * evaluation}.
      */
     static Map<String, List<double[]>> measure(ModelSpec spec, Scenario scenario, List<String> strategies,
                                                        int repeats) {
@@ -252,7 +254,8 @@ public final class Benchmark {
                 double[] ref = s.equals("er") || s.equals("der++") ? plain2 : plain1;
                 if (r >= 0) {
                     out.computeIfAbsent(s, k -> new ArrayList<>()).add(new double[]{perSample / ref[0],
-                            samples / (trainMs / 1e3), (double) evalMs / trainMs, heap, offHeap, cpu / ref[1]});
+                            samples / (trainMs / 1e3), (double) evalMs / trainMs, heap, offHeap,
+                            (cpu / (double) samples) / ref[1]});
                 }
             }
             if (r >= 0) {
@@ -271,7 +274,8 @@ public final class Benchmark {
      * and DL4J's {@code evaluate} scores every test experience before training and after each experience (the
      * accuracy matrix the trainer reports).
      *
-     * @return {wall seconds of training per training sample, process CPU nanoseconds of training and evaluation}
+     * @return {wall seconds of training per training sample, process CPU nanoseconds of training and evaluation per
+     *         training sample}
      */
     private static double[] plain(ModelSpec spec, Scenario scenario, int batch, int repeat) {
         Model net = spec.build.get();
@@ -291,7 +295,7 @@ public final class Benchmark {
             samples += e.numExamples();
             evaluateAll(net, scenario);
         }
-        return new double[]{trainNanos / 1e9 / samples, processCpuNanos() - cpu};
+        return new double[]{trainNanos / 1e9 / samples, (processCpuNanos() - cpu) / (double) samples};
     }
 
     private static void evaluateAll(Model net, Scenario scenario) {
@@ -318,7 +322,7 @@ public final class Benchmark {
     private static String table(ModelSpec spec, Map<String, List<double[]>> rows) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%n%s (batch %d)%n", spec.name, spec.batch));
         sb.append("| run | training time per sample ÷ plain fit, wall (median) | per repeat | samples/s | eval ÷ train "
-                + "| whole run, process CPU ÷ plain fit + DL4J evaluate (median) | per repeat | peak heap MB "
+                + "| whole run, process CPU per sample ÷ plain fit + DL4J evaluate (median) | per repeat | peak heap MB "
                 + "| off-heap MB |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Map.Entry<String, List<double[]>> e : rows.entrySet()) {
             List<double[]> v = e.getValue();
