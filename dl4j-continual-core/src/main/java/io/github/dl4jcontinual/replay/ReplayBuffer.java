@@ -80,6 +80,21 @@ public abstract class ReplayBuffer {
     }
 
     /**
+     * {@link #observe(DataSet, INDArray, int, Random)} with logits computed only if the buffer keeps some of the
+     * batch: a reservoir late in a stream keeps a row with probability {@code capacity / seen}, so most minibatches
+     * need no forward pass for logits. Buffers that do not override it compute the logits first.
+     *
+     * @param batch      the minibatch (one-hot labels); read, not kept
+     * @param logits     computes the model's logits for the whole batch [n, head] (called at most once, before this
+     *                   method returns); may return null when the buffer stores no logits
+     * @param experience the index of the current experience (stored as task id)
+     * @param rng        the buffer's random generator
+     */
+    public void observeLazily(DataSet batch, java.util.function.Supplier<INDArray> logits, int experience, Random rng) {
+        observe(batch, logits.get(), experience, rng);
+    }
+
+    /**
      * Called once after training on an experience: selection-based buffers choose what to keep from it. The
      * default keeps nothing.
      *

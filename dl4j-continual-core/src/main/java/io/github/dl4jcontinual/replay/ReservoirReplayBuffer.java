@@ -28,6 +28,12 @@ public class ReservoirReplayBuffer extends ReplayBuffer {
 
     @Override
     public void observe(DataSet batch, INDArray logits, int experience, Random rng) {
+        observeLazily(batch, () -> logits, experience, rng);
+    }
+
+    /** {@inheritDoc} <p>The logits are computed only when at least one row of the batch is kept.</p> */
+    @Override
+    public void observeLazily(DataSet batch, java.util.function.Supplier<INDArray> logits, int experience, Random rng) {
         int n = batch.numExamples();
         int[] slots = new int[n];
         int[] rows = new int[n];
@@ -51,7 +57,7 @@ public class ReservoirReplayBuffer extends ReplayBuffer {
         }
         if (k > 0) {
             write(java.util.Arrays.copyOf(slots, k), java.util.Arrays.copyOf(rows, k), batch.getFeatures(),
-                    classIdsOf(batch), logits, experience);
+                    classIdsOf(batch), logits.get(), experience);
         }
     }
 

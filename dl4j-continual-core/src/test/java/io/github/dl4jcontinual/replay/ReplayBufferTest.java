@@ -73,6 +73,41 @@ class ReplayBufferTest {
     }
 
     @Test
+    void lazyLogitsAreComputedOnlyWhenTheReservoirKeepsRowsAndEqualTheEagerPath() {
+        ReservoirReplayBuffer lazy = new ReservoirReplayBuffer(20, true);
+        ReservoirReplayBuffer eager = new ReservoirReplayBuffer(20, true);
+        Random r1 = new Random(5);
+        Random r2 = new Random(5);
+        int calls = 0;
+        int kept = 0;
+        for (int i = 0; i < 200; i++) {
+            DataSet batch = stream(classes(10, 0, 1), 2, 10 * i);
+            INDArray logits = batch.getFeatures().getColumns(0, 1).mul(3);
+            long before = lazy.seen();
+            int[] called = {0};
+            int sizeBefore = lazy.size();
+            INDArray storedBefore = lazy.size() == 0 ? null : lazy.contents(2).features().dup();
+            lazy.observeLazily(batch, () -> {
+                called[0]++;
+                return logits;
+            }, 0, r1);
+            eager.observe(batch, logits, 0, r2);
+            assertEquals(before + 10, lazy.seen());
+            boolean changed = lazy.size() != sizeBefore || !lazy.contents(2).features().equals(storedBefore);
+            assertTrue(called[0] <= 1, "the supplier is called at most once");
+            assertEquals(changed, called[0] == 1, "logits are computed exactly when rows are kept (batch " + i + ")");
+            calls += called[0];
+            kept += changed ? 1 : 0;
+        }
+        assertTrue(calls < 100, "late in the stream most minibatches keep nothing: " + calls + " of 200 computed");
+        assertEquals(kept, calls);
+        ReplayBatch a = lazy.contents(2);
+        ReplayBatch b = eager.contents(2);
+        assertEquals(b.features(), a.features());
+        assertEquals(b.logits(), a.logits());
+    }
+
+    @Test
     void emptyBufferSamplesNothingAndBadInputIsNamed() {
         ReservoirReplayBuffer b = new ReservoirReplayBuffer(5, false);
         assertNull(b.sample(3, 2, new Random(1)));

@@ -130,10 +130,10 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
             int mb = conf.getReplayBatch();
             ReplayDataSetIterator it = new ReplayDataSetIterator(data, cur -> {
                 int width = (int) cur.getLabels().size(1);
-                INDArray logits = twin.output(cur.getFeatures());
                 pending = der.alpha > 0 ? buffer.sample(mb, width, sampleRng) : null;
                 ReplayBatch labelled = der.beta > 0 ? buffer.sample(mb, width, sampleRng) : null;
-                buffer.observe(cur, logits, exp, bufferRng);
+                // the current parameters' logits, computed only if the buffer keeps rows of this minibatch
+                buffer.observeLazily(cur, () -> twin.output(cur.getFeatures()), exp, bufferRng);
                 mainRows = cur.numExamples() + (labelled == null ? 0 : labelled.size());
                 return labelled == null ? null : labelled.toDataSet();
             });
