@@ -10,9 +10,10 @@ import java.util.Map;
 /**
  * SameDiff building blocks shared by the transformer layers. Only elementary differentiable ops are used
  * (no fused layer-norm or GELU kernels), so double-precision gradient checks hold exactly. Rows are tokens:
- * every function takes and returns {@code [mb*T, D]} unless stated.
+ * every function takes and returns {@code [mb*T, D]} unless stated. The public functions are shared with the
+ * pretrained text tower ({@code zoo.text}).
  */
-final class TransformerOps {
+public final class TransformerOps {
     /** LayerNorm epsilon (as PyTorch's default). */
     static final double LN_EPS = 1e-5;
     /** Standard deviation of the truncated-normal-like weight initialisation (timm's 0.02). */
@@ -23,10 +24,15 @@ final class TransformerOps {
 
     /** LayerNorm over the last axis of a 2-d variable, with gain {@code g [1, D]} and bias {@code b [1, D]}. */
     static SDVariable layerNorm(SameDiff sd, SDVariable x, SDVariable g, SDVariable b) {
+        return layerNorm(sd, x, g, b, LN_EPS);
+    }
+
+    /** {@link #layerNorm(SameDiff, SDVariable, SDVariable, SDVariable)} with an explicit epsilon. */
+    public static SDVariable layerNorm(SameDiff sd, SDVariable x, SDVariable g, SDVariable b, double eps) {
         SDVariable mu = x.mean(true, 1);
         SDVariable xc = x.sub(mu);
         SDVariable var = xc.mul(xc).mean(true, 1);
-        return xc.div(sd.math().sqrt(var.add(LN_EPS))).mul(g).add(b);
+        return xc.div(sd.math().sqrt(var.add(eps))).mul(g).add(b);
     }
 
     /** GELU, tanh form: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
@@ -36,12 +42,12 @@ final class TransformerOps {
     }
 
     /** {@code [mb*T, D]} to per-head {@code [mb*H, T, dh]}. */
-    static SDVariable splitHeads(SDVariable x, int tokens, int heads, int headDim) {
+    public static SDVariable splitHeads(SDVariable x, int tokens, int heads, int headDim) {
         return x.reshape(-1, tokens, heads, headDim).permute(0, 2, 1, 3).reshape(-1, tokens, headDim);
     }
 
     /** Per-head {@code [mb*H, T, dh]} back to {@code [mb*T, D]}. */
-    static SDVariable mergeHeads(SDVariable x, int tokens, int heads, int headDim) {
+    public static SDVariable mergeHeads(SDVariable x, int tokens, int heads, int headDim) {
         return x.reshape(-1, heads, tokens, headDim).permute(0, 2, 1, 3).reshape(-1, (long) heads * headDim);
     }
 
