@@ -7,7 +7,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,67 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PromptedTextTowerGradientTest {
     private static final double EPS = 1e-6;
-    /** Whitespace tokenizer over a fixed 9-word vocabulary; [CLS] = 1, [SEP] = 2. */
-    static final TextTokenizer TOY = new TextTokenizer() {
-        private final List<String> vocab = List.of("[PAD]", "[CLS]", "[SEP]", "a", "photo", "of", "cat", "dog", ".",
-                "big");
-
-        @Override
-        public int[] tokenize(String text) {
-            return Arrays.stream(text.replace(".", " .").trim().split("\\s+")).mapToInt(w -> {
-                int i = vocab.indexOf(w);
-                if (i < 0) {
-                    throw new IllegalArgumentException("unknown word " + w);
-                }
-                return i;
-            }).toArray();
-        }
-
-        @Override
-        public int clsId() {
-            return 1;
-        }
-
-        @Override
-        public int sepId() {
-            return 2;
-        }
-    };
-
-    /** Random Hugging Face-named weights of a 2-layer, width-8, 2-head BERT (double). */
-    static Map<String, INDArray> tinyBertWeights(long seed) {
-        Nd4j.getRandom().setSeed(seed);
-        int d = 8;
-        int h = 12;
-        Map<String, INDArray> w = new LinkedHashMap<>();
-        w.put("embeddings.word_embeddings.weight", Nd4j.randn(DataType.DOUBLE, 10, d));
-        w.put("embeddings.position_embeddings.weight", Nd4j.randn(DataType.DOUBLE, 16, d).muli(0.3));
-        w.put("embeddings.token_type_embeddings.weight", Nd4j.randn(DataType.DOUBLE, 2, d).muli(0.3));
-        w.put("embeddings.LayerNorm.weight", Nd4j.rand(DataType.DOUBLE, d).addi(0.5));
-        w.put("embeddings.LayerNorm.bias", Nd4j.randn(DataType.DOUBLE, d).muli(0.1));
-        for (int l = 0; l < 2; l++) {
-            String p = "encoder.layer." + l + ".";
-            for (String m : List.of("attention.self.query", "attention.self.key", "attention.self.value",
-                    "attention.output.dense")) {
-                w.put(p + m + ".weight", Nd4j.randn(DataType.DOUBLE, d, d).muli(0.4));
-                w.put(p + m + ".bias", Nd4j.randn(DataType.DOUBLE, d).muli(0.1));
-            }
-            w.put(p + "intermediate.dense.weight", Nd4j.randn(DataType.DOUBLE, d, h).muli(0.4));
-            w.put(p + "intermediate.dense.bias", Nd4j.randn(DataType.DOUBLE, h).muli(0.1));
-            w.put(p + "output.dense.weight", Nd4j.randn(DataType.DOUBLE, h, d).muli(0.4));
-            w.put(p + "output.dense.bias", Nd4j.randn(DataType.DOUBLE, d).muli(0.1));
-            for (String m : List.of("attention.output.LayerNorm", "output.LayerNorm")) {
-                w.put(p + m + ".weight", Nd4j.rand(DataType.DOUBLE, d).addi(0.5));
-                w.put(p + m + ".bias", Nd4j.randn(DataType.DOUBLE, d).muli(0.1));
-            }
-        }
-        return w;
-    }
-
-    static BertTextEncoder tinyEncoder() {
-        return new BertTextEncoder(tinyBertWeights(7), 2, 1e-12);
-    }
-
     private static void assertGradientsHold(PromptedTextTower tower) {
         SameDiff sd = tower.graph();
         for (String v : tower.trainableVariables()) {
@@ -120,7 +58,7 @@ class PromptedTextTowerGradientTest {
 
     @Test
     void contextBeforeNameWithAdapterPassesGradientCheck() {
-        PromptedTextTower tower = new PromptedTextTower.Builder().encoder(tinyEncoder()).tokenizer(TOY)
+        PromptedTextTower tower = new PromptedTextTower.Builder().encoder(TinyBert.encoder()).tokenizer(TinyBert.TOKENIZER)
                 .classNames(List.of("cat", "big dog", "big big cat")).adapterAfterLayer(0, 3)
                 .dataType(DataType.DOUBLE).seed(11).build();
         assertEquals(4, tower.contextLength());
@@ -132,7 +70,7 @@ class PromptedTextTowerGradientTest {
 
     @Test
     void randomContextAfterNameWithAdaptersAfterBothLayersPassesGradientCheck() {
-        PromptedTextTower tower = new PromptedTextTower.Builder().encoder(tinyEncoder()).tokenizer(TOY)
+        PromptedTextTower tower = new PromptedTextTower.Builder().encoder(TinyBert.encoder()).tokenizer(TinyBert.TOKENIZER)
                 .classNames(List.of("dog", "cat", "big cat")).randomContext(2)
                 .position(PromptedTextTower.ContextPosition.AFTER_NAME).suffix(null).adapterAfterLayer(0, 2)
                 .adapterAfterLayer(1, 2).dataType(DataType.DOUBLE).seed(12).build();
@@ -142,15 +80,15 @@ class PromptedTextTowerGradientTest {
 
     @Test
     void paddingDoesNotChangeAnEmbedding() {
-        BertTextEncoder enc = tinyEncoder();
-        INDArray alone = enc.embed(TOY, List.of("a cat"));
-        INDArray padded = enc.embed(TOY, List.of("a cat", "a big big photo of a dog ."));
+        BertTextEncoder enc = TinyBert.encoder();
+        INDArray alone = enc.embed(TinyBert.TOKENIZER, List.of("a cat"));
+        INDArray padded = enc.embed(TinyBert.TOKENIZER, List.of("a cat", "a big big photo of a dog ."));
         assertTrue(alone.getRow(0).sub(padded.getRow(0)).amaxNumber().doubleValue() < 1e-6);
     }
 
     @Test
     void badConfigurationsNameTheValue() {
-        Map<String, INDArray> w = tinyBertWeights(1);
+        Map<String, INDArray> w = TinyBert.weights(1);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new BertTextEncoder(w, 3, 1e-12))
                 .getMessage().contains("got: 3"));
         Map<String, INDArray> missing = new LinkedHashMap<>(w);
@@ -158,10 +96,10 @@ class PromptedTextTowerGradientTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new BertTextEncoder(missing, 2, 1e-12))
                 .getMessage().contains("encoder.layer.1.output.dense.bias"));
         PromptedTextTower.Builder b = new PromptedTextTower.Builder().encoder(new BertTextEncoder(w, 2, 1e-12))
-                .tokenizer(TOY).classNames(List.of("cat")).adapterAfterLayer(5, 2);
+                .tokenizer(TinyBert.TOKENIZER).classNames(List.of("cat")).adapterAfterLayer(5, 2);
         assertTrue(assertThrows(IllegalArgumentException.class, b::build).getMessage().contains("Adapter layer 5"));
         PromptedTextTower ok = new PromptedTextTower.Builder().encoder(new BertTextEncoder(w, 2, 1e-12))
-                .tokenizer(TOY).classNames(List.of("cat")).build();
+                .tokenizer(TinyBert.TOKENIZER).classNames(List.of("cat")).build();
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ok.feed(1)).getMessage().contains("Class 1"));
     }
 }

@@ -1,0 +1,196 @@
+package io.github.dl4jcontinual.examples;
+
+import io.github.dl4jcontinual.data.DataDirectory;
+import io.github.dl4jcontinual.data.IdxDatasets;
+import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
+import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
+import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.trainer.ContinualConfiguration;
+import io.github.dl4jcontinual.trainer.ContinualTrainer;
+import io.github.dl4jcontinual.trainer.HeadPolicy;
+import io.github.dl4jcontinual.zoo.alta.AltaConfiguration;
+import io.github.dl4jcontinual.zoo.alta.AltaHead;
+import io.github.dl4jcontinual.zoo.alta.AltaLearner;
+import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
+import io.github.dl4jcontinual.zoo.text.WordPieceTokenizer;
+import io.github.dl4jcontinual.zoo.vl.AlignedImageTower;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * ALTA and its ablations against experience replay on Split-Fashion-MNIST (5 × 2 classes, natural order), class-IL,
+ * with the real class names as text and the pretrained all-MiniLM-L6-v2 text tower ({@code alta} command).
+ *
+ * <p>No pretrained image-text model exists offline, so the image tower is "pre-trained" first: a small CNN
+ * (conv 5×5×16, max-pool, conv 5×5×32, max-pool, dense 128) is aligned with MiniLM's embeddings of the ten digit
+ * names ("a photo of a zero." ...) on {@code --align-per-class} MNIST training images per digit ({@code
+ * --align-epochs} epochs of Adam 1e-3, scale {@code --scale}); it never sees Fashion-MNIST. ALTA and its ablations
+ * then learn on the frozen tower's features; ER trains the same CNN, initialised from the same MNIST-aligned
+ * weights with a new softmax head (expanding), end to end on the images with core's ER plugin and the same buffer
+ * size, batch, epochs, Adam 1e-3. Prints a markdown table over {@code --seeds} (the seed changes the alignment,
+ * the initialisation and the order of minibatches).
+ */
+public final class AltaExample {
+    static final List<String> FASHION = List.of("T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal",
+            "shirt", "sneaker", "bag", "ankle boot");
+    static final List<String> DIGITS = List.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+            "nine");
+
+    private AltaExample() {
+    }
+
+    /**
+     * @param argv options, see {@code --help}
+     */
+    public static void run(String[] argv) {
+        Args a = new Args(argv, "data-dir", "methods", "seeds", "train-per-class", "align-per-class", "align-epochs",
+                "epochs", "batch", "lr", "schedule", "memory", "scale", "class-il", "out", "markdown", "quiet");
+        if (a.has("help")) {
+            System.out.println("alta [--data-dir DIR] [--methods er,alta,mlp,resmlp,cprompt,sprompt] [--seeds 1,2,3] "
+                    + "[--train-per-class 200] [--align-per-class 500] [--align-epochs 3] [--epochs 3] [--batch 32] "
+                    + "[--lr 0.01] [--schedule cosine|constant|as-released] [--memory 200] [--scale 30] "
+                    + "[--class-il all|seen] [--out results/alta] [--markdown FILE] [--quiet]");
+            return;
+        }
+        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
+        int perClass = a.getInt("train-per-class", 200);
+        DataSet train = DaFormerExample.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, perClass);
+        DataSet test = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST);
+        DataSet align = DaFormerExample.perClass(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), 0,
+                a.getInt("align-per-class", 500));
+        double scale = a.getDouble("scale", 30);
+        int epochs = a.getInt("epochs", 3);
+        int batch = a.getInt("batch", 32);
+        int memory = a.getInt("memory", 200);
+        String schedule = a.get("schedule", "cosine");
+        AltaConfiguration base = new AltaConfiguration.Builder().epochs(epochs).batchSize(batch).replayBatchSize(batch)
+                .bufferSize(memory).learningRate(a.getDouble("lr", 0.01)).scale(scale)
+                .schedule(schedule.equals("cosine") ? AltaConfiguration.Schedule.COSINE_PER_TASK
+                        : schedule.equals("constant") ? AltaConfiguration.Schedule.CONSTANT
+                        : AltaConfiguration.Schedule.valueOf(schedule.toUpperCase(Locale.ROOT).replace('-', '_')))
+                .classIlOverAllClasses(!a.get("class-il", "all").equals("seen")).build();
+        BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
+        File out = new File(a.get("out", "results/alta"));
+        Map<String, List<ContinualResult>> results = new LinkedHashMap<>();
+        Map<String, List<Long>> seconds = new LinkedHashMap<>();
+        try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
+            List<String> digitPrompts = new ArrayList<>();
+            for (String d : DIGITS) {
+                digitPrompts.add("a photo of a " + d + ".");
+            }
+            INDArray digitText = encoder.embed(tokenizer, digitPrompts);
+            for (long seed : a.getLongs("seeds", "1,2,3")) {
+                long t0 = System.currentTimeMillis();
+                AlignedImageTower tower = new AlignedImageTower.Builder(cnn(seed), digitText).scale(scale)
+                        .epochs(a.getInt("align-epochs", 3)).batchSize(64).seed(seed).align(align);
+                System.out.printf(Locale.ROOT, "seed %d: image tower aligned on MNIST digit names in %d s "
+                                + "(MNIST test accuracy through the text anchors: %.2f %%)%n", seed,
+                        (System.currentTimeMillis() - t0) / 1000,
+                        100 * tower.accuracy(IdxDatasets.mnist(dir, IdxDatasets.Split.TEST)));
+                Scenario images = new ClassIncrementalScenario.Builder().train(train).test(test).numExperiences(5)
+                        .name("split-fashion-mnist").build();
+                Scenario features = new ClassIncrementalScenario.Builder()
+                        .train(new DataSet(tower.embed(train.getFeatures()), train.getLabels()))
+                        .test(new DataSet(tower.embed(test.getFeatures()), test.getLabels())).numExperiences(5)
+                        .name("split-fashion-mnist-features").build();
+                for (String method : a.getList("methods", "er,alta,mlp,resmlp,cprompt")) {
+                    long ts = System.currentTimeMillis();
+                    ContinualResult r;
+                    if (method.equals("er")) {
+                        r = er(tower, images, epochs, batch, memory, seed, !a.has("quiet"));
+                    } else {
+                        AltaHead head = AltaHead.valueOf(method.toUpperCase(Locale.ROOT));
+                        r = new AltaLearner(base.toBuilder().head(head).seed(seed).build(), encoder, tokenizer, FASHION)
+                                .progress(a.has("quiet") ? null : System.out).fit(features);
+                    }
+                    long s = (System.currentTimeMillis() - ts) / 1000;
+                    System.out.printf(Locale.ROOT, "%s seed %d: final class-IL %.2f %%, task-IL %.2f %%, %d s%n",
+                            method, seed, 100 * r.classIncremental().finalAverageAccuracy(),
+                            100 * r.taskIncremental().finalAverageAccuracy(), s);
+                    try {
+                        r.writeTo(new File(out, method + "-seed" + seed));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    results.computeIfAbsent(method, k -> new ArrayList<>()).add(r);
+                    seconds.computeIfAbsent(method, k -> new ArrayList<>()).add(s);
+                }
+            }
+        }
+        String table = DaFormerExample.table(results, seconds);
+        System.out.println(base);
+        System.out.println(table);
+        if (a.has("markdown")) {
+            try {
+                Files.write(new File(a.get("markdown", null)).toPath(), table.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** The small CNN image classifier (10 outputs; its output layer is replaced by the alignment). */
+    static MultiLayerNetwork cnn(long seed) {
+        MultiLayerConfiguration c = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(1e-3))
+                .weightInit(WeightInit.RELU).list()
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(16).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                        .build())
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(32).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                        .build())
+                .layer(new DenseLayer.Builder().nOut(128).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(28, 28, 1)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(c);
+        net.init();
+        return net;
+    }
+
+    /** ER on the images: the aligned CNN's backbone, a new softmax head (expanding), Adam 1e-3. */
+    private static ContinualResult er(AlignedImageTower tower, Scenario images, int epochs, int batch, int memory,
+                                      long seed, boolean progress) {
+        int n = tower.network().getnLayers();
+        MultiLayerNetwork net = new TransferLearning.Builder(tower.network().clone())
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Adam(1e-3)).seed(seed).build())
+                .removeLayersFromOutput(2)
+                .addLayer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(
+                        tower.network().getLayer(n - 2).getParam("W").size(0)).nOut(
+                        images.trainStream().get(0).classArray().length).activation(Activation.SOFTMAX)
+                        .weightInit(WeightInit.XAVIER).build())
+                .build();
+        Nd4j.getRandom().setSeed(seed);
+        ContinualConfiguration cc = new ContinualConfiguration.Builder().epochsPerExperience(epochs).batchSize(batch)
+                .evalBatchSize(1000).seed(seed).headPolicy(HeadPolicy.EXPANDING).progress(progress)
+                .plugin(new ExperienceReplay.Builder().bufferSize(memory).replayBatch(batch).build()).build();
+        return ContinualTrainer.wrap(net, cc).fit(images);
+    }
+}
