@@ -21,7 +21,7 @@ public final class ExamplesMain {
         COMMANDS.put("reproduce-cil", CilReproduction::run);
         COMMANDS.put("daformer", DaFormerExample::run);
         COMMANDS.put("itaml", ItamlExample::run);
-        COMMANDS.put("alta", AltaExample::run);
+        COMMANDS.put("prompts", PromptsExample::run);
     }
 
     private ExamplesMain() {

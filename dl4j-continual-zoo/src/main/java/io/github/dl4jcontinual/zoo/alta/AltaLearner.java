@@ -1,16 +1,11 @@
 package io.github.dl4jcontinual.zoo.alta;
 
-import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
-import io.github.dl4jcontinual.eval.ExperienceResult;
 import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.replay.ReservoirReplayBuffer;
 import io.github.dl4jcontinual.scenario.Experience;
-import io.github.dl4jcontinual.scenario.ExperienceStream;
 import io.github.dl4jcontinual.scenario.Scenario;
-import io.github.dl4jcontinual.trainer.ContinualConfiguration;
-import io.github.dl4jcontinual.trainer.HeadPolicy;
-import io.github.dl4jcontinual.trainer.StreamEvaluator;
+import io.github.dl4jcontinual.zoo.ContinualLoop;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.PromptedTextTower;
 import io.github.dl4jcontinual.zoo.text.TextTokenizer;
@@ -29,7 +24,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
@@ -52,7 +46,7 @@ import java.util.Random;
  * training from there for the current and future classes. One SGD optimiser (momentum, weight decay) over the whole
  * stream; learning rate per {@link AltaConfiguration.Schedule}. The text tower's weights are constants.
  */
-public final class AltaLearner {
+public final class AltaLearner implements ContinualLoop.Learner {
     private static final String XB = "xb";
     private static final String YB = "yb";
     private static final String XR = "xr";
@@ -237,6 +231,7 @@ public final class AltaLearner {
     }
 
     /** Logits over all K classes for features {@code [n, D]}. */
+    @Override
     public INDArray logits(INDArray features) {
         checkFeatures(features);
         Map<String, INDArray> feed = textFeed();
@@ -252,6 +247,7 @@ public final class AltaLearner {
     }
 
     /** Trains on one experience (features, one-hot labels over all K classes); returns the parameter updates. */
+    @Override
     public long train(Experience exp) {
         DataSet d = exp.dataSet();
         checkFeatures(d.getFeatures());
@@ -334,43 +330,10 @@ public final class AltaLearner {
      * @return the accuracy matrices (strategy {@code alta-<head>})
      */
     public ContinualResult fit(Scenario scenario) {
-        long t0 = System.currentTimeMillis();
-        ExperienceStream train = scenario.trainStream();
-        ExperienceStream test = scenario.testStream();
-        long[] totals = new long[test.size()];
-        for (int j = 0; j < totals.length; j++) {
-            totals[j] = test.get(j).numExamples();
-        }
-        List<long[]> classRows = new ArrayList<>();
-        List<long[]> taskRows = new ArrayList<>();
-        List<ExperienceResult> results = new ArrayList<>();
-        AccuracyMatrix cm = null;
-        AccuracyMatrix tm = null;
         int[] all = java.util.stream.IntStream.range(0, numClasses).toArray();
-        for (Experience exp : train) {
-            long ts = System.currentTimeMillis();
-            long steps = train(exp);
-            long te = System.currentTimeMillis();
-            int[] allowed = conf.isClassIlOverAllClasses() ? all : exp.seenClassArray();
-            long[][] row = StreamEvaluator.evaluate(this::logits, numClasses, test, numClasses, allowed,
-                    conf.getEvalBatchSize());
-            classRows.add(row[0]);
-            taskRows.add(row[1]);
-            cm = new AccuracyMatrix(classRows.toArray(new long[0][]), totals, null);
-            tm = new AccuracyMatrix(taskRows.toArray(new long[0][]), totals, null);
-            results.add(new ExperienceResult(exp.index(), exp.classArray(), true,
-                    (long) exp.numExamples() * conf.getEpochs(), conf.getEpochs(), steps, Double.NaN, te - ts,
-                    System.currentTimeMillis() - te, 0, 0));
-            if (progress != null) {
-                progress.printf(Locale.ROOT, "%s after task %d: class-IL %.2f %%, task-IL %.2f %% (%d s)%n",
-                        conf.getHead().releaseName(), exp.index(), 100 * cm.averageAccuracy(exp.index()),
-                        100 * tm.averageAccuracy(exp.index()), (System.currentTimeMillis() - ts) / 1000);
-            }
-        }
-        ContinualConfiguration cc = new ContinualConfiguration.Builder().batchSize(conf.getBatchSize())
-                .epochsPerExperience(conf.getEpochs()).seed(conf.getSeed()).headPolicy(HeadPolicy.FIXED)
-                .evalBatchSize(conf.getEvalBatchSize()).build();
-        return new ContinualResult(scenario.name(), scenario.type().name(), scenario.classOrder(),
-                "alta-" + conf.getHead().releaseName(), cc, cm, tm, results, System.currentTimeMillis() - t0);
+        return ContinualLoop.run(scenario, this, numClasses,
+                exp -> conf.isClassIlOverAllClasses() ? all : exp.seenClassArray(),
+                "alta-" + conf.getHead().releaseName(), conf.getEpochs(), conf.getBatchSize(), conf.getEvalBatchSize(),
+                conf.getSeed(), progress);
     }
 }

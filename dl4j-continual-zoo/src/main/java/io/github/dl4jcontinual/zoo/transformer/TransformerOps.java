@@ -23,7 +23,7 @@ public final class TransformerOps {
     }
 
     /** LayerNorm over the last axis of a 2-d variable, with gain {@code g [1, D]} and bias {@code b [1, D]}. */
-    static SDVariable layerNorm(SameDiff sd, SDVariable x, SDVariable g, SDVariable b) {
+    public static SDVariable layerNorm(SameDiff sd, SDVariable x, SDVariable g, SDVariable b) {
         return layerNorm(sd, x, g, b, LN_EPS);
     }
 
@@ -61,6 +61,22 @@ public final class TransformerOps {
     static SDVariable mlp(SameDiff sd, SDVariable x, Map<String, SDVariable> p) {
         SDVariable h = gelu(sd, x.mmul(p.get("w1")).add(p.get("b1")));
         return h.mmul(p.get("w2")).add(p.get("b2"));
+    }
+
+    /**
+     * The pre-norm encoder block of {@link TransformerBlock} on token rows {@code [mb*T, D]} with parameters named as
+     * {@link #defineBlockParams} (output projection included); without the layer-output gradient fix, so usable in
+     * plain SameDiff graphs (e.g. with prompt tokens prepended, T larger than the layer's).
+     */
+    public static SDVariable preNormBlock(SameDiff sd, SDVariable x, Map<String, SDVariable> p, int tokens, int heads) {
+        int dh = (int) (p.get("wq").getShape()[0] / heads);
+        SDVariable n1 = layerNorm(sd, x, p.get("ln1g"), p.get("ln1b"));
+        SDVariable q = splitHeads(n1.mmul(p.get("wq")), tokens, heads, dh);
+        SDVariable k = splitHeads(n1.mmul(p.get("wk")), tokens, heads, dh);
+        SDVariable v = splitHeads(n1.mmul(p.get("wv")), tokens, heads, dh);
+        SDVariable att = sd.mmul(selfAttentionWeights(sd, q, k, dh), v);
+        SDVariable h = x.add(mergeHeads(att, tokens, heads, dh).mmul(p.get("wo")).add(p.get("bo")));
+        return h.add(mlp(sd, layerNorm(sd, h, p.get("ln2g"), p.get("ln2b")), p));
     }
 
     /** Fills a weight with N(0, INIT_STD²) from ND4J's global generator (seeded by the graph's init). */

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.zoo.text;
 
+import io.github.dl4jcontinual.zoo.FiniteDifferences;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -20,7 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and residual adapters, on a tiny random 2-layer encoder with a toy word tokenizer; plus the configuration errors.
  */
 class PromptedTextTowerGradientTest {
-    private static final double EPS = 1e-6;
     private static void assertGradientsHold(PromptedTextTower tower) {
         SameDiff sd = tower.graph();
         for (String v : tower.trainableVariables()) {
@@ -32,27 +32,7 @@ class PromptedTextTowerGradientTest {
         SDVariable out = tower.output();
         SDVariable loss = out.mul(r).sum().add(out.mul(out).sum().mul(0.1)).rename("gc_loss");
         sd.setLossVariables(loss);
-        Map<String, INDArray> feed = tower.feed(0, 1, 2);
-        Map<String, INDArray> analytic = sd.calculateGradients(feed, tower.trainableVariables());
-        int checked = 0;
-        for (String v : tower.trainableVariables()) {
-            INDArray a = sd.getArrForVarName(v);
-            INDArray g = analytic.get(v);
-            for (long i = 0; i < a.length(); i++) {
-                double orig = a.getDouble(i);
-                a.putScalar(i, orig + EPS);
-                double plus = loss.eval(feed).getDouble(0);
-                a.putScalar(i, orig - EPS);
-                double minus = loss.eval(feed).getDouble(0);
-                a.putScalar(i, orig);
-                double numeric = (plus - minus) / (2 * EPS);
-                double exact = g.getDouble(i);
-                double abs = Math.abs(numeric - exact);
-                double rel = abs / Math.max(1e-12, Math.abs(numeric) + Math.abs(exact));
-                assertTrue(abs < 1e-8 || rel < 1e-5, v + "[" + i + "]: analytic " + exact + " vs numeric " + numeric);
-                checked++;
-            }
-        }
+        int checked = FiniteDifferences.check(sd, tower.feed(0, 1, 2), tower.trainableVariables());
         assertTrue(checked > 50, "checked " + checked);
     }
 

@@ -12,9 +12,14 @@ import io.github.dl4jcontinual.trainer.HeadPolicy;
 import io.github.dl4jcontinual.zoo.alta.AltaConfiguration;
 import io.github.dl4jcontinual.zoo.alta.AltaHead;
 import io.github.dl4jcontinual.zoo.alta.AltaLearner;
+import io.github.dl4jcontinual.zoo.l2p.L2pConfiguration;
+import io.github.dl4jcontinual.zoo.l2p.L2pLearner;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.WordPieceTokenizer;
+import io.github.dl4jcontinual.zoo.transformer.Vit;
 import io.github.dl4jcontinual.zoo.vl.AlignedImageTower;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -45,8 +50,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * ALTA and its ablations against experience replay on Split-Fashion-MNIST (5 × 2 classes, natural order), class-IL,
- * with the real class names as text and the pretrained all-MiniLM-L6-v2 text tower ({@code alta} command).
+ * Prompt-based continual learners against experience replay on Split-Fashion-MNIST (5 × 2 classes, natural order),
+ * class-IL ({@code prompts} command): ALTA and its ablations with the real class names as text and the pretrained
+ * all-MiniLM-L6-v2 text tower, and L2P on a ViT.
  *
  * <p>No pretrained image-text model exists offline, so the image tower is "pre-trained" first: a small CNN
  * (conv 5×5×16, max-pool, conv 5×5×32, max-pool, dense 128) is aligned with MiniLM's embeddings of the ten digit
@@ -54,16 +60,18 @@ import java.util.Map;
  * --align-epochs} epochs of Adam 1e-3, scale {@code --scale}); it never sees Fashion-MNIST. ALTA and its ablations
  * then learn on the frozen tower's features; ER trains the same CNN, initialised from the same MNIST-aligned
  * weights with a new softmax head (expanding), end to end on the images with core's ER plugin and the same buffer
- * size, batch, epochs, Adam 1e-3. Prints a markdown table over {@code --seeds} (the seed changes the alignment,
- * the initialisation and the order of minibatches).
+ * size, batch, epochs, Adam 1e-3. L2P ({@code l2p}) uses the zoo ViT (patch 7 → 16 tokens, width 64, depth 3, 4
+ * heads, MLP ratio 2) pre-trained as a plain classifier on the same MNIST images ({@code --align-epochs} epochs,
+ * Adam 1e-3), frozen, with a pool of 10 prompts of length 5, 5 selected, Adam {@code --l2p-lr}. Prints a markdown
+ * table over {@code --seeds} (the seed changes the pre-training, the initialisation and the order of minibatches).
  */
-public final class AltaExample {
+public final class PromptsExample {
     static final List<String> FASHION = List.of("T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal",
             "shirt", "sneaker", "bag", "ankle boot");
     static final List<String> DIGITS = List.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
             "nine");
 
-    private AltaExample() {
+    private PromptsExample() {
     }
 
     /**
@@ -71,12 +79,12 @@ public final class AltaExample {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "methods", "seeds", "train-per-class", "align-per-class", "align-epochs",
-                "epochs", "batch", "lr", "schedule", "memory", "scale", "class-il", "out", "markdown", "quiet");
+                "epochs", "batch", "lr", "schedule", "memory", "scale", "class-il", "l2p-lr", "out", "markdown", "quiet");
         if (a.has("help")) {
-            System.out.println("alta [--data-dir DIR] [--methods er,alta,mlp,resmlp,cprompt,sprompt] [--seeds 1,2,3] "
+            System.out.println("prompts [--data-dir DIR] [--methods er,alta,mlp,resmlp,cprompt,sprompt,l2p] [--seeds 1,2,3] "
                     + "[--train-per-class 200] [--align-per-class 500] [--align-epochs 3] [--epochs 3] [--batch 32] "
                     + "[--lr 0.01] [--schedule cosine|constant|as-released] [--memory 200] [--scale 30] "
-                    + "[--class-il all|seen] [--out results/alta] [--markdown FILE] [--quiet]");
+                    + "[--class-il all|seen] [--l2p-lr 0.01] [--out results/prompts] [--markdown FILE] [--quiet]");
             return;
         }
         DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
@@ -97,7 +105,7 @@ public final class AltaExample {
                         : AltaConfiguration.Schedule.valueOf(schedule.toUpperCase(Locale.ROOT).replace('-', '_')))
                 .classIlOverAllClasses(!a.get("class-il", "all").equals("seen")).build();
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
-        File out = new File(a.get("out", "results/alta"));
+        File out = new File(a.get("out", "results/prompts"));
         Map<String, List<ContinualResult>> results = new LinkedHashMap<>();
         Map<String, List<Long>> seconds = new LinkedHashMap<>();
         try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
@@ -125,6 +133,11 @@ public final class AltaExample {
                     ContinualResult r;
                     if (method.equals("er")) {
                         r = er(tower, images, epochs, batch, memory, seed, !a.has("quiet"));
+                    } else if (method.equals("l2p")) {
+                        r = new L2pLearner(new L2pConfiguration.Builder().epochs(epochs).batchSize(batch)
+                                .learningRate(a.getDouble("l2p-lr", 0.01)).seed(seed).build(),
+                                pretrainedVit(align, a.getInt("align-epochs", 3), seed), 10)
+                                .progress(a.has("quiet") ? null : System.out).fit(images);
                     } else {
                         AltaHead head = AltaHead.valueOf(method.toUpperCase(Locale.ROOT));
                         r = new AltaLearner(base.toBuilder().head(head).seed(seed).build(), encoder, tokenizer, FASHION)
@@ -173,6 +186,18 @@ public final class AltaExample {
         MultiLayerNetwork net = new MultiLayerNetwork(c);
         net.init();
         return net;
+    }
+
+    /** The zoo ViT trained as a plain 10-way classifier on the alignment images (the L2P backbone). */
+    static ComputationGraph pretrainedVit(DataSet data, int epochs, long seed) {
+        ComputationGraph vit = new Vit.Builder(10).image(28, 28, 1).patchSize(7).embedDim(64).depth(3).heads(4)
+                .mlpRatio(2).updater(new Adam(1e-3)).seed(seed).build();
+        List<DataSet> list = data.asList();
+        for (int e = 0; e < epochs; e++) {
+            java.util.Collections.shuffle(list, new java.util.Random(seed + e));
+            vit.fit(new ListDataSetIterator<>(list, 64));
+        }
+        return vit;
     }
 
     /** ER on the images: the aligned CNN's backbone, a new softmax head (expanding), Adam 1e-3. */
