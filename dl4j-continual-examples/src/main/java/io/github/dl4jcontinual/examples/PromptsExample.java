@@ -39,10 +39,6 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -143,30 +139,14 @@ public final class PromptsExample {
                         r = new AltaLearner(base.toBuilder().head(head).seed(seed).build(), encoder, tokenizer, FASHION)
                                 .progress(a.has("quiet") ? null : System.out).fit(features);
                     }
-                    long s = (System.currentTimeMillis() - ts) / 1000;
-                    System.out.printf(Locale.ROOT, "%s seed %d: final class-IL %.2f %%, task-IL %.2f %%, %d s%n",
-                            method, seed, 100 * r.classIncremental().finalAverageAccuracy(),
-                            100 * r.taskIncremental().finalAverageAccuracy(), s);
-                    try {
-                        r.writeTo(new File(out, method + "-seed" + seed));
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                    results.computeIfAbsent(method, k -> new ArrayList<>()).add(r);
-                    seconds.computeIfAbsent(method, k -> new ArrayList<>()).add(s);
+                    DaFormerExample.record(method, seed, r, ts, false, out, results, seconds);
                 }
             }
         }
         String table = DaFormerExample.table(results, seconds);
         System.out.println(base);
         System.out.println(table);
-        if (a.has("markdown")) {
-            try {
-                Files.write(new File(a.get("markdown", null)).toPath(), table.getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        a.writeIfGiven("markdown", table);
     }
 
     /** The small CNN image classifier (10 outputs; its output layer is replaced by the alignment). */

@@ -32,8 +32,18 @@ public final class ContinualLoop {
         /** Trains on one experience; returns the number of parameter updates. */
         long train(Experience experience);
 
-        /** Scores {@code [n, K]} (larger is more likely) for the test stream's features. */
+        /** Scores {@code [n, width]} (larger is more likely) for the test stream's features. */
         INDArray logits(INDArray features);
+
+        /** Width of {@link #logits} after training {@code experience} (default: all K classes). */
+        default int outputWidth(Experience experience, int numClasses) {
+            return numClasses;
+        }
+
+        /** Training loss of the last minibatch, if known (default NaN). */
+        default double lastScore() {
+            return Double.NaN;
+        }
     }
 
     /**
@@ -42,6 +52,7 @@ public final class ContinualLoop {
      * @param numClasses K
      * @param allowed    classes allowed in class-IL predictions after an experience (e.g. its seen classes)
      * @param strategy   the result's strategy name
+     * @param headPolicy the head policy recorded in the result's configuration
      * @param epochs     epochs per experience (recorded)
      * @param batchSize  minibatch (recorded)
      * @param evalBatch  evaluation minibatch
@@ -50,7 +61,8 @@ public final class ContinualLoop {
      * @return accuracy matrices and per-experience records
      */
     public static ContinualResult run(Scenario scenario, Learner learner, int numClasses,
-                                      Function<Experience, int[]> allowed, String strategy, int epochs, int batchSize,
+                                      Function<Experience, int[]> allowed, String strategy, HeadPolicy headPolicy,
+                                      int epochs, int batchSize,
                                       int evalBatch, long seed, PrintStream progress) {
         long t0 = System.currentTimeMillis();
         ExperienceStream train = scenario.trainStream();
@@ -68,14 +80,14 @@ public final class ContinualLoop {
             long ts = System.currentTimeMillis();
             long steps = learner.train(exp);
             long te = System.currentTimeMillis();
-            long[][] row = StreamEvaluator.evaluate(learner::logits, numClasses, test, numClasses, allowed.apply(exp),
-                    evalBatch);
+            long[][] row = StreamEvaluator.evaluate(learner::logits, learner.outputWidth(exp, numClasses), test,
+                    numClasses, allowed.apply(exp), evalBatch);
             classRows.add(row[0]);
             taskRows.add(row[1]);
             cm = new AccuracyMatrix(classRows.toArray(new long[0][]), totals, null);
             tm = new AccuracyMatrix(taskRows.toArray(new long[0][]), totals, null);
             results.add(new ExperienceResult(exp.index(), exp.classArray(), true, (long) exp.numExamples() * epochs,
-                    epochs, steps, Double.NaN, te - ts, System.currentTimeMillis() - te, 0, 0));
+                    epochs, steps, learner.lastScore(), te - ts, System.currentTimeMillis() - te, 0, 0));
             if (progress != null) {
                 progress.printf(Locale.ROOT, "%s after task %d: class-IL %.2f %%, task-IL %.2f %% (%d s)%n", strategy,
                         exp.index(), 100 * cm.averageAccuracy(exp.index()), 100 * tm.averageAccuracy(exp.index()),
@@ -83,7 +95,7 @@ public final class ContinualLoop {
             }
         }
         ContinualConfiguration cc = new ContinualConfiguration.Builder().batchSize(batchSize)
-                .epochsPerExperience(epochs).seed(seed).headPolicy(HeadPolicy.FIXED).evalBatchSize(evalBatch).build();
+                .epochsPerExperience(epochs).seed(seed).headPolicy(headPolicy).evalBatchSize(evalBatch).build();
         return new ContinualResult(scenario.name(), scenario.type().name(), scenario.classOrder(), strategy, cc, cm, tm,
                 results, System.currentTimeMillis() - t0);
     }

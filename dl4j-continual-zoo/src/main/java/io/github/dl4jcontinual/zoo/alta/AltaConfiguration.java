@@ -1,15 +1,17 @@
 package io.github.dl4jcontinual.zoo.alta;
 
-import java.util.Locale;
+import io.github.dl4jcontinual.zoo.LearnerConfiguration;
+
 import java.util.Objects;
 
 /**
  * Hyper-parameters of {@link AltaLearner}; immutable, built with {@link Builder}. Defaults follow the release
  * (batch 32, replay batch 32, buffer 200, α = β = 0.4, SGD momentum 0.9, weight decay 5e-4, learning rate 0.002,
- * adapter D → D/16 → D, context "a photo of a") except the epochs (5 instead of 30, CPU budget) and the schedule,
- * which is {@link Schedule#COSINE_PER_TASK} ("as designed") instead of the released constant 1e-5.
+ * adapter D → D/16 → D, context "a photo of a", class-IL over all K classes) except the epochs (5 instead of 30,
+ * CPU budget) and the schedule, which is {@link Schedule#COSINE_PER_TASK} ("as designed") instead of the released
+ * constant 1e-5. Evaluation batch 1000, seed 1, logit scale 30.
  */
-public final class AltaConfiguration {
+public final class AltaConfiguration extends LearnerConfiguration {
     /** Learning-rate schedules. */
     public enum Schedule {
         /** Cosine from the learning rate to 0 over each task's epochs, stepped per epoch (restarted per task). */
@@ -21,13 +23,10 @@ public final class AltaConfiguration {
     }
 
     private final AltaHead head;
-    private final int epochs;
-    private final int batchSize;
     private final int replayBatchSize;
     private final int bufferSize;
     private final double alpha;
     private final double beta;
-    private final double learningRate;
     private final double momentum;
     private final double weightDecay;
     private final Schedule schedule;
@@ -35,18 +34,14 @@ public final class AltaConfiguration {
     private final double scale;
     private final String contextInit;
     private final boolean classIlOverAllClasses;
-    private final int evalBatchSize;
-    private final long seed;
 
     private AltaConfiguration(Builder b) {
+        super(b);
         this.head = b.head;
-        this.epochs = b.epochs;
-        this.batchSize = b.batchSize;
         this.replayBatchSize = b.replayBatchSize;
         this.bufferSize = b.bufferSize;
         this.alpha = b.alpha;
         this.beta = b.beta;
-        this.learningRate = b.learningRate;
         this.momentum = b.momentum;
         this.weightDecay = b.weightDecay;
         this.schedule = b.schedule;
@@ -54,20 +49,10 @@ public final class AltaConfiguration {
         this.scale = b.scale;
         this.contextInit = b.contextInit;
         this.classIlOverAllClasses = b.classIlOverAllClasses;
-        this.evalBatchSize = b.evalBatchSize;
-        this.seed = b.seed;
     }
 
     public AltaHead getHead() {
         return head;
-    }
-
-    public int getEpochs() {
-        return epochs;
-    }
-
-    public int getBatchSize() {
-        return batchSize;
     }
 
     public int getReplayBatchSize() {
@@ -84,10 +69,6 @@ public final class AltaConfiguration {
 
     public double getBeta() {
         return beta;
-    }
-
-    public double getLearningRate() {
-        return learningRate;
     }
 
     public double getMomentum() {
@@ -118,23 +99,15 @@ public final class AltaConfiguration {
         return classIlOverAllClasses;
     }
 
-    public int getEvalBatchSize() {
-        return evalBatchSize;
-    }
-
-    public long getSeed() {
-        return seed;
-    }
-
     /**
-     * The learning rate of epoch {@code epoch} (0-based) of a task of {@code epochs} epochs.
+     * The learning rate of epoch {@code epoch} (0-based) of a task of {@link #getEpochs()} epochs.
      */
     public double learningRate(int epoch) {
         switch (schedule) {
             case COSINE_PER_TASK:
-                return learningRate * 0.5 * (1 + Math.cos(Math.PI * epoch / epochs));
+                return getLearningRate() * 0.5 * (1 + Math.cos(Math.PI * epoch / getEpochs()));
             case CONSTANT:
-                return learningRate;
+                return getLearningRate();
             default:
                 return 1e-5;
         }
@@ -142,32 +115,27 @@ public final class AltaConfiguration {
 
     /** A builder holding this configuration's values. */
     public Builder toBuilder() {
-        return new Builder().head(head).epochs(epochs).batchSize(batchSize).replayBatchSize(replayBatchSize)
-                .bufferSize(bufferSize).alpha(alpha).beta(beta).learningRate(learningRate).momentum(momentum)
-                .weightDecay(weightDecay).schedule(schedule).adapterReduction(adapterReduction).scale(scale)
-                .contextInit(contextInit).classIlOverAllClasses(classIlOverAllClasses).evalBatchSize(evalBatchSize)
-                .seed(seed);
+        return new Builder().from(this).head(head).replayBatchSize(replayBatchSize).bufferSize(bufferSize)
+                .alpha(alpha).beta(beta).momentum(momentum).weightDecay(weightDecay).schedule(schedule)
+                .adapterReduction(adapterReduction).scale(scale).contextInit(contextInit)
+                .classIlOverAllClasses(classIlOverAllClasses);
     }
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "AltaConfiguration(head=%s, epochs=%d, batch=%d, replayBatch=%d, buffer=%d, "
-                        + "alpha=%s, beta=%s, lr=%s, momentum=%s, wd=%s, schedule=%s, reduction=%d, scale=%s, ctx='%s', "
-                        + "classIlOverAll=%s, seed=%d)", head, epochs, batchSize, replayBatchSize, bufferSize, alpha,
-                beta, learningRate, momentum, weightDecay, schedule, adapterReduction, scale, contextInit,
-                classIlOverAllClasses, seed);
+        return "AltaConfiguration(head=" + head + ", replayBatch=" + replayBatchSize + ", buffer=" + bufferSize
+                + ", alpha=" + alpha + ", beta=" + beta + ", momentum=" + momentum + ", wd=" + weightDecay
+                + ", schedule=" + schedule + ", reduction=" + adapterReduction + ", scale=" + scale + ", ctx='"
+                + contextInit + "', classIlOverAll=" + classIlOverAllClasses + ", " + commonString() + ")";
     }
 
     /** Builder with the defaults listed on {@link AltaConfiguration}. */
-    public static final class Builder {
+    public static final class Builder extends LearnerConfiguration.Builder<AltaConfiguration, Builder> {
         private AltaHead head = AltaHead.ALTA;
-        private int epochs = 5;
-        private int batchSize = 32;
         private int replayBatchSize = 32;
         private int bufferSize = 200;
         private double alpha = 0.4;
         private double beta = 0.4;
-        private double learningRate = 0.002;
         private double momentum = 0.9;
         private double weightDecay = 5e-4;
         private Schedule schedule = Schedule.COSINE_PER_TASK;
@@ -175,38 +143,20 @@ public final class AltaConfiguration {
         private double scale = 30;
         private String contextInit = "a photo of a";
         private boolean classIlOverAllClasses = true;
-        private int evalBatchSize = 1000;
-        private long seed = 1;
 
-        private static int positive(String what, int v) {
-            if (v <= 0) {
-                throw new IllegalArgumentException(what + " should be > 0 (got: " + v + ")");
-            }
-            return v;
+        /** Defaults as listed on {@link AltaConfiguration}. */
+        public Builder() {
+            super(5, 32, 0.002, 1000);
         }
 
-        private static double nonNegative(String what, double v) {
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException(what + " should be >= 0 and finite (got: " + v + ")");
-            }
-            return v;
+        @Override
+        protected Builder self() {
+            return this;
         }
 
         /** The logit head / method (default {@link AltaHead#ALTA}). */
         public Builder head(AltaHead h) {
             this.head = Objects.requireNonNull(h, "head");
-            return this;
-        }
-
-        /** Epochs per task (default 5). */
-        public Builder epochs(int e) {
-            this.epochs = positive("epochs", e);
-            return this;
-        }
-
-        /** Training minibatch (default 32). */
-        public Builder batchSize(int b) {
-            this.batchSize = positive("batchSize", b);
             return this;
         }
 
@@ -218,10 +168,7 @@ public final class AltaConfiguration {
 
         /** Reservoir buffer of (feature, logits, label) items (default 200; 0 disables replay). */
         public Builder bufferSize(int m) {
-            if (m < 0) {
-                throw new IllegalArgumentException("bufferSize should be >= 0 (got: " + m + ")");
-            }
-            this.bufferSize = m;
+            this.bufferSize = (int) nonNegative("bufferSize", m);
             return this;
         }
 
@@ -234,15 +181,6 @@ public final class AltaConfiguration {
         /** Weight of the replayed logit MSE (default 0.4). */
         public Builder beta(double b) {
             this.beta = nonNegative("beta", b);
-            return this;
-        }
-
-        /** Base learning rate of SGD (default 0.002). */
-        public Builder learningRate(double lr) {
-            if (!(lr > 0) || Double.isInfinite(lr)) {
-                throw new IllegalArgumentException("learningRate should be > 0 and finite (got: " + lr + ")");
-            }
-            this.learningRate = lr;
             return this;
         }
 
@@ -275,10 +213,7 @@ public final class AltaConfiguration {
 
         /** Fixed logit scale s (CLIP's exp(logit_scale); default 30, the alignment scale of the examples). */
         public Builder scale(double s) {
-            if (!(s > 0) || Double.isInfinite(s)) {
-                throw new IllegalArgumentException("scale should be > 0 and finite (got: " + s + ")");
-            }
-            this.scale = s;
+            this.scale = strictlyPositive("scale", s);
             return this;
         }
 
@@ -297,18 +232,7 @@ public final class AltaConfiguration {
             return this;
         }
 
-        /** Evaluation minibatch (default 1000). */
-        public Builder evalBatchSize(int b) {
-            this.evalBatchSize = positive("evalBatchSize", b);
-            return this;
-        }
-
-        /** Seed of initialisation, shuffling and reservoir sampling. */
-        public Builder seed(long s) {
-            this.seed = s;
-            return this;
-        }
-
+        @Override
         public AltaConfiguration build() {
             return new AltaConfiguration(this);
         }

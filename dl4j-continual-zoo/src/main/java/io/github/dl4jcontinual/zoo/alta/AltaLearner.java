@@ -5,10 +5,12 @@ import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.replay.ReservoirReplayBuffer;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.trainer.HeadPolicy;
 import io.github.dl4jcontinual.zoo.ContinualLoop;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.PromptedTextTower;
 import io.github.dl4jcontinual.zoo.text.TextTokenizer;
+import io.github.dl4jcontinual.zoo.transformer.TransformerOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
@@ -57,7 +59,6 @@ public final class AltaLearner implements ContinualLoop.Learner {
     private static final String SCATTER = "live_scatter";
     private static final String LOGITS = "z_b";
     private static final String LOSS = "alta_loss";
-    private static final double NORM_EPS = 1e-12;
 
     private final AltaConfiguration conf;
     private final int numClasses;
@@ -109,7 +110,7 @@ public final class AltaLearner implements ContinualLoop.Learner {
             names.add(PromptedTextTower.CONTEXT);
             SDVariable wl = sd.placeHolder(FROZEN, DataType.FLOAT, numClasses, width)
                     .add(sd.placeHolder(SCATTER, DataType.FLOAT, numClasses, -1).mmul(tower.output()));
-            learnedT = normalise(sd, wl).permute(1, 0);
+            learnedT = TransformerOps.unitRows(sd, wl, width).permute(1, 0);
         }
         SDVariable[] adapter = null;
         if (head.usesAdapter()) {
@@ -153,18 +154,15 @@ public final class AltaLearner implements ContinualLoop.Learner {
                 : sd.nn().relu(f.mmul(a[0]).add(a[1]), 0).mmul(a[2]).add(a[3]);
         switch (conf.getHead()) {
             case ALTA:
-                return normalise(sd, f).mmul(learnedT).mul(s).add(normalise(sd, f2).mmul(hardT).mul(s));
+                return TransformerOps.unitRows(sd, f, width).mmul(learnedT).mul(s)
+                        .add(TransformerOps.unitRows(sd, f2, width).mmul(hardT).mul(s));
             case MLP:
-                return normalise(sd, f2).mmul(hardT).mul(s);
+                return TransformerOps.unitRows(sd, f2, width).mmul(hardT).mul(s);
             case RESMLP:
-                return normalise(sd, f.add(f2)).mmul(hardT).mul(s);
+                return TransformerOps.unitRows(sd, f.add(f2), width).mmul(hardT).mul(s);
             default:
-                return normalise(sd, f).mmul(learnedT).mul(s);
+                return TransformerOps.unitRows(sd, f, width).mmul(learnedT).mul(s);
         }
-    }
-
-    private static SDVariable normalise(SameDiff sd, SDVariable x) {
-        return x.div(sd.math().sqrt(x.mul(x).sum(true, 1).add(NORM_EPS)));
     }
 
     private static INDArray normalise(INDArray x) {
@@ -333,7 +331,7 @@ public final class AltaLearner implements ContinualLoop.Learner {
         int[] all = java.util.stream.IntStream.range(0, numClasses).toArray();
         return ContinualLoop.run(scenario, this, numClasses,
                 exp -> conf.isClassIlOverAllClasses() ? all : exp.seenClassArray(),
-                "alta-" + conf.getHead().releaseName(), conf.getEpochs(), conf.getBatchSize(), conf.getEvalBatchSize(),
+                "alta-" + conf.getHead().releaseName(), HeadPolicy.FIXED, conf.getEpochs(), conf.getBatchSize(), conf.getEvalBatchSize(),
                 conf.getSeed(), progress);
     }
 }

@@ -3,6 +3,7 @@ package io.github.dl4jcontinual.zoo.l2p;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.trainer.HeadPolicy;
 import io.github.dl4jcontinual.zoo.ContinualLoop;
 import io.github.dl4jcontinual.zoo.transformer.PatchEmbedding;
 import io.github.dl4jcontinual.zoo.transformer.TransformerBlock;
@@ -118,13 +119,9 @@ public final class L2pLearner implements ContinualLoop.Learner {
         SDVariable mx = masked.max(true, 1);
         SDVariable lse = sd.math().log(sd.math().exp(masked.sub(mx)).sum(true, 1)).add(mx);
         SDVariable ce = sd.placeHolder(Y, type, -1, numClasses).mul(masked.sub(lse)).sum(1).mean().neg();
-        SDVariable cos = unit(q).mmul(unit(keys).permute(1, 0));
+        SDVariable cos = TransformerOps.unitRows(sd, q, width).mmul(TransformerOps.unitRows(sd, keys, width).permute(1, 0));
         SDVariable pull = sel.sum(1).mul(cos.rsub(1.0)).sum(1).mean();
         sd.setLossVariables(ce.add(pull.mul(conf.getPullWeight())).rename("l2p_loss"));
-    }
-
-    private SDVariable unit(SDVariable v) {
-        return v.div(sd.math().sqrt(v.mul(v).sum(true, 1).add(1e-12)));
     }
 
     private Map<String, SDVariable> constants(String layer) {
@@ -272,7 +269,7 @@ public final class L2pLearner implements ContinualLoop.Learner {
      */
     public ContinualResult fit(Scenario scenario) {
         return ContinualLoop.run(scenario, this, numClasses,
-                Experience::seenClassArray, "l2p", conf.getEpochs(), conf.getBatchSize(), conf.getEvalBatchSize(),
+                Experience::seenClassArray, "l2p", HeadPolicy.FIXED, conf.getEpochs(), conf.getBatchSize(), conf.getEvalBatchSize(),
                 conf.getSeed(), progress);
     }
 }

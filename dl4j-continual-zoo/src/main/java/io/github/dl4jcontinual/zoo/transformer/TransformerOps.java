@@ -35,6 +35,17 @@ public final class TransformerOps {
         return xc.div(sd.math().sqrt(var.add(eps))).mul(g).add(b);
     }
 
+    /**
+     * Rows scaled to unit L2 norm, {@code x / sqrt(Σ_d x² + 1e-12)} for {@code x [n, d]}, without broadcasting: the
+     * norms are summed and tiled back to {@code [n, D]} with matrix products against ones. In M2.1 the gradient of a
+     * broadcast {@code [1, D] / [1, 1]} division is wrong for the divisor (found by finite differences on a
+     * {@code [1, D]} key), so {@code x.div(norm)} is unsafe when n can be 1.
+     */
+    public static SDVariable unitRows(SameDiff sd, SDVariable x, long d) {
+        SDVariable norm = sd.math().sqrt(x.mul(x).mmul(sd.constant(Nd4j.ones(x.dataType(), d, 1))).add(1e-12));
+        return x.div(norm.mmul(sd.constant(Nd4j.ones(x.dataType(), 1, d))));
+    }
+
     /** GELU, tanh form: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
     static SDVariable gelu(SameDiff sd, SDVariable x) {
         SDVariable inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI));

@@ -1,6 +1,7 @@
 package io.github.dl4jcontinual.zoo.vl;
 
 import io.github.dl4jcontinual.cil.CosineOutputLayer;
+import io.github.dl4jcontinual.zoo.LearnerConfiguration;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
@@ -105,10 +106,7 @@ public final class AlignedImageTower {
 
         /** Fixed logit scale s of the alignment loss (default 30). */
         public Builder scale(double s) {
-            if (!(s > 0) || Double.isInfinite(s)) {
-                throw new IllegalArgumentException("scale should be > 0 and finite (got: " + s + ")");
-            }
-            this.scale = s;
+            this.scale = LearnerConfiguration.strictlyPositive("scale", s);
             return this;
         }
 
@@ -123,10 +121,7 @@ public final class AlignedImageTower {
 
         /** Minibatch size (default 64). */
         public Builder batchSize(int b) {
-            if (b <= 0) {
-                throw new IllegalArgumentException("batchSize should be > 0 (got: " + b + ")");
-            }
-            this.batchSize = b;
+            this.batchSize = LearnerConfiguration.positive("batchSize", b);
             return this;
         }
 
