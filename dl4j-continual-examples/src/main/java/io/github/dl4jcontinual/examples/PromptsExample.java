@@ -60,6 +60,8 @@ import java.util.Map;
  * heads, MLP ratio 2) pre-trained as a plain classifier on the same MNIST images ({@code --align-epochs} epochs,
  * Adam 1e-3), frozen, with a pool of 10 prompts of length 5, 5 selected, Adam {@code --l2p-lr}. Prints a markdown
  * table over {@code --seeds} (the seed changes the pre-training, the initialisation and the order of minibatches).
+ * {@code --dataset mnist} swaps the roles: Split-MNIST with the digit names as text, the towers aligned /
+ * pre-trained on Fashion-MNIST images with its class names.
  */
 public final class PromptsExample {
     static final List<String> FASHION = List.of("T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal",
@@ -75,9 +77,10 @@ public final class PromptsExample {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "methods", "seeds", "train-per-class", "align-per-class", "align-epochs",
-                "epochs", "batch", "lr", "schedule", "memory", "scale", "class-il", "l2p-lr", "out", "markdown", "quiet");
+                "epochs", "batch", "lr", "schedule", "memory", "scale", "class-il", "l2p-lr", "dataset", "out", "markdown",
+                "quiet");
         if (a.has("help")) {
-            System.out.println("prompts [--data-dir DIR] [--methods er,alta,mlp,resmlp,cprompt,sprompt,l2p] [--seeds 1,2,3] "
+            System.out.println("prompts [--data-dir DIR] [--dataset fashion|mnist] [--methods er,alta,mlp,resmlp,cprompt,sprompt,l2p] [--seeds 1,2,3] "
                     + "[--train-per-class 200] [--align-per-class 500] [--align-epochs 3] [--epochs 3] [--batch 32] "
                     + "[--lr 0.01] [--schedule cosine|constant|as-released] [--memory 200] [--scale 30] "
                     + "[--class-il all|seen] [--l2p-lr 0.01] [--out results/prompts] [--markdown FILE] [--quiet]");
@@ -85,10 +88,18 @@ public final class PromptsExample {
         }
         DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
         int perClass = a.getInt("train-per-class", 200);
-        DataSet train = DaFormerExample.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, perClass);
-        DataSet test = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST);
-        DataSet align = DaFormerExample.perClass(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), 0,
+        String dataset = a.get("dataset", "fashion");
+        if (!dataset.equals("fashion") && !dataset.equals("mnist")) {
+            throw new IllegalArgumentException("--dataset should be fashion or mnist (got: " + dataset + ")");
+        }
+        boolean fashion = dataset.equals("fashion");
+        // the stream's dataset, and the other one for the alignment / pre-training
+        DataSet train = DaFormerExample.perClass(load(dir, fashion, IdxDatasets.Split.TRAIN), 0, perClass);
+        DataSet test = load(dir, fashion, IdxDatasets.Split.TEST);
+        DataSet align = DaFormerExample.perClass(load(dir, !fashion, IdxDatasets.Split.TRAIN), 0,
                 a.getInt("align-per-class", 500));
+        List<String> streamNames = fashion ? FASHION : DIGITS;
+        List<String> alignNames = fashion ? DIGITS : FASHION;
         double scale = a.getDouble("scale", 30);
         int epochs = a.getInt("epochs", 3);
         int batch = a.getInt("batch", 32);
@@ -105,25 +116,25 @@ public final class PromptsExample {
         Map<String, List<ContinualResult>> results = new LinkedHashMap<>();
         Map<String, List<Long>> seconds = new LinkedHashMap<>();
         try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
-            List<String> digitPrompts = new ArrayList<>();
-            for (String d : DIGITS) {
-                digitPrompts.add("a photo of a " + d + ".");
+            List<String> alignPrompts = new ArrayList<>();
+            for (String d : alignNames) {
+                alignPrompts.add("a photo of a " + d + ".");
             }
-            INDArray digitText = encoder.embed(tokenizer, digitPrompts);
+            INDArray alignText = encoder.embed(tokenizer, alignPrompts);
             for (long seed : a.getLongs("seeds", "1,2,3")) {
                 long t0 = System.currentTimeMillis();
-                AlignedImageTower tower = new AlignedImageTower.Builder(cnn(seed), digitText).scale(scale)
+                AlignedImageTower tower = new AlignedImageTower.Builder(cnn(seed), alignText).scale(scale)
                         .epochs(a.getInt("align-epochs", 3)).batchSize(64).seed(seed).align(align);
-                System.out.printf(Locale.ROOT, "seed %d: image tower aligned on MNIST digit names in %d s "
-                                + "(MNIST test accuracy through the text anchors: %.2f %%)%n", seed,
-                        (System.currentTimeMillis() - t0) / 1000,
-                        100 * tower.accuracy(IdxDatasets.mnist(dir, IdxDatasets.Split.TEST)));
+                System.out.printf(Locale.ROOT, "seed %d: image tower aligned on %s class names in %d s "
+                                + "(test accuracy there through the text anchors: %.2f %%)%n", seed,
+                        fashion ? "MNIST" : "Fashion-MNIST", (System.currentTimeMillis() - t0) / 1000,
+                        100 * tower.accuracy(load(dir, !fashion, IdxDatasets.Split.TEST)));
                 Scenario images = new ClassIncrementalScenario.Builder().train(train).test(test).numExperiences(5)
-                        .name("split-fashion-mnist").build();
+                        .name(fashion ? "split-fashion-mnist" : "split-mnist").build();
                 Scenario features = new ClassIncrementalScenario.Builder()
                         .train(new DataSet(tower.embed(train.getFeatures()), train.getLabels()))
                         .test(new DataSet(tower.embed(test.getFeatures()), test.getLabels())).numExperiences(5)
-                        .name("split-fashion-mnist-features").build();
+                        .name(fashion ? "split-fashion-mnist-features" : "split-mnist-features").build();
                 for (String method : a.getList("methods", "er,alta,mlp,resmlp,cprompt")) {
                     long ts = System.currentTimeMillis();
                     ContinualResult r;
@@ -136,7 +147,7 @@ public final class PromptsExample {
                                 .progress(a.has("quiet") ? null : System.out).fit(images);
                     } else {
                         AltaHead head = AltaHead.valueOf(method.toUpperCase(Locale.ROOT));
-                        r = new AltaLearner(base.toBuilder().head(head).seed(seed).build(), encoder, tokenizer, FASHION)
+                        r = new AltaLearner(base.toBuilder().head(head).seed(seed).build(), encoder, tokenizer, streamNames)
                                 .progress(a.has("quiet") ? null : System.out).fit(features);
                     }
                     DaFormerExample.record(method, seed, r, ts, false, out, results, seconds);
@@ -147,6 +158,10 @@ public final class PromptsExample {
         System.out.println(base);
         System.out.println(table);
         a.writeIfGiven("markdown", table);
+    }
+
+    private static DataSet load(DataDirectory dir, boolean fashion, IdxDatasets.Split split) {
+        return fashion ? IdxDatasets.fashionMnist(dir, split) : IdxDatasets.mnist(dir, split);
     }
 
     /** The small CNN image classifier (10 outputs; its output layer is replaced by the alignment). */
