@@ -13,9 +13,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * Evaluates the model on every experience of a test stream, computing the class-IL and the task-IL accuracy
  * from one forward pass per minibatch. Predictions are restricted to an allowed class set by adding a large
  * negative constant to the other outputs, then scored with ND4J's {@link Evaluation}. A cell is undefined
- * (-1) when the allowed set does not contain every class of the evaluated experience.
+ * (-1) when the allowed set does not contain every class of the evaluated experience. Public for learners that
+ * score examples themselves (the zoo's SameDiff learners) through {@link #evaluate(java.util.function.UnaryOperator,
+ * int, ExperienceStream, int, int[], int)}.
  */
-final class StreamEvaluator {
+public final class StreamEvaluator {
     private static final double MASKED = -1e9;
 
     private StreamEvaluator() {
@@ -43,7 +45,7 @@ final class StreamEvaluator {
      * @param batchSize      evaluation minibatch size
      * @return {classIlCorrect[], taskIlCorrect[]} per experience of the stream
      */
-    static long[][] evaluate(java.util.function.UnaryOperator<INDArray> scorer, int headSize, ExperienceStream stream,
+    public static long[][] evaluate(java.util.function.UnaryOperator<INDArray> scorer, int headSize, ExperienceStream stream,
                              int numClasses, int[] classIlAllowed, int batchSize) {
         long[] classIl = new long[stream.size()];
         long[] taskIl = new long[stream.size()];

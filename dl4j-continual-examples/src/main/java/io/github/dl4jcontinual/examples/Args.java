@@ -56,6 +56,24 @@ public final class Args {
     }
 
     /**
+     * Writes {@code text} (UTF-8) to the file named by option {@code name}, if that option was given.
+     *
+     * @param name option holding a file name
+     * @param text the content
+     */
+    public void writeIfGiven(String name, String text) {
+        if (!has(name)) {
+            return;
+        }
+        try {
+            java.nio.file.Files.write(new java.io.File(get(name, null)).toPath(),
+                    text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
      * @param name option
      * @param def  default
      * @return its value or the default

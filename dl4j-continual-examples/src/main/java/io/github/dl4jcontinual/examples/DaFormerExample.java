@@ -25,8 +25,6 @@ import java.io.FileInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,29 +126,31 @@ public final class DaFormerExample {
             for (String method : a.getList("methods", "daformer-m")) {
                 long t0 = System.currentTimeMillis();
                 ContinualResult r = runOne(method, conf.toBuilder().seed(seed).build(), scenario, !a.has("quiet"));
-                long s = (System.currentTimeMillis() - t0) / 1000;
-                System.out.printf(Locale.ROOT, "%s seed %d: final class-IL %.2f %%, task-IL %.2f %%, forgetting "
-                                + "%.2f, %d s%n", method, seed, 100 * r.classIncremental().finalAverageAccuracy(),
-                        100 * r.taskIncremental().finalAverageAccuracy(),
-                        100 * r.classIncremental().averageForgetting(), s);
-                if (!a.has("quiet")) {
-                    System.out.println(r.classIncremental());
-                }
-                reports.write(r, new File(out, method + "-seed" + seed));
-                results.computeIfAbsent(method, k -> new ArrayList<>()).add(r);
-                seconds.computeIfAbsent(method, k -> new ArrayList<>()).add(s);
+                record(method, seed, r, t0, !a.has("quiet"), reports, out, results, seconds);
             }
         }
         reports.compare(out);
         String table = table(results, seconds);
         System.out.println(table);
-        if (a.has("markdown")) {
-            try {
-                Files.write(new File(a.get("markdown", null)).toPath(), table.getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        a.writeIfGiven("markdown", table);
+    }
+
+    /**
+     * Prints one run's summary line (and its class-IL matrix when {@code verbose}), writes the result and its
+     * report under {@code out/<method>-seed<seed>} and adds it and its wall time (since {@code t0}) to the maps.
+     */
+    static void record(String method, long seed, ContinualResult r, long t0, boolean verbose, ReportOutput reports,
+                       File out, Map<String, List<ContinualResult>> results, Map<String, List<Long>> seconds) {
+        long s = (System.currentTimeMillis() - t0) / 1000;
+        System.out.printf(Locale.ROOT, "%s seed %d: final class-IL %.2f %%, task-IL %.2f %%, forgetting "
+                        + "%.2f, %d s%n", method, seed, 100 * r.classIncremental().finalAverageAccuracy(),
+                100 * r.taskIncremental().finalAverageAccuracy(), 100 * r.classIncremental().averageForgetting(), s);
+        if (verbose) {
+            System.out.println(r.classIncremental());
         }
+        reports.write(r, new File(out, method + "-seed" + seed));
+        results.computeIfAbsent(method, k -> new ArrayList<>()).add(r);
+        seconds.computeIfAbsent(method, k -> new ArrayList<>()).add(s);
     }
 
     /**

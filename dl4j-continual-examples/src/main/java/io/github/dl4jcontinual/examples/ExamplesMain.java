@@ -21,6 +21,7 @@ public final class ExamplesMain {
         COMMANDS.put("reproduce-cil", CilReproduction::run);
         COMMANDS.put("daformer", DaFormerExample::run);
         COMMANDS.put("itaml", ItamlExample::run);
+        COMMANDS.put("prompts", PromptsExample::run);
         COMMANDS.put("benchmark", Benchmark::run);
         COMMANDS.put("report", ReportCommand::run);
     }

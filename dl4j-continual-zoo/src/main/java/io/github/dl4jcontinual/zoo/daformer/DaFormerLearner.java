@@ -2,18 +2,15 @@ package io.github.dl4jcontinual.zoo.daformer;
 
 import io.github.dl4jcontinual.distillation.DistillationLoss;
 import io.github.dl4jcontinual.distillation.DistillationMode;
-import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
-import io.github.dl4jcontinual.eval.ExperienceResult;
 import io.github.dl4jcontinual.replay.ClassBalancedReplayBuffer;
 import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.replay.ReplayBuffer;
 import io.github.dl4jcontinual.replay.selection.HerdingSelection;
 import io.github.dl4jcontinual.scenario.Experience;
-import io.github.dl4jcontinual.scenario.ExperienceStream;
 import io.github.dl4jcontinual.scenario.Scenario;
-import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.trainer.HeadPolicy;
+import io.github.dl4jcontinual.zoo.ContinualLoop;
 import io.github.dl4jcontinual.zoo.transformer.DaFormer;
 import io.github.dl4jcontinual.zoo.transformer.DualAttentionBlock;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -69,7 +66,7 @@ import java.util.Set;
  * <p>Not thread-safe. Deterministic for a given configuration and scenario (seeded initialisation, shuffling
  * and herding) up to ND4J's multi-threaded reductions.</p>
  */
-public final class DaFormerLearner {
+public final class DaFormerLearner implements ContinualLoop.Learner {
     private static final Logger LOG = LoggerFactory.getLogger(DaFormerLearner.class);
     private final DaFormerConfiguration conf;
     private final List<Integer> classesPerTask = new ArrayList<>();
@@ -180,6 +177,7 @@ public final class DaFormerLearner {
      * @param exp the experience
      * @return the number of training iterations
      */
+    @Override
     public long train(Experience exp) {
         int t = classesPerTask.size();
         if (exp.index() != t) {
@@ -342,6 +340,7 @@ public final class DaFormerLearner {
      * @param x inputs [n, C*H*W]
      * @return [n, seen classes]
      */
+    @Override
     public INDArray logits(INDArray x) {
         return model.feedForward(x, false).get(DaFormer.HEADS);
     }
@@ -353,91 +352,27 @@ public final class DaFormerLearner {
      * @return the accuracy matrices and per-experience results (strategy "daformer-s"/"daformer-m")
      */
     public ContinualResult fit(Scenario scenario) {
-        long t0 = System.currentTimeMillis();
-        ExperienceStream train = scenario.trainStream();
-        ExperienceStream test = scenario.testStream();
-        long features = train.get(0).numFeatures();
+        long features = scenario.trainStream().get(0).numFeatures();
         long expected = (long) conf.getChannels() * conf.getImageHeight() * conf.getImageWidth();
         if (features != expected) {
             throw new IllegalArgumentException("The scenario's examples have " + features + " features but the "
                     + "configured image is " + conf.getChannels() + "×" + conf.getImageHeight() + "×"
                     + conf.getImageWidth() + " = " + expected);
         }
-        long[] totals = new long[test.size()];
-        for (int j = 0; j < totals.length; j++) {
-            totals[j] = test.get(j).numExamples();
-        }
-        List<long[]> classRows = new ArrayList<>();
-        List<long[]> taskRows = new ArrayList<>();
-        List<ExperienceResult> results = new ArrayList<>();
-        AccuracyMatrix cm = null;
-        AccuracyMatrix tm = null;
-        for (Experience exp : train) {
-            long ts = System.currentTimeMillis();
-            long it = train(exp);
-            long te = System.currentTimeMillis();
-            long[][] row = evaluate(test, exp.seenClassArray().length);
-            classRows.add(row[0]);
-            taskRows.add(row[1]);
-            cm = new AccuracyMatrix(classRows.toArray(new long[0][]), totals, null);
-            tm = new AccuracyMatrix(taskRows.toArray(new long[0][]), totals, null);
-            results.add(new ExperienceResult(exp.index(), exp.classArray(), true, (long) exp.numExamples()
-                    * conf.getEpochs(), conf.getEpochs(), it, model.score(), te - ts, System.currentTimeMillis() - te,
-                    0, 0));
-            log("after task %d: class-IL average accuracy %.2f %%", exp.index(), 100 * cm.averageAccuracy(
-                    exp.index()));
-        }
-        ContinualConfiguration cc = new ContinualConfiguration.Builder().batchSize(conf.getBatchSize())
-                .epochsPerExperience(conf.getEpochs()).seed(conf.getSeed()).headPolicy(HeadPolicy.EXPANDING)
-                .evalBatchSize(conf.getEvalBatchSize()).build();
-        return new ContinualResult(scenario.name(), scenario.type().name(), scenario.classOrder(),
-                "daformer-" + conf.getEdition().name().toLowerCase(java.util.Locale.ROOT), cc, cm, tm, results,
-                System.currentTimeMillis() - t0);
+        int numClasses = (int) scenario.trainStream().get(0).dataSet().getLabels().size(1);
+        return ContinualLoop.run(scenario, this, numClasses, Experience::seenClassArray,
+                "daformer-" + conf.getEdition().name().toLowerCase(java.util.Locale.ROOT), HeadPolicy.EXPANDING,
+                conf.getEpochs(), conf.getBatchSize(), conf.getEvalBatchSize(), conf.getSeed(), progress);
     }
 
-    /** {class-IL correct per test experience, task-IL correct per test experience (−1 for unseen ones)} */
-    private long[][] evaluate(ExperienceStream test, int seen) {
-        long[] cls = new long[test.size()];
-        long[] task = new long[test.size()];
-        for (int j = 0; j < test.size(); j++) {
-            Experience e = test.get(j);
-            int[] own = e.classArray();
-            boolean isSeen = Arrays.stream(own).allMatch(c -> c < seen);
-            DataSet d = e.dataSet();
-            int n = d.numExamples();
-            for (int s = 0; s < n; s += conf.getEvalBatchSize()) {
-                int end = Math.min(n, s + conf.getEvalBatchSize());
-                INDArray x = d.getFeatures().get(NDArrayIndex.interval(s, end), NDArrayIndex.all());
-                INDArray truth = d.getLabels().get(NDArrayIndex.interval(s, end), NDArrayIndex.all()).argMax(1);
-                INDArray z = logits(x);
-                INDArray pred = z.argMax(1);
-                for (int i = 0; i < end - s; i++) {
-                    int y = truth.getInt(i);
-                    if (pred.getInt(i) == y) {
-                        cls[j]++;
-                    }
-                    if (isSeen) {
-                        int best = -1;
-                        double bv = Double.NEGATIVE_INFINITY;
-                        for (int c : own) {
-                            double v = z.getDouble(i, c);
-                            if (v > bv) {
-                                bv = v;
-                                best = c;
-                            }
-                        }
-                        if (best == y) {
-                            task[j]++;
-                        }
-                    }
-                }
-            }
-            if (!isSeen) {
-                cls[j] = -1;
-                task[j] = -1;
-            }
-        }
-        return new long[][]{cls, task};
+    @Override
+    public int outputWidth(Experience experience, int numClasses) {
+        return experience.seenClassArray().length;
+    }
+
+    @Override
+    public double lastScore() {
+        return model.score();
     }
 
     private void log(String fmt, Object... args) {

@@ -43,15 +43,7 @@ public class TransformerBlock extends SameDiffLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable in, Map<String, SDVariable> p, SDVariable mask) {
-        int dh = embedDim / numHeads;
-        SDVariable x = in.reshape(-1, embedDim);
-        SDVariable n1 = TransformerOps.layerNorm(sd, x, p.get("ln1g"), p.get("ln1b"));
-        SDVariable q = TransformerOps.splitHeads(n1.mmul(p.get("wq")), numTokens, numHeads, dh);
-        SDVariable k = TransformerOps.splitHeads(n1.mmul(p.get("wk")), numTokens, numHeads, dh);
-        SDVariable v = TransformerOps.splitHeads(n1.mmul(p.get("wv")), numTokens, numHeads, dh);
-        SDVariable att = sd.mmul(TransformerOps.selfAttentionWeights(sd, q, k, dh), v);
-        SDVariable h = x.add(TransformerOps.mergeHeads(att, numTokens, numHeads, dh).mmul(p.get("wo")).add(p.get("bo")));
-        SDVariable y = h.add(TransformerOps.mlp(sd, TransformerOps.layerNorm(sd, h, p.get("ln2g"), p.get("ln2b")), p));
+        SDVariable y = TransformerOps.preNormBlock(sd, in.reshape(-1, embedDim), p, numTokens, numHeads);
         return TransformerOps.layerOutput(sd, y.reshape(-1, (long) numTokens * embedDim));
     }
 

@@ -10,9 +10,10 @@ import java.util.Map;
 /**
  * SameDiff building blocks shared by the transformer layers. Only elementary differentiable ops are used
  * (no fused layer-norm or GELU kernels), so double-precision gradient checks hold exactly. Rows are tokens:
- * every function takes and returns {@code [mb*T, D]} unless stated.
+ * every function takes and returns {@code [mb*T, D]} unless stated. The public functions are shared with the
+ * pretrained text tower ({@code zoo.text}).
  */
-final class TransformerOps {
+public final class TransformerOps {
     /** LayerNorm epsilon (as PyTorch's default). */
     static final double LN_EPS = 1e-5;
     /** Standard deviation of the truncated-normal-like weight initialisation (timm's 0.02). */
@@ -22,11 +23,27 @@ final class TransformerOps {
     }
 
     /** LayerNorm over the last axis of a 2-d variable, with gain {@code g [1, D]} and bias {@code b [1, D]}. */
-    static SDVariable layerNorm(SameDiff sd, SDVariable x, SDVariable g, SDVariable b) {
+    public static SDVariable layerNorm(SameDiff sd, SDVariable x, SDVariable g, SDVariable b) {
+        return layerNorm(sd, x, g, b, LN_EPS);
+    }
+
+    /** {@link #layerNorm(SameDiff, SDVariable, SDVariable, SDVariable)} with an explicit epsilon. */
+    public static SDVariable layerNorm(SameDiff sd, SDVariable x, SDVariable g, SDVariable b, double eps) {
         SDVariable mu = x.mean(true, 1);
         SDVariable xc = x.sub(mu);
         SDVariable var = xc.mul(xc).mean(true, 1);
-        return xc.div(sd.math().sqrt(var.add(LN_EPS))).mul(g).add(b);
+        return xc.div(sd.math().sqrt(var.add(eps))).mul(g).add(b);
+    }
+
+    /**
+     * Rows scaled to unit L2 norm, {@code x / sqrt(Σ_d x² + 1e-12)} for {@code x [n, d]}, without broadcasting: the
+     * norms are summed and tiled back to {@code [n, D]} with matrix products against ones. In M2.1 the gradient of a
+     * broadcast {@code [1, D] / [1, 1]} division is wrong for the divisor (found by finite differences on a
+     * {@code [1, D]} key), so {@code x.div(norm)} is unsafe when n can be 1.
+     */
+    public static SDVariable unitRows(SameDiff sd, SDVariable x, long d) {
+        SDVariable norm = sd.math().sqrt(x.mul(x).mmul(sd.constant(Nd4j.ones(x.dataType(), d, 1))).add(1e-12));
+        return x.div(norm.mmul(sd.constant(Nd4j.ones(x.dataType(), 1, d))));
     }
 
     /** GELU, tanh form: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
@@ -36,12 +53,12 @@ final class TransformerOps {
     }
 
     /** {@code [mb*T, D]} to per-head {@code [mb*H, T, dh]}. */
-    static SDVariable splitHeads(SDVariable x, int tokens, int heads, int headDim) {
+    public static SDVariable splitHeads(SDVariable x, int tokens, int heads, int headDim) {
         return x.reshape(-1, tokens, heads, headDim).permute(0, 2, 1, 3).reshape(-1, tokens, headDim);
     }
 
     /** Per-head {@code [mb*H, T, dh]} back to {@code [mb*T, D]}. */
-    static SDVariable mergeHeads(SDVariable x, int tokens, int heads, int headDim) {
+    public static SDVariable mergeHeads(SDVariable x, int tokens, int heads, int headDim) {
         return x.reshape(-1, heads, tokens, headDim).permute(0, 2, 1, 3).reshape(-1, (long) heads * headDim);
     }
 
@@ -55,6 +72,22 @@ final class TransformerOps {
     static SDVariable mlp(SameDiff sd, SDVariable x, Map<String, SDVariable> p) {
         SDVariable h = gelu(sd, x.mmul(p.get("w1")).add(p.get("b1")));
         return h.mmul(p.get("w2")).add(p.get("b2"));
+    }
+
+    /**
+     * The pre-norm encoder block of {@link TransformerBlock} on token rows {@code [mb*T, D]} with parameters named as
+     * {@link #defineBlockParams} (output projection included); without the layer-output gradient fix, so usable in
+     * plain SameDiff graphs (e.g. with prompt tokens prepended, T larger than the layer's).
+     */
+    public static SDVariable preNormBlock(SameDiff sd, SDVariable x, Map<String, SDVariable> p, int tokens, int heads) {
+        int dh = (int) (p.get("wq").getShape()[0] / heads);
+        SDVariable n1 = layerNorm(sd, x, p.get("ln1g"), p.get("ln1b"));
+        SDVariable q = splitHeads(n1.mmul(p.get("wq")), tokens, heads, dh);
+        SDVariable k = splitHeads(n1.mmul(p.get("wk")), tokens, heads, dh);
+        SDVariable v = splitHeads(n1.mmul(p.get("wv")), tokens, heads, dh);
+        SDVariable att = sd.mmul(selfAttentionWeights(sd, q, k, dh), v);
+        SDVariable h = x.add(mergeHeads(att, tokens, heads, dh).mmul(p.get("wo")).add(p.get("bo")));
+        return h.add(mlp(sd, layerNorm(sd, h, p.get("ln2g"), p.get("ln2b")), p));
     }
 
     /** Fills a weight with N(0, INIT_STD²) from ND4J's global generator (seeded by the graph's init). */

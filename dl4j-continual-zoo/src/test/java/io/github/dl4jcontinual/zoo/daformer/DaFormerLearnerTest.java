@@ -28,10 +28,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * old outputs, old key sets and heads stay bit-identical, -M grows by one key set per task and -S does not, the
  * divergence targets, and the configuration's JSON round trip.
  */
-class DaFormerLearnerTest {
+public class DaFormerLearnerTest {
 
     /** 6 classes of 8×8 images: class c lights up a class-specific pixel block plus noise. */
-    static Scenario synthetic(int perClass, long seed) {
+    public static Scenario synthetic(int perClass, long seed) {
         Random r = new Random(seed);
         int n = 6 * perClass;
         float[] x = new float[n * 64];

@@ -1,0 +1,85 @@
+package io.github.dl4jcontinual.zoo.text;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Builds padded token batches: {@code [CLS] ... [SEP]} sequences, right-padded with id 0 and mask 0. A negative
+ * id {@code -(i+1)} marks the slot of learned context vector i; it is looked up as id 0 and replaced in the graph.
+ */
+final class TokenLayout {
+    private TokenLayout() {
+    }
+
+    /** {@code [CLS] tokens [SEP]}. */
+    static int[] wrap(TextTokenizer tokenizer, int[] tokens) {
+        int[] out = new int[tokens.length + 2];
+        out[0] = tokenizer.clsId();
+        System.arraycopy(tokens, 0, out, 1, tokens.length);
+        out[out.length - 1] = tokenizer.sepId();
+        return out;
+    }
+
+    /** Right-pads sequences to the longest one. */
+    static Batch pad(int[][] seqs) {
+        if (seqs.length == 0) {
+            throw new IllegalArgumentException("No sequences to encode");
+        }
+        int t = 0;
+        for (int[] s : seqs) {
+            t = Math.max(t, s.length);
+        }
+        return new Batch(seqs, t);
+    }
+
+    /** A right-padded batch of {@code n} sequences of {@code tokens} positions. */
+    static final class Batch {
+        private final int[][] seqs;
+        private final int tokens;
+
+        Batch(int[][] seqs, int tokens) {
+            this.seqs = seqs;
+            this.tokens = tokens;
+        }
+
+        int tokens() {
+            return tokens;
+        }
+
+        /** Ids, row-major {@code [n*T]} (INT), padding and context slots 0. */
+        INDArray flatIds() {
+            int[] flat = new int[seqs.length * tokens];
+            for (int i = 0; i < seqs.length; i++) {
+                for (int j = 0; j < seqs[i].length; j++) {
+                    flat[i * tokens + j] = Math.max(0, seqs[i][j]);
+                }
+            }
+            return Nd4j.createFromArray(flat);
+        }
+
+        /** One-hot context-slot selection, {@code [n*T, contexts]}: row (i, j) selects vector k at slot -(k+1). */
+        INDArray contextSelection(int contexts, DataType type) {
+            INDArray s = Nd4j.zeros(type, (long) seqs.length * tokens, contexts);
+            for (int i = 0; i < seqs.length; i++) {
+                for (int j = 0; j < seqs[i].length; j++) {
+                    if (seqs[i][j] < 0) {
+                        s.putScalar((long) i * tokens + j, -seqs[i][j] - 1, 1.0);
+                    }
+                }
+            }
+            return s;
+        }
+
+        /** 1 for real tokens, 0 for padding, {@code [n, T]}. */
+        INDArray mask(DataType type) {
+            INDArray m = Nd4j.zeros(type, seqs.length, tokens);
+            for (int i = 0; i < seqs.length; i++) {
+                for (int j = 0; j < seqs[i].length; j++) {
+                    m.putScalar(i, j, 1.0);
+                }
+            }
+            return m;
+        }
+    }
+}
