@@ -64,7 +64,7 @@ public final class ItamlExample {
                 "markdown", "quiet", "epochs", "first-epochs");
         if (a.has("help")) {
             System.out.println("itaml [--data-dir DIR] [--dataset mnist|fashion] [--seeds 1,2,3] "
-                    + "[--rule paper|released|both] [--selection first|herding] [--memory 2000] [--er true|false] "
+                    + "[--rule paper|released|both|none] [--selection first|herding] [--memory 2000] [--er true|false] "
                     + "[--epochs 20] [--first-epochs 5] [--out results/itaml] [--markdown FILE] [--quiet]");
             return;
         }
@@ -90,8 +90,9 @@ public final class ItamlExample {
             rules.addAll(Arrays.asList(MetaUpdateRule.values()));
         } else if (ruleArg.equals("paper") || ruleArg.equals("released")) {
             rules.add(MetaUpdateRule.valueOf(ruleArg.toUpperCase(Locale.ROOT)));
-        } else {
-            throw new IllegalArgumentException("--rule should be paper, released or both (got: " + ruleArg + ")");
+        } else if (!ruleArg.equals("none")) { // none: only the ER baseline (--er true)
+            throw new IllegalArgumentException("--rule should be paper, released, both or none (got: " + ruleArg
+                    + ")");
         }
         String sel = a.get("selection", "first");
         if (!sel.equals("first") && !sel.equals("herding")) {
@@ -101,6 +102,10 @@ public final class ItamlExample {
         String er = a.get("er", "true");
         if (!er.equals("true") && !er.equals("false")) {
             throw new IllegalArgumentException("--er should be true or false (got: " + er + ")");
+        }
+        if (rules.isEmpty() && er.equals("false")) {
+            throw new IllegalArgumentException("--rule none with --er false runs nothing: use --er true for the ER "
+                    + "baseline alone");
         }
         long[] seeds = a.getLongs("seeds", "1,2,3");
         File out = new File(a.get("out", "results/itaml"));
