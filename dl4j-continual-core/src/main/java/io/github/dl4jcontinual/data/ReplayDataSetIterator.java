@@ -14,11 +14,14 @@ import java.util.Objects;
  * minibatch (B rows, its pre-processor applied), asks the {@link ReplaySource} for replay rows (M, possibly 0)
  * and returns the B + M rows, current first. Everything else (hasNext, reset, batch, …) is delegated.
  *
- * <p>Weighted joining: with {@link #weighted(double, double)} the joined batch carries a per-example label mask
- * so that DL4J's loss (a sum divided by the B + M rows) equals
- * {@code wCurrent · mean(loss over current) + wReplay · mean(loss over replay)} — DER++'s and ER-ACE's form.
- * Without it the loss is the plain mean over the B + M rows (ER). Label masks the parts already carry
- * (per-example [n,1] or per-output [n,k]) are kept and multiplied by the weights.</p>
+ * <p>Weighted joining: with {@link #weighted(double, double)} the joined batch carries a label mask with the
+ * weights {@code wCurrent·(B+M)/B} and {@code wReplay·(B+M)/M}, meant to make the loss (a sum divided by the B + M
+ * rows) {@code wCurrent · mean(loss over current) + wReplay · mean(loss over replay)} — ER-ACE's form. Caution:
+ * DL4J multiplies an output layer's pre-activations by its label mask (a 0/1 mask's semantics), so weights other
+ * than 0 and 1 are exact only with a loss that divides the mask back out, as
+ * {@link io.github.dl4jcontinual.replay.strategy.AsymmetricCrossEntropy} does; with DL4J's built-in losses they
+ * would rescale the logits. Without weights the loss is the plain mean over the B + M rows (ER). Label masks the
+ * parts already carry (per-example [n,1] or per-output [n,k]) are kept and multiplied by the weights.</p>
  *
  * <p>{@link #asyncSupported()} is false: what is replayed depends on when {@code next()} is called (the buffer
  * changes during training), so DL4J must not prefetch.</p>

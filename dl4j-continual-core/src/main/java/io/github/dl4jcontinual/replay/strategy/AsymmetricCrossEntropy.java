@@ -14,6 +14,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * [n,1] = full softmax with that per-example weight; [n,k] = softmax over the columns where the mask is &gt; 0,
  * weighted by the row's largest mask value. Computed from the pre-activations (the layer must use a softmax
  * activation, whose place this loss takes). The gradient is {@code w·(q − y)} on allowed columns, 0 elsewhere.
+ *
+ * <p>DL4J multiplies an output layer's pre-activations by its label mask before the loss sees them (a 0/1 mask's
+ * semantics); this loss divides a non-zero mask back out, so a weight scales the loss, never the logits.</p>
  */
 public final class AsymmetricCrossEntropy implements ILossFunction {
     private static final long serialVersionUID = 1L;
@@ -45,7 +48,16 @@ public final class AsymmetricCrossEntropy implements ILossFunction {
             support = mask.gt(0).castTo(preOutput.dataType());
             w = mask.castTo(preOutput.dataType()).max(true, 1);
         }
-        INDArray z = preOutput.add(support.rsub(1).muli(OFF));
+        // undo DL4J's masking of the pre-activations (pre · mask) where the mask is non-zero
+        INDArray z;
+        if (mask == null) {
+            z = preOutput.dup();
+        } else {
+            INDArray m = mask.castTo(preOutput.dataType());
+            INDArray d = m.add(m.eq(0).castTo(m.dataType()));
+            z = m.size(1) == 1 ? preOutput.divColumnVector(d) : preOutput.div(d);
+        }
+        z.addi(support.rsub(1).muli(OFF));
         z.subiColumnVector(z.max(true, 1));
         INDArray lse = Transforms.log(Transforms.exp(z, true).sum(true, 1), false);
         return new INDArray[]{z.subiColumnVector(lse), w, support};

@@ -7,22 +7,22 @@ import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.trainer.HeadPolicy;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
-import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.util.List;
 import java.util.Objects;
 
 /**
  * Dark Experience Replay (Buzzega et al. 2020; Mammoth's {@code der.py}/{@code derpp.py}). The loss of each step
  * is {@code CE(current) + α·MSE(f(x'), z')} on a replayed minibatch (x', z') whose logits z' were stored when x'
  * was inserted (reservoir), and for DER++ ({@code β > 0}) also {@code + β·CE(f(x''), y'')} on a second,
- * independently drawn replay minibatch. The MSE term is added as a gradient contribution (see the package
- * documentation); the β term joins x'' to the minibatch with per-example weights. Requires a FIXED head (stored
- * logits have the head's width at insertion). Logits are the model's inference-mode logits right before it is
+ * independently drawn replay minibatch. Both replayed minibatches join the current one, so each step is a single
+ * forward/backward pass through {@link DerJointLoss}, which replaces the output layer's loss during each experience
+ * (the user's loss is put back after it) and weighs the three parts. Requires a
+ * FIXED head (stored logits have the head's width at insertion). Logits are the model's inference-mode logits right before it is
  * updated on the minibatch (identical to Mammoth's training-mode outputs for networks without dropout).
  */
 public class DarkExperienceReplay extends RehearsalConfiguration {
@@ -99,9 +99,10 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
 
     static final class Runtime extends RehearsalRuntime {
         private final DarkExperienceReplay der;
+        private final OutputLossSwap loss = new OutputLossSwap("DER");
         private SharedParameterTwin twin;
         private ReplayBatch pending;
-        private long mainRows;
+        private long currentRows;
 
         Runtime(DarkExperienceReplay conf) {
             super(conf);
@@ -122,6 +123,18 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
             if (twin == null || !twin.isFor(ctx.model())) {
                 twin = SharedParameterTwin.logits(ctx.model());
             }
+            loss.install(ctx.model(), DerJointLoss::new);
+        }
+
+        @Override
+        public void afterExperience(ContinualContext ctx, Experience experience) {
+            loss.restore();
+            super.afterExperience(ctx, experience);
+        }
+
+        @Override
+        public void onStreamEnd(ContinualContext ctx) {
+            loss.restore();
         }
 
         @Override
@@ -134,27 +147,68 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
                 ReplayBatch labelled = der.beta > 0 ? buffer.sample(mb, width, sampleRng) : null;
                 // the current parameters' logits, computed only if the buffer keeps rows of this minibatch
                 buffer.observeLazily(cur, () -> twin.output(cur.getFeatures()), exp, bufferRng);
-                mainRows = cur.numExamples() + (labelled == null ? 0 : labelled.size());
+                currentRows = cur.numExamples();
                 return labelled == null ? null : labelled.toDataSet();
             });
-            return der.beta > 0 ? it.weighted(1.0, der.beta) : it;
+            it.setPreProcessor(this::toJointLayout);
+            return it;
         }
 
-        @Override
-        public List<TrainingListener> listeners(ContinualContext ctx, Experience experience) {
-            return List.of(new BaseTrainingListener() {
-                @Override
-                public void onGradientCalculation(Model model) {
-                    if (pending == null) {
-                        return;
-                    }
-                    ReplayBatch p = pending;
-                    pending = null;
-                    INDArray g = twin.gradient(p.features(), p.logits());
-                    // DL4J divides the summed gradient by the main batch's rows; the MSE is a mean over its own rows
-                    model.getGradientsViewArray().addi(g.mul(der.alpha * mainRows / p.size()));
-                }
-            });
+        private void toJointLayout(org.nd4j.linalg.dataset.api.DataSet ds) {
+            ReplayBatch p = pending;
+            pending = null;
+            boolean none = p == null || p.size() == 0;
+            joinedMinibatch(ds, currentRows, der.beta, none ? null : p.features(), none ? null : p.logits(),
+                    der.alpha);
         }
+    }
+
+    /**
+     * Puts a minibatch into {@link DerJointLoss}'s layout, appending the logit-replay rows, so that the whole DER
+     * loss is one forward/backward pass. With c current rows, l labelled replay rows after them and m logit rows
+     * appended, DL4J's mean over all n = c + l + m rows equals
+     * {@code mean_c loss + β·mean_l loss + α·mean_m mean_k (z − ẑ)²} (weights n/c, β·n/l and α·n/m).
+     *
+     * @param ds      c current rows followed by l labelled replay rows (labels [c + l, k], no label mask);
+     *                changed in place
+     * @param current c
+     * @param beta    weight of the labelled replay's mean loss
+     * @param x       logit-replay inputs [m, ...], or null for none
+     * @param logits  their stored logits [m, k], or null
+     * @param alpha   weight of the logit MSE
+     */
+    static void joinedMinibatch(org.nd4j.linalg.dataset.api.DataSet ds, long current, double beta, INDArray x,
+                                INDArray logits, double alpha) {
+        if (ds.getLabelsMaskArray() != null) {
+            throw new IllegalArgumentException("DER's joined step does not take labels with a label mask (got shape "
+                    + java.util.Arrays.toString(ds.getLabelsMaskArray().shape()) + ")");
+        }
+        INDArray y0 = ds.getLabels();
+        long n0 = y0.size(0);
+        long k = y0.size(1);
+        long m = x == null ? 0 : x.size(0);
+        long n = n0 + m;
+        if (current < 1 || current > n0) {
+            throw new IllegalArgumentException("current rows should be in [1, " + n0 + "] (got: " + current + ")");
+        }
+        if (m > 0 && (logits.size(0) != m || logits.size(1) != k)) {
+            throw new IllegalArgumentException("Stored logits should be [" + m + ", " + k + "] (got: "
+                    + java.util.Arrays.toString(logits.shape()) + ")");
+        }
+        DataType dt = y0.dataType();
+        INDArray y = Nd4j.zeros(dt, n, DerJointLoss.width(k));
+        y.get(NDArrayIndex.interval(0, n0), NDArrayIndex.interval(0, k)).assign(y0);
+        INDArray w = y.get(NDArrayIndex.all(), NDArrayIndex.point(2 * k + 1));
+        w.get(NDArrayIndex.interval(0, current)).assign((double) n / current);
+        if (n0 > current) {
+            w.get(NDArrayIndex.interval(current, n0)).assign(beta * n / (n0 - current));
+        }
+        if (m > 0) {
+            y.get(NDArrayIndex.interval(n0, n), NDArrayIndex.interval(k, 2 * k)).assign(logits.castTo(dt));
+            y.get(NDArrayIndex.interval(n0, n), NDArrayIndex.point(2 * k)).assign(1.0);
+            w.get(NDArrayIndex.interval(n0, n)).assign(alpha * n / m);
+            ds.setFeatures(Nd4j.concat(0, ds.getFeatures(), x.castTo(ds.getFeatures().dataType())));
+        }
+        ds.setLabels(y);
     }
 }

@@ -7,16 +7,10 @@ import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.scenario.Experience;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
-import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 import java.util.TreeSet;
 
@@ -56,8 +50,7 @@ public class ErAce extends RehearsalConfiguration {
 
     static final class Runtime extends RehearsalRuntime {
         private final TreeSet<Integer> seenSoFar = new TreeSet<>();
-        private BaseOutputLayer outputConf;
-        private ILossFunction original;
+        private final OutputLossSwap loss = new OutputLossSwap("ER-ACE");
 
         Runtime(RehearsalConfiguration conf) {
             super(conf);
@@ -65,17 +58,7 @@ public class ErAce extends RehearsalConfiguration {
 
         @Override
         public void beforeExperience(ContinualContext ctx, Experience experience) {
-            Model m = ctx.model();
-            Layer l = m instanceof MultiLayerNetwork
-                    ? ((MultiLayerNetwork) m).getOutputLayer().conf().getLayer()
-                    : ((ComputationGraph) m).getOutputLayer(0).conf().getLayer();
-            if (!(l instanceof BaseOutputLayer)) {
-                throw new IllegalArgumentException("ER-ACE needs an OutputLayer-like output layer (got: "
-                        + l.getClass().getSimpleName() + ")");
-            }
-            outputConf = (BaseOutputLayer) l;
-            original = outputConf.getLossFn();
-            outputConf.setLossFn(new AsymmetricCrossEntropy());
+            loss.install(ctx.model(), user -> new AsymmetricCrossEntropy());
         }
 
         @Override
@@ -102,10 +85,7 @@ public class ErAce extends RehearsalConfiguration {
         }
 
         private void restore() {
-            if (outputConf != null) {
-                outputConf.setLossFn(original);
-                outputConf = null;
-            }
+            loss.restore();
         }
 
         @Override

@@ -7,11 +7,12 @@
  *
  * <p>How each extra loss term reaches DL4J: ER is a data change (replayed rows joined to the minibatch by
  * {@link io.github.dl4jcontinual.data.ReplayDataSetIterator}); DER++'s replayed cross-entropy is a data change with
- * per-example weights (label mask). DER's logit MSE is not a label change of a softmax/cross-entropy head, so it is a
- * <em>gradient contribution</em>: a twin network sharing the model's parameter array, whose output layer has an
- * identity activation and an MSE loss, computes the term's gradient with DL4J's {@code calculateGradients}, and a
- * {@code TrainingListener.onGradientCalculation} adds it. A-GEM edits the gradient in the same listener hook
- * (projection against a reference gradient computed by a same-loss twin). ER-ACE's asymmetric cross-entropy (a
+ * per-example weights (label mask). DER's logit MSE rows join the same minibatch too: for the length of each
+ * experience the output layer's loss is wrapped by {@link io.github.dl4jcontinual.replay.strategy.DerJointLoss},
+ * which applies the model's own loss to ordinary rows and the logit MSE (on pre-activations) to rows flagged in a
+ * widened label array, so the whole DER++ loss is one forward/backward pass. A-GEM edits the gradient in a
+ * {@code TrainingListener.onGradientCalculation} hook (projection against a reference gradient computed by a
+ * twin network that shares the model's parameter array and keeps its loss). ER-ACE's asymmetric cross-entropy (a
  * softmax restricted to some classes for the current rows) is a <em>graph augmentation</em>: the output layer's
  * loss function is wrapped by {@link io.github.dl4jcontinual.replay.strategy.AsymmetricCrossEntropy} for the
  * duration of each experience and the restriction travels as a per-output label mask.</p>

@@ -91,9 +91,26 @@ class RehearsalMechanicsTest {
         assertEquals(new LossMCXENT().computeScore(y, z.dup(), softmax, null, true),
                 loss.computeScore(y, z, softmax, null, true), 1e-9);
         INDArray mask = Nd4j.createFromArray(new double[][]{{0, 2, 2, 0}, {1, 1, 1, 1}, {0, 0, 0.5, 0.5}});
-        INDArray g = loss.computeGradient(y, z, softmax, mask);
+        // DL4J hands the loss the pre-activations multiplied by the mask; the loss must see through that:
+        // the score is w · CE of the softmax restricted to the allowed columns of the true logits
+        double expected = 0;
+        for (int r = 0; r < 3; r++) {
+            double w = 0;
+            double lse = 0;
+            for (int c = 0; c < 4; c++) {
+                if (mask.getDouble(r, c) > 0) {
+                    w = Math.max(w, mask.getDouble(r, c));
+                    lse += Math.exp(z.getDouble(r, c));
+                }
+            }
+            int label = r + 1;
+            expected += w * (Math.log(lse) - z.getDouble(r, label));
+        }
+        assertEquals(expected, loss.computeScore(y, z.mul(mask), softmax, mask, false), 1e-9);
+        INDArray g = loss.computeGradient(y, z.mul(mask), softmax, mask);
         assertEquals(0.0, g.getDouble(0, 0), 0);
         assertEquals(0.0, g.getDouble(2, 1), 0);
+        // the gradient with respect to the true logits, by central differences of the score
         for (int r = 0; r < 3; r++) {
             for (int c = 0; c < 4; c++) {
                 double eps = 1e-6;
@@ -101,13 +118,55 @@ class RehearsalMechanicsTest {
                 zu.putScalar(r, c, z.getDouble(r, c) + eps);
                 INDArray zd = z.dup();
                 zd.putScalar(r, c, z.getDouble(r, c) - eps);
-                double fd = (loss.computeScore(y, zu, softmax, mask, false)
-                        - loss.computeScore(y, zd, softmax, mask, false)) / (2 * eps);
+                double fd = (loss.computeScore(y, zu.mul(mask), softmax, mask, false)
+                        - loss.computeScore(y, zd.mul(mask), softmax, mask, false)) / (2 * eps);
                 assertEquals(fd, g.getDouble(r, c), 1e-5, "gradient [" + r + "][" + c + "]");
             }
         }
         assertThrows(IllegalArgumentException.class,
                 () -> loss.computeScore(y, z, new org.nd4j.linalg.activations.impl.ActivationIdentity(), null, true));
+    }
+
+    @Test
+    void asymmetricCrossEntropyWithWeightedMasksPassesDl4jGradientCheckThroughANetwork() {
+        DataType before = Nd4j.dataType();
+        DataType beforeFloat = Nd4j.defaultFloatingPointType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        try {
+            MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3)
+                    .dataType(DataType.DOUBLE).updater(new org.nd4j.linalg.learning.config.NoOp()).list()
+                    .layer(new DenseLayer.Builder().nIn(4).nOut(5).activation(Activation.TANH).build())
+                    .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(5).nOut(3)
+                            .activation(Activation.SOFTMAX).build()).build());
+            net.init();
+            ((org.deeplearning4j.nn.conf.layers.BaseOutputLayer) net.getOutputLayer().conf().getLayer())
+                    .setLossFn(new AsymmetricCrossEntropy());
+            Nd4j.getRandom().setSeed(4);
+            INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 4);
+            INDArray y = DataSets.oneHot(new int[]{1, 2, 0, 1}, 3).castTo(DataType.DOUBLE);
+            // ER-ACE's masks after ReplayDataSetIterator.weighted: restricted current rows, weighted replay rows
+            INDArray mask = Nd4j.createFromArray(new double[][]{{0, 2, 2}, {0, 2, 2}, {2, 2, 2}, {2, 2, 2}});
+            assertTrue(org.deeplearning4j.gradientcheck.GradientCheckUtil.checkGradients(
+                    new org.deeplearning4j.gradientcheck.GradientCheckUtil.MLNConfig().net(net).input(x).labels(y)
+                            .labelMask(mask).epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)));
+            // and the score DL4J reports is the weighted restricted cross-entropy of the true logits
+            INDArray z = SharedParameterTwin.logits(net).output(x);
+            double expected = 0;
+            for (int r = 0; r < 4; r++) {
+                double lse = 0;
+                for (int c = r < 2 ? 1 : 0; c < 3; c++) {
+                    lse += Math.exp(z.getDouble(r, c));
+                }
+                expected += 2 * (Math.log(lse) - z.getDouble(r, r == 2 ? 0 : r == 1 ? 2 : 1));
+            }
+            net.setInput(x);
+            net.setLabels(y);
+            net.setLayerMaskArrays(null, mask);
+            net.computeGradientAndScore();
+            assertEquals(expected / 4, net.score(), 1e-9);
+        } finally {
+            Nd4j.setDefaultDataTypes(before, beforeFloat);
+        }
     }
 
     private static Scenario toy() {
