@@ -49,7 +49,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Stop after experience k, resume from the checkpoint in a fresh trainer with the network loaded from the file,
  * and compare with the uninterrupted run of the same seed: the class-IL and task-IL accuracy matrices must be
- * equal to the last bit, for every k, and so must the final parameters. Real MNIST, 5 experiences of 2 classes,
+ * equal to the last bit, and so must the final parameters (Naive for every k, the strategies for k = 1 and 3 or
+ * for k = 2). Real MNIST, 5 experiences of 2 classes,
  * 300 training examples per experience; an Adam MLP with dropout, so that the updater state and ND4J's generator
  * must be restored too.
  */
@@ -85,9 +86,9 @@ class CheckpointResumeTest {
         return new ContinualConfiguration.Builder().batchSize(16).seed(11).progress(false).plugins(plugins).build();
     }
 
-    /** Runs uninterrupted, then for each k stops after k and resumes in a fresh trainer; all must agree. */
+    /** Runs uninterrupted, then stops after experience 1 and after 3 and resumes in a fresh trainer; all agree. */
     static void assertResumeIsExact(ContinualConfiguration conf, Path dir) throws Exception {
-        assertResumeIsExact(conf, dir, CheckpointResumeTest::net, MultiLayerNetwork.class, 1, 2, 3, 4);
+        assertResumeIsExact(conf, dir, CheckpointResumeTest::net, MultiLayerNetwork.class, 1, 3);
     }
 
     /**
@@ -147,7 +148,7 @@ class CheckpointResumeTest {
 
     @Test
     void naiveResumesExactly(@TempDir Path dir) throws Exception {
-        assertResumeIsExact(conf(), dir);
+        assertResumeIsExact(conf(), dir, CheckpointResumeTest::net, MultiLayerNetwork.class, 1, 2, 3, 4);
     }
 
     @Test
