@@ -224,7 +224,10 @@ public final class DualEncoder {
     }
 
     private SDVariable softCe(SDVariable logits, SDVariable target) {
-        return target.mul(sd.nn().logSoftmax(logits, 1)).sum(1).mean().neg();
+        // log-softmax written out: SameDiff M2.1's LogSoftMax(dimension) fails when the gradient graph is built
+        SDVariable shifted = logits.sub(logits.max(true, 1));
+        SDVariable logZ = sd.math().log(sd.math().exp(shifted).sum(true, 1));
+        return target.mul(shifted.sub(logZ)).sum(1).mean().neg();
     }
 
     private static SDVariable half(SDVariable a, SDVariable b) {
