@@ -6,8 +6,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Recall@K of cross-modal retrieval from a query × gallery similarity matrix. A query is a hit at K when at least
  * one of its relevant gallery items is among its K best-scored items; ties are resolved in the query's disfavour
- * (an item is ranked above the best relevant one only when its score is strictly greater, and the hit needs fewer
- * than K such items), so the value does not depend on the gallery order.
+ * (every non-relevant item scoring at least as high as the best relevant one is ranked above it, and the hit needs
+ * fewer than K such items), so the value does not depend on the gallery order.
  *
  * <p>{@link #crossModal} gives the six recalls of image→text (TR@1/5/10) and text→image (IR@1/5/10) retrieval
  * and their mean R_m, CTP's headline number.</p>
@@ -42,16 +42,18 @@ public final class RetrievalMetrics {
                 throw new IllegalArgumentException("query " + q + " has no relevant gallery item");
             }
             double best = Double.NEGATIVE_INFINITY;
+            java.util.BitSet rel = new java.util.BitSet(g);
             for (int r : relevant[q]) {
                 if (r < 0 || r >= g) {
                     throw new IllegalArgumentException("relevant index " + r + " of query " + q
                             + " outside the gallery [0, " + g + ")");
                 }
                 best = Math.max(best, s[q * g + r]);
+                rel.set(r);
             }
             int above = 0;
             for (int j = 0; j < g; j++) {
-                if (s[q * g + j] > best) {
+                if (!rel.get(j) && s[q * g + j] >= best) {
                     above++;
                 }
             }

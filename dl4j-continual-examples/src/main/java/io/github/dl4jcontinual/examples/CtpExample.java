@@ -45,7 +45,7 @@ public final class CtpExample {
                 "test-per-domain", "epochs", "batch", "memory", "queue", "out", "markdown", "quiet");
         if (a.has("help")) {
             System.out.println("ctp [--data-dir DIR | --pairs DIR [--image-size 28]] [--methods ctp,seqf,er,...|all] "
-                    + "[--seeds 1,2,3] [--train-per-domain 1000] [--test-per-domain 300] [--epochs 2] [--batch 32] "
+                    + "[--seeds 1,2,3] [--train-per-domain 1000] [--test-per-domain 300] [--epochs 5] [--batch 32] "
                     + "[--memory 200] [--queue 1024] [--out results/ctp] [--markdown FILE] [--quiet]");
             return;
         }
@@ -79,7 +79,7 @@ public final class CtpExample {
                 for (VlMethod m : ms) {
                     long t0 = System.currentTimeMillis();
                     CtpConfiguration conf = new CtpConfiguration().method(m).seed(seed)
-                            .epochs(a.getInt("epochs", 2)).batchSize(a.getInt("batch", 32))
+                            .epochs(a.getInt("epochs", 5)).batchSize(a.getInt("batch", 32))
                             .memory(a.getInt("memory", 200)).queueSize(a.getInt("queue", 1024));
                     CtpLearner learner = new CtpLearner(conf, text, (int) stream.train(0).images().size(1));
                     if (!quiet) {

@@ -559,7 +559,12 @@ public final class CtpLearner {
             feed.put("txt", text.features(data.captions().subList(s, e)).castTo(DataType.FLOAT));
             feed.put(LossTerm.MAS.weightName(), scalar(1));
             Map<String, INDArray> g = masGraph.graph().calculateGradients(feed, model.parameterNames());
-            f.forEach((k, v) -> v.addi(Transforms.abs(g.get(k), true)));
+            // parameters the objective does not reach (the temperature) have no gradient: importance 0
+            f.forEach((k, v) -> {
+                if (g.get(k) != null) {
+                    v.addi(Transforms.abs(g.get(k), true));
+                }
+            });
             batches++;
         }
         int b = Math.max(batches, 1);
