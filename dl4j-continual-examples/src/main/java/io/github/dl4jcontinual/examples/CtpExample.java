@@ -42,11 +42,12 @@ public final class CtpExample {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "pairs", "image-size", "methods", "seeds", "train-per-domain",
-                "test-per-domain", "epochs", "batch", "memory", "queue", "out", "markdown", "quiet");
+                "test-per-domain", "epochs", "batch", "memory", "queue", "ctp-weights", "out", "markdown", "quiet");
         if (a.has("help")) {
             System.out.println("ctp [--data-dir DIR | --pairs DIR [--image-size 28]] [--methods ctp,seqf,er,...|all] "
                     + "[--seeds 1,2,3] [--train-per-domain 1000] [--test-per-domain 300] [--epochs 5] [--batch 32] "
-                    + "[--memory 200] [--queue 1024] [--out results/ctp] [--markdown FILE] [--quiet]");
+                    + "[--memory 200] [--queue 1024] [--ctp-weights ita,cmc,md,tpx,tps (default 1,1,1,1,1)] "
+                    + "[--out results/ctp] [--markdown FILE] [--quiet]");
             return;
         }
         PairStream stream;
@@ -71,6 +72,11 @@ public final class CtpExample {
             throw new IllegalStateException("cannot create " + out);
         }
         boolean quiet = a.has("quiet");
+        List<String> w = a.getList("ctp-weights", "1,1,1,1,1");
+        if (w.size() != 5) {
+            throw new IllegalArgumentException("--ctp-weights needs 5 comma-separated weights ita,cmc,md,tpx,tps (got: "
+                    + w + ")");
+        }
         Map<VlMethod, List<double[]>> rows = new LinkedHashMap<>();
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
         try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
@@ -80,7 +86,10 @@ public final class CtpExample {
                     long t0 = System.currentTimeMillis();
                     CtpConfiguration conf = new CtpConfiguration().method(m).seed(seed)
                             .epochs(a.getInt("epochs", 5)).batchSize(a.getInt("batch", 32))
-                            .memory(a.getInt("memory", 200)).queueSize(a.getInt("queue", 1024));
+                            .memory(a.getInt("memory", 200)).queueSize(a.getInt("queue", 1024))
+                            .ctpWeights(Double.parseDouble(w.get(0)), Double.parseDouble(w.get(1)),
+                                    Double.parseDouble(w.get(2)), Double.parseDouble(w.get(3)),
+                                    Double.parseDouble(w.get(4)));
                     CtpLearner learner = new CtpLearner(conf, text, (int) stream.train(0).images().size(1));
                     if (!quiet) {
                         learner.progress(System.out::println);

@@ -112,6 +112,22 @@ class CtpLossesTest {
     }
 
     @Test
+    void featuresStayValidAfterTheGraphRunsAgainWithOtherParameters() {
+        DualEncoder enc = new DualEncoder(new DualEncoder.Spec(4, 3, 5, 2, 3, 0.07, 0.07),
+                EnumSet.noneOf(LossTerm.class), DataType.FLOAT, 1);
+        INDArray img = Nd4j.rand(DataType.FLOAT, 2, 4);
+        INDArray txt = Nd4j.rand(DataType.FLOAT, 2, 5);
+        Map<String, INDArray> first = enc.features(img, txt);
+        INDArray kept = first.get("v").dup();
+        Map<String, INDArray> p = enc.copyParameters();
+        p.replaceAll((k, v) -> v.mul(-3));
+        enc.setParameters(p);
+        Map<String, INDArray> second = enc.features(img, txt);
+        assertEquals(kept, first.get("v"));
+        assertTrue(!kept.equals(second.get("v")));
+    }
+
+    @Test
     void queueIsFifoWithWrapAround() {
         FeatureQueue q = new FeatureQueue(3, 2);
         assertEquals(null, q.features());
