@@ -50,6 +50,11 @@ public final class CtpExample {
                     + "[--out results/ctp] [--markdown FILE] [--quiet]");
             return;
         }
+        List<String> w = a.getList("ctp-weights", "1,1,1,1,1");
+        if (w.size() != 5) {
+            throw new IllegalArgumentException("--ctp-weights needs 5 comma-separated weights ita,cmc,md,tpx,tps (got: "
+                    + w + ")");
+        }
         PairStream stream;
         if (a.has("pairs")) {
             int s = a.getInt("image-size", 28);
@@ -72,11 +77,6 @@ public final class CtpExample {
             throw new IllegalStateException("cannot create " + out);
         }
         boolean quiet = a.has("quiet");
-        List<String> w = a.getList("ctp-weights", "1,1,1,1,1");
-        if (w.size() != 5) {
-            throw new IllegalArgumentException("--ctp-weights needs 5 comma-separated weights ita,cmc,md,tpx,tps (got: "
-                    + w + ")");
-        }
         Map<VlMethod, List<double[]>> rows = new LinkedHashMap<>();
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
         try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
