@@ -1,0 +1,179 @@
+package io.github.dl4jcontinual.examples;
+
+import io.github.dl4jcontinual.data.DataDirectory;
+import io.github.dl4jcontinual.eval.RetrievalMatrix;
+import io.github.dl4jcontinual.zoo.ctp.CachedTextFeatures;
+import io.github.dl4jcontinual.zoo.ctp.CtpConfiguration;
+import io.github.dl4jcontinual.zoo.ctp.CtpLearner;
+import io.github.dl4jcontinual.zoo.ctp.PairCsvLoader;
+import io.github.dl4jcontinual.zoo.ctp.PairStream;
+import io.github.dl4jcontinual.zoo.ctp.TemplatedPairStream;
+import io.github.dl4jcontinual.zoo.ctp.VlMethod;
+import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
+import io.github.dl4jcontinual.zoo.text.WordPieceTokenizer;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Vision-language continual pretraining ({@code ctp} command): CTP and the VL baselines of methods.md §2.6 on a
+ * domain stream of image–caption pairs, evaluated by image→text / text→image R@1/5/10 per domain after every
+ * experience. By default the stream is {@link TemplatedPairStream} (real MNIST / Fashion-MNIST images, templated
+ * captions); {@code --pairs DIR} reads {@code DIR/train.csv} and {@code DIR/test.csv} instead
+ * ({@link PairCsvLoader}, images resized to {@code --image-size}). Text: the pretrained all-MiniLM-L6-v2 (frozen,
+ * cached per caption) + trainable adapter and projection; image: an MLP tower trained from scratch. Prints a
+ * markdown table (mean ± sd over seeds) and writes each run's retrieval matrix as CSV under {@code --out}.
+ */
+public final class CtpExample {
+    private CtpExample() {
+    }
+
+    /**
+     * @param argv options, see {@code --help}
+     */
+    public static void run(String[] argv) {
+        Args a = new Args(argv, "data-dir", "pairs", "image-size", "methods", "seeds", "train-per-domain",
+                "test-per-domain", "epochs", "batch", "memory", "queue", "ctp-weights", "out", "markdown", "quiet");
+        if (a.has("help")) {
+            System.out.println("ctp [--data-dir DIR | --pairs DIR [--image-size 28]] [--methods ctp,seqf,er,...|all] "
+                    + "[--seeds 1,2,3] [--train-per-domain 1000] [--test-per-domain 300] [--epochs 5] [--batch 32] "
+                    + "[--memory 200] [--queue 1024] [--ctp-weights ita,cmc,md,tpx,tps (default 1,1,1,1,1)] "
+                    + "[--out results/ctp] [--markdown FILE] [--quiet]");
+            return;
+        }
+        List<String> w = a.getList("ctp-weights", "1,1,1,1,1");
+        if (w.size() != 5) {
+            throw new IllegalArgumentException("--ctp-weights needs 5 comma-separated weights ita,cmc,md,tpx,tps (got: "
+                    + w + ")");
+        }
+        PairStream stream;
+        if (a.has("pairs")) {
+            int s = a.getInt("image-size", 28);
+            stream = new PairCsvLoader(s, s).readStream(Paths.get(a.get("pairs", null)));
+        } else {
+            stream = TemplatedPairStream.load(DataDirectory.resolve(a.get("data-dir", null)),
+                    a.getInt("train-per-domain", 1000), a.getInt("test-per-domain", 300));
+        }
+        List<String> methods = a.getList("methods", "all");
+        List<VlMethod> ms = new ArrayList<>();
+        if (methods.size() == 1 && methods.get(0).equals("all")) {
+            ms.addAll(List.of(VlMethod.values()));
+        } else {
+            for (String m : methods) {
+                ms.add(VlMethod.valueOf(m.toUpperCase(Locale.ROOT).replace('-', '_')));
+            }
+        }
+        File out = new File(a.get("out", "results/ctp"));
+        if (!out.isDirectory() && !out.mkdirs()) {
+            throw new IllegalStateException("cannot create " + out);
+        }
+        boolean quiet = a.has("quiet");
+        Map<VlMethod, List<double[]>> rows = new LinkedHashMap<>();
+        BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
+        try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
+            CachedTextFeatures text = new CachedTextFeatures(encoder, tokenizer);
+            for (long seed : a.getLongs("seeds", "1,2,3")) {
+                for (VlMethod m : ms) {
+                    long t0 = System.currentTimeMillis();
+                    CtpConfiguration conf = new CtpConfiguration().method(m).seed(seed)
+                            .epochs(a.getInt("epochs", 5)).batchSize(a.getInt("batch", 32))
+                            .memory(a.getInt("memory", 200)).queueSize(a.getInt("queue", 1024))
+                            .ctpWeights(Double.parseDouble(w.get(0)), Double.parseDouble(w.get(1)),
+                                    Double.parseDouble(w.get(2)), Double.parseDouble(w.get(3)),
+                                    Double.parseDouble(w.get(4)));
+                    CtpLearner learner = new CtpLearner(conf, text, (int) stream.train(0).images().size(1));
+                    if (!quiet) {
+                        learner.progress(System.out::println);
+                    }
+                    RetrievalMatrix r = learner.fit(stream);
+                    double secs = (System.currentTimeMillis() - t0) / 1000.0;
+                    int last = r.rows() - 1;
+                    double[] row = new double[6 + stream.size()];
+                    row[0] = r.finalMeanRecall();
+                    double tr1 = 0;
+                    double ir1 = 0;
+                    for (int j = 0; j < stream.size(); j++) {
+                        tr1 += r.cell(last, j)[0] / stream.size();
+                        ir1 += r.cell(last, j)[3] / stream.size();
+                        row[6 + j] = r.meanRecall(last, j);
+                    }
+                    row[1] = tr1;
+                    row[2] = ir1;
+                    row[3] = r.forgetting();
+                    row[4] = r.backwardTransfer();
+                    row[5] = secs;
+                    rows.computeIfAbsent(m, k -> new ArrayList<>()).add(row);
+                    write(new File(out, m.name().toLowerCase(Locale.ROOT) + "-seed" + seed + ".csv"), r.toCsv());
+                    System.out.printf(Locale.ROOT, "%s seed %d: final R_m %.2f %%, forgetting %.2f, BWT %.2f, %.0f s%n%s",
+                            m, seed, 100 * row[0], 100 * row[3], 100 * row[4], secs, r);
+                    ExamplesMain.releaseMemory();
+                }
+            }
+        }
+        String table = table(rows, stream.names());
+        System.out.println(table);
+        a.writeIfGiven("markdown", table);
+    }
+
+    private static void write(File f, String text) {
+        try {
+            Files.write(f.toPath(), text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Markdown table: mean ± sd over seeds of the final metrics, in percent. */
+    static String table(Map<VlMethod, List<double[]>> rows, List<String> domains) {
+        StringBuilder sb = new StringBuilder("| method | seeds | final R_m % | final TR@1 % | final IR@1 % | forgetting | BWT |");
+        for (String d : domains) {
+            sb.append(" R_m ").append(d).append(" |");
+        }
+        sb.append(" time (s) |\n|---|---|---|---|---|---|---|");
+        sb.append("---|".repeat(domains.size())).append("---|\n");
+        for (Map.Entry<VlMethod, List<double[]>> e : rows.entrySet()) {
+            List<double[]> rs = e.getValue();
+            sb.append("| ").append(e.getKey().name().toLowerCase(Locale.ROOT)).append(" | ").append(rs.size()).append(" |");
+            int[] base = {0, 1, 2, 3, 4};
+            for (int c : base) {
+                sb.append(' ').append(meanSd(rs, c, 100)).append(" |");
+            }
+            for (int j = 0; j < domains.size(); j++) {
+                sb.append(' ').append(meanSd(rs, 6 + j, 100)).append(" |");
+            }
+            sb.append(' ').append(meanSd(rs, 5, 1)).append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    private static String meanSd(List<double[]> rs, int c, double scale) {
+        double s = 0;
+        int n = 0;
+        for (double[] r : rs) {
+            if (!Double.isNaN(r[c])) {
+                s += r[c] * scale;
+                n++;
+            }
+        }
+        if (n == 0) {
+            return "–";
+        }
+        double mean = s / n;
+        double v = 0;
+        for (double[] r : rs) {
+            if (!Double.isNaN(r[c])) {
+                v += Math.pow(r[c] * scale - mean, 2);
+            }
+        }
+        return String.format(Locale.ROOT, "%.2f ± %.2f", mean, n > 1 ? Math.sqrt(v / (n - 1)) : 0);
+    }
+}

@@ -1,0 +1,63 @@
+package io.github.dl4jcontinual.zoo.ctp;
+
+import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
+import io.github.dl4jcontinual.zoo.text.TextTokenizer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The frozen part of the text tower: the pretrained MiniLM ({@link BertTextEncoder}, all six layers frozen,
+ * masked mean pooling) run once per <em>distinct</em> caption and cached, so that training only pays for the
+ * trainable adapter and projection of {@link DualEncoder}. Templated captions have few distinct strings, so this
+ * makes the text tower nearly free on a CPU. Not thread-safe.
+ */
+public final class CachedTextFeatures implements TextFeatures {
+    private static final int CHUNK = 32;
+    private final BertTextEncoder encoder;
+    private final TextTokenizer tokenizer;
+    private final Map<String, float[]> cache = new HashMap<>();
+
+    /**
+     * @param encoder   the frozen sentence encoder
+     * @param tokenizer its tokenizer (kept open by the caller while this object is used)
+     */
+    public CachedTextFeatures(BertTextEncoder encoder, TextTokenizer tokenizer) {
+        this.encoder = encoder;
+        this.tokenizer = tokenizer;
+    }
+
+    @Override
+    public int dim() {
+        return encoder.hidden();
+    }
+
+    /** @return number of distinct captions encoded so far */
+    public int cached() {
+        return cache.size();
+    }
+
+    @Override
+    public INDArray features(List<String> captions) {
+        List<String> missing = new ArrayList<>(new LinkedHashSet<>(captions));
+        missing.removeIf(cache::containsKey);
+        for (int i = 0; i < missing.size(); i += CHUNK) {
+            List<String> part = missing.subList(i, Math.min(missing.size(), i + CHUNK));
+            INDArray e = encoder.embed(tokenizer, part).castTo(DataType.FLOAT);
+            for (int j = 0; j < part.size(); j++) {
+                cache.put(part.get(j), e.getRow(j).dup().data().asFloat());
+            }
+        }
+        float[][] rows = new float[captions.size()][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = cache.get(captions.get(i));
+        }
+        return Nd4j.createFromArray(rows);
+    }
+}
