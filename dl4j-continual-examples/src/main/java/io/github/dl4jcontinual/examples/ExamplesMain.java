@@ -24,6 +24,7 @@ public final class ExamplesMain {
         COMMANDS.put("prompts", PromptsExample::run);
         COMMANDS.put("benchmark", Benchmark::run);
         COMMANDS.put("report", ReportCommand::run);
+        COMMANDS.put("spark-split-mnist", SparkSplitMnistExample::run);
     }
 
     private ExamplesMain() {

@@ -31,7 +31,7 @@ import java.util.Objects;
  * replay rows from (and feeds) its driver-side buffer exactly as in a local run, and every minibatch carries its
  * replay rows — and parallelises the resulting minibatches (detached copies) into {@link #numPartitions()}
  * partitions. The training master then trains the partitions on the executors and leaves the averaged parameters
- * in the driver's network object.</p>
+ * in the driver's network object; the files it exported for the epoch are deleted afterwards.</p>
  *
  * <p>Listeners: those that are {@link Serializable} (the user's own, EWC's {@code PenaltyListener}, LwF's
  * {@code LwfListener}, …) are handed to the training master and fire on the workers, on the workers' copies
@@ -134,7 +134,13 @@ public final class SparkTrainingBackend implements TrainingBackend {
             for (TrainingListener l : driver) {
                 l.onEpochStart(model);
             }
-            double score = fitOnce(model, rdd, remote);
+            double score;
+            try {
+                score = fitOnce(model, rdd, remote);
+            } finally {
+                // the minibatches a training master exported for this epoch
+                trainingMaster.deleteTempFiles(sc);
+            }
             int it = 0;
             for (DataSet ds : batches) {
                 setInput(model, ds);
