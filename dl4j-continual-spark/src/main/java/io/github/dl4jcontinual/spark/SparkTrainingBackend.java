@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.spark;
 
+import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.eval.MaskedEvaluation;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.ExperienceStream;
@@ -86,22 +87,11 @@ public final class SparkTrainingBackend implements TrainingBackend {
      * @throws IllegalArgumentException if the iterator has no minibatch
      */
     public JavaRDD<DataSet> toRdd(DataSetIterator data) {
-        List<DataSet> batches = collect(data);
+        List<DataSet> batches = DataSets.minibatches(data, true);
         if (batches.isEmpty()) {
             throw new IllegalArgumentException("The iterator gave no minibatch: nothing to distribute");
         }
         return sc.parallelize(batches, Math.min(numPartitions, batches.size()));
-    }
-
-    private static List<DataSet> collect(DataSetIterator data) {
-        List<DataSet> batches = new ArrayList<>();
-        while (data.hasNext()) {
-            DataSet ds = data.next();
-            batches.add(new DataSet(ds.getFeatures().dup(), ds.getLabels().dup(),
-                    ds.getFeaturesMaskArray() == null ? null : ds.getFeaturesMaskArray().dup(),
-                    ds.getLabelsMaskArray() == null ? null : ds.getLabelsMaskArray().dup()));
-        }
-        return batches;
     }
 
     /**
@@ -126,7 +116,7 @@ public final class SparkTrainingBackend implements TrainingBackend {
                 }
                 data.reset();
             }
-            List<DataSet> batches = collect(data);
+            List<DataSet> batches = DataSets.minibatches(data, true);
             if (batches.isEmpty()) {
                 throw new IllegalArgumentException("The training data gave no minibatch: nothing to distribute");
             }

@@ -16,7 +16,15 @@ import io.github.dl4jcontinual.trainer.ContinualTrainer;
 import io.github.dl4jcontinual.trainer.StreamEvaluator;
 import org.apache.spark.TaskContext;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -141,16 +149,19 @@ class SparkContinualTrainerTest {
         assertTrue(CountingListener.PER_TASK.size() >= 2, "fewer than 2 training tasks: " + CountingListener.PER_TASK.size());
         assertTrue(CountingListener.PARTITIONS.size() >= 2, "one partition only: " + CountingListener.PARTITIONS);
         long replayed = 0;
+        long rows = 0;
         for (Map.Entry<Long, long[]> e : CountingListener.PER_TASK.entrySet()) {
             assertTrue(e.getValue()[1] > 0, "task " + e.getKey() + " trained " + e.getValue()[0]
                     + " rows without a replayed one");
-            // ER joins 10 replay rows to every 10 current rows; as its reservoir also takes in classes 2 and 3
-            // during the experience, a little less than half of the rows are of classes 0 and 1
+            // ER joins 10 replay rows to every 10 current rows; its reservoir also takes in classes 2 and 3 during
+            // the experience, so the share of classes 0 and 1 falls from 1/2 towards 1/4 (up to the reservoir's
+            // randomness and the experience's short last minibatch)
             double share = (double) e.getValue()[1] / e.getValue()[0];
-            assertTrue(share > 0.2 && share <= 0.5, "replayed share in task " + e.getKey() + ": " + share);
+            assertTrue(share > 0.1 && share < 0.6, "replayed share in task " + e.getKey() + ": " + share);
             replayed += e.getValue()[1];
+            rows += e.getValue()[0];
         }
-        assertTrue(replayed > 500, "replayed rows: " + replayed);
+        assertTrue(replayed > 0.25 * rows, "replayed rows: " + replayed + " of " + rows);
         assertEquals(2, result.classIncremental().rows());
     }
 
@@ -188,5 +199,28 @@ class SparkContinualTrainerTest {
         assertArrayEquals(local[0], remote[0]);
         assertArrayEquals(local[1], remote[1]);
         assertNotNull(r.toJson());
+    }
+
+    @Test
+    void computationGraphTrainsThroughSparkComputationGraph() {
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(4)
+                .updater(new Sgd(0.05)).weightInit(WeightInit.XAVIER).graphBuilder().addInputs("in")
+                .addLayer("hidden", new DenseLayer.Builder().nIn(784).nOut(50).activation(Activation.RELU).build(), "in")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(50).nOut(10)
+                        .activation(Activation.SOFTMAX).build(), "hidden")
+                .setOutputs("out").build());
+        graph.init();
+        ContinualConfiguration conf = new ContinualConfiguration.Builder().batchSize(10).seed(4).progress(false)
+                .build();
+        ContinualResult r = SparkContinualTrainer.wrap(LocalSpark.context(), graph, conf,
+                SparkContinualTrainer.parameterAveraging(10, 5, 2)).fit(smallSplitMnist(1000));
+        // naive fine-tuning: each experience is learnt (its task-IL cell right after training; chance 0.5)
+        double mean = 0;
+        for (int i = 0; i < 5; i++) {
+            assertTrue(r.taskIncremental().get(i, i) > 0.7, "task-IL accuracy on experience " + i + " after it: "
+                    + r.taskIncremental().get(i, i));
+            mean += r.taskIncremental().get(i, i) / 5;
+        }
+        assertTrue(mean > 0.85, "mean task-IL accuracy on each experience after it: " + mean);
     }
 }
