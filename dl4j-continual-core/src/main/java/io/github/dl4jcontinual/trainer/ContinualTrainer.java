@@ -62,6 +62,9 @@ import java.util.stream.Collectors;
  * dropout and by weight initialisation of grown heads) at the start of {@code fit}, the shuffling of every
  * experience and each plugin's generator. The same seed, network and data give the same accuracy matrix.</p>
  *
+ * <p>Backends: {@link #setBackend} hands training and test-stream evaluation to a {@link TrainingBackend} (e.g.
+ * {@code dl4j-continual-spark}'s, which runs them on a Spark cluster); everything else stays here.</p>
+ *
  * <p>Checkpoints ({@link #setCheckpointDirectory}, {@link #saveCheckpoint}, {@link #resume}): after any experience
  * the network with its updater, every plugin's state, ND4J's generator and the accuracy rows so far go into one
  * atomically written file; a trainer resumed from it gives the same matrices, bit for bit, as the uninterrupted
