@@ -30,13 +30,7 @@ public final class DataSets {
         if (iterator.resetSupported()) {
             iterator.reset();
         }
-        List<DataSet> parts = new ArrayList<>();
-        while (iterator.hasNext()) {
-            DataSet ds = iterator.next();
-            parts.add(new DataSet(ds.getFeatures().detach(), ds.getLabels().detach(),
-                    ds.getFeaturesMaskArray() == null ? null : ds.getFeaturesMaskArray().detach(),
-                    ds.getLabelsMaskArray() == null ? null : ds.getLabelsMaskArray().detach()));
-        }
+        List<DataSet> parts = minibatches(iterator, false);
         if (parts.isEmpty()) {
             throw new IllegalArgumentException("The iterator " + iterator.getClass().getName()
                     + " yielded no examples; a scenario needs at least one example per class");
@@ -44,6 +38,29 @@ public final class DataSets {
         DataSet merged = parts.size() == 1 ? parts.get(0) : DataSet.merge(parts);
         return new DataSet(merged.getFeatures().dup(), merged.getLabels().dup(),
                 merged.getFeaturesMaskArray(), merged.getLabelsMaskArray());
+    }
+
+    /**
+     * The rest of one pass over an iterator (not reset first), each minibatch's features, labels and masks
+     * detached from any workspace and, with {@code copy}, {@code dup()}ed so that they own their buffers (no view
+     * of the iterator's arrays), e.g. to ship them elsewhere.
+     *
+     * @param iterator the iterator, pre-processor applied by it
+     * @param copy     whether every array is copied (otherwise only detached)
+     * @return its remaining minibatches, in order (empty if it has none)
+     */
+    public static List<DataSet> minibatches(DataSetIterator iterator, boolean copy) {
+        List<DataSet> out = new ArrayList<>();
+        while (iterator.hasNext()) {
+            DataSet ds = iterator.next();
+            out.add(new DataSet(own(ds.getFeatures(), copy), own(ds.getLabels(), copy),
+                    own(ds.getFeaturesMaskArray(), copy), own(ds.getLabelsMaskArray(), copy)));
+        }
+        return out;
+    }
+
+    private static INDArray own(INDArray a, boolean copy) {
+        return a == null ? null : copy ? a.detach().dup() : a.detach();
     }
 
     /**

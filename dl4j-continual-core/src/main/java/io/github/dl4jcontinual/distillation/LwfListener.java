@@ -23,10 +23,11 @@ import java.util.Objects;
  * minibatch size). <b>{@code model.score()} does not include the distillation loss</b>; read
  * {@link #lastLoss()} / {@link #meanLoss()}. Runs on the training thread; not thread-safe.</p>
  */
-public class LwfListener extends BaseTrainingListener {
+public class LwfListener extends BaseTrainingListener implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private final Model teacher;
     private final DistillationLoss loss;
-    private Model shadow;
+    private transient Model shadow;
     private double lastLoss;
     private double lossSum;
     private long iterations;

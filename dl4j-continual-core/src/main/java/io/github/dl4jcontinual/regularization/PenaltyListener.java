@@ -21,7 +21,8 @@ import java.util.Objects;
  *
  * <p>Runs on the training thread; not thread-safe. Works for one model at a time.</p>
  */
-public class PenaltyListener extends BaseTrainingListener {
+public class PenaltyListener extends BaseTrainingListener implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private ImportanceState state;
     private final double lambda;
     private final PathIntegral path;

@@ -62,6 +62,9 @@ import java.util.stream.Collectors;
  * dropout and by weight initialisation of grown heads) at the start of {@code fit}, the shuffling of every
  * experience and each plugin's generator. The same seed, network and data give the same accuracy matrix.</p>
  *
+ * <p>Backends: {@link #setBackend} hands training and test-stream evaluation to a {@link TrainingBackend} (e.g.
+ * {@code dl4j-continual-spark}'s, which runs them on a Spark cluster); everything else stays here.</p>
+ *
  * <p>Checkpoints ({@link #setCheckpointDirectory}, {@link #saveCheckpoint}, {@link #resume}): after any experience
  * the network with its updater, every plugin's state, ND4J's generator and the accuracy rows so far go into one
  * atomically written file; a trainer resumed from it gives the same matrices, bit for bit, as the uninterrupted
@@ -78,6 +81,7 @@ public final class ContinualTrainer<T extends Model> {
     private PrintStream progressOut = System.out;
     private Path checkpointDir;
     private TrainerCheckpoint resumed;
+    private TrainingBackend backend;
     private Run run;
 
     private ContinualTrainer(NetworkAdapter<T> adapter, ContinualConfiguration conf) {
@@ -129,6 +133,23 @@ public final class ContinualTrainer<T extends Model> {
     public ContinualTrainer<T> setProgressStream(PrintStream out) {
         this.progressOut = Objects.requireNonNull(out, "out");
         return this;
+    }
+
+    /**
+     * Runs training and test-stream evaluation through a backend (e.g. a Spark cluster) instead of this JVM; the
+     * continual logic (plugins, head growth, accuracy matrices, checkpoints) stays here.
+     *
+     * @param backend the backend, or null for this JVM (the default)
+     * @return this trainer
+     */
+    public ContinualTrainer<T> setBackend(TrainingBackend backend) {
+        this.backend = backend;
+        return this;
+    }
+
+    /** @return the backend, or null when training runs in this JVM */
+    public TrainingBackend getBackend() {
+        return backend;
     }
 
     /**
@@ -240,8 +261,7 @@ public final class ContinualTrainer<T extends Model> {
 
         StreamProgress progress;
         if (resumed == null) {
-            long[][] base = StreamEvaluator.evaluate(adapter, test, numClasses, range(adapter.outputSize()),
-                    conf.getEvalBatchSize());
+            long[][] base = evaluate(test, numClasses, range(adapter.outputSize()));
             progress = new StreamProgress(scenario, accuracies(base[0], test), accuracies(base[1], test));
         } else {
             progress = resumed.progress;
@@ -288,11 +308,15 @@ public final class ContinualTrainer<T extends Model> {
                     active.addAll(p.listeners(ctx, exp));
                 }
                 active.add(monitor);
-                adapter.setListeners(active);
-                try {
-                    adapter.fit(data, conf.getEpochsPerExperience());
-                } finally {
-                    adapter.setListeners(userListeners);
+                if (backend != null) {
+                    backend.fit(adapter.model(), data, conf.getEpochsPerExperience(), active);
+                } else {
+                    adapter.setListeners(active);
+                    try {
+                        adapter.fit(data, conf.getEpochsPerExperience());
+                    } finally {
+                        adapter.setListeners(userListeners);
+                    }
                 }
                 monitor.finish();
                 if (!Double.isFinite(monitor.lastScore()) && monitor.iterations() > 0) {
@@ -315,7 +339,7 @@ public final class ContinualTrainer<T extends Model> {
             long tTrain = System.currentTimeMillis();
             int[] allowed = conf.getHeadPolicy() == HeadPolicy.FIXED && !conf.isMaskUnseenClasses()
                     ? range(adapter.outputSize()) : exp.seenClassArray();
-            long[][] row = StreamEvaluator.evaluate(adapter, test, numClasses, allowed, conf.getEvalBatchSize());
+            long[][] row = evaluate(test, numClasses, allowed);
             classRows.add(row[0]);
             taskRows.add(row[1]);
             int done = classRows.size();
@@ -381,6 +405,12 @@ public final class ContinualTrainer<T extends Model> {
             listeners.forEach(l -> l.onStreamEnd(result));
         }
         return result;
+    }
+
+    private long[][] evaluate(ExperienceStream test, int numClasses, int[] allowed) {
+        return backend == null ? StreamEvaluator.evaluate(adapter, test, numClasses, allowed, conf.getEvalBatchSize())
+                : backend.evaluate(adapter.model(), adapter.outputSize(), test, numClasses, allowed,
+                conf.getEvalBatchSize());
     }
 
     private void checkCompatible(Scenario scenario, int from) {

@@ -1,25 +1,21 @@
 package io.github.dl4jcontinual.trainer;
 
+import io.github.dl4jcontinual.eval.MaskedEvaluation;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.ExperienceStream;
-import org.nd4j.evaluation.classification.Evaluation;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Evaluates the model on every experience of a test stream, computing the class-IL and the task-IL accuracy
- * from one forward pass per minibatch. Predictions are restricted to an allowed class set by adding a large
- * negative constant to the other outputs, then scored with ND4J's {@link Evaluation}. A cell is undefined
+ * from one forward pass per minibatch. Predictions are restricted to an allowed class set by a
+ * {@link MaskedEvaluation} (a large negative constant added to the other outputs, then ND4J's evaluation). A cell is undefined
  * (-1) when the allowed set does not contain every class of the evaluated experience. Public for learners that
  * score examples themselves (the zoo's SameDiff learners) through {@link #evaluate(java.util.function.UnaryOperator,
  * int, ExperienceStream, int, int[], int)}.
  */
 public final class StreamEvaluator {
-    private static final double MASKED = -1e9;
-
     private StreamEvaluator() {
     }
 
@@ -49,47 +45,42 @@ public final class StreamEvaluator {
                              int numClasses, int[] classIlAllowed, int batchSize) {
         long[] classIl = new long[stream.size()];
         long[] taskIl = new long[stream.size()];
-        INDArray classMask = penalty(classIlAllowed, numClasses, headSize);
         for (Experience e : stream) {
-            int[] classes = e.classArray();
-            boolean classDefined = containsAll(classIlAllowed, classes, headSize);
-            boolean taskDefined = containsAll(classes, classes, headSize);
-            INDArray taskMask = penalty(classes, numClasses, headSize);
-            Evaluation ce = new Evaluation(numClasses);
-            Evaluation te = new Evaluation(numClasses);
+            MaskedEvaluation[] ev = evaluations(e, numClasses, headSize, classIlAllowed);
             DataSetIterator it = e.iterator(batchSize, false, 0);
             while (it.hasNext()) {
                 DataSet ds = it.next();
-                INDArray out = scorer.apply(ds.getFeatures()).castTo(DataType.DOUBLE);
-                if (out.size(1) != headSize) {
-                    throw new IllegalStateException("The scorer gave " + out.size(1) + " columns; expected "
-                            + headSize);
-                }
-                // -Infinity (a class a head cannot predict) would give NaN once masked: clamp it
-                out = org.nd4j.linalg.ops.transforms.Transforms.max(out, MASKED, false);
-                if (headSize < numClasses) {
-                    out = Nd4j.hstack(out, Nd4j.valueArrayOf(new long[]{out.rows(), numClasses - headSize}, MASKED,
-                            DataType.DOUBLE));
-                }
-                if (classDefined) {
-                    ce.eval(ds.getLabels(), out.addRowVector(classMask));
-                }
-                if (taskDefined) {
-                    te.eval(ds.getLabels(), out.addRowVector(taskMask));
+                INDArray out = scorer.apply(ds.getFeatures());
+                for (MaskedEvaluation m : ev) {
+                    if (m != null) {
+                        m.eval(ds.getLabels(), out);
+                    }
                 }
             }
-            classIl[e.index() - stream.get(0).index()] = classDefined ? correct(ce) : -1;
-            taskIl[e.index() - stream.get(0).index()] = taskDefined ? correct(te) : -1;
+            classIl[e.index() - stream.get(0).index()] = ev[0] == null ? -1 : ev[0].correct();
+            taskIl[e.index() - stream.get(0).index()] = ev[1] == null ? -1 : ev[1].correct();
         }
         return new long[][]{classIl, taskIl};
     }
 
-    private static long correct(Evaluation ev) {
-        long c = 0;
-        for (int v : ev.truePositives().values()) {
-            c += v;
-        }
-        return c;
+    /**
+     * The two evaluations of one test experience, for evaluators that run the forward passes elsewhere (e.g. on a
+     * Spark cluster): class-IL restricted to {@code classIlAllowed}, task-IL restricted to the experience's own
+     * classes. An evaluation is null when its cell is undefined (the allowed set, within the head, does not contain
+     * every class of the experience).
+     *
+     * @param e              the test experience
+     * @param numClasses     label width
+     * @param headSize       width of the scores
+     * @param classIlAllowed classes allowed for class-IL predictions
+     * @return {classIl, taskIl}, each null where undefined
+     */
+    public static MaskedEvaluation[] evaluations(Experience e, int numClasses, int headSize, int[] classIlAllowed) {
+        int[] classes = e.classArray();
+        return new MaskedEvaluation[]{
+                containsAll(classIlAllowed, classes, headSize)
+                        ? new MaskedEvaluation(numClasses, headSize, classIlAllowed) : null,
+                containsAll(classes, classes, headSize) ? new MaskedEvaluation(numClasses, headSize, classes) : null};
     }
 
     private static boolean containsAll(int[] allowed, int[] classes, int headSize) {
@@ -105,16 +96,5 @@ public final class StreamEvaluator {
             }
         }
         return true;
-    }
-
-    private static INDArray penalty(int[] allowed, int numClasses, int headSize) {
-        double[] p = new double[numClasses];
-        java.util.Arrays.fill(p, MASKED);
-        for (int c : allowed) {
-            if (c < headSize) {
-                p[c] = 0;
-            }
-        }
-        return Nd4j.createFromArray(p).reshape(1, numClasses);
     }
 }

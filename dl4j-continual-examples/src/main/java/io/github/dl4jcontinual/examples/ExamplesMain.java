@@ -25,6 +25,7 @@ public final class ExamplesMain {
         COMMANDS.put("ctp", CtpExample::run);
         COMMANDS.put("benchmark", Benchmark::run);
         COMMANDS.put("report", ReportCommand::run);
+        COMMANDS.put("spark-split-mnist", SparkSplitMnistExample::run);
     }
 
     private ExamplesMain() {

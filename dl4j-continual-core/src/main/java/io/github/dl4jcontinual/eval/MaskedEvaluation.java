@@ -1,0 +1,104 @@
+package io.github.dl4jcontinual.eval;
+
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * An ND4J {@link Evaluation} over {@code numClasses} classes that restricts predictions to an allowed class set:
+ * the scores it receives (width {@code headSize} ≤ {@code numClasses}, larger is more likely) are cast to double,
+ * clamped at {@code -1e9} (a {@code -Infinity} would give NaN), padded with {@code -1e9} up to {@code numClasses}
+ * columns, and every class outside the allowed set gets {@code -1e9} added, before the usual argmax evaluation.
+ * This is how the continual trainer scores class-IL (allowed: the classes seen so far) and task-IL (allowed: the
+ * evaluated experience's classes) accuracy. It is {@link Serializable} and mergeable like any {@code Evaluation},
+ * so that DL4J's Spark evaluation ({@code doEvaluation}) can run it on the workers and merge the results.
+ */
+public class MaskedEvaluation extends Evaluation {
+    private static final long serialVersionUID = 1L;
+    /** The score added to classes outside the allowed set. */
+    public static final double MASKED = -1e9;
+
+    private final int width;
+    private final int headSize;
+    private final int[] allowed;
+
+    /**
+     * @param numClasses label width, at least 2
+     * @param headSize   width of the scores given to {@link #eval}, in [1, numClasses]
+     * @param allowed    the classes predictions may take (classes ≥ headSize are ignored)
+     * @throws IllegalArgumentException if the sizes are out of range or a class is outside [0, numClasses)
+     */
+    public MaskedEvaluation(int numClasses, int headSize, int[] allowed) {
+        super(numClasses);
+        if (headSize < 1 || headSize > numClasses) {
+            throw new IllegalArgumentException("headSize should be in [1, " + numClasses + "] (got: " + headSize + ")");
+        }
+        for (int c : allowed) {
+            if (c < 0 || c >= numClasses) {
+                throw new IllegalArgumentException("Allowed class " + c + " is outside [0, " + numClasses + ")");
+            }
+        }
+        this.width = numClasses;
+        this.headSize = headSize;
+        this.allowed = allowed.clone();
+    }
+
+    /** @return the allowed classes (a copy) */
+    public int[] allowedClasses() {
+        return allowed.clone();
+    }
+
+    /** @return the width of the scores this evaluation expects */
+    public int headSize() {
+        return headSize;
+    }
+
+    /** @return the number of correctly classified examples so far (the sum of true positives) */
+    public long correct() {
+        long c = 0;
+        for (int v : truePositives().values()) {
+            c += v;
+        }
+        return c;
+    }
+
+    /**
+     * @throws IllegalStateException if {@code predictions} is not {@code headSize} columns wide
+     */
+    @Override
+    public void eval(INDArray labels, INDArray predictions, INDArray mask, List<? extends Serializable> meta) {
+        if (predictions.size(1) != headSize) {
+            throw new IllegalStateException("The scorer gave " + predictions.size(1) + " columns; expected "
+                    + headSize);
+        }
+        int numClasses = width;
+        if (labels.size(1) != numClasses) {
+            throw new IllegalStateException("Labels have " + labels.size(1) + " columns; expected " + numClasses);
+        }
+        INDArray out = Transforms.max(predictions.castTo(DataType.DOUBLE), MASKED, true);
+        if (headSize < numClasses) {
+            out = Nd4j.hstack(out, Nd4j.valueArrayOf(new long[]{out.rows(), numClasses - headSize}, MASKED,
+                    DataType.DOUBLE));
+        }
+        double[] p = new double[numClasses];
+        Arrays.fill(p, MASKED);
+        for (int c : allowed) {
+            if (c < headSize) {
+                p[c] = 0;
+            }
+        }
+        super.eval(labels, out.addRowVector(Nd4j.createFromArray(p).reshape(1, numClasses)), mask, meta);
+    }
+
+    /** @return a fresh evaluation with the same classes, head width and allowed set */
+    @Override
+    public Evaluation newInstance() {
+        return new MaskedEvaluation(width, headSize, allowed);
+    }
+}
