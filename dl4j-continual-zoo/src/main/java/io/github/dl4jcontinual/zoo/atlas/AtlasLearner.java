@@ -343,12 +343,27 @@ public final class AtlasLearner {
      * @throws IllegalArgumentException if the task's feature width or modality does not fit this learner
      */
     public long train(AtlasTask task) {
+        return train(task, conf.getStage1Epochs(), conf.getStage2Epochs());
+    }
+
+    /**
+     * {@link #train(AtlasTask)} with this task's own epochs (e.g. a downstream task with more epochs than the
+     * upstream stream); stage 1 runs only for ATLAS with earlier adapters.
+     *
+     * @param stage1Epochs ≥ 0
+     * @param stage2Epochs &gt; 0
+     */
+    public long train(AtlasTask task, int stage1Epochs, int stage2Epochs) {
+        if (stage1Epochs < 0 || stage2Epochs <= 0) {
+            throw new IllegalArgumentException("Stage epochs should be >= 0 and > 0 (got: " + stage1Epochs + ", "
+                    + stage2Epochs + ")");
+        }
         int t = addTask(task);
         long steps = 0;
-        if (conf.getMethod() == AtlasConfiguration.Method.ATLAS && t > 0 && conf.getStage1Epochs() > 0) {
-            steps += runStage(t, Stage.STAGE1, conf.getStage1Epochs());
+        if (conf.getMethod() == AtlasConfiguration.Method.ATLAS && t > 0 && stage1Epochs > 0) {
+            steps += runStage(t, Stage.STAGE1, stage1Epochs);
         }
-        steps += runStage(t, Stage.STAGE2, conf.getStage2Epochs());
+        steps += runStage(t, Stage.STAGE2, stage2Epochs);
         return steps;
     }
 
