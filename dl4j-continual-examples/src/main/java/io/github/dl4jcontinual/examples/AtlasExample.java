@@ -50,7 +50,8 @@ import java.util.zip.GZIPInputStream;
  * adapter per site, query, key and head, for down-stage1 + down-stage2 epochs: the same number of steps);
  * (2) upstream forgetting of ATLAS against sequential fine-tuning of one adapter set (same sites, epochs =
  * stage-1 + stage-2 epochs of ATLAS per task, per-task heads) and ATLAS with shared (re-learned) queries as
- * released. Control: the downstream head alone on the frozen towers. Everything fixed before the runs; the seed changes
+ * released. Controls: the downstream head alone on the frozen towers, and ATLAS on the downstream task after an
+ * upstream stream whose adapters, queries and keys were added but never trained (same structure, no experience). Everything fixed before the runs; the seed changes
  * the alignment, the initialisations, the minibatch order and the Omniglot characters.
  */
 public final class AtlasExample {
@@ -144,6 +145,13 @@ public final class AtlasExample {
                         .embeddingImageSite(false).build(), side, encoder, tokenizer);
                 headOnly.train(down, 0, d1 + d2);
                 double downHead = headOnly.testAccuracy(0);
+                // control: the same number of adapters, queries and keys as after the upstream stream, untrained
+                AtlasLearner untrained = new AtlasLearner(conf, side, encoder, tokenizer);
+                for (AtlasTask u : upstream) {
+                    untrained.addUntrained(u);
+                }
+                untrained.train(down, d1, d2);
+                double downUntrained = untrained.testAccuracy(upstream.size());
                 // adapters trained from the original towers on the downstream task, same number of steps
                 AtlasLearner fresh = new AtlasLearner(conf, side, encoder, tokenizer).progress(quiet ? null : System.out);
                 fresh.train(down, 0, d1 + d2);
@@ -157,15 +165,16 @@ public final class AtlasExample {
                 add(cols, "downstream ATLAS after upstream", 100 * downAtlas);
                 add(cols, "downstream adapters from original", 100 * downFresh);
                 add(cols, "downstream head only (frozen towers)", 100 * downHead);
+                add(cols, "downstream ATLAS after an untrained upstream", 100 * downUntrained);
                 add(cols, "time ATLAS (s)", atlasSeconds);
                 add(cols, "time sequential (s)", seqSeconds);
-                String line = String.format(Locale.ROOT, "seed %d: upstream final ATLAS %.2f %% / sequential %.2f %%;"
-                                + " forgetting ATLAS %.2f / sequential %.2f; downstream %s: ATLAS %.2f %% vs from the "
-                                + "original %.2f %%, head only %.2f %%%n  ATLAS matrix:%n%s  ATLAS shared-queries matrix:%n%s  sequential matrix:%n%s",
-                        seed,
-                        100 * ra.finalAverageAccuracy(), 100 * rq.finalAverageAccuracy(), 100 * ra.averageForgetting(),
-                        100 * rq.averageForgetting(), down.name(), 100 * downAtlas, 100 * downFresh, 100 * downHead,
-                        ra.toCsv(), rs.toCsv(), rq.toCsv());
+                String line = String.format(Locale.ROOT, "seed %d: upstream final ATLAS %.2f %% / sequential "
+                                + "%.2f %%; forgetting ATLAS %.2f / sequential %.2f; downstream %s: ATLAS %.2f %% vs "
+                                + "from the original %.2f %%, head only %.2f %%, after an untrained upstream %.2f %%%n"
+                                + "  ATLAS matrix:%n%s  ATLAS shared-queries matrix:%n%s  sequential matrix:%n%s",
+                        seed, 100 * ra.finalAverageAccuracy(), 100 * rq.finalAverageAccuracy(),
+                        100 * ra.averageForgetting(), 100 * rq.averageForgetting(), down.name(), 100 * downAtlas,
+                        100 * downFresh, 100 * downHead, 100 * downUntrained, ra.toCsv(), rs.toCsv(), rq.toCsv());
                 System.out.print(line);
                 perSeed.append(line);
             }

@@ -367,6 +367,22 @@ public final class AtlasLearner {
         return steps;
     }
 
+    /**
+     * A control: adds the task with everything a trained task would add (adapters, keys, queries, head) left at
+     * their initial values, without a single update. Later tasks then see untrained "experience" of the same
+     * size as after real training.
+     *
+     * @return the task's index
+     */
+    public int addUntrained(AtlasTask task) {
+        int t = addTask(task);
+        if (conf.getMethod() == AtlasConfiguration.Method.ATLAS && t > 0) {
+            runStage(t, Stage.STAGE1, 0);
+        }
+        runStage(t, Stage.STAGE2, 0);
+        return t;
+    }
+
     /** Checks and appends a task without training it (tests drive the stages one by one); returns its index. */
     int addTask(AtlasTask task) {
         checkTask(task);

@@ -182,6 +182,20 @@ class AtlasLearnerTest {
     }
 
     @Test
+    void addUntrainedAddsInitialParametersOnly() {
+        AtlasLearner l = learner(conf().build(), TinyBert.encoder());
+        List<AtlasTask> s = stream();
+        assertEquals(0, l.addUntrained(s.get(0)));
+        assertEquals(1, l.addUntrained(s.get(1)));
+        Map<String, INDArray> p = l.parameters();
+        for (String k : List.of("img_h_0_w2", "img_e_1_w2", "txt1_0_w2", "img_h_1_b2")) {
+            assertEquals(0.0, p.get(k).amaxNumber().doubleValue(), 0.0, k + " was trained");
+        }
+        assertTrue(p.containsKey("img_e_0_query@task1") && p.containsKey("head1_w"), p.keySet().toString());
+        assertTrue(Double.isNaN(l.lastScore()));
+    }
+
+    @Test
     void configurationRoundTripsThroughJsonAndRejectsBadValues() {
         AtlasConfiguration c = conf().method(AtlasConfiguration.Method.SEQUENTIAL).queryPerTask(false)
                 .hiddenImageSite(false).captionTemplate("the %s").weightDecay(0.02).warmupFraction(0.2).scale(10)
