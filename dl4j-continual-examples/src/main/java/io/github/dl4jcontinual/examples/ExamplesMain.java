@@ -23,6 +23,7 @@ public final class ExamplesMain {
         COMMANDS.put("itaml", ItamlExample::run);
         COMMANDS.put("prompts", PromptsExample::run);
         COMMANDS.put("ctp", CtpExample::run);
+        COMMANDS.put("atlas", AtlasExample::run);
         COMMANDS.put("benchmark", Benchmark::run);
         COMMANDS.put("report", ReportCommand::run);
         COMMANDS.put("spark-split-mnist", SparkSplitMnistExample::run);

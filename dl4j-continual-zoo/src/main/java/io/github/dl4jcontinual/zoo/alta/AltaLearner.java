@@ -169,11 +169,9 @@ public final class AltaLearner implements ContinualLoop.Learner {
         return x.divColumnVector(x.norm2(1).reshape(-1, 1));
     }
 
-    /** Mean over rows of −Σ_c y_c log softmax(z)_c (max-shifted log-sum-exp). */
+    /** Mean over rows of −Σ_c y_c log softmax(z)_c ({@link TransformerOps#softmaxCrossEntropy}). */
     private SDVariable crossEntropy(SDVariable z, SDVariable y) {
-        SDVariable m = z.max(true, 1);
-        SDVariable lse = sd.math().log(sd.math().exp(z.sub(m)).sum(true, 1)).add(m);
-        return y.mul(z.sub(lse)).sum(1).mean().neg();
+        return TransformerOps.softmaxCrossEntropy(sd, z, y);
     }
 
     /** Prints a line per task to {@code out} (null: silent). */

@@ -24,7 +24,7 @@ import java.util.List;
  * All parameters are SameDiff variables named {@code <name>_<i>_{w1,b1,w2,b2,query,key}}; which of them train
  * (stage 1: new queries; stage 2: the new adapter, its query and key) is the caller's choice of variables to update.
  * {@link #orthogonality} is the regulariser {@code mean((T Tᵀ − I)²) / (n·D)} applied to the stacked queries or
- * keys. This class only builds graph pieces; the two-stage ATLAS learner is not implemented yet.
+ * keys. This class only builds graph pieces; {@link AtlasLearner} places them in the towers and trains them.
  */
 public final class AtlasAdapterSite {
     private final String name;

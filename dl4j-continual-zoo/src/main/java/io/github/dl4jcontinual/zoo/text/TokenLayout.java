@@ -8,12 +8,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * Builds padded token batches: {@code [CLS] ... [SEP]} sequences, right-padded with id 0 and mask 0. A negative
  * id {@code -(i+1)} marks the slot of learned context vector i; it is looked up as id 0 and replaced in the graph.
  */
-final class TokenLayout {
+public final class TokenLayout {
     private TokenLayout() {
     }
 
     /** {@code [CLS] tokens [SEP]}. */
-    static int[] wrap(TextTokenizer tokenizer, int[] tokens) {
+    public static int[] wrap(TextTokenizer tokenizer, int[] tokens) {
         int[] out = new int[tokens.length + 2];
         out[0] = tokenizer.clsId();
         System.arraycopy(tokens, 0, out, 1, tokens.length);
@@ -22,7 +22,7 @@ final class TokenLayout {
     }
 
     /** Right-pads sequences to the longest one. */
-    static Batch pad(int[][] seqs) {
+    public static Batch pad(int[][] seqs) {
         if (seqs.length == 0) {
             throw new IllegalArgumentException("No sequences to encode");
         }
@@ -34,7 +34,7 @@ final class TokenLayout {
     }
 
     /** A right-padded batch of {@code n} sequences of {@code tokens} positions. */
-    static final class Batch {
+    public static final class Batch {
         private final int[][] seqs;
         private final int tokens;
 
@@ -43,12 +43,12 @@ final class TokenLayout {
             this.tokens = tokens;
         }
 
-        int tokens() {
+        public int tokens() {
             return tokens;
         }
 
         /** Ids, row-major {@code [n*T]} (INT), padding and context slots 0. */
-        INDArray flatIds() {
+        public INDArray flatIds() {
             int[] flat = new int[seqs.length * tokens];
             for (int i = 0; i < seqs.length; i++) {
                 for (int j = 0; j < seqs[i].length; j++) {
@@ -72,7 +72,7 @@ final class TokenLayout {
         }
 
         /** 1 for real tokens, 0 for padding, {@code [n, T]}. */
-        INDArray mask(DataType type) {
+        public INDArray mask(DataType type) {
             INDArray m = Nd4j.zeros(type, seqs.length, tokens);
             for (int i = 0; i < seqs.length; i++) {
                 for (int j = 0; j < seqs[i].length; j++) {

@@ -46,6 +46,16 @@ public final class TransformerOps {
         return x.div(norm.mmul(sd.constant(Nd4j.ones(x.dataType(), 1, d))));
     }
 
+    /**
+     * Mean over rows of {@code −Σ_c y_c log softmax(z)_c}, written with a max-shifted log-sum-exp ({@code logSoftmax}
+     * with an axis fails in {@code calculateGradients} in M2.1). {@code z} and {@code y} are {@code [n, K]}.
+     */
+    public static SDVariable softmaxCrossEntropy(SameDiff sd, SDVariable z, SDVariable y) {
+        SDVariable m = z.max(true, 1);
+        SDVariable lse = sd.math().log(sd.math().exp(z.sub(m)).sum(true, 1)).add(m);
+        return y.mul(z.sub(lse)).sum(1).mean().neg();
+    }
+
     /** GELU, tanh form: {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}. */
     static SDVariable gelu(SameDiff sd, SDVariable x) {
         SDVariable inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI));
