@@ -59,7 +59,8 @@ import java.util.function.Supplier;
  *   <li>samples/s of training (current and replayed rows alike, {@link ExperienceResult#examplesSeen()}), including
  *       everything the strategy does around {@code fit} (selection, importance, teacher copies);</li>
  *   <li>the ratio of the trainer's time per sample to the plain fit's at the same minibatch width (Naive, EWC,
- *       LwF: the batch; ER and DER++: batch + replay batch, so "the same number of samples");</li>
+ *       LwF: the batch; ER: batch + replay batch; DER++: batch + two replay batches, the rows of its joined step),
+ *       so "the same number of samples";</li>
  *   <li>the evaluation after every experience, as a share of training time;</li>
  *   <li>the process CPU time of the whole run (training and evaluation, every thread) per trained row against that
  *       of the plain
@@ -219,6 +220,7 @@ public final class Benchmark {
         for (int r = -1; r < repeats; r++) { // r = -1 warms every code path up
             double[] plain1 = plain(spec, scenario, spec.batch, r);
             double[] plain2 = plain(spec, scenario, 2 * spec.batch, r);
+            double[] plain3 = strategies.contains("der++") ? plain(spec, scenario, 3 * spec.batch, r) : null;
             for (String s : strategies) {
                 ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder().batchSize(spec.batch)
                         .epochsPerExperience(1).seed(Math.max(r, 0)).progress(false);
@@ -251,7 +253,7 @@ public final class Benchmark {
                     offHeap = Math.max(offHeap, e.offHeapBytes());
                 }
                 double perSample = trainMs / 1e3 / samples;
-                double[] ref = s.equals("er") || s.equals("der++") ? plain2 : plain1;
+                double[] ref = s.equals("er") ? plain2 : s.equals("der++") ? plain3 : plain1;
                 if (r >= 0) {
                     out.computeIfAbsent(s, k -> new ArrayList<>()).add(new double[]{perSample / ref[0],
                             samples / (trainMs / 1e3), (double) evalMs / trainMs, heap, offHeap,
@@ -264,6 +266,11 @@ public final class Benchmark {
                 out.computeIfAbsent("plain fit, batch " + 2 * spec.batch, k -> new ArrayList<>())
                         .add(new double[]{plain2[0] / plain1[0], 1 / plain2[0], Double.NaN, Double.NaN, Double.NaN,
                                 plain2[1] / plain1[1]});
+                if (plain3 != null) {
+                    out.computeIfAbsent("plain fit, batch " + 3 * spec.batch, k -> new ArrayList<>())
+                            .add(new double[]{plain3[0] / plain1[0], 1 / plain3[0], Double.NaN, Double.NaN,
+                                    Double.NaN, plain3[1] / plain1[1]});
+                }
             }
         }
         return out;
