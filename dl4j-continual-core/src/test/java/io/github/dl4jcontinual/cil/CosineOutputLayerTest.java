@@ -1,5 +1,7 @@
 package io.github.dl4jcontinual.cil;
 
+import io.github.dl4jcontinual.testutil.Doubles;
+
 import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
@@ -86,21 +88,9 @@ class CosineOutputLayerTest {
         }
     }
 
-    /** GradientCheckUtil insists on double as the global default type. */
-    private static void withDoubles(Runnable r) {
-        DataType before = Nd4j.dataType();
-        DataType beforeFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        try {
-            r.run();
-        } finally {
-            Nd4j.setDefaultDataTypes(before, beforeFloat);
-        }
-    }
-
     @Test
     void passesTheGradientCheckInAMultiLayerNetworkAndAGraph() {
-        withDoubles(CosineOutputLayerTest::gradientChecks);
+        Doubles.run(CosineOutputLayerTest::gradientChecks);
     }
 
     private static void gradientChecks() {
@@ -115,7 +105,7 @@ class CosineOutputLayerTest {
 
     @Test
     void lucirLossLayerPassesTheGradientCheck() {
-        withDoubles(CosineOutputLayerTest::lucirGradientCheck);
+        Doubles.run(CosineOutputLayerTest::lucirGradientCheck);
     }
 
     private static void lucirGradientCheck() {

@@ -73,8 +73,11 @@ public final class DerJointLoss implements ILossFunction {
         }
     }
 
-    /** @return {targets, stored logits, flag [n,1], weight [n,1]} as views */
-    private static INDArray[] parts(INDArray l, long k) {
+    /** @return {targets, stored logits, flag [n,1], weight [n,1]} as views of the joined labels */
+    private static INDArray[] parts(INDArray labels, INDArray preOutput, INDArray mask) {
+        checkMask(mask);
+        long k = preOutput.size(1);
+        INDArray l = labels.castTo(preOutput.dataType());
         return new INDArray[]{l.get(NDArrayIndex.all(), NDArrayIndex.interval(0, k)),
                 l.get(NDArrayIndex.all(), NDArrayIndex.interval(k, 2 * k)),
                 l.get(NDArrayIndex.all(), NDArrayIndex.interval(2 * k, 2 * k + 1)),
@@ -86,14 +89,11 @@ public final class DerJointLoss implements ILossFunction {
         if (!joined(labels, preOutput)) {
             return base.computeScoreArray(labels, preOutput, activationFn, mask);
         }
-        checkMask(mask);
-        long k = preOutput.size(1);
-        INDArray[] p = parts(labels.castTo(preOutput.dataType()), k);
-        INDArray flag = p[2];
+        INDArray[] p = parts(labels, preOutput, mask);
         INDArray own = base.computeScoreArray(p[0], preOutput, activationFn, null);
         INDArray d = preOutput.sub(p[1]);
-        INDArray mse = d.muli(d).sum(true, 1).divi(k);
-        return own.muli(flag.rsub(1)).addi(mse.muli(flag)).muli(p[3]);
+        INDArray mse = d.muli(d).sum(true, 1).divi(preOutput.size(1));
+        return own.muli(p[2].rsub(1)).addi(mse.muli(p[2])).muli(p[3]);
     }
 
     @Override
@@ -111,13 +111,10 @@ public final class DerJointLoss implements ILossFunction {
         if (!joined(labels, preOutput)) {
             return base.computeGradient(labels, preOutput, activationFn, mask);
         }
-        checkMask(mask);
-        long k = preOutput.size(1);
-        INDArray[] p = parts(labels.castTo(preOutput.dataType()), k);
-        INDArray flag = p[2];
+        INDArray[] p = parts(labels, preOutput, mask);
         INDArray own = base.computeGradient(p[0], preOutput, activationFn, null);
-        return own.muliColumnVector(flag.rsub(1))
-                .addi(preOutput.sub(p[1]).muli(2.0 / k).muliColumnVector(flag)).muliColumnVector(p[3]);
+        return own.muliColumnVector(p[2].rsub(1)).addi(preOutput.sub(p[1]).muli(2.0 / preOutput.size(1))
+                .muliColumnVector(p[2])).muliColumnVector(p[3]);
     }
 
     @Override

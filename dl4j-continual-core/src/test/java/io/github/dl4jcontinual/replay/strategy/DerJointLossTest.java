@@ -1,6 +1,7 @@
 package io.github.dl4jcontinual.replay.strategy;
 
 import io.github.dl4jcontinual.data.DataSets;
+import io.github.dl4jcontinual.testutil.Doubles;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
@@ -110,10 +111,7 @@ class DerJointLossTest {
 
     @Test
     void passesDl4jGradientCheck() {
-        DataType before = Nd4j.dataType();
-        DataType beforeFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        try {
+        Doubles.run(() -> {
             MultiLayerNetwork net = doubleMlp();
             DataSet joined = mainBatch();
             DarkExperienceReplay.joinedMinibatch(joined, 4, 0.5, Nd4j.rand(DataType.DOUBLE, 3, 4),
@@ -122,9 +120,7 @@ class DerJointLossTest {
             assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net)
                     .input(joined.getFeatures()).labels(joined.getLabels()).epsilon(1e-6).maxRelError(1e-5)
                     .minAbsoluteError(1e-9)));
-        } finally {
-            Nd4j.setDefaultDataTypes(before, beforeFloat);
-        }
+        });
     }
 
     @Test

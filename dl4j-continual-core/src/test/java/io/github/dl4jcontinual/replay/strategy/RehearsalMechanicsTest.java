@@ -129,10 +129,7 @@ class RehearsalMechanicsTest {
 
     @Test
     void asymmetricCrossEntropyWithWeightedMasksPassesDl4jGradientCheckThroughANetwork() {
-        DataType before = Nd4j.dataType();
-        DataType beforeFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        try {
+        io.github.dl4jcontinual.testutil.Doubles.run(() -> {
             MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3)
                     .dataType(DataType.DOUBLE).updater(new org.nd4j.linalg.learning.config.NoOp()).list()
                     .layer(new DenseLayer.Builder().nIn(4).nOut(5).activation(Activation.TANH).build())
@@ -164,9 +161,7 @@ class RehearsalMechanicsTest {
             net.setLayerMaskArrays(null, mask);
             net.computeGradientAndScore();
             assertEquals(expected / 4, net.score(), 1e-9);
-        } finally {
-            Nd4j.setDefaultDataTypes(before, beforeFloat);
-        }
+        });
     }
 
     private static Scenario toy() {
