@@ -53,6 +53,9 @@ import java.util.zip.GZIPInputStream;
  * released. Controls: the downstream head alone on the frozen towers, and ATLAS on the downstream task after an
  * upstream stream whose adapters, queries and keys were added but never trained (same structure, no experience). Everything fixed before the runs; the seed changes
  * the alignment, the initialisations, the minibatch order and the Omniglot characters.
+ *
+ * <p>{@code --stream split-fashion|split-mnist} runs ATLAS on Split-Fashion-MNIST / Split-MNIST with the class names
+ * instead ({@link AtlasSplitExample}); the default {@code --stream upstream} is the measurement above.
  */
 public final class AtlasExample {
     private AtlasExample() {
@@ -63,11 +66,20 @@ public final class AtlasExample {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "seeds", "train-per-class", "align-epochs", "stage1", "stage2",
-                "down-stage1", "down-stage2", "omniglot-classes", "omniglot-train", "markdown", "quiet");
+                "down-stage1", "down-stage2", "omniglot-classes", "omniglot-train", "markdown", "quiet", "stream", "methods", "out", "test-per-class");
         if (a.has("help")) {
             System.out.println("atlas [--data-dir DIR] [--seeds 1,2,3] [--train-per-class 100] [--align-epochs 5] "
                     + "[--stage1 2] [--stage2 3] [--down-stage1 10] [--down-stage2 10] [--omniglot-classes 20] "
-                    + "[--omniglot-train 5] [--markdown FILE] [--quiet]");
+                    + "[--omniglot-train 5] [--markdown FILE] [--quiet]\n"
+                    + "atlas --stream split-fashion|split-mnist [--data-dir DIR] [--seeds 1,2,3] "
+                    + "[--methods atlas,atlas-shared,sequential] [--train-per-class 200] [--test-per-class 0 (all)] "
+                    + "[--align-epochs 5] [--stage1 1] [--stage2 2] [--out results/atlas-STREAM] [--markdown FILE] "
+                    + "[--quiet]");
+            return;
+        }
+        String stream = AtlasSplitExample.stream(a);
+        if (!stream.equals("upstream")) {
+            AtlasSplitExample.run(a, stream);
             return;
         }
         DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
@@ -89,15 +101,10 @@ public final class AtlasExample {
         Map<String, List<Double>> cols = new LinkedHashMap<>();
         StringBuilder perSeed = new StringBuilder();
         try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
-            List<String> prompts = new ArrayList<>();
-            for (String d : PromptsExample.DIGITS) {
-                prompts.add("a photo of a " + d + ".");
-            }
-            INDArray digitText = encoder.embed(tokenizer, prompts);
+            INDArray digitText = digitCaptions(encoder, tokenizer);
             for (long seed : a.getLongs("seeds", "1,2,3")) {
                 long t0 = System.currentTimeMillis();
-                AlignedImageTower tower = new AlignedImageTower.Builder(PromptsExample.cnn(seed), digitText)
-                        .scale(30).epochs(a.getInt("align-epochs", 5)).batchSize(64).seed(seed).align(digits);
+                AlignedImageTower tower = alignedTower(digits, digitText, a.getInt("align-epochs", 5), seed);
                 System.out.printf(Locale.ROOT, "seed %d: image tower aligned on the UCI digits in %d s (MNIST test "
                                 + "accuracy through the digit-name anchors: %.2f %%)%n", seed,
                         (System.currentTimeMillis() - t0) / 1000, 100 * tower.accuracy(mnistTest));
@@ -193,6 +200,21 @@ public final class AtlasExample {
         a.writeIfGiven("markdown", table + "\n```\n" + perSeed + "```\n");
     }
 
+    /** MiniLM's embeddings of "a photo of a zero." ... "a photo of a nine." (the alignment anchors). */
+    static INDArray digitCaptions(BertTextEncoder encoder, WordPieceTokenizer tokenizer) {
+        List<String> prompts = new ArrayList<>();
+        for (String d : PromptsExample.DIGITS) {
+            prompts.add("a photo of a " + d + ".");
+        }
+        return encoder.embed(tokenizer, prompts);
+    }
+
+    /** The prompts example's CNN aligned with the digit captions on the UCI digits (Adam 1e-3, scale 30). */
+    static AlignedImageTower alignedTower(DataSet digits, INDArray digitText, int epochs, long seed) {
+        return new AlignedImageTower.Builder(PromptsExample.cnn(seed), digitText).scale(30).epochs(epochs)
+                .batchSize(64).seed(seed).align(digits);
+    }
+
     private static void add(Map<String, List<Double>> cols, String key, double v) {
         cols.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
     }
@@ -204,22 +226,23 @@ public final class AtlasExample {
     /** The task of classes [from, from + 5) of a 10-class set, relabelled 0..4, on the tower's hidden features. */
     private static AtlasTask task(AlignedImageTower tower, String name, AtlasTask.Kind kind, DataSet train,
                                   DataSet test, int from, List<String> names) {
-        return new AtlasTask(name, kind, names.subList(from, from + 5), hidden(tower, classes(train, from)),
-                hidden(tower, classes(test, from)));
+        return new AtlasTask(name, kind, names.subList(from, from + 5), hidden(tower, classes(train, from, 5)),
+                hidden(tower, classes(test, from, 5)));
     }
 
-    private static DataSet classes(DataSet d, int from) {
+    /** The examples of classes [from, from + count), labels relabelled 0..count − 1. */
+    static DataSet classes(DataSet d, int from, int count) {
         INDArray y = d.getLabels().argMax(1);
         List<Integer> keep = new ArrayList<>();
         for (int i = 0; i < d.numExamples(); i++) {
             int c = y.getInt(i);
-            if (c >= from && c < from + 5) {
+            if (c >= from && c < from + count) {
                 keep.add(i);
             }
         }
         int[] idx = keep.stream().mapToInt(Integer::intValue).toArray();
         return new DataSet(d.getFeatures().getRows(idx),
-                d.getLabels().getRows(idx).get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + 5)).dup());
+                d.getLabels().getRows(idx).get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + count)).dup());
     }
 
     /**
