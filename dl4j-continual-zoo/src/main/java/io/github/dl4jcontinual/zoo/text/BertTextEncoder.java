@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * starts <em>after</em> the word-embedding lookup so that callers can mix learned vectors into the sequence;
  * {@link #wordEmbeddings} gives the lookup table. Instances are immutable.
  */
-public final class BertTextEncoder {
+public final class BertTextEncoder implements TextEncoder {
     /** ONNX file of all-MiniLM-L6-v2 inside the langchain4j jar. */
     public static final String MINILM_ONNX_RESOURCE = "/all-minilm-l6-v2.onnx";
     /** Additive attention bias of padded key positions. */
@@ -130,6 +130,12 @@ public final class BertTextEncoder {
 
     /** Hidden (token and output) width. */
     public int hidden() {
+        return hidden;
+    }
+
+    /** Width of the pooled embedding: the hidden width (no projection). */
+    @Override
+    public int outputWidth() {
         return hidden;
     }
 
