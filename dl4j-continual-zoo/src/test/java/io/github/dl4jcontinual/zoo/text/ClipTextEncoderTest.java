@@ -159,6 +159,38 @@ class ClipTextEncoderTest {
         assertTrue(checked > 50, "checked " + checked);
     }
 
+    /** A miniature of CLIP's tokenizer.json: lower-casing, BPE with the end-of-word suffix, Roberta post-processor. */
+    private static final String CLIP_LIKE_TOKENIZER = "{\"version\":\"1.0\",\"truncation\":null,\"padding\":null,"
+            + "\"added_tokens\":[{\"id\":12,\"content\":\"<|startoftext|>\",\"single_word\":false,\"lstrip\":false,"
+            + "\"rstrip\":false,\"normalized\":true,\"special\":true},{\"id\":13,\"content\":\"<|endoftext|>\","
+            + "\"single_word\":false,\"lstrip\":false,\"rstrip\":false,\"normalized\":true,\"special\":true}],"
+            + "\"normalizer\":{\"type\":\"Lowercase\"},\"pre_tokenizer\":{\"type\":\"WhitespaceSplit\"},"
+            + "\"post_processor\":{\"type\":\"RobertaProcessing\",\"sep\":[\"<|endoftext|>\",13],"
+            + "\"cls\":[\"<|startoftext|>\",12],\"trim_offsets\":false,\"add_prefix_space\":false},"
+            + "\"decoder\":null,\"model\":{\"type\":\"BPE\",\"dropout\":null,\"unk_token\":\"<|endoftext|>\","
+            + "\"continuing_subword_prefix\":\"\",\"end_of_word_suffix\":\"</w>\",\"fuse_unk\":false,"
+            + "\"vocab\":{\"c\":0,\"a\":1,\"t\":2,\"d\":3,\"o\":4,\"g\":5,\"t</w>\":6,\"g</w>\":7,\"ca\":8,"
+            + "\"cat</w>\":9,\"do\":10,\"dog</w>\":11,\"<|startoftext|>\":12,\"<|endoftext|>\":13},"
+            + "\"merges\":[\"c a\",\"ca t</w>\",\"d o\",\"do g</w>\"]}}";
+
+    @Test
+    void aClipStyleBpeTokenizerJsonLoads() throws IOException {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("clip-tokenizer", ".json");
+        try {
+            java.nio.file.Files.writeString(f, CLIP_LIKE_TOKENIZER);
+            try (WordPieceTokenizer tok = WordPieceTokenizer.fromFile(f)) {
+                assertEquals(12, tok.clsId());
+                assertEquals(13, tok.sepId());
+                assertEquals(List.of(9, 11), java.util.Arrays.stream(tok.tokenize("Cat  DOG")).boxed()
+                        .collect(java.util.stream.Collectors.toList()));
+                int[] wrapped = TokenLayout.wrap(tok, tok.tokenize("dog cat"));
+                assertEquals(3, ClipTextEncoder.EotRule.highestId().position(wrapped));
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(f);
+        }
+    }
+
     @Test
     void missingAndMisShapedWeightsAreNamed() {
         Map<String, INDArray> w = new LinkedHashMap<>(read);
