@@ -1,6 +1,5 @@
 package io.github.dl4jcontinual.zoo.text;
 
-import io.github.dl4jcontinual.zoo.transformer.TransformerOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -13,8 +12,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -114,6 +111,7 @@ public final class ClipTextEncoder implements TextEncoder {
         }
     }
 
+    private final FrozenWeights frozen;
     private final Map<String, INDArray> weights;
     private final int layers;
     private final int hidden;
@@ -148,9 +146,9 @@ public final class ClipTextEncoder implements TextEncoder {
         if (activation == null || eot == null) {
             throw new IllegalArgumentException("activation and eot rule are required");
         }
-        Map<String, INDArray> w = new LinkedHashMap<>();
-        weights.forEach((k, v) -> w.put(k, v.dup()));
-        this.weights = Collections.unmodifiableMap(w);
+        this.frozen = new FrozenWeights(weights, "CLIP");
+        Map<String, INDArray> w = frozen.map();
+        this.weights = w;
         int n = 0;
         for (String k : w.keySet()) {
             Matcher m = LAYER.matcher(k);
@@ -279,11 +277,7 @@ public final class ClipTextEncoder implements TextEncoder {
 
     /** A copy of one weight by name. */
     public INDArray weight(String name) {
-        INDArray a = weights.get(name);
-        if (a == null) {
-            throw new IllegalArgumentException("No CLIP weight " + name);
-        }
-        return a.dup();
+        return frozen.require(name).dup();
     }
 
     /** Names of all weights. */
@@ -293,21 +287,12 @@ public final class ClipTextEncoder implements TextEncoder {
 
     @Override
     public INDArray wordEmbeddings(int[] ids) {
-        INDArray table = weights.get(TOKEN_EMB);
-        INDArray out = Nd4j.create(table.dataType(), ids.length, hidden);
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= table.size(0)) {
-                throw new IllegalArgumentException("Token id " + ids[i] + " outside the vocabulary [0, "
-                        + table.size(0) + ")");
-            }
-            out.putRow(i, table.getRow(ids[i]));
-        }
-        return out;
+        return frozen.rows(TOKEN_EMB, ids);
     }
 
     @Override
     public SDVariable lookup(SameDiff sd, String prefix, SDVariable ids, DataType type) {
-        return sd.gather(constant(sd, prefix, TOKEN_EMB, type), ids, 0);
+        return sd.gather(frozen.constant(sd, prefix, TOKEN_EMB, type), ids, 0);
     }
 
     /**
@@ -321,29 +306,17 @@ public final class ClipTextEncoder implements TextEncoder {
             throw new IllegalArgumentException("tokens should be in [1, " + maxPositions + "] (got: " + tokens + ")");
         }
         DataType type = tokenEmb.dataType();
-        String posName = "embeddings.position." + tokens;
-        SDVariable pos = sd.hasVariable(prefix + posName) ? sd.getVariable(prefix + posName)
-                : sd.constant(prefix + posName, weights.get(POS_EMB)
-                .get(NDArrayIndex.interval(0, tokens), NDArrayIndex.all()).castTo(type));
+        SDVariable pos = FrozenWeights.cached(sd, prefix + "embeddings.position." + tokens,
+                () -> weights.get(POS_EMB).get(NDArrayIndex.interval(0, tokens), NDArrayIndex.all()).castTo(type));
         SDVariable x = tokenEmb.reshape(-1, tokens, hidden).add(pos).reshape(-1, hidden);
-        String causalName = "attention.causal." + tokens;
-        SDVariable causal = sd.hasVariable(prefix + causalName) ? sd.getVariable(prefix + causalName)
-                : sd.constant(prefix + causalName, causalBias(tokens, type));
+        SDVariable causal = FrozenWeights.cached(sd, prefix + "attention.causal." + tokens,
+                () -> causalBias(tokens, type));
         SDVariable bias = mask.rsub(1.0).mul(MASKED).reshape(-1, 1, 1, tokens).add(causal);
-        int dh = hidden / heads;
         for (int l = 0; l < layers; l++) {
             String p = layer(l);
             SDVariable h = ln(sd, prefix, x, p + "layer_norm1", type);
-            SDVariable q = TransformerOps.splitHeads(linear(sd, prefix, h, p + "self_attn.q_proj", type),
-                    tokens, heads, dh);
-            SDVariable k = TransformerOps.splitHeads(linear(sd, prefix, h, p + "self_attn.k_proj", type),
-                    tokens, heads, dh);
-            SDVariable v = TransformerOps.splitHeads(linear(sd, prefix, h, p + "self_attn.v_proj", type),
-                    tokens, heads, dh);
-            SDVariable scores = sd.mmul(q.mul(1.0 / Math.sqrt(dh)), k, false, true, false)
-                    .reshape(-1, heads, tokens, tokens).add(bias);
-            SDVariable att = sd.nn().softmax(scores, 3).reshape(-1, tokens, tokens);
-            SDVariable ctx = TransformerOps.mergeHeads(sd.mmul(att, v), tokens, heads, dh);
+            SDVariable ctx = frozen.attention(sd, prefix, h, p + "self_attn.q_proj", p + "self_attn.k_proj",
+                    p + "self_attn.v_proj", bias, tokens, heads, type);
             x = x.add(linear(sd, prefix, ctx, p + "self_attn.out_proj", type));
             h = linear(sd, prefix, ln(sd, prefix, x, p + "layer_norm2", type), p + "mlp.fc1", type);
             h = activation == Activation.QUICK_GELU ? h.mul(sd.nn().sigmoid(h.mul(1.702)))
@@ -376,7 +349,7 @@ public final class ClipTextEncoder implements TextEncoder {
                              int tokens, BiFunction<Integer, SDVariable, SDVariable> afterLayer) {
         SDVariable states = tokenStates(sd, prefix, tokenEmb, mask, tokens, afterLayer);
         SDVariable pooled = states.reshape(-1, tokens, hidden).mul(select.reshape(-1, tokens, 1)).sum(1);
-        return pooled.mmul(constant(sd, prefix, PROJECTION, tokenEmb.dataType()));
+        return pooled.mmul(frozen.constant(sd, prefix, PROJECTION, tokenEmb.dataType()));
     }
 
     /**
@@ -386,9 +359,8 @@ public final class ClipTextEncoder implements TextEncoder {
     @Override
     public SDVariable encode(SameDiff sd, String prefix, SDVariable tokenEmb, SDVariable mask, int tokens,
                              BiFunction<Integer, SDVariable, SDVariable> afterLayer) {
-        String lastName = "pool.last." + tokens;
-        SDVariable diff = sd.hasVariable(prefix + lastName) ? sd.getVariable(prefix + lastName)
-                : sd.constant(prefix + lastName, lastTokenMatrix(tokens, tokenEmb.dataType()));
+        SDVariable diff = FrozenWeights.cached(sd, prefix + "pool.last." + tokens,
+                () -> lastTokenMatrix(tokens, tokenEmb.dataType()));
         return encode(sd, prefix, tokenEmb, mask, mask.mmul(diff), tokens, afterLayer);
     }
 
@@ -440,31 +412,15 @@ public final class ClipTextEncoder implements TextEncoder {
 
     /** Frozen projected embeddings (FLOAT) of texts tokenised as {@code <start> tokens <end>}. */
     public INDArray embed(TextTokenizer tokenizer, List<String> texts) {
-        int[][] seqs = new int[texts.size()][];
-        for (int i = 0; i < seqs.length; i++) {
-            seqs[i] = TokenLayout.wrap(tokenizer, tokenizer.tokenize(texts.get(i)));
-        }
+        int[][] seqs = TokenLayout.wrapAll(tokenizer, texts);
         return embedIds(seqs, DataType.FLOAT);
     }
 
     private SDVariable linear(SameDiff sd, String prefix, SDVariable x, String module, DataType type) {
-        return x.mmul(constant(sd, prefix, module + ".weight", type)).add(constant(sd, prefix, module + ".bias", type));
+        return frozen.linear(sd, prefix, x, module, type);
     }
 
     private SDVariable ln(SameDiff sd, String prefix, SDVariable x, String module, DataType type) {
-        return TransformerOps.layerNorm(sd, x, constant(sd, prefix, module + ".weight", type),
-                constant(sd, prefix, module + ".bias", type), lnEps);
-    }
-
-    private SDVariable constant(SameDiff sd, String prefix, String name, DataType type) {
-        String n = prefix + name;
-        if (sd.hasVariable(n)) {
-            return sd.getVariable(n);
-        }
-        INDArray w = weights.get(name);
-        if (w.rank() == 1) {
-            w = w.reshape(1, w.length());
-        }
-        return sd.constant(n, w.castTo(type));
+        return frozen.layerNorm(sd, prefix, x, module, type, lnEps);
     }
 }

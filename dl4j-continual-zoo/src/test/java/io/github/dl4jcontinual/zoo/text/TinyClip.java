@@ -8,7 +8,6 @@ import org.nd4j.shade.protobuf.ByteString;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,43 +18,27 @@ import java.util.Map;
  * {@code onnx::MatMul_*} initializers consumed by named {@code MatMul} nodes), and its toy tokenizer.
  */
 public final class TinyClip {
-    /** Width, heads, MLP width, positions, projection width, vocabulary. */
+    /** Width. */
     public static final int D = 8;
+    /** Heads (not the default width / 64, which is 0 here). */
     public static final int HEADS = 2;
+    /** MLP width. */
     public static final int MLP = 12;
+    /** Position-embedding rows (maximum length). */
     public static final int POSITIONS = 16;
+    /** Projection (embedding) width. */
     public static final int PROJ = 6;
+    /** {@code <|startoftext|>} id. */
     public static final int BOS = 10;
+    /** {@code <|endoftext|>} id, the highest. */
     public static final int EOT = 11;
 
     private TinyClip() {
     }
 
     /** Whitespace tokenizer over 10 words; {@code <|startoftext|>} = 10, {@code <|endoftext|>} = 11 (the highest). */
-    public static final TextTokenizer TOKENIZER = new TextTokenizer() {
-        private final List<String> vocab = List.of("!", "a", "photo", "of", "cat", "dog", ".", "big", "red", "car");
-
-        @Override
-        public int[] tokenize(String text) {
-            return Arrays.stream(text.replace(".", " .").trim().split("\\s+")).mapToInt(w -> {
-                int i = vocab.indexOf(w);
-                if (i < 0) {
-                    throw new IllegalArgumentException("unknown word " + w);
-                }
-                return i;
-            }).toArray();
-        }
-
-        @Override
-        public int clsId() {
-            return BOS;
-        }
-
-        @Override
-        public int sepId() {
-            return EOT;
-        }
-    };
+    public static final TextTokenizer TOKENIZER = TinyBert.wordTokenizer(List.of("!", "a", "photo", "of", "cat", "dog",
+            ".", "big", "red", "car"), BOS, EOT);
 
     /** Random FLOAT weights with Hugging Face names, linear weights {@code [in, out]}. */
     public static Map<String, INDArray> weights(long seed) {
