@@ -1,6 +1,5 @@
 package io.github.dl4jcontinual.zoo.text;
 
-import io.github.dl4jcontinual.zoo.transformer.TransformerOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -11,8 +10,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -31,13 +28,14 @@ import java.util.regex.Pattern;
  * starts <em>after</em> the word-embedding lookup so that callers can mix learned vectors into the sequence;
  * {@link #wordEmbeddings} gives the lookup table. Instances are immutable.
  */
-public final class BertTextEncoder {
+public final class BertTextEncoder implements TextEncoder {
     /** ONNX file of all-MiniLM-L6-v2 inside the langchain4j jar. */
     public static final String MINILM_ONNX_RESOURCE = "/all-minilm-l6-v2.onnx";
     /** Additive attention bias of padded key positions. */
     private static final double MASKED = -1e9;
     private static final Pattern LAYER = Pattern.compile("encoder\\.layer\\.(\\d+)\\.attention\\.self\\.query\\.weight");
 
+    private final FrozenWeights frozen;
     private final Map<String, INDArray> weights;
     private final int layers;
     private final int hidden;
@@ -54,9 +52,9 @@ public final class BertTextEncoder {
         if (!(lnEps > 0)) {
             throw new IllegalArgumentException("lnEps should be > 0 (got: " + lnEps + ")");
         }
-        Map<String, INDArray> w = new LinkedHashMap<>();
-        weights.forEach((k, v) -> w.put(k, v.dup()));
-        this.weights = Collections.unmodifiableMap(w);
+        this.frozen = new FrozenWeights(weights, "encoder");
+        Map<String, INDArray> w = frozen.map();
+        this.weights = w;
         INDArray words = require("embeddings.word_embeddings.weight");
         this.hidden = (int) words.size(1);
         if (heads <= 0 || hidden % heads != 0) {
@@ -104,11 +102,7 @@ public final class BertTextEncoder {
     }
 
     private INDArray require(String name) {
-        INDArray a = weights.get(name);
-        if (a == null) {
-            throw new IllegalArgumentException("Missing encoder weight " + name);
-        }
-        return a;
+        return frozen.require(name);
     }
 
     private static String[] layerWeightNames(int l) {
@@ -130,6 +124,12 @@ public final class BertTextEncoder {
 
     /** Hidden (token and output) width. */
     public int hidden() {
+        return hidden;
+    }
+
+    /** Width of the pooled embedding: the hidden width (no projection). */
+    @Override
+    public int outputWidth() {
         return hidden;
     }
 
@@ -155,16 +155,7 @@ public final class BertTextEncoder {
 
     /** Word embeddings of the given vocabulary ids, {@code [ids.length, hidden]} (a copy). */
     public INDArray wordEmbeddings(int[] ids) {
-        INDArray table = require("embeddings.word_embeddings.weight");
-        INDArray out = Nd4j.create(table.dataType(), ids.length, hidden);
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= table.size(0)) {
-                throw new IllegalArgumentException("Token id " + ids[i] + " outside the vocabulary [0, "
-                        + table.size(0) + ")");
-            }
-            out.putRow(i, table.getRow(ids[i]));
-        }
-        return out;
+        return frozen.rows("embeddings.word_embeddings.weight", ids);
     }
 
     /**
@@ -194,27 +185,17 @@ public final class BertTextEncoder {
             throw new IllegalArgumentException("tokens should be in [1, " + maxPositions + "] (got: " + tokens + ")");
         }
         DataType type = tokenEmb.dataType();
-        String posName = "embeddings.positionAndType." + tokens;
-        SDVariable posType = sd.hasVariable(prefix + posName) ? sd.getVariable(prefix + posName)
-                : sd.constant(prefix + posName, require("embeddings.position_embeddings.weight")
+        SDVariable posType = FrozenWeights.cached(sd, prefix + "embeddings.positionAndType." + tokens,
+                () -> require("embeddings.position_embeddings.weight")
                 .get(NDArrayIndex.interval(0, tokens), NDArrayIndex.all())
                 .add(require("embeddings.token_type_embeddings.weight").getRow(0)).castTo(type));
         SDVariable x = tokenEmb.reshape(-1, tokens, hidden).add(posType).reshape(-1, hidden);
         x = ln(sd, prefix, x, "embeddings.LayerNorm", type);
         SDVariable keyBias = mask.rsub(1.0).mul(MASKED).reshape(-1, 1, 1, tokens);
-        int dh = hidden / heads;
         for (int l = 0; l < layers; l++) {
             String p = "encoder.layer." + l + ".";
-            SDVariable q = TransformerOps.splitHeads(linear(sd, prefix, x, p + "attention.self.query", type),
-                    tokens, heads, dh);
-            SDVariable k = TransformerOps.splitHeads(linear(sd, prefix, x, p + "attention.self.key", type),
-                    tokens, heads, dh);
-            SDVariable v = TransformerOps.splitHeads(linear(sd, prefix, x, p + "attention.self.value", type),
-                    tokens, heads, dh);
-            SDVariable scores = sd.mmul(q.mul(1.0 / Math.sqrt(dh)), k, false, true, false)
-                    .reshape(-1, heads, tokens, tokens).add(keyBias);
-            SDVariable att = sd.nn().softmax(scores, 3).reshape(-1, tokens, tokens);
-            SDVariable ctx = TransformerOps.mergeHeads(sd.mmul(att, v), tokens, heads, dh);
+            SDVariable ctx = frozen.attention(sd, prefix, x, p + "attention.self.query", p + "attention.self.key",
+                    p + "attention.self.value", keyBias, tokens, heads, type);
             x = ln(sd, prefix, x.add(linear(sd, prefix, ctx, p + "attention.output.dense", type)),
                     p + "attention.output.LayerNorm", type);
             SDVariable h = linear(sd, prefix, x, p + "intermediate.dense", type);
@@ -229,24 +210,15 @@ public final class BertTextEncoder {
     }
 
     private SDVariable linear(SameDiff sd, String prefix, SDVariable x, String module, DataType type) {
-        return x.mmul(constant(sd, prefix, module + ".weight", type)).add(constant(sd, prefix, module + ".bias", type));
+        return frozen.linear(sd, prefix, x, module, type);
     }
 
     private SDVariable ln(SameDiff sd, String prefix, SDVariable x, String module, DataType type) {
-        return TransformerOps.layerNorm(sd, x, constant(sd, prefix, module + ".weight", type),
-                constant(sd, prefix, module + ".bias", type), lnEps);
+        return frozen.layerNorm(sd, prefix, x, module, type, lnEps);
     }
 
     private SDVariable constant(SameDiff sd, String prefix, String name, DataType type) {
-        String n = prefix + name;
-        if (sd.hasVariable(n)) {
-            return sd.getVariable(n);
-        }
-        INDArray w = require(name);
-        if (w.rank() == 1) {
-            w = w.reshape(1, w.length());
-        }
-        return sd.constant(n, w.castTo(type));
+        return frozen.constant(sd, prefix, name, type);
     }
 
     /**
@@ -254,10 +226,7 @@ public final class BertTextEncoder {
      * tokenised as {@code [CLS] tokens [SEP]}.
      */
     public INDArray embed(TextTokenizer tokenizer, List<String> texts) {
-        int[][] seqs = new int[texts.size()][];
-        for (int i = 0; i < seqs.length; i++) {
-            seqs[i] = TokenLayout.wrap(tokenizer, tokenizer.tokenize(texts.get(i)));
-        }
+        int[][] seqs = TokenLayout.wrapAll(tokenizer, texts);
         TokenLayout.Batch b = TokenLayout.pad(seqs);
         SameDiff sd = SameDiff.create();
         SDVariable ids = sd.placeHolder("ids", DataType.INT, -1);

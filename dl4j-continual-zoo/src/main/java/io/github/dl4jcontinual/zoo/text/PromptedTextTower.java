@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A frozen {@link BertTextEncoder} turned into a class-prompt learner (CoOp style), as one SameDiff graph. Every
+ * A frozen {@link TextEncoder} ({@link BertTextEncoder}, {@link ClipTextEncoder}) turned into a class-prompt learner (CoOp style), as one SameDiff graph. Every
  * class c is encoded from the token sequence {@code [CLS] ctx_1..ctx_M name_c suffix [SEP]} (context
  * {@link ContextPosition#BEFORE_NAME}, CoOp's "end") or {@code [CLS] name_c ctx_1..ctx_M suffix [SEP]}
  * ({@link ContextPosition#AFTER_NAME}), where the M context vectors {@value #CONTEXT} {@code [M, hidden]} are one
@@ -22,14 +22,15 @@ import java.util.TreeMap;
  * word embeddings of a phrase ("a photo of a"). Optional {@link ResidualAdapter}s after chosen layers are trainable
  * too; every tower weight is a constant (bit-identical after training).
  *
- * <p>The graph's output {@value #OUTPUT} {@code [n, hidden]} holds the (unnormalised) mean-pooled embeddings of
+ * <p>The graph's output {@value #OUTPUT} {@code [n, outputWidth]} holds the (unnormalised) pooled embeddings
+ * (BERT: masked mean; CLIP: the end-of-text token's state, projected) of
  * the classes fed by {@link #feed(int...)}. Callers add their loss on top of {@link #output()} in
  * {@link #graph()}, set it as loss variable and train {@link #trainableVariables()}.
  */
 public final class PromptedTextTower {
     /** Name of the context variable {@code [M, hidden]}. */
     public static final String CONTEXT = "ctx";
-    /** Name of the output {@code [n, hidden]}. */
+    /** Name of the output {@code [n, outputWidth]}. */
     public static final String OUTPUT = "text";
     private static final String IDS = "prompt_ids";
     private static final String SELECT = "prompt_select";
@@ -117,7 +118,7 @@ public final class PromptedTextTower {
         return sd;
     }
 
-    /** The output variable {@value #OUTPUT}, {@code [n, hidden]}. */
+    /** The output variable {@value #OUTPUT}, {@code [n, outputWidth]}. */
     public SDVariable output() {
         return output;
     }
@@ -176,14 +177,14 @@ public final class PromptedTextTower {
         return c;
     }
 
-    /** Current embeddings of {@code classes} ({@code [n, hidden]}, detached). */
+    /** Current embeddings of {@code classes} ({@code [n, outputWidth]}, detached). */
     public INDArray classEmbeddings(int... classes) {
         return output.eval(feed(classes)).detach();
     }
 
     /** Builder; defaults: context "a photo of a" before the name, suffix ".", no adapters, FLOAT, seed 12345. */
     public static final class Builder {
-        private BertTextEncoder encoder;
+        private TextEncoder encoder;
         private TextTokenizer tokenizer;
         private List<String> classNames;
         private String contextInit = "a photo of a";
@@ -194,8 +195,8 @@ public final class PromptedTextTower {
         private DataType type = DataType.FLOAT;
         private long seed = 12345;
 
-        /** The frozen encoder. */
-        public Builder encoder(BertTextEncoder e) {
+        /** The frozen encoder (its sequence-start/end tokens are the tokenizer's {@code clsId}/{@code sepId}). */
+        public Builder encoder(TextEncoder e) {
             this.encoder = e;
             return this;
         }

@@ -21,6 +21,15 @@ public final class TokenLayout {
         return out;
     }
 
+    /** {@code [CLS] tokens [SEP]} of every text. */
+    public static int[][] wrapAll(TextTokenizer tokenizer, java.util.List<String> texts) {
+        int[][] seqs = new int[texts.size()][];
+        for (int i = 0; i < seqs.length; i++) {
+            seqs[i] = wrap(tokenizer, tokenizer.tokenize(texts.get(i)));
+        }
+        return seqs;
+    }
+
     /** Right-pads sequences to the longest one. */
     public static Batch pad(int[][] seqs) {
         if (seqs.length == 0) {

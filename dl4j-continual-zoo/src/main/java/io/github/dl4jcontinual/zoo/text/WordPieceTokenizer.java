@@ -9,8 +9,10 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
- * A {@link TextTokenizer} over a Hugging Face {@code tokenizer.json} (DJL's native tokenizers, offline). The
- * {@code [CLS]}/{@code [SEP]} ids are those the file's post-processor adds around a text. Padding and truncation
+ * A {@link TextTokenizer} over a Hugging Face {@code tokenizer.json} (DJL's native tokenizers, offline): WordPiece
+ * (BERT, MiniLM) as well as any other model the file declares, such as CLIP's byte-level BPE, whose
+ * {@code <|startoftext|>}/{@code <|endoftext|>} then play the roles of {@code [CLS]}/{@code [SEP]}. The
+ * start/end ids are those the file's post-processor adds around a text. Padding and truncation
  * configured in the file are switched off: the encoder pads itself. Thread-safe for reading; {@link #close()}
  * frees the native tokenizer.
  */
@@ -33,6 +35,13 @@ public final class WordPieceTokenizer implements TextTokenizer, AutoCloseable {
         }
         this.cls = Math.toIntExact(empty[0]);
         this.sep = Math.toIntExact(empty[empty.length - 1]);
+    }
+
+    /** Loads a {@code tokenizer.json} file (e.g. the one saved with a user's CLIP model). */
+    public static WordPieceTokenizer fromFile(java.nio.file.Path tokenizerJson) throws IOException {
+        try (InputStream in = java.nio.file.Files.newInputStream(tokenizerJson)) {
+            return new WordPieceTokenizer(in);
+        }
     }
 
     /** The all-MiniLM-L6-v2 tokenizer from the classpath. */

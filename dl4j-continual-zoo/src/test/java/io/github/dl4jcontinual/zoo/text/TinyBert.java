@@ -15,31 +15,34 @@ public final class TinyBert {
     }
 
     /** Whitespace tokenizer over a fixed 9-word vocabulary; [CLS] = 1, [SEP] = 2. */
-    public static final TextTokenizer TOKENIZER = new TextTokenizer() {
-        private final List<String> vocab = List.of("[PAD]", "[CLS]", "[SEP]", "a", "photo", "of", "cat", "dog", ".",
-                "big");
+    public static final TextTokenizer TOKENIZER = wordTokenizer(List.of("[PAD]", "[CLS]", "[SEP]", "a", "photo", "of",
+            "cat", "dog", ".", "big"), 1, 2);
 
-        @Override
-        public int[] tokenize(String text) {
-            return Arrays.stream(text.replace(".", " .").trim().split("\\s+")).mapToInt(w -> {
-                int i = vocab.indexOf(w);
-                if (i < 0) {
-                    throw new IllegalArgumentException("unknown word " + w);
-                }
-                return i;
-            }).toArray();
-        }
+    /** Whitespace tokenizer ("." split off) whose ids are the words' indices in {@code vocab}; unknown words throw. */
+    public static TextTokenizer wordTokenizer(List<String> vocab, int cls, int sep) {
+        return new TextTokenizer() {
+            @Override
+            public int[] tokenize(String text) {
+                return Arrays.stream(text.replace(".", " .").trim().split("\\s+")).mapToInt(w -> {
+                    int i = vocab.indexOf(w);
+                    if (i < 0) {
+                        throw new IllegalArgumentException("unknown word " + w);
+                    }
+                    return i;
+                }).toArray();
+            }
 
-        @Override
-        public int clsId() {
-            return 1;
-        }
+            @Override
+            public int clsId() {
+                return cls;
+            }
 
-        @Override
-        public int sepId() {
-            return 2;
-        }
-    };
+            @Override
+            public int sepId() {
+                return sep;
+            }
+        };
+    }
 
     /** Random Hugging Face-named weights of a 2-layer, width-8, 2-head BERT (double). */
     public static Map<String, INDArray> weights(long seed) {
