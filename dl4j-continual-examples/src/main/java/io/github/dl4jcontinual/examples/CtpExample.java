@@ -30,7 +30,10 @@ import java.util.Map;
  * experience. By default the stream is {@link TemplatedPairStream} (real MNIST / Fashion-MNIST images, templated
  * captions); {@code --pairs DIR} reads {@code DIR/train.csv} and {@code DIR/test.csv} instead
  * ({@link PairCsvLoader}, images resized to {@code --image-size}). Text: the pretrained all-MiniLM-L6-v2 (frozen,
- * cached per caption) + trainable adapter and projection; image: an MLP tower trained from scratch. Prints a
+ * cached per caption) + trainable adapter and projection; image: an MLP tower trained from scratch, or with
+ * {@code --image-pretrain omniglot} whose hidden layer starts from a character classifier pre-trained on Omniglot
+ * ({@link OmniglotPretraining}, once per seed, its held-out accuracy printed and written to
+ * {@code omniglot-pretrain.csv}). Prints a
  * markdown table (mean ± sd over seeds) and writes each run's retrieval matrix as CSV under {@code --out}.
  */
 public final class CtpExample {
@@ -42,18 +45,23 @@ public final class CtpExample {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "pairs", "image-size", "methods", "seeds", "train-per-domain",
-                "test-per-domain", "epochs", "batch", "memory", "queue", "ctp-weights", "out", "markdown", "quiet");
+                "test-per-domain", "epochs", "batch", "memory", "queue", "ctp-weights", "out", "markdown", "quiet",
+                "image-pretrain");
         if (a.has("help")) {
             System.out.println("ctp [--data-dir DIR | --pairs DIR [--image-size 28]] [--methods ctp,seqf,er,...|all] "
                     + "[--seeds 1,2,3] [--train-per-domain 1000] [--test-per-domain 300] [--epochs 5] [--batch 32] "
                     + "[--memory 200] [--queue 1024] [--ctp-weights ita,cmc,md,tpx,tps (default 1,1,1,1,1)] "
-                    + "[--out results/ctp] [--markdown FILE] [--quiet]");
+                    + "[--image-pretrain none|omniglot] [--out results/ctp] [--markdown FILE] [--quiet]");
             return;
         }
         List<String> w = a.getList("ctp-weights", "1,1,1,1,1");
         if (w.size() != 5) {
             throw new IllegalArgumentException("--ctp-weights needs 5 comma-separated weights ita,cmc,md,tpx,tps (got: "
                     + w + ")");
+        }
+        String pretrain = a.get("image-pretrain", "none");
+        if (!pretrain.equals("none") && !pretrain.equals("omniglot")) {
+            throw new IllegalArgumentException("--image-pretrain should be none or omniglot (got: " + pretrain + ")");
         }
         PairStream stream;
         if (a.has("pairs")) {
@@ -81,7 +89,20 @@ public final class CtpExample {
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
         try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
             CachedTextFeatures text = new CachedTextFeatures(encoder, tokenizer);
+            StringBuilder pretrainCsv = new StringBuilder("seed,omniglot_train_accuracy,omniglot_heldout_accuracy,seconds\n");
             for (long seed : a.getLongs("seeds", "1,2,3")) {
+                OmniglotPretraining.Result tower = null;
+                if (pretrain.equals("omniglot")) {
+                    long p0 = System.currentTimeMillis();
+                    tower = OmniglotPretraining.pretrain(DataDirectory.resolve(a.get("data-dir", null)), seed);
+                    double ps = (System.currentTimeMillis() - p0) / 1000.0;
+                    System.out.printf(Locale.ROOT, "omniglot pre-training seed %d: held-out accuracy %.2f %% "
+                            + "(train %.2f %%), %.0f s%n", seed, 100 * tower.heldOutAccuracy,
+                            100 * tower.trainAccuracy, ps);
+                    pretrainCsv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.1f%n", seed, tower.trainAccuracy,
+                            tower.heldOutAccuracy, ps));
+                    write(new File(out, "omniglot-pretrain.csv"), pretrainCsv.toString());
+                }
                 for (VlMethod m : ms) {
                     long t0 = System.currentTimeMillis();
                     CtpConfiguration conf = new CtpConfiguration().method(m).seed(seed)
@@ -90,6 +111,9 @@ public final class CtpExample {
                             .ctpWeights(Double.parseDouble(w.get(0)), Double.parseDouble(w.get(1)),
                                     Double.parseDouble(w.get(2)), Double.parseDouble(w.get(3)),
                                     Double.parseDouble(w.get(4)));
+                    if (tower != null) {
+                        conf.pretrainedImageTower(tower.net);
+                    }
                     CtpLearner learner = new CtpLearner(conf, text, (int) stream.train(0).images().size(1));
                     if (!quiet) {
                         learner.progress(System.out::println);

@@ -1,12 +1,17 @@
 package io.github.dl4jcontinual.examples;
 
+import io.github.dl4jcontinual.data.OmniglotDatasets;
+import io.github.dl4jcontinual.testutil.SharedData;
+import io.github.dl4jcontinual.zoo.ctp.PretrainedImageTower;
 import io.github.dl4jcontinual.zoo.ctp.VlMethod;
+import org.nd4j.linalg.dataset.DataSet;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,5 +34,25 @@ class CtpExampleTest {
         assertTrue(t.contains("| ctp | 2 | 60.00 ± 14.14 | 10.00 ± 0.00 | 20.00 ± 0.00 | 30.00 ± 0.00 | -30.00 ± 0.00 "
                 + "| 50.00 ± 14.14 | 15.00 ± 7.07 |"), t);
         assertTrue(t.startsWith("| method | seeds | final R_m % |"), t);
+    }
+
+    @Test
+    void rejectsAnUnknownImagePretraining() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CtpExample.run(new String[]{"--image-pretrain", "imagenet"}));
+        assertTrue(e.getMessage().contains("--image-pretrain should be none or omniglot (got: imagenet)"), e.getMessage());
+    }
+
+    @Test
+    void omniglotPretrainingLearnsCharactersAndGivesATower() {
+        DataSet[] d = OmniglotDatasets.load(SharedData.dir(), OmniglotPretraining.CLASSES,
+                OmniglotPretraining.TRAIN_PER_CLASS, 28, 0);
+        assertTrue(d[0].getFeatures().meanNumber().doubleValue() < 0.3, "ink is bright on a dark background");
+        OmniglotPretraining.Result r = OmniglotPretraining.pretrain(d[0], d[1], 3, 1);
+        // 242 classes: chance is 0.4 %
+        assertTrue(r.heldOutAccuracy > 0.10, "held-out accuracy " + r.heldOutAccuracy);
+        PretrainedImageTower t = PretrainedImageTower.of(r.net);
+        assertEquals(784, t.inputWidth());
+        assertEquals(OmniglotPretraining.HIDDEN, t.hidden());
     }
 }

@@ -36,6 +36,7 @@ public final class CtpConfiguration {
     int memory = 200;
     int kmeansIterations = 100;
     long seed = 1;
+    PretrainedImageTower imageTower;
 
     private static double positive(String name, double v) {
         if (!(v > 0)) {
@@ -101,6 +102,29 @@ public final class CtpConfiguration {
         this.embedDim = embedDim;
         this.adapterBottleneck = bottleneck;
         return this;
+    }
+
+    /**
+     * Starts the image tower from a pretrained network instead of a random initialisation: layer 0 (a ReLU
+     * {@code DenseLayer} reading the pixels) is copied now ({@link PretrainedImageTower#of}) and the hidden width
+     * becomes its {@code nOut}; later layers are ignored. {@code null} restores the random start (hidden width
+     * unchanged).
+     *
+     * @param net the pretrained network, or null
+     * @return this
+     * @throws IllegalArgumentException if the network does not fit (see {@link PretrainedImageTower#of})
+     */
+    public CtpConfiguration pretrainedImageTower(org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
+        this.imageTower = net == null ? null : PretrainedImageTower.of(net);
+        if (imageTower != null) {
+            this.hidden = imageTower.hidden();
+        }
+        return this;
+    }
+
+    /** @return the pretrained image tower, or null for the random start */
+    public PretrainedImageTower pretrainedImageTower() {
+        return imageTower;
     }
 
     /** @param q momentum-feature queue length @return this */

@@ -72,6 +72,8 @@ public final class CtpLearner {
      * @param conf   hyper-parameters and method
      * @param text   frozen text features (e.g. {@link CachedTextFeatures} over MiniLM)
      * @param pixels image input width
+     * @throws IllegalArgumentException if the configuration's pretrained image tower does not read {@code pixels}
+     *                                  inputs
      */
     public CtpLearner(CtpConfiguration conf, TextFeatures text, int pixels) {
         this.conf = conf;
@@ -90,6 +92,9 @@ public final class CtpLearner {
             terms.add(LossTerm.LUCIR);
         }
         this.model = new DualEncoder(spec, terms, DataType.FLOAT, conf.seed);
+        if (conf.imageTower != null) {
+            conf.imageTower.copyInto(model);
+        }
         this.aux = new DualEncoder(spec, EnumSet.noneOf(LossTerm.class), DataType.FLOAT, conf.seed);
         this.rng = new Random(conf.seed);
         this.queueV = new FeatureQueue(conf.queueSize, conf.embedDim);

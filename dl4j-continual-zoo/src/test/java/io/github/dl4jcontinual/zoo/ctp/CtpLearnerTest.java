@@ -48,7 +48,7 @@ class CtpLearnerTest {
         }
     }
 
-    private static PairStream synthetic() {
+    static PairStream synthetic() {
         Random r = new Random(3);
         List<PairDataset> tr = new ArrayList<>();
         List<PairDataset> te = new ArrayList<>();
