@@ -5,6 +5,7 @@ import io.github.dl4jcontinual.zoo.LearnerConfiguration;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.NeuralNetwork;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -173,9 +174,13 @@ public final class AlignedImageTower {
 
         abstract INDArray output(INDArray x);
 
-        abstract void fit(DataSetIterator data);
+        void fit(DataSetIterator data) {
+            ((NeuralNetwork) model()).fit(data);   // MultiLayerNetwork and ComputationGraph are both
+        }
 
-        abstract void setListeners(TrainingListener... listeners);
+        void setListeners(TrainingListener... listeners) {
+            model().setListeners(listeners);
+        }
 
         /** Width of the features entering the classifier's (old) output layer. */
         long featureWidth() {
@@ -268,16 +273,6 @@ public final class AlignedImageTower {
         }
 
         @Override
-        void fit(DataSetIterator data) {
-            network.fit(data);
-        }
-
-        @Override
-        void setListeners(TrainingListener... listeners) {
-            network.setListeners(listeners);
-        }
-
-        @Override
         Net withTextHead(FineTuneConfiguration fine, long d, long k, double scale) {
             return new MlnNet(new TransferLearning.Builder(network).fineTuneConfiguration(fine)
                     .removeOutputLayer()
@@ -358,16 +353,6 @@ public final class AlignedImageTower {
         @Override
         INDArray output(INDArray x) {
             return graph.outputSingle(false, x);
-        }
-
-        @Override
-        void fit(DataSetIterator data) {
-            graph.fit(data);
-        }
-
-        @Override
-        void setListeners(TrainingListener... listeners) {
-            graph.setListeners(listeners);
         }
 
         @Override
