@@ -3,6 +3,8 @@ package io.github.dl4jcontinual.examples;
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.plugin.impl.JointTraining;
 import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
@@ -62,6 +64,14 @@ import java.util.Map;
  * table over {@code --seeds} (the seed changes the pre-training, the initialisation and the order of minibatches).
  * {@code --dataset mnist} swaps the roles: Split-MNIST with the digit names as text, the towers aligned /
  * pre-trained on Fashion-MNIST images with its class names.
+ *
+ * <p>{@code --tower vit} aligns the zoo ViT instead of the CNN for ALTA and its ablations: the L2P backbone (the
+ * ViT pre-trained as a plain classifier as above) whose output layer is then replaced by the projection and the
+ * frozen text anchors and aligned like the CNN ({@code --align-epochs}). ER and {@code joint} need the CNN.
+ * Non-continual references ({@code alta-joint}, {@code joint}): the ALTA head trained on the union of the five
+ * experiences as one experience (same epochs per image, optimiser, schedule and buffer; a 1 × 1 accuracy matrix),
+ * and the CNN fine-tuned with core's {@code JointTraining} plugin (untrained until the last experience, then
+ * {@code --epochs} epochs on the union; only the final row is meaningful).
  */
 public final class PromptsExample {
     static final List<String> FASHION = List.of("T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal",
@@ -77,10 +87,11 @@ public final class PromptsExample {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "methods", "seeds", "train-per-class", "align-per-class", "align-epochs",
-                "epochs", "batch", "lr", "schedule", "memory", "scale", "class-il", "l2p-lr", "dataset", "out", "markdown",
-                "quiet");
+                "epochs", "batch", "lr", "schedule", "memory", "scale", "class-il", "l2p-lr", "dataset", "tower", "out",
+                "markdown", "quiet");
         if (a.has("help")) {
-            System.out.println("prompts [--data-dir DIR] [--dataset fashion|mnist] [--methods er,alta,mlp,resmlp,cprompt,sprompt,l2p] [--seeds 1,2,3] "
+            System.out.println("prompts [--data-dir DIR] [--dataset fashion|mnist] [--tower cnn|vit] "
+                    + "[--methods er,alta,mlp,resmlp,cprompt,sprompt,l2p,alta-joint,joint] [--seeds 1,2,3] "
                     + "[--train-per-class 200] [--align-per-class 500] [--align-epochs 3] [--epochs 3] [--batch 32] "
                     + "[--lr 0.01] [--schedule cosine|constant|as-released] [--memory 200] [--scale 30] "
                     + "[--class-il all|seen] [--l2p-lr 0.01] [--out results/prompts] [--markdown FILE] [--quiet]");
@@ -93,6 +104,17 @@ public final class PromptsExample {
             throw new IllegalArgumentException("--dataset should be fashion or mnist (got: " + dataset + ")");
         }
         boolean fashion = dataset.equals("fashion");
+        String towerKind = a.get("tower", "cnn");
+        if (!towerKind.equals("cnn") && !towerKind.equals("vit")) {
+            throw new IllegalArgumentException("--tower should be cnn or vit (got: " + towerKind + ")");
+        }
+        List<String> methods = a.getList("methods", "er,alta,mlp,resmlp,cprompt");
+        for (String m : methods) {
+            if (towerKind.equals("vit") && (m.equals("er") || m.equals("joint"))) {
+                throw new IllegalArgumentException("--methods " + m + " fine-tunes the CNN tower end to end; "
+                        + "it needs --tower cnn (got --tower vit)");
+            }
+        }
         // the stream's dataset, and the other one for the alignment / pre-training
         DataSet train = DaFormerExample.perClass(load(dir, fashion, IdxDatasets.Split.TRAIN), 0, perClass);
         DataSet test = load(dir, fashion, IdxDatasets.Split.TEST);
@@ -104,6 +126,7 @@ public final class PromptsExample {
         int epochs = a.getInt("epochs", 3);
         int batch = a.getInt("batch", 32);
         int memory = a.getInt("memory", 200);
+        int alignEpochs = a.getInt("align-epochs", 3);
         String schedule = a.get("schedule", "cosine");
         AltaConfiguration base = new AltaConfiguration.Builder().epochs(epochs).batchSize(batch).replayBatchSize(batch)
                 .bufferSize(memory).learningRate(a.getDouble("lr", 0.01)).scale(scale)
@@ -124,27 +147,41 @@ public final class PromptsExample {
             INDArray alignText = encoder.embed(tokenizer, alignPrompts);
             for (long seed : a.getLongs("seeds", "1,2,3")) {
                 long t0 = System.currentTimeMillis();
-                AlignedImageTower tower = new AlignedImageTower.Builder(cnn(seed), alignText).scale(scale)
-                        .epochs(a.getInt("align-epochs", 3)).batchSize(64).seed(seed).align(align);
-                System.out.printf(Locale.ROOT, "seed %d: image tower aligned on %s class names in %d s "
-                                + "(test accuracy there through the text anchors: %.2f %%)%n", seed,
+                AlignedImageTower.Builder towerBuilder = towerKind.equals("vit")
+                        ? new AlignedImageTower.Builder(pretrainedVit(align, alignEpochs, seed), alignText)
+                        : new AlignedImageTower.Builder(cnn(seed), alignText);
+                AlignedImageTower tower = towerBuilder.scale(scale).epochs(alignEpochs).batchSize(64).seed(seed)
+                        .align(align);
+                System.out.printf(Locale.ROOT, "seed %d: %s image tower aligned on %s class names in %d s "
+                                + "(test accuracy there through the text anchors: %.2f %%)%n", seed, towerKind,
                         fashion ? "MNIST" : "Fashion-MNIST", (System.currentTimeMillis() - t0) / 1000,
                         100 * tower.accuracy(load(dir, !fashion, IdxDatasets.Split.TEST)));
                 Scenario images = new ClassIncrementalScenario.Builder().train(train).test(test).numExperiences(5)
                         .name(fashion ? "split-fashion-mnist" : "split-mnist").build();
-                Scenario features = new ClassIncrementalScenario.Builder()
-                        .train(new DataSet(tower.embed(train.getFeatures()), train.getLabels()))
-                        .test(new DataSet(tower.embed(test.getFeatures()), test.getLabels())).numExperiences(5)
-                        .name(fashion ? "split-fashion-mnist-features" : "split-mnist-features").build();
-                for (String method : a.getList("methods", "er,alta,mlp,resmlp,cprompt")) {
+                DataSet trainFeatures = new DataSet(tower.embed(train.getFeatures()), train.getLabels());
+                DataSet testFeatures = new DataSet(tower.embed(test.getFeatures()), test.getLabels());
+                Scenario features = new ClassIncrementalScenario.Builder().train(trainFeatures).test(testFeatures)
+                        .numExperiences(5).name(fashion ? "split-fashion-mnist-features" : "split-mnist-features")
+                        .build();
+                for (String method : methods) {
                     long ts = System.currentTimeMillis();
                     ContinualResult r;
-                    if (method.equals("er")) {
-                        r = er(tower, images, epochs, batch, memory, seed, !a.has("quiet"));
+                    if (method.equals("er") || method.equals("joint")) {
+                        // joint: core's JointTraining plugin (trains once, at the last experience, on the union)
+                        r = er(tower, images, epochs, batch, seed, !a.has("quiet"), method.equals("er")
+                                ? new ExperienceReplay.Builder().bufferSize(memory).replayBatch(batch).build()
+                                : new JointTraining());
+                    } else if (method.equals("alta-joint")) {
+                        // the non-continual reference: the ALTA head trained on the union of the five experiences
+                        // as one experience, same epochs per image, optimiser, schedule and buffer
+                        Scenario union = new ClassIncrementalScenario.Builder().train(trainFeatures)
+                                .test(testFeatures).numExperiences(1).name("joint-features").build();
+                        r = new AltaLearner(base.toBuilder().head(AltaHead.ALTA).seed(seed).build(), encoder,
+                                tokenizer, streamNames).progress(a.has("quiet") ? null : System.out).fit(union);
                     } else if (method.equals("l2p")) {
                         r = new L2pLearner(new L2pConfiguration.Builder().epochs(epochs).batchSize(batch)
                                 .learningRate(a.getDouble("l2p-lr", 0.01)).seed(seed).build(),
-                                pretrainedVit(align, a.getInt("align-epochs", 3), seed), 10)
+                                pretrainedVit(align, alignEpochs, seed), 10)
                                 .progress(a.has("quiet") ? null : System.out).fit(images);
                     } else {
                         AltaHead head = AltaHead.valueOf(method.toUpperCase(Locale.ROOT));
@@ -197,9 +234,12 @@ public final class PromptsExample {
         return vit;
     }
 
-    /** ER on the images: the aligned CNN's backbone, a new softmax head (expanding), Adam 1e-3. */
-    private static ContinualResult er(AlignedImageTower tower, Scenario images, int epochs, int batch, int memory,
-                                      long seed, boolean progress) {
+    /**
+     * The aligned CNN's backbone with a new softmax head (expanding), fine-tuned end to end on the images with Adam
+     * 1e-3 and one plugin: core's ER ({@code er}) or core's joint baseline ({@code joint}).
+     */
+    private static ContinualResult er(AlignedImageTower tower, Scenario images, int epochs, int batch, long seed,
+                                      boolean progress, PluginConfiguration plugin) {
         int n = tower.network().getnLayers();
         MultiLayerNetwork net = new TransferLearning.Builder(tower.network().clone())
                 .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Adam(1e-3)).seed(seed).build())
@@ -212,7 +252,7 @@ public final class PromptsExample {
         Nd4j.getRandom().setSeed(seed);
         ContinualConfiguration cc = new ContinualConfiguration.Builder().epochsPerExperience(epochs).batchSize(batch)
                 .evalBatchSize(1000).seed(seed).headPolicy(HeadPolicy.EXPANDING).progress(progress)
-                .plugin(new ExperienceReplay.Builder().bufferSize(memory).replayBatch(batch).build()).build();
+                .plugin(plugin).build();
         return ContinualTrainer.wrap(net, cc).fit(images);
     }
 }
