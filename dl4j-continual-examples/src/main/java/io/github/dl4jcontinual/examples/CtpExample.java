@@ -1,6 +1,7 @@
 package io.github.dl4jcontinual.examples;
 
 import io.github.dl4jcontinual.data.DataDirectory;
+import io.github.dl4jcontinual.eval.CumulativeRetrieval;
 import io.github.dl4jcontinual.eval.RetrievalMatrix;
 import io.github.dl4jcontinual.zoo.ctp.CachedTextFeatures;
 import io.github.dl4jcontinual.zoo.ctp.CtpConfiguration;
@@ -97,24 +98,30 @@ public final class CtpExample {
                     RetrievalMatrix r = learner.fit(stream);
                     double secs = (System.currentTimeMillis() - t0) / 1000.0;
                     int last = r.rows() - 1;
-                    double[] row = new double[6 + stream.size()];
+                    CumulativeRetrieval cum = learner.cumulativeRetrieval();
+                    double[] row = new double[FIRST_DOMAIN + stream.size()];
                     row[0] = r.finalMeanRecall();
                     double tr1 = 0;
                     double ir1 = 0;
                     for (int j = 0; j < stream.size(); j++) {
                         tr1 += r.cell(last, j)[0] / stream.size();
                         ir1 += r.cell(last, j)[3] / stream.size();
-                        row[6 + j] = r.meanRecall(last, j);
+                        row[FIRST_DOMAIN + j] = r.meanRecall(last, j);
                     }
                     row[1] = tr1;
                     row[2] = ir1;
                     row[3] = r.forgetting();
                     row[4] = r.backwardTransfer();
                     row[5] = secs;
+                    row[6] = cum == null ? Double.NaN : cum.backwardTransfer();
                     rows.computeIfAbsent(m, k -> new ArrayList<>()).add(row);
-                    write(new File(out, m.name().toLowerCase(Locale.ROOT) + "-seed" + seed + ".csv"), r.toCsv());
-                    System.out.printf(Locale.ROOT, "%s seed %d: final R_m %.2f %%, forgetting %.2f, BWT %.2f, %.0f s%n%s",
-                            m, seed, 100 * row[0], 100 * row[3], 100 * row[4], secs, r);
+                    String file = m.name().toLowerCase(Locale.ROOT) + "-seed" + seed;
+                    write(new File(out, file + ".csv"), r.toCsv());
+                    if (cum != null) {
+                        write(new File(out, file + "-cumulative.csv"), cum.toCsv());
+                    }
+                    System.out.printf(Locale.ROOT, "%s seed %d: final R_m %.2f %%, forgetting %.2f, BWT %.2f, %.0f s%n%s%s",
+                            m, seed, 100 * row[0], 100 * row[3], 100 * row[4], secs, r, cum == null ? "" : cum);
                     ExamplesMain.releaseMemory();
                 }
             }
@@ -132,23 +139,30 @@ public final class CtpExample {
         }
     }
 
-    /** Markdown table: mean ± sd over seeds of the final metrics, in percent. */
+    /** Index of the first per-domain value in a result row. */
+    static final int FIRST_DOMAIN = 7;
+
+    /**
+     * Markdown table: mean ± sd over seeds of the final metrics, in percent. A row holds final R_m, TR@1, IR@1,
+     * forgetting, BWT, seconds, eval.py's BWT, then the final R_m per domain from {@link #FIRST_DOMAIN}.
+     */
     static String table(Map<VlMethod, List<double[]>> rows, List<String> domains) {
-        StringBuilder sb = new StringBuilder("| method | seeds | final R_m % | final TR@1 % | final IR@1 % | forgetting | BWT |");
+        StringBuilder sb = new StringBuilder("| method | seeds | final R_m % | final TR@1 % | final IR@1 % | forgetting | BWT |"
+                + " BWT (eval.py) |");
         for (String d : domains) {
             sb.append(" R_m ").append(d).append(" |");
         }
-        sb.append(" time (s) |\n|---|---|---|---|---|---|---|");
+        sb.append(" time (s) |\n|---|---|---|---|---|---|---|---|");
         sb.append("---|".repeat(domains.size())).append("---|\n");
         for (Map.Entry<VlMethod, List<double[]>> e : rows.entrySet()) {
             List<double[]> rs = e.getValue();
             sb.append("| ").append(e.getKey().name().toLowerCase(Locale.ROOT)).append(" | ").append(rs.size()).append(" |");
-            int[] base = {0, 1, 2, 3, 4};
+            int[] base = {0, 1, 2, 3, 4, 6};
             for (int c : base) {
                 sb.append(' ').append(meanSd(rs, c, 100)).append(" |");
             }
             for (int j = 0; j < domains.size(); j++) {
-                sb.append(' ').append(meanSd(rs, 6 + j, 100)).append(" |");
+                sb.append(' ').append(meanSd(rs, FIRST_DOMAIN + j, 100)).append(" |");
             }
             sb.append(' ').append(meanSd(rs, 5, 1)).append(" |\n");
         }
