@@ -9,6 +9,8 @@ import io.github.dl4jcontinual.zoo.ctp.CtpLearner;
 import io.github.dl4jcontinual.zoo.ctp.PairCsvLoader;
 import io.github.dl4jcontinual.zoo.ctp.PairStream;
 import io.github.dl4jcontinual.zoo.ctp.TemplatedPairStream;
+import io.github.dl4jcontinual.zoo.ctp.TextFeatures;
+import io.github.dl4jcontinual.zoo.ctp.TopLayerTextFeatures;
 import io.github.dl4jcontinual.zoo.ctp.VlMethod;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.WordPieceTokenizer;
@@ -31,7 +33,8 @@ import java.util.Map;
  * experience. By default the stream is {@link TemplatedPairStream} (real MNIST / Fashion-MNIST images, templated
  * captions); {@code --pairs DIR} reads {@code DIR/train.csv} and {@code DIR/test.csv} instead
  * ({@link PairCsvLoader}, images resized to {@code --image-size}). Text: the pretrained all-MiniLM-L6-v2 (frozen,
- * cached per caption) + trainable adapter and projection; image: an MLP tower trained from scratch. Prints a
+ * cached per caption; {@code --text-trainable-layers k} trains its top k layers instead, see
+ * {@link TopLayerTextFeatures}) + trainable adapter and projection; image: an MLP tower trained from scratch. Prints a
  * markdown table (mean ± sd over seeds) and writes each run's retrieval matrix as CSV under {@code --out}.
  */
 public final class CtpExample {
@@ -43,11 +46,13 @@ public final class CtpExample {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "pairs", "image-size", "methods", "seeds", "train-per-domain",
-                "test-per-domain", "epochs", "batch", "memory", "queue", "ctp-weights", "out", "markdown", "quiet");
+                "test-per-domain", "epochs", "batch", "memory", "queue", "ctp-weights", "text-trainable-layers", "out",
+                "markdown", "quiet");
         if (a.has("help")) {
             System.out.println("ctp [--data-dir DIR | --pairs DIR [--image-size 28]] [--methods ctp,seqf,er,...|all] "
                     + "[--seeds 1,2,3] [--train-per-domain 1000] [--test-per-domain 300] [--epochs 5] [--batch 32] "
                     + "[--memory 200] [--queue 1024] [--ctp-weights ita,cmc,md,tpx,tps (default 1,1,1,1,1)] "
+                    + "[--text-trainable-layers 0 (top MiniLM layers trained in the graph; 0: MiniLM frozen)] "
                     + "[--out results/ctp] [--markdown FILE] [--quiet]");
             return;
         }
@@ -81,7 +86,18 @@ public final class CtpExample {
         Map<VlMethod, List<double[]>> rows = new LinkedHashMap<>();
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
         try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
-            CachedTextFeatures text = new CachedTextFeatures(encoder, tokenizer);
+            int topLayers = a.getInt("text-trainable-layers", 0);
+            TextFeatures text;
+            if (topLayers == 0) {
+                text = new CachedTextFeatures(encoder, tokenizer);
+            } else {
+                List<String> captions = new ArrayList<>(stream.allTraining().captions());
+                for (int d = 0; d < stream.size(); d++) {
+                    captions.addAll(stream.test(d).captions());
+                }
+                text = new TopLayerTextFeatures(encoder, tokenizer, topLayers,
+                        TopLayerTextFeatures.longest(tokenizer, captions));
+            }
             for (long seed : a.getLongs("seeds", "1,2,3")) {
                 for (VlMethod m : ms) {
                     long t0 = System.currentTimeMillis();

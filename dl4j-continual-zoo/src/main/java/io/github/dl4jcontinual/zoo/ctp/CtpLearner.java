@@ -72,7 +72,8 @@ public final class CtpLearner {
 
     /**
      * @param conf   hyper-parameters and method
-     * @param text   frozen text features (e.g. {@link CachedTextFeatures} over MiniLM)
+     * @param text   frozen text features (e.g. {@link CachedTextFeatures} over MiniLM); a
+     *               {@link TopLayerTextFeatures} also puts its trainable top layers into the model
      * @param pixels image input width
      */
     public CtpLearner(CtpConfiguration conf, TextFeatures text, int pixels) {
@@ -82,6 +83,9 @@ public final class CtpLearner {
                 conf.embedDim, conf.initTemperature, conf.tau);
         if (conf.method == VlMethod.LUCIR) {
             spec = spec.withCosineProjections();
+        }
+        if (text instanceof TopLayerTextFeatures) {
+            spec = spec.withTrainableText((TopLayerTextFeatures) text);
         }
         EnumSet<LossTerm> terms = EnumSet.of(LossTerm.ITA);
         VlMethod m = conf.method;
@@ -374,7 +378,8 @@ public final class CtpLearner {
         }
         if (model.terms().contains(LossTerm.LUCIR)) {
             feed.put("ref_hv", ref != null ? ref.get("img_hidden") : Nd4j.ones(DataType.FLOAT, nb, conf.hidden));
-            feed.put("ref_hw", ref != null ? ref.get("txt_hidden") : Nd4j.ones(DataType.FLOAT, nb, text.dim()));
+            feed.put("ref_hw", ref != null ? ref.get("txt_hidden")
+                    : Nd4j.ones(DataType.FLOAT, nb, model.spec().textWidth()));
             feed.put(LossTerm.LUCIR.weightName(), scalar(ref != null ? conf.lambdaLucir : 0));
         }
         var og = model.graph().calculateGradientsAndOutputs(feed, List.of("loss"), model.parameterNames());

@@ -28,7 +28,10 @@ import java.util.Set;
  * with a learnable scale σ per projection
  * ({@code img_proj_sigma}, {@code txt_proj_sigma}, {@code [1, 1]}, starting at 1). σ only scales {@code v_raw} and
  * {@code w_raw}; it cancels in the L2-normalised {@code v}, {@code w}, so terms built on those give it no
- * gradient (as in the release, whose projections are also followed by a normalisation).
+ * gradient (as in the release, whose projections are also followed by a normalisation). With
+ * {@link Spec#withTrainableText} the text input holds cached token states instead of sentence embeddings and the
+ * encoder's top layers run in the graph with trainable weights ({@link TopLayerTextFeatures}, pooled output
+ * {@code txt_pooled}) before the adapter.
  *
  * <p>The loss is {@code Σ lam_term · term} over the {@link LossTerm}s the graph was built with
  * where {@code softCE(z, P) = −mean_i Σ_j P_ij log softmax(z_i)_j}:
@@ -69,6 +72,7 @@ public final class DualEncoder {
         final double initTemperature;
         final double tau;
         final boolean cosine;
+        final transient TopLayerTextFeatures textTop;
 
         /**
          * @param pixels          image input width
@@ -81,11 +85,11 @@ public final class DualEncoder {
          */
         public Spec(int pixels, int hidden, int textDim, int bottleneck, int embedDim, double initTemperature,
                     double tau) {
-            this(pixels, hidden, textDim, bottleneck, embedDim, initTemperature, tau, false);
+            this(pixels, hidden, textDim, bottleneck, embedDim, initTemperature, tau, false, null);
         }
 
         private Spec(int pixels, int hidden, int textDim, int bottleneck, int embedDim, double initTemperature,
-                     double tau, boolean cosine) {
+                     double tau, boolean cosine, TopLayerTextFeatures textTop) {
             if (pixels < 1 || hidden < 1 || textDim < 1 || bottleneck < 1 || embedDim < 1) {
                 throw new IllegalArgumentException("all widths should be >= 1 (got pixels " + pixels + ", hidden "
                         + hidden + ", textDim " + textDim + ", bottleneck " + bottleneck + ", embedDim " + embedDim + ")");
@@ -101,11 +105,27 @@ public final class DualEncoder {
             this.initTemperature = initTemperature;
             this.tau = tau;
             this.cosine = cosine;
+            this.textTop = textTop;
         }
 
         /** @return the same sizes with cosine-normalised projections and learnable scales σ (LUCIR) */
         public Spec withCosineProjections() {
-            return new Spec(pixels, hidden, textDim, bottleneck, embedDim, initTemperature, tau, true);
+            return new Spec(pixels, hidden, textDim, bottleneck, embedDim, initTemperature, tau, true, textTop);
+        }
+
+        /**
+         * @param top the cached lower layers and the trainable top layers of the text encoder
+         * @return the same sizes with the text input = {@code top}'s packed token states ({@code textDim} becomes
+         * {@code top.dim()}) and {@code top}'s layers trained in the graph
+         */
+        public Spec withTrainableText(TopLayerTextFeatures top) {
+            java.util.Objects.requireNonNull(top, "top");
+            return new Spec(pixels, hidden, top.dim(), bottleneck, embedDim, initTemperature, tau, cosine, top);
+        }
+
+        /** @return the width of the sentence embedding entering the adapter */
+        public int textWidth() {
+            return textTop == null ? textDim : textTop.pooledDim();
         }
 
         /** @return whether the projections are cosine-normalised with a learnable scale */
@@ -141,9 +161,15 @@ public final class DualEncoder {
         sd.updateVariableNameAndReference(h, "img_hidden");
         SDVariable vRaw = projection("img_proj", h, spec.hidden, type);
         sd.updateVariableNameAndReference(vRaw, "v_raw");
-        SDVariable t = ResidualAdapter.apply(sd, "txt_adapter", txt, spec.textDim, spec.bottleneck, type);
+        SDVariable sentence = txt;
+        if (spec.textTop != null) {
+            sentence = spec.textTop.build(sd, txt, type);
+            sd.updateVariableNameAndReference(sentence, "txt_pooled");
+        }
+        int tw = spec.textWidth();
+        SDVariable t = ResidualAdapter.apply(sd, "txt_adapter", sentence, tw, spec.bottleneck, type);
         sd.updateVariableNameAndReference(t, "txt_hidden");
-        SDVariable wRaw = projection("txt_proj", t, spec.textDim, type);
+        SDVariable wRaw = projection("txt_proj", t, tw, type);
         sd.updateVariableNameAndReference(wRaw, "w_raw");
         SDVariable v = normalise(vRaw);
         sd.updateVariableNameAndReference(v, "v");
@@ -156,6 +182,9 @@ public final class DualEncoder {
         String second = spec.cosine ? "_sigma" : "_b";
         p.add("img_proj_w");
         p.add("img_proj" + second);
+        if (spec.textTop != null) {
+            p.addAll(spec.textTop.variableNames());
+        }
         p.addAll(ResidualAdapter.variableNames("txt_adapter"));
         p.add("txt_proj_w");
         p.add("txt_proj" + second);
@@ -216,7 +245,7 @@ public final class DualEncoder {
                     break;
                 case LUCIR:
                     value = half(oneMinusCos(h, sd.placeHolder("ref_hv", type, -1, spec.hidden)),
-                            oneMinusCos(t, sd.placeHolder("ref_hw", type, -1, spec.textDim)));
+                            oneMinusCos(t, sd.placeHolder("ref_hw", type, -1, tw)));
                     break;
                 case MAS:
                     value = vRaw.norm2(1).mean().add(wRaw.norm2(1).mean());
