@@ -102,11 +102,7 @@ public final class CumulativeRetrieval implements Serializable {
         StringBuilder sb = new StringBuilder("trained_up_to,domains_up_to,tr1,tr5,tr10,ir1,ir5,ir10,r_mean\n");
         for (int i = 0; i < rows(); i++) {
             for (int k = 0; k <= i; k++) {
-                sb.append(i).append(',').append(k);
-                for (double v : cells[i][k]) {
-                    sb.append(String.format(Locale.ROOT, ",%.2f", 100 * v));
-                }
-                sb.append('\n');
+                RetrievalMatrix.appendCsvLine(sb, i, k, cells[i][k]);
             }
         }
         return sb.toString();
