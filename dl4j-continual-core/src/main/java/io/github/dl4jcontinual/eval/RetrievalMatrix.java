@@ -99,14 +99,19 @@ public final class RetrievalMatrix implements Serializable {
                 if (cells[i][j] == null) {
                     continue;
                 }
-                sb.append(i).append(',').append(j);
-                for (double v : cells[i][j]) {
-                    sb.append(String.format(Locale.ROOT, ",%.2f", 100 * v));
-                }
-                sb.append('\n');
+                appendCsvLine(sb, i, j, cells[i][j]);
             }
         }
         return sb.toString();
+    }
+
+    /** Appends {@code i,j} and the values in percent (two decimals) as one CSV line. */
+    static void appendCsvLine(StringBuilder sb, int i, int j, double[] values) {
+        sb.append(i).append(',').append(j);
+        for (double v : values) {
+            sb.append(String.format(Locale.ROOT, ",%.2f", 100 * v));
+        }
+        sb.append('\n');
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.github.dl4jcontinual.examples;
 
 import io.github.dl4jcontinual.data.DataDirectory;
+import io.github.dl4jcontinual.eval.CumulativeRetrieval;
 import io.github.dl4jcontinual.eval.RetrievalMatrix;
 import io.github.dl4jcontinual.zoo.ctp.CachedTextFeatures;
 import io.github.dl4jcontinual.zoo.ctp.CtpConfiguration;
@@ -8,6 +9,8 @@ import io.github.dl4jcontinual.zoo.ctp.CtpLearner;
 import io.github.dl4jcontinual.zoo.ctp.PairCsvLoader;
 import io.github.dl4jcontinual.zoo.ctp.PairStream;
 import io.github.dl4jcontinual.zoo.ctp.TemplatedPairStream;
+import io.github.dl4jcontinual.zoo.ctp.TextFeatures;
+import io.github.dl4jcontinual.zoo.ctp.TopLayerTextFeatures;
 import io.github.dl4jcontinual.zoo.ctp.VlMethod;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.WordPieceTokenizer;
@@ -30,7 +33,8 @@ import java.util.Map;
  * experience. By default the stream is {@link TemplatedPairStream} (real MNIST / Fashion-MNIST images, templated
  * captions); {@code --pairs DIR} reads {@code DIR/train.csv} and {@code DIR/test.csv} instead
  * ({@link PairCsvLoader}, images resized to {@code --image-size}). Text: the pretrained all-MiniLM-L6-v2 (frozen,
- * cached per caption) + trainable adapter and projection; image: an MLP tower trained from scratch, or with
+ * cached per caption; {@code --text-trainable-layers k} trains its top k layers instead, see
+ * {@link TopLayerTextFeatures}) + trainable adapter and projection; image: an MLP tower trained from scratch, or with
  * {@code --image-pretrain omniglot} whose hidden layer starts from a character classifier pre-trained on Omniglot
  * ({@link OmniglotPretraining}, once per seed, its held-out accuracy printed and written to
  * {@code omniglot-pretrain.csv}). Prints a
@@ -45,12 +49,13 @@ public final class CtpExample {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "pairs", "image-size", "methods", "seeds", "train-per-domain",
-                "test-per-domain", "epochs", "batch", "memory", "queue", "ctp-weights", "out", "markdown", "quiet",
-                "image-pretrain");
+                "test-per-domain", "epochs", "batch", "memory", "queue", "ctp-weights", "text-trainable-layers", "out",
+                "markdown", "quiet", "image-pretrain");
         if (a.has("help")) {
             System.out.println("ctp [--data-dir DIR | --pairs DIR [--image-size 28]] [--methods ctp,seqf,er,...|all] "
                     + "[--seeds 1,2,3] [--train-per-domain 1000] [--test-per-domain 300] [--epochs 5] [--batch 32] "
                     + "[--memory 200] [--queue 1024] [--ctp-weights ita,cmc,md,tpx,tps (default 1,1,1,1,1)] "
+                    + "[--text-trainable-layers 0 (top MiniLM layers trained in the graph; 0: MiniLM frozen)] "
                     + "[--image-pretrain none|omniglot] [--out results/ctp] [--markdown FILE] [--quiet]");
             return;
         }
@@ -88,7 +93,18 @@ public final class CtpExample {
         Map<VlMethod, List<double[]>> rows = new LinkedHashMap<>();
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
         try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
-            CachedTextFeatures text = new CachedTextFeatures(encoder, tokenizer);
+            int topLayers = a.getInt("text-trainable-layers", 0);
+            TextFeatures text;
+            if (topLayers == 0) {
+                text = new CachedTextFeatures(encoder, tokenizer);
+            } else {
+                List<String> captions = new ArrayList<>(stream.allTraining().captions());
+                for (int d = 0; d < stream.size(); d++) {
+                    captions.addAll(stream.test(d).captions());
+                }
+                text = new TopLayerTextFeatures(encoder, tokenizer, topLayers,
+                        TopLayerTextFeatures.longest(tokenizer, captions));
+            }
             StringBuilder pretrainCsv = new StringBuilder("seed,omniglot_train_accuracy,omniglot_heldout_accuracy,seconds\n");
             for (long seed : a.getLongs("seeds", "1,2,3")) {
                 OmniglotPretraining.Result tower = null;
@@ -121,24 +137,30 @@ public final class CtpExample {
                     RetrievalMatrix r = learner.fit(stream);
                     double secs = (System.currentTimeMillis() - t0) / 1000.0;
                     int last = r.rows() - 1;
-                    double[] row = new double[6 + stream.size()];
+                    CumulativeRetrieval cum = learner.cumulativeRetrieval();
+                    double[] row = new double[FIRST_DOMAIN + stream.size()];
                     row[0] = r.finalMeanRecall();
                     double tr1 = 0;
                     double ir1 = 0;
                     for (int j = 0; j < stream.size(); j++) {
                         tr1 += r.cell(last, j)[0] / stream.size();
                         ir1 += r.cell(last, j)[3] / stream.size();
-                        row[6 + j] = r.meanRecall(last, j);
+                        row[FIRST_DOMAIN + j] = r.meanRecall(last, j);
                     }
                     row[1] = tr1;
                     row[2] = ir1;
                     row[3] = r.forgetting();
                     row[4] = r.backwardTransfer();
                     row[5] = secs;
+                    row[6] = cum == null ? Double.NaN : cum.backwardTransfer();
                     rows.computeIfAbsent(m, k -> new ArrayList<>()).add(row);
-                    write(new File(out, m.name().toLowerCase(Locale.ROOT) + "-seed" + seed + ".csv"), r.toCsv());
-                    System.out.printf(Locale.ROOT, "%s seed %d: final R_m %.2f %%, forgetting %.2f, BWT %.2f, %.0f s%n%s",
-                            m, seed, 100 * row[0], 100 * row[3], 100 * row[4], secs, r);
+                    String file = m.name().toLowerCase(Locale.ROOT) + "-seed" + seed;
+                    write(new File(out, file + ".csv"), r.toCsv());
+                    if (cum != null) {
+                        write(new File(out, file + "-cumulative.csv"), cum.toCsv());
+                    }
+                    System.out.printf(Locale.ROOT, "%s seed %d: final R_m %.2f %%, forgetting %.2f, BWT %.2f, %.0f s%n%s%s",
+                            m, seed, 100 * row[0], 100 * row[3], 100 * row[4], secs, r, cum == null ? "" : cum);
                     ExamplesMain.releaseMemory();
                 }
             }
@@ -156,23 +178,30 @@ public final class CtpExample {
         }
     }
 
-    /** Markdown table: mean ± sd over seeds of the final metrics, in percent. */
+    /** Index of the first per-domain value in a result row. */
+    static final int FIRST_DOMAIN = 7;
+
+    /**
+     * Markdown table: mean ± sd over seeds of the final metrics, in percent. A row holds final R_m, TR@1, IR@1,
+     * forgetting, BWT, seconds, eval.py's BWT, then the final R_m per domain from {@link #FIRST_DOMAIN}.
+     */
     static String table(Map<VlMethod, List<double[]>> rows, List<String> domains) {
-        StringBuilder sb = new StringBuilder("| method | seeds | final R_m % | final TR@1 % | final IR@1 % | forgetting | BWT |");
+        StringBuilder sb = new StringBuilder("| method | seeds | final R_m % | final TR@1 % | final IR@1 % | forgetting | BWT |"
+                + " BWT (eval.py) |");
         for (String d : domains) {
             sb.append(" R_m ").append(d).append(" |");
         }
-        sb.append(" time (s) |\n|---|---|---|---|---|---|---|");
+        sb.append(" time (s) |\n|---|---|---|---|---|---|---|---|");
         sb.append("---|".repeat(domains.size())).append("---|\n");
         for (Map.Entry<VlMethod, List<double[]>> e : rows.entrySet()) {
             List<double[]> rs = e.getValue();
             sb.append("| ").append(e.getKey().name().toLowerCase(Locale.ROOT)).append(" | ").append(rs.size()).append(" |");
-            int[] base = {0, 1, 2, 3, 4};
+            int[] base = {0, 1, 2, 3, 4, 6};
             for (int c : base) {
                 sb.append(' ').append(meanSd(rs, c, 100)).append(" |");
             }
             for (int j = 0; j < domains.size(); j++) {
-                sb.append(' ').append(meanSd(rs, 6 + j, 100)).append(" |");
+                sb.append(' ').append(meanSd(rs, FIRST_DOMAIN + j, 100)).append(" |");
             }
             sb.append(' ').append(meanSd(rs, 5, 1)).append(" |\n");
         }

@@ -28,11 +28,12 @@ class CtpExampleTest {
     @Test
     void tableShowsMeanAndSampleSdOverSeeds() {
         Map<VlMethod, List<double[]>> rows = new LinkedHashMap<>();
-        rows.put(VlMethod.CTP, List.of(new double[]{0.5, 0.1, 0.2, 0.3, -0.3, 10, 0.4},
-                new double[]{0.7, 0.1, 0.2, Double.NaN, Double.NaN, 20, 0.6}));
+        rows.put(VlMethod.CTP, List.of(new double[]{0.5, 0.1, 0.2, 0.3, -0.3, 10, 0.25, 0.4},
+                new double[]{0.7, 0.1, 0.2, Double.NaN, Double.NaN, 20, Double.NaN, 0.6}));
         String t = CtpExample.table(rows, List.of("digits"));
         assertTrue(t.contains("| ctp | 2 | 60.00 ± 14.14 | 10.00 ± 0.00 | 20.00 ± 0.00 | 30.00 ± 0.00 | -30.00 ± 0.00 "
-                + "| 50.00 ± 14.14 | 15.00 ± 7.07 |"), t);
+                + "| 25.00 ± 0.00 | 50.00 ± 14.14 | 15.00 ± 7.07 |"), t);
+        assertTrue(t.contains("| BWT | BWT (eval.py) | R_m digits |"), t);
         assertTrue(t.startsWith("| method | seeds | final R_m % |"), t);
     }
 

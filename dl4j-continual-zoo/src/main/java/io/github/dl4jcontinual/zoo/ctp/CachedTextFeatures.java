@@ -11,17 +11,19 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The frozen part of the text tower: the pretrained MiniLM ({@link BertTextEncoder}, all six layers frozen,
  * masked mean pooling) run once per <em>distinct</em> caption and cached, so that training only pays for the
  * trainable adapter and projection of {@link DualEncoder}. Templated captions have few distinct strings, so this
- * makes the text tower nearly free on a CPU. Not thread-safe.
+ * makes the text tower nearly free on a CPU. The cache works for any per-caption encoding (package-private
+ * constructor; {@link TopLayerTextFeatures} caches token states with it). Not thread-safe.
  */
 public final class CachedTextFeatures implements TextFeatures {
     private static final int CHUNK = 32;
-    private final BertTextEncoder encoder;
-    private final TextTokenizer tokenizer;
+    private final Function<List<String>, INDArray> encode;
+    private final int dim;
     private final Map<String, float[]> cache = new HashMap<>();
 
     /**
@@ -29,13 +31,21 @@ public final class CachedTextFeatures implements TextFeatures {
      * @param tokenizer its tokenizer (kept open by the caller while this object is used)
      */
     public CachedTextFeatures(BertTextEncoder encoder, TextTokenizer tokenizer) {
-        this.encoder = encoder;
-        this.tokenizer = tokenizer;
+        this(texts -> encoder.embed(tokenizer, texts), encoder.hidden());
+    }
+
+    /**
+     * @param encode one row of width {@code dim} per caption of its argument (distinct captions, at most 32)
+     * @param dim    the row width
+     */
+    CachedTextFeatures(Function<List<String>, INDArray> encode, int dim) {
+        this.encode = encode;
+        this.dim = dim;
     }
 
     @Override
     public int dim() {
-        return encoder.hidden();
+        return dim;
     }
 
     /** @return number of distinct captions encoded so far */
@@ -49,7 +59,7 @@ public final class CachedTextFeatures implements TextFeatures {
         missing.removeIf(cache::containsKey);
         for (int i = 0; i < missing.size(); i += CHUNK) {
             List<String> part = missing.subList(i, Math.min(missing.size(), i + CHUNK));
-            INDArray e = encoder.embed(tokenizer, part).castTo(DataType.FLOAT);
+            INDArray e = encode.apply(part).castTo(DataType.FLOAT);
             for (int j = 0; j < part.size(); j++) {
                 cache.put(part.get(j), e.getRow(j).dup().data().asFloat());
             }

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.zoo.ctp;
 
+import io.github.dl4jcontinual.eval.CumulativeRetrieval;
 import io.github.dl4jcontinual.eval.RetrievalMatrix;
 import io.github.dl4jcontinual.eval.RetrievalMetrics;
 import io.github.dl4jcontinual.replay.ReplayBatch;
@@ -29,8 +30,8 @@ import java.util.function.Consumer;
  * Vision-language continual pretraining on a {@link PairStream}: CTP and the baselines of {@link VlMethod}, on
  * one {@link DualEncoder}, evaluated by cross-modal retrieval on every domain after every experience.
  *
- * <p>Per task: a new AdamW (β 0.9/0.999, decoupled weight decay on all parameters but the temperature) with a
- * per-iteration cosine schedule; {@code epochs} passes over the domain's pairs (plus the memory for the memory
+ * <p>Per task: a new AdamW (β 0.9/0.999, decoupled weight decay on all parameters but the temperature and
+ * LUCIR's σ) with a per-iteration cosine schedule; {@code epochs} passes over the domain's pairs (plus the memory for the memory
  * methods, appended as in the release); the learnable inverse temperature is clamped to [2, 100]. Positives of the
  * contrastive terms are all pairs with the same caption (ALBEF's idx-based targets; templated captions repeat).
  * CTP (task t ≥ 1): before each step the momentum model gets the compatible update
@@ -66,11 +67,13 @@ public final class CtpLearner {
     private final ReservoirReplayBuffer reservoir;
     private final Map<Integer, int[]> exemplars = new LinkedHashMap<>();
     private int tasksDone;
+    private CumulativeRetrieval cumulative;
     private Consumer<String> log = s -> { };
 
     /**
      * @param conf   hyper-parameters and method
-     * @param text   frozen text features (e.g. {@link CachedTextFeatures} over MiniLM)
+     * @param text   frozen text features (e.g. {@link CachedTextFeatures} over MiniLM); a
+     *               {@link TopLayerTextFeatures} also puts its trainable top layers into the model
      * @param pixels image input width
      * @throws IllegalArgumentException if the configuration's pretrained image tower does not read {@code pixels}
      *                                  inputs
@@ -80,6 +83,12 @@ public final class CtpLearner {
         this.text = text;
         DualEncoder.Spec spec = new DualEncoder.Spec(pixels, conf.hidden, text.dim(), conf.adapterBottleneck,
                 conf.embedDim, conf.initTemperature, conf.tau);
+        if (conf.method == VlMethod.LUCIR) {
+            spec = spec.withCosineProjections();
+        }
+        if (text instanceof TopLayerTextFeatures) {
+            spec = spec.withTrainableText((TopLayerTextFeatures) text);
+        }
         EnumSet<LossTerm> terms = EnumSet.of(LossTerm.ITA);
         VlMethod m = conf.method;
         if (m.isCtp()) {
@@ -134,22 +143,56 @@ public final class CtpLearner {
     }
 
     /**
-     * Trains on every remaining experience (JointT: once on the union) and evaluates all domains after each.
+     * Trains on every remaining experience (JointT: once on the union) and evaluates all domains after each; after
+     * experience i it also scores the cumulative test sets of domains 0..k for every k ≤ i
+     * ({@link #cumulativeRetrieval()}).
      *
      * @return the retrieval matrix (JointT: one row)
      */
     public RetrievalMatrix fit(PairStream stream) {
+        cumulative = null;
         if (conf.method == VlMethod.JOINT) {
             trainOn(stream.allTraining(), 0);
             tasksDone = stream.size();
             return new RetrievalMatrix(new double[][][]{evaluateAll(stream)});
         }
         List<double[][]> rows = new ArrayList<>();
+        List<double[][]> prefixes = new ArrayList<>();
+        boolean fromStart = tasksDone == 0;
         while (tasksDone < stream.size()) {
             trainExperience(stream, tasksDone);
             rows.add(evaluateAll(stream));
+            prefixes.add(evaluatePrefixes(stream, tasksDone - 1));
+        }
+        if (fromStart) {
+            cumulative = new CumulativeRetrieval(prefixes.toArray(new double[0][][]));
         }
         return new RetrievalMatrix(rows.toArray(new double[0][][]));
+    }
+
+    /**
+     * @return CTP's eval.py table of the last {@link #fit} that started at experience 0 (checkpoint i on the union
+     * of the test sets of domains 0..k, k ≤ i), or null (JointT, resumed runs, before fitting)
+     */
+    public CumulativeRetrieval cumulativeRetrieval() {
+        return cumulative;
+    }
+
+    /**
+     * Scores the current model on the cumulative test sets: element k is {@link #evaluate} on the union of the
+     * test pairs of domains 0..k, for k = 0..{@code upTo}.
+     */
+    public double[][] evaluatePrefixes(PairStream stream, int upTo) {
+        if (upTo < 0 || upTo >= stream.size()) {
+            throw new IllegalArgumentException("upTo should be in [0, " + (stream.size() - 1) + "] (got: " + upTo + ")");
+        }
+        double[][] out = new double[upTo + 1][];
+        PairDataset union = null;
+        for (int k = 0; k <= upTo; k++) {
+            union = union == null ? stream.test(k) : union.concat(stream.test(k));
+            out[k] = evaluate(union);
+        }
+        return out;
     }
 
     private double[][] evaluateAll(PairStream stream) {
@@ -340,7 +383,8 @@ public final class CtpLearner {
         }
         if (model.terms().contains(LossTerm.LUCIR)) {
             feed.put("ref_hv", ref != null ? ref.get("img_hidden") : Nd4j.ones(DataType.FLOAT, nb, conf.hidden));
-            feed.put("ref_hw", ref != null ? ref.get("txt_hidden") : Nd4j.ones(DataType.FLOAT, nb, text.dim()));
+            feed.put("ref_hw", ref != null ? ref.get("txt_hidden")
+                    : Nd4j.ones(DataType.FLOAT, nb, model.spec().textWidth()));
             feed.put(LossTerm.LUCIR.weightName(), scalar(ref != null ? conf.lambdaLucir : 0));
         }
         var og = model.graph().calculateGradientsAndOutputs(feed, List.of("loss"), model.parameterNames());
@@ -417,7 +461,7 @@ public final class CtpLearner {
                 throw new IllegalStateException("no gradient for " + v);
             }
             INDArray w = model.graph().getArrForVarName(v);
-            if (!v.equals("logit_scale") && conf.weightDecay > 0) {
+            if (!v.equals("logit_scale") && !v.endsWith("_sigma") && conf.weightDecay > 0) {
                 w.muli(1 - lr * conf.weightDecay);
             }
             INDArray[] st = adam.computeIfAbsent(v, k -> new INDArray[]{Nd4j.zerosLike(g), Nd4j.zerosLike(g)});

@@ -22,7 +22,16 @@ import java.util.Set;
  * pretrained sentence embedding {@code txt [N, textDim]} (MiniLM, computed outside and cached per caption, see
  * {@link CachedTextFeatures}) → trainable {@link ResidualAdapter} ({@code txt_hidden}) → linear {@code embedDim}
  * ({@code w_raw}) → L2 normalisation ({@code w}). A learnable log inverse temperature {@code logit_scale}
- * ({@code [1, 1]}, starting at log(1/τ₀)) scales the contrastive logits.
+ * ({@code [1, 1]}, starting at log(1/τ₀)) scales the contrastive logits. With
+ * {@link Spec#withCosineProjections()} (LUCIR, methods.md §2.2/§2.6) both projections are cosine-normalised linear
+ * layers without bias, {@code σ · (x/‖x‖)·(W_j/‖W_j‖)} (weight {@code [embedDim, in]}, one row W_j per output)
+ * with a learnable scale σ per projection
+ * ({@code img_proj_sigma}, {@code txt_proj_sigma}, {@code [1, 1]}, starting at 1). σ only scales {@code v_raw} and
+ * {@code w_raw}; it cancels in the L2-normalised {@code v}, {@code w}, so terms built on those give it no
+ * gradient (as in the release, whose projections are also followed by a normalisation). With
+ * {@link Spec#withTrainableText} the text input holds cached token states instead of sentence embeddings and the
+ * encoder's top layers run in the graph with trainable weights ({@link TopLayerTextFeatures}, pooled output
+ * {@code txt_pooled}) before the adapter.
  *
  * <p>The loss is {@code Σ lam_term · term} over the {@link LossTerm}s the graph was built with
  * where {@code softCE(z, P) = −mean_i Σ_j P_ij log softmax(z_i)_j}:
@@ -62,6 +71,8 @@ public final class DualEncoder {
         final int embedDim;
         final double initTemperature;
         final double tau;
+        final boolean cosine;
+        final transient TopLayerTextFeatures textTop;
 
         /**
          * @param pixels          image input width
@@ -74,6 +85,11 @@ public final class DualEncoder {
          */
         public Spec(int pixels, int hidden, int textDim, int bottleneck, int embedDim, double initTemperature,
                     double tau) {
+            this(pixels, hidden, textDim, bottleneck, embedDim, initTemperature, tau, false, null);
+        }
+
+        private Spec(int pixels, int hidden, int textDim, int bottleneck, int embedDim, double initTemperature,
+                     double tau, boolean cosine, TopLayerTextFeatures textTop) {
             if (pixels < 1 || hidden < 1 || textDim < 1 || bottleneck < 1 || embedDim < 1) {
                 throw new IllegalArgumentException("all widths should be >= 1 (got pixels " + pixels + ", hidden "
                         + hidden + ", textDim " + textDim + ", bottleneck " + bottleneck + ", embedDim " + embedDim + ")");
@@ -88,6 +104,33 @@ public final class DualEncoder {
             this.embedDim = embedDim;
             this.initTemperature = initTemperature;
             this.tau = tau;
+            this.cosine = cosine;
+            this.textTop = textTop;
+        }
+
+        /** @return the same sizes with cosine-normalised projections and learnable scales σ (LUCIR) */
+        public Spec withCosineProjections() {
+            return new Spec(pixels, hidden, textDim, bottleneck, embedDim, initTemperature, tau, true, textTop);
+        }
+
+        /**
+         * @param top the cached lower layers and the trainable top layers of the text encoder
+         * @return the same sizes with the text input = {@code top}'s packed token states ({@code textDim} becomes
+         * {@code top.dim()}) and {@code top}'s layers trained in the graph
+         */
+        public Spec withTrainableText(TopLayerTextFeatures top) {
+            java.util.Objects.requireNonNull(top, "top");
+            return new Spec(pixels, hidden, top.dim(), bottleneck, embedDim, initTemperature, tau, cosine, top);
+        }
+
+        /** @return the width of the sentence embedding entering the adapter */
+        public int textWidth() {
+            return textTop == null ? textDim : textTop.pooledDim();
+        }
+
+        /** @return whether the projections are cosine-normalised with a learnable scale */
+        public boolean cosineProjections() {
+            return cosine;
         }
 
         /** @return the shared embedding width */
@@ -116,11 +159,17 @@ public final class DualEncoder {
         SDVariable txt = sd.placeHolder("txt", type, -1, spec.textDim);
         SDVariable h = sd.nn().relu(dense("img_fc", img, spec.pixels, spec.hidden, type), 0);
         sd.updateVariableNameAndReference(h, "img_hidden");
-        SDVariable vRaw = dense("img_proj", h, spec.hidden, spec.embedDim, type);
+        SDVariable vRaw = projection("img_proj", h, spec.hidden, type);
         sd.updateVariableNameAndReference(vRaw, "v_raw");
-        SDVariable t = ResidualAdapter.apply(sd, "txt_adapter", txt, spec.textDim, spec.bottleneck, type);
+        SDVariable sentence = txt;
+        if (spec.textTop != null) {
+            sentence = spec.textTop.build(sd, txt, type);
+            sd.updateVariableNameAndReference(sentence, "txt_pooled");
+        }
+        int tw = spec.textWidth();
+        SDVariable t = ResidualAdapter.apply(sd, "txt_adapter", sentence, tw, spec.bottleneck, type);
         sd.updateVariableNameAndReference(t, "txt_hidden");
-        SDVariable wRaw = dense("txt_proj", t, spec.textDim, spec.embedDim, type);
+        SDVariable wRaw = projection("txt_proj", t, tw, type);
         sd.updateVariableNameAndReference(wRaw, "w_raw");
         SDVariable v = normalise(vRaw);
         sd.updateVariableNameAndReference(v, "v");
@@ -128,13 +177,17 @@ public final class DualEncoder {
         sd.updateVariableNameAndReference(w, "w");
         SDVariable ls = sd.var("logit_scale", Nd4j.valueArrayOf(new long[]{1, 1}, Math.log(1 / spec.initTemperature), type));
         List<String> p = new ArrayList<>();
-        for (String n : List.of("img_fc", "img_proj")) {
-            p.add(n + "_w");
-            p.add(n + "_b");
+        p.add("img_fc_w");
+        p.add("img_fc_b");
+        String second = spec.cosine ? "_sigma" : "_b";
+        p.add("img_proj_w");
+        p.add("img_proj" + second);
+        if (spec.textTop != null) {
+            p.addAll(spec.textTop.variableNames());
         }
         p.addAll(ResidualAdapter.variableNames("txt_adapter"));
         p.add("txt_proj_w");
-        p.add("txt_proj_b");
+        p.add("txt_proj" + second);
         p.add("logit_scale");
         this.params = Collections.unmodifiableList(p);
         if (this.terms.isEmpty()) {
@@ -192,7 +245,7 @@ public final class DualEncoder {
                     break;
                 case LUCIR:
                     value = half(oneMinusCos(h, sd.placeHolder("ref_hv", type, -1, spec.hidden)),
-                            oneMinusCos(t, sd.placeHolder("ref_hw", type, -1, spec.textDim)));
+                            oneMinusCos(t, sd.placeHolder("ref_hw", type, -1, tw)));
                     break;
                 case MAS:
                     value = vRaw.norm2(1).mean().add(wRaw.norm2(1).mean());
@@ -217,6 +270,18 @@ public final class DualEncoder {
         SDVariable w = sd.var(name + "_w", Nd4j.rand(type, in, out).muli(2 * b).subi(b));
         SDVariable bias = sd.var(name + "_b", Nd4j.rand(type, 1, out).muli(2 * b).subi(b));
         return x.mmul(w).add(bias);
+    }
+
+    /** Plain dense projection to {@code embedDim}, or LUCIR's cosine-normalised one with a learnable σ. */
+    private SDVariable projection(String name, SDVariable x, int in, DataType type) {
+        if (!spec.cosine) {
+            return dense(name, x, in, spec.embedDim, type);
+        }
+        double b = 1 / Math.sqrt(in);
+        // weight rows are the output units ([embedDim, in], PyTorch's layout) so that both operands normalise rows
+        SDVariable w = sd.var(name + "_w", Nd4j.rand(type, spec.embedDim, in).muli(2 * b).subi(b));
+        SDVariable sigma = sd.var(name + "_sigma", Nd4j.ones(type, 1, 1));
+        return sd.mmul(normalise(x), normalise(w), false, true, false).mul(sigma);
     }
 
     private SDVariable normalise(SDVariable x) {

@@ -25,7 +25,8 @@ public enum VlMethod {
     KMEANS(true),
     /** iCaRL: herding memory + LwF distillation. */
     ICARL(true),
-    /** LUCIR: herding memory + 1 − cos feature distillation of the towers' features. */
+    /** LUCIR: cosine-normalised projections with a learnable scale σ, herding memory and 1 − cos feature
+     * distillation of the towers' features. */
     LUCIR(true),
     /** CTP: compatible momentum contrast + topology preservation, no memory. */
     CTP(false),

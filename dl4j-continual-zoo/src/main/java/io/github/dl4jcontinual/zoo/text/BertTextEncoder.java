@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,7 +27,9 @@ import java.util.regex.Pattern;
  * the tower can train (its values stay bit-identical), while gradients flow through it to whatever feeds the
  * token embeddings (learnable prompt tokens) and to modules inserted between layers (adapters). The encoder
  * starts <em>after</em> the word-embedding lookup so that callers can mix learned vectors into the sequence;
- * {@link #wordEmbeddings} gives the lookup table. Instances are immutable.
+ * {@link #wordEmbeddings} gives the lookup table. {@link #encodeTokens} stops after any number of layers, and
+ * {@link #layer} builds one layer from any weight lookup, e.g. {@link #trainableWeights} (copies of the pretrained
+ * values as trainable variables) to fine-tune the top layers. Instances are immutable.
  */
 public final class BertTextEncoder implements TextEncoder {
     /** ONNX file of all-MiniLM-L6-v2 inside the langchain4j jar. */
@@ -105,16 +108,17 @@ public final class BertTextEncoder implements TextEncoder {
         return frozen.require(name);
     }
 
-    private static String[] layerWeightNames(int l) {
+    /** @return the Hugging Face names of the 16 weights of encoder layer {@code l} */
+    public static List<String> layerWeightNames(int l) {
         String p = "encoder.layer." + l + ".";
-        return new String[]{p + "attention.self.query.weight", p + "attention.self.query.bias",
+        return List.of(p + "attention.self.query.weight", p + "attention.self.query.bias",
                 p + "attention.self.key.weight", p + "attention.self.key.bias",
                 p + "attention.self.value.weight", p + "attention.self.value.bias",
                 p + "attention.output.dense.weight", p + "attention.output.dense.bias",
                 p + "attention.output.LayerNorm.weight", p + "attention.output.LayerNorm.bias",
                 p + "intermediate.dense.weight", p + "intermediate.dense.bias",
                 p + "output.dense.weight", p + "output.dense.bias",
-                p + "output.LayerNorm.weight", p + "output.LayerNorm.bias"};
+                p + "output.LayerNorm.weight", p + "output.LayerNorm.bias");
     }
 
     /** Number of transformer layers. */
@@ -181,8 +185,20 @@ public final class BertTextEncoder implements TextEncoder {
      */
     public SDVariable encode(SameDiff sd, String prefix, SDVariable tokenEmb, SDVariable mask, int tokens,
                              BiFunction<Integer, SDVariable, SDVariable> afterLayer) {
+        return meanPool(encodeTokens(sd, prefix, tokenEmb, mask, tokens, layers, afterLayer), mask, tokens);
+    }
+
+    /**
+     * Like {@link #encode} but stops after the first {@code upTo} layers and returns the token states
+     * {@code [N*T, hidden]} (0: the embedding LayerNorm's output).
+     */
+    public SDVariable encodeTokens(SameDiff sd, String prefix, SDVariable tokenEmb, SDVariable mask, int tokens,
+                                   int upTo, BiFunction<Integer, SDVariable, SDVariable> afterLayer) {
         if (tokens <= 0 || tokens > maxPositions) {
             throw new IllegalArgumentException("tokens should be in [1, " + maxPositions + "] (got: " + tokens + ")");
+        }
+        if (upTo < 0 || upTo > layers) {
+            throw new IllegalArgumentException("upTo should be in [0, " + layers + "] (got: " + upTo + ")");
         }
         DataType type = tokenEmb.dataType();
         SDVariable posType = FrozenWeights.cached(sd, prefix + "embeddings.positionAndType." + tokens,
@@ -191,26 +207,63 @@ public final class BertTextEncoder implements TextEncoder {
                 .add(require("embeddings.token_type_embeddings.weight").getRow(0)).castTo(type));
         SDVariable x = tokenEmb.reshape(-1, tokens, hidden).add(posType).reshape(-1, hidden);
         x = ln(sd, prefix, x, "embeddings.LayerNorm", type);
-        SDVariable keyBias = mask.rsub(1.0).mul(MASKED).reshape(-1, 1, 1, tokens);
-        for (int l = 0; l < layers; l++) {
-            String p = "encoder.layer." + l + ".";
-            SDVariable ctx = frozen.attention(sd, prefix, x, p + "attention.self.query", p + "attention.self.key",
-                    p + "attention.self.value", keyBias, tokens, heads, type);
-            x = ln(sd, prefix, x.add(linear(sd, prefix, ctx, p + "attention.output.dense", type)),
-                    p + "attention.output.LayerNorm", type);
-            SDVariable h = linear(sd, prefix, x, p + "intermediate.dense", type);
-            h = h.mul(0.5).mul(sd.math().erf(h.mul(1.0 / Math.sqrt(2.0))).add(1.0));
-            x = ln(sd, prefix, x.add(linear(sd, prefix, h, p + "output.dense", type)), p + "output.LayerNorm", type);
+        SDVariable keyBias = keyBias(mask, tokens);
+        Function<String, SDVariable> w = frozen.constants(sd, prefix, type);
+        for (int l = 0; l < upTo; l++) {
+            x = biasedLayer(sd, w, l, x, keyBias, tokens);
             if (afterLayer != null) {
                 x = afterLayer.apply(l, x);
             }
         }
-        SDVariable m = mask.reshape(-1, tokens, 1);
-        return x.reshape(-1, tokens, hidden).mul(m).sum(1).div(mask.sum(true, 1));
+        return x;
     }
 
-    private SDVariable linear(SameDiff sd, String prefix, SDVariable x, String module, DataType type) {
-        return frozen.linear(sd, prefix, x, module, type);
+    private static SDVariable keyBias(SDVariable mask, int tokens) {
+        return mask.rsub(1.0).mul(MASKED).reshape(-1, 1, 1, tokens);
+    }
+
+    /**
+     * Encoder layer {@code l} (post-norm attention and erf-GELU MLP) on token states {@code x} {@code [N*T, hidden]}.
+     *
+     * @param weights lookup of the layer's weights by Hugging Face name ({@link #layerWeightNames}): the frozen
+     *                constants or {@link #trainableWeights}
+     * @param mask    1 for real tokens, 0 for padding, {@code [N, T]}
+     * @return the layer's token states {@code [N*T, hidden]}
+     */
+    public SDVariable layer(SameDiff sd, Function<String, SDVariable> weights, int l, SDVariable x, SDVariable mask,
+                            int tokens) {
+        if (l < 0 || l >= layers) {
+            throw new IllegalArgumentException("layer should be in [0, " + (layers - 1) + "] (got: " + l + ")");
+        }
+        return biasedLayer(sd, weights, l, x, keyBias(mask, tokens), tokens);
+    }
+
+    private SDVariable biasedLayer(SameDiff sd, Function<String, SDVariable> w, int l, SDVariable x,
+                                   SDVariable keyBias, int tokens) {
+        String p = "encoder.layer." + l + ".";
+        SDVariable ctx = frozen.attention(sd, w, x, p + "attention.self.query", p + "attention.self.key",
+                p + "attention.self.value", keyBias, tokens, heads);
+        x = FrozenWeights.layerNorm(sd, w, x.add(FrozenWeights.linear(w, ctx, p + "attention.output.dense")),
+                p + "attention.output.LayerNorm", lnEps);
+        SDVariable h = FrozenWeights.linear(w, x, p + "intermediate.dense");
+        h = h.mul(0.5).mul(sd.math().erf(h.mul(1.0 / Math.sqrt(2.0))).add(1.0));
+        return FrozenWeights.layerNorm(sd, w, x.add(FrozenWeights.linear(w, h, p + "output.dense")),
+                p + "output.LayerNorm", lnEps);
+    }
+
+    /**
+     * Trainable copies of the pretrained weights for {@link #layer}: variable {@code prefix + name} starts as a copy
+     * of weight {@code name} (vectors as {@code [1, n]} rows), created on first use and reused afterwards; the
+     * encoder's own weights are never modified.
+     */
+    public Function<String, SDVariable> trainableWeights(SameDiff sd, String prefix, DataType type) {
+        return frozen.variables(sd, prefix, type);
+    }
+
+    /** Masked mean over the tokens of states {@code x} {@code [N*T, hidden]}: {@code [N, hidden]}. */
+    public SDVariable meanPool(SDVariable x, SDVariable mask, int tokens) {
+        SDVariable m = mask.reshape(-1, tokens, 1);
+        return x.reshape(-1, tokens, hidden).mul(m).sum(1).div(mask.sum(true, 1));
     }
 
     private SDVariable ln(SameDiff sd, String prefix, SDVariable x, String module, DataType type) {
@@ -219,6 +272,23 @@ public final class BertTextEncoder implements TextEncoder {
 
     private SDVariable constant(SameDiff sd, String prefix, String name, DataType type) {
         return frozen.constant(sd, prefix, name, type);
+    }
+
+    /**
+     * Frozen token states after the first {@code upTo} layers of texts tokenised as {@code [CLS] tokens [SEP]} and
+     * right-padded to {@code tokens} positions.
+     *
+     * @return {states {@code [texts.size(), tokens, hidden]}, mask {@code [texts.size(), tokens]}} (FLOAT)
+     */
+    public INDArray[] tokenStates(TextTokenizer tokenizer, List<String> texts, int upTo, int tokens) {
+        TokenLayout.Batch b = TokenLayout.pad(TokenLayout.wrapAll(tokenizer, texts), tokens);
+        SameDiff sd = SameDiff.create();
+        SDVariable ids = sd.placeHolder("ids", DataType.INT, -1);
+        SDVariable mask = sd.placeHolder("mask", DataType.FLOAT, -1, tokens);
+        SDVariable out = encodeTokens(sd, "", lookup(sd, "", ids, DataType.FLOAT), mask, tokens, upTo, null);
+        INDArray m = b.mask(DataType.FLOAT);
+        INDArray states = out.eval(Map.of("ids", b.flatIds(), "mask", m)).reshape(texts.size(), tokens, hidden);
+        return new INDArray[]{states, m};
     }
 
     /**

@@ -32,14 +32,29 @@ public final class TokenLayout {
 
     /** Right-pads sequences to the longest one. */
     public static Batch pad(int[][] seqs) {
-        if (seqs.length == 0) {
-            throw new IllegalArgumentException("No sequences to encode");
-        }
         int t = 0;
         for (int[] s : seqs) {
             t = Math.max(t, s.length);
         }
-        return new Batch(seqs, t);
+        return pad(seqs, t);
+    }
+
+    /**
+     * Right-pads sequences to exactly {@code tokens} positions.
+     *
+     * @throws IllegalArgumentException when a sequence is longer, naming its index and length
+     */
+    public static Batch pad(int[][] seqs, int tokens) {
+        if (seqs.length == 0) {
+            throw new IllegalArgumentException("No sequences to encode");
+        }
+        for (int i = 0; i < seqs.length; i++) {
+            if (seqs[i].length > tokens) {
+                throw new IllegalArgumentException("sequence " + i + " has " + seqs[i].length
+                        + " tokens with [CLS]/[SEP], more than the " + tokens + " positions allowed");
+            }
+        }
+        return new Batch(seqs, tokens);
     }
 
     /** A right-padded batch of {@code n} sequences of {@code tokens} positions. */

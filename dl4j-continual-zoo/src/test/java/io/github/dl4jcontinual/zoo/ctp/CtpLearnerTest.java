@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.zoo.ctp;
 
+import io.github.dl4jcontinual.eval.CumulativeRetrieval;
 import io.github.dl4jcontinual.eval.RetrievalMatrix;
 import io.github.dl4jcontinual.testutil.SharedData;
 import org.junit.jupiter.api.Test;
@@ -99,6 +100,41 @@ class CtpLearnerTest {
         // the momentum model is neither the trained model nor its initialisation
         INDArray w = a.model().parameters().get("img_fc_w");
         assertTrue(w.sub(a.momentumParameters().get("img_fc_w")).norm2Number().doubleValue() > 1e-6);
+    }
+
+    @Test
+    void lucirHasCosineProjectionsWhoseScalesAreCheckpointed(@TempDir Path dir) {
+        PairStream s = synthetic();
+        CtpLearner a = new CtpLearner(tiny(VlMethod.LUCIR), new HashedText(6), 16);
+        assertTrue(a.model().spec().cosineProjections());
+        assertTrue(!new CtpLearner(tiny(VlMethod.ICARL), new HashedText(6), 16).model().spec().cosineProjections());
+        a.fit(s);
+        Path file = dir.resolve("lucir.ckpt");
+        a.model().graph().getArrForVarName("txt_proj_sigma").assign(1.75);
+        CtpCheckpoint.write(file, a);
+        CtpLearner b = new CtpLearner(tiny(VlMethod.LUCIR), new HashedText(6), 16);
+        CtpCheckpoint.read(file, b);
+        for (String k : List.of("img_proj_sigma", "txt_proj_sigma", "img_proj_w")) {
+            assertEquals(a.model().parameters().get(k), b.model().parameters().get(k), k);
+        }
+        assertEquals(1.75, b.model().parameters().get("txt_proj_sigma").getDouble(0), 1e-6);
+        assertArrayEquals(a.evaluate(s.test(1)), b.evaluate(s.test(1)), 0.0);
+    }
+
+    @Test
+    void cumulativeTestSetsGiveEvalPyBwt() {
+        PairStream s = synthetic();
+        CtpLearner l = new CtpLearner(tiny(VlMethod.SEQF), new HashedText(6), 16);
+        RetrievalMatrix r = l.fit(s);
+        CumulativeRetrieval c = l.cumulativeRetrieval();
+        assertEquals(2, c.rows());
+        // prefix 0 is domain 0 alone: the so-far value is the retrieval matrix's cell (0, 0)
+        assertEquals(r.meanRecall(0, 0), c.soFar(0), 1e-12);
+        assertEquals(r.meanRecall(1, 0), c.finalOnPrefix(0), 1e-12);
+        // prefix 1 is the union of both test sets, scored by the final model
+        assertArrayEquals(l.evaluate(s.test(0).concat(s.test(1))), c.cell(1, 1), 1e-12);
+        assertEquals(c.soFar(0) - c.finalOnPrefix(0), c.backwardTransfer(), 1e-12);
+        assertEquals(null, new CtpLearner(tiny(VlMethod.JOINT), new HashedText(6), 16).cumulativeRetrieval());
     }
 
     @Test

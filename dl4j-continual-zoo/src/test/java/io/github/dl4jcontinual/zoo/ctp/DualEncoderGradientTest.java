@@ -4,23 +4,56 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Central finite differences (double precision) of every parameter through all loss terms at once. */
 class DualEncoderGradientTest {
 
+    private static final DualEncoder.Spec SPEC = new DualEncoder.Spec(4, 3, 5, 2, 3, 0.5, 0.7);
+
     @Test
     void everyParameterGradientMatchesFiniteDifferences() {
-        DualEncoder enc = new DualEncoder(new DualEncoder.Spec(4, 3, 5, 2, 3, 0.5, 0.7),
-                EnumSet.allOf(LossTerm.class), DataType.DOUBLE, 7);
+        Map<String, INDArray> g = check(new DualEncoder(SPEC, EnumSet.allOf(LossTerm.class), DataType.DOUBLE, 7),
+                4 * 3 + 3 + 3 * 3 + 3 + 5 * 2 + 2 + 2 * 5 + 5 + 5 * 3 + 3 + 1, p -> { });
+        assertEquals(SPEC.embedDim(), g.get("img_proj_b").length());
+    }
+
+    /** LUCIR's cosine-normalised projections: no biases, one learnable σ each, reached through LwF and MAS. */
+    @Test
+    void cosineProjectionsWithLearnableScaleMatchFiniteDifferences() {
+        DualEncoder enc = new DualEncoder(SPEC.withCosineProjections(), EnumSet.allOf(LossTerm.class), DataType.DOUBLE, 7);
+        assertTrue(enc.parameterNames().containsAll(List.of("img_proj_sigma", "txt_proj_sigma")));
+        assertFalse(enc.parameterNames().contains("img_proj_b"));
+        assertEquals(1.0, enc.graph().getArrForVarName("img_proj_sigma").getDouble(0), 0.0);
+        // positive hidden biases: an all-zero ReLU row would make the cosine projection 0 and MAS's ‖v_raw‖ kink
+        Map<String, INDArray> g = check(enc, 4 * 3 + 3 + 3 * 3 + 1 + 5 * 2 + 2 + 2 * 5 + 5 + 5 * 3 + 1 + 1,
+                p -> p.get("img_fc_b").addi(1.0));
+        assertTrue(Math.abs(g.get("img_proj_sigma").getDouble(0)) > 1e-4, g.get("img_proj_sigma").toString());
+        assertTrue(Math.abs(g.get("txt_proj_sigma").getDouble(0)) > 1e-4, g.get("txt_proj_sigma").toString());
+        // the rows of v_raw are σ-scaled cosines: |v_raw_ij| <= σ
+        Map<String, INDArray> p = enc.copyParameters();
+        p.get("img_proj_sigma").assign(2.5);
+        enc.setParameters(p);
+        INDArray vRaw = enc.features(Nd4j.rand(DataType.DOUBLE, 5, 4), Nd4j.rand(DataType.DOUBLE, 5, 5)).get("v_raw");
+        assertTrue(Transforms.abs(vRaw).maxNumber().doubleValue() <= 2.5 + 1e-12, vRaw.toString());
+    }
+
+    private static Map<String, INDArray> check(DualEncoder enc, int expectedElements,
+                                               Consumer<Map<String, INDArray>> adjust) {
         Nd4j.getRandom().setSeed(11);
         Map<String, INDArray> p = enc.copyParameters();
         p.replaceAll((k, v) -> Nd4j.rand(DataType.DOUBLE, v.shape()).subi(0.5));
+        adjust.accept(p);
         enc.setParameters(p);
         int n = 3;
         int keys = 5;
@@ -50,6 +83,16 @@ class DualEncoderGradientTest {
             f.put(t.weightName(), Nd4j.scalar(0.5 + 0.1 * t.ordinal()));
         }
         Map<String, INDArray> g = enc.graph().calculateGradients(f, enc.parameterNames());
+        assertEquals(expectedElements, finiteDifferences(enc, f, g));
+        return g;
+    }
+
+    /**
+     * Compares every element of the gradients {@code g} of the graph's loss with central finite differences.
+     *
+     * @return the number of elements checked
+     */
+    static int finiteDifferences(DualEncoder enc, Map<String, INDArray> f, Map<String, INDArray> g) {
         double eps = 1e-6;
         int checked = 0;
         for (String name : enc.parameterNames()) {
@@ -69,6 +112,6 @@ class DualEncoderGradientTest {
             }
         }
         assertEquals(enc.parameterNames().size(), g.size());
-        assertEquals(4 * 3 + 3 + 3 * 3 + 3 + 5 * 2 + 2 + 2 * 5 + 5 + 5 * 3 + 3 + 1, checked);
+        return checked;
     }
 }
