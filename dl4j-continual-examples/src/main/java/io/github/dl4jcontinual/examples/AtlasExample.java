@@ -66,13 +66,15 @@ public final class AtlasExample {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "seeds", "train-per-class", "align-epochs", "stage1", "stage2",
-                "down-stage1", "down-stage2", "omniglot-classes", "omniglot-train", "markdown", "quiet", "stream", "methods", "out", "test-per-class");
+                "down-stage1", "down-stage2", "omniglot-classes", "omniglot-train", "markdown", "quiet", "stream", "methods", "out", "test-per-class",
+                "weighting");
         if (a.has("help")) {
             System.out.println("atlas [--data-dir DIR] [--seeds 1,2,3] [--train-per-class 100] [--align-epochs 5] "
                     + "[--stage1 2] [--stage2 3] [--down-stage1 10] [--down-stage2 10] [--omniglot-classes 20] "
-                    + "[--omniglot-train 5] [--markdown FILE] [--quiet]\n"
+                    + "[--omniglot-train 5] [--weighting whole|dimension] [--markdown FILE] [--quiet]\n"
                     + "atlas --stream split-fashion|split-mnist [--data-dir DIR] [--seeds 1,2,3] "
-                    + "[--methods atlas,atlas-shared,sequential] [--train-per-class 200] [--test-per-class 0 (all)] "
+                    + "[--methods zero-shot,atlas,atlas-shared,sequential] [--train-per-class 200] "
+                    + "[--test-per-class 0 (all)] [--weighting whole|dimension] "
                     + "[--align-epochs 5] [--stage1 1] [--stage2 2] [--out results/atlas-STREAM] [--markdown FILE] "
                     + "[--quiet]");
             return;
@@ -90,6 +92,7 @@ public final class AtlasExample {
         int d2 = a.getInt("down-stage2", 10);
         int omniClasses = a.getInt("omniglot-classes", 20);
         int omniTrain = a.getInt("omniglot-train", 5);
+        AtlasConfiguration.Weighting weighting = AtlasSplitExample.weighting(a);
         boolean quiet = a.has("quiet");
         DataSet mnistTrain = DaFormerExample.perClass(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), 0, perClass);
         DataSet mnistTest = IdxDatasets.mnist(dir, IdxDatasets.Split.TEST);
@@ -126,7 +129,7 @@ public final class AtlasExample {
                 AtlasTask down = new AtlasTask("omniglot-" + omniClasses, AtlasTask.Kind.IMAGE, chars,
                         hidden(tower, omni[0]), hidden(tower, omni[1]));
                 AtlasConfiguration conf = new AtlasConfiguration.Builder().stage1Epochs(s1).stage2Epochs(s2)
-                        .seed(seed).build();
+                        .weighting(weighting).seed(seed).build();
                 if (seed == a.getLongs("seeds", "1,2,3")[0]) {
                     System.out.println(conf.toJson());
                 }
