@@ -60,7 +60,12 @@ class AtlasAdapterSiteTest {
         Nd4j.getRandom().setSeed(5);
         SameDiff sd = SameDiff.create();
         SDVariable u = sd.placeHolder("u", DataType.DOUBLE, -1, 8);
-        AtlasAdapterSite site = new AtlasAdapterSite(sd, "s", u, 3, 8, 2, 3, 2);
+        assertEquals(2 * (8 * 3 + 3 + 3 * 8 + 8 + 8 + 8),
+                checkEveryParameter(sd, new AtlasAdapterSite(sd, "s", u, 3, 8, 2, 3, 2)));
+    }
+
+    /** Finite differences of every adapter weight, query and key of a two-adapter site through a loss with ortho. */
+    private static int checkEveryParameter(SameDiff sd, AtlasAdapterSite site) {
         List<String> vars = new ArrayList<>(site.adapterVariables());
         for (int i = 0; i < 2; i++) {
             sd.getArrForVarName("s_" + i + "_w2").assign(Nd4j.randn(DataType.DOUBLE, 3, 8).muli(0.3));
@@ -71,8 +76,7 @@ class AtlasAdapterSiteTest {
                 .add(AtlasAdapterSite.orthogonality(sd, site.queries()).mul(0.1))
                 .add(AtlasAdapterSite.orthogonality(sd, site.keys()).mul(0.1)).rename("loss");
         sd.setLossVariables(loss);
-        int checked = FiniteDifferences.check(sd, Map.of("u", Nd4j.randn(DataType.DOUBLE, 6, 8)), vars);
-        assertEquals(2 * (8 * 3 + 3 + 3 * 8 + 8 + 8 + 8), checked);
+        return FiniteDifferences.check(sd, Map.of("u", Nd4j.randn(DataType.DOUBLE, 6, 8)), vars);
     }
 
     private static AtlasAdapterSite dimensionSite(SameDiff sd, int adapters) {
@@ -115,19 +119,7 @@ class AtlasAdapterSiteTest {
     void everyDimensionWeightedParameterPassesFiniteDifferences() {
         Nd4j.getRandom().setSeed(9);
         SameDiff sd = SameDiff.create();
-        AtlasAdapterSite site = dimensionSite(sd, 2);
-        List<String> vars = new ArrayList<>(site.adapterVariables());
-        for (int i = 0; i < 2; i++) {
-            sd.getArrForVarName("s_" + i + "_w2").assign(Nd4j.randn(DataType.DOUBLE, 3, 8).muli(0.3));
-            vars.add("s_" + i + "_query");
-            vars.add("s_" + i + "_key");
-        }
-        SDVariable loss = site.output().mul(sd.constant("r", Nd4j.randn(DataType.DOUBLE, 6, 8))).sum()
-                .add(AtlasAdapterSite.orthogonality(sd, site.queries()).mul(0.1))
-                .add(AtlasAdapterSite.orthogonality(sd, site.keys()).mul(0.1)).rename("loss");
-        sd.setLossVariables(loss);
-        int checked = FiniteDifferences.check(sd, Map.of("u", Nd4j.randn(DataType.DOUBLE, 6, 8)), vars);
-        assertEquals(2 * (8 * 3 + 3 + 3 * 8 + 8 + 4 * 8 + 4 * 8), checked);
+        assertEquals(2 * (8 * 3 + 3 + 3 * 8 + 8 + 4 * 8 + 4 * 8), checkEveryParameter(sd, dimensionSite(sd, 2)));
     }
 
     @Test
