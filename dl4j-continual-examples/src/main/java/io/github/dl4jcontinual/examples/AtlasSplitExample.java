@@ -50,7 +50,7 @@ final class AtlasSplitExample {
     static final List<String> METHODS = List.of("zero-shot", "atlas", "atlas-shared", "sequential");
     /** Options of the upstream/downstream measurement only. */
     static final List<String> UPSTREAM_ONLY = List.of("down-stage1", "down-stage2", "omniglot-classes",
-            "omniglot-train");
+            "omniglot-train", "skip-upstream-baselines");
     /** Options of the split modes only. */
     static final List<String> SPLIT_ONLY = List.of("methods", "out", "test-per-class");
 
