@@ -51,8 +51,11 @@ import java.util.zip.GZIPInputStream;
  * (2) upstream forgetting of ATLAS against sequential fine-tuning of one adapter set (same sites, epochs =
  * stage-1 + stage-2 epochs of ATLAS per task, per-task heads) and ATLAS with shared (re-learned) queries as
  * released. Controls: the downstream head alone on the frozen towers, and ATLAS on the downstream task after an
- * upstream stream whose adapters, queries and keys were added but never trained (same structure, no experience). Everything fixed before the runs; the seed changes
- * the alignment, the initialisations, the minibatch order and the Omniglot characters.
+ * upstream stream whose adapters, queries and keys were added but never trained (same structure, no experience).
+ * {@code --skip-upstream-baselines} leaves out (2)'s sequential and shared-queries runs (the downstream reading
+ * needs neither); {@code --weighting whole|dimension} picks the adapters' gates for every learner. Everything fixed
+ * before the runs; the seed changes the alignment, the initialisations, the minibatch order and the Omniglot
+ * characters.
  *
  * <p>{@code --stream split-fashion|split-mnist} runs ATLAS on Split-Fashion-MNIST / Split-MNIST with the class names
  * instead ({@link AtlasSplitExample}); the default {@code --stream upstream} is the measurement above.
@@ -66,13 +69,16 @@ public final class AtlasExample {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "seeds", "train-per-class", "align-epochs", "stage1", "stage2",
-                "down-stage1", "down-stage2", "omniglot-classes", "omniglot-train", "markdown", "quiet", "stream", "methods", "out", "test-per-class");
+                "down-stage1", "down-stage2", "omniglot-classes", "omniglot-train", "markdown", "quiet", "stream", "methods", "out", "test-per-class",
+                "weighting", "skip-upstream-baselines");
         if (a.has("help")) {
             System.out.println("atlas [--data-dir DIR] [--seeds 1,2,3] [--train-per-class 100] [--align-epochs 5] "
                     + "[--stage1 2] [--stage2 3] [--down-stage1 10] [--down-stage2 10] [--omniglot-classes 20] "
-                    + "[--omniglot-train 5] [--markdown FILE] [--quiet]\n"
+                    + "[--omniglot-train 5] [--weighting whole|dimension] [--skip-upstream-baselines] [--markdown FILE] "
+                    + "[--quiet]\n"
                     + "atlas --stream split-fashion|split-mnist [--data-dir DIR] [--seeds 1,2,3] "
-                    + "[--methods atlas,atlas-shared,sequential] [--train-per-class 200] [--test-per-class 0 (all)] "
+                    + "[--methods zero-shot,atlas,atlas-shared,sequential] [--train-per-class 200] "
+                    + "[--test-per-class 0 (all)] [--weighting whole|dimension] "
                     + "[--align-epochs 5] [--stage1 1] [--stage2 2] [--out results/atlas-STREAM] [--markdown FILE] "
                     + "[--quiet]");
             return;
@@ -90,6 +96,8 @@ public final class AtlasExample {
         int d2 = a.getInt("down-stage2", 10);
         int omniClasses = a.getInt("omniglot-classes", 20);
         int omniTrain = a.getInt("omniglot-train", 5);
+        AtlasConfiguration.Weighting weighting = AtlasSplitExample.weighting(a);
+        boolean baselines = !a.has("skip-upstream-baselines");
         boolean quiet = a.has("quiet");
         DataSet mnistTrain = DaFormerExample.perClass(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), 0, perClass);
         DataSet mnistTest = IdxDatasets.mnist(dir, IdxDatasets.Split.TEST);
@@ -126,7 +134,7 @@ public final class AtlasExample {
                 AtlasTask down = new AtlasTask("omniglot-" + omniClasses, AtlasTask.Kind.IMAGE, chars,
                         hidden(tower, omni[0]), hidden(tower, omni[1]));
                 AtlasConfiguration conf = new AtlasConfiguration.Builder().stage1Epochs(s1).stage2Epochs(s2)
-                        .seed(seed).build();
+                        .weighting(weighting).seed(seed).build();
                 if (seed == a.getLongs("seeds", "1,2,3")[0]) {
                     System.out.println(conf.toJson());
                 }
@@ -139,14 +147,13 @@ public final class AtlasExample {
                 long atlasSeconds = (System.currentTimeMillis() - ta) / 1000;
                 // sequential fine-tuning of one adapter set, same number of steps per task
                 long tq = System.currentTimeMillis();
-                AtlasLearner seq = new AtlasLearner(conf.toBuilder().method(AtlasConfiguration.Method.SEQUENTIAL)
-                        .stage2Epochs(s1 + s2).build(), side, encoder, tokenizer).progress(quiet ? null : System.out);
-                AccuracyMatrix rq = seq.fit(upstream);
+                AccuracyMatrix rq = baselines ? new AtlasLearner(conf.toBuilder()
+                        .method(AtlasConfiguration.Method.SEQUENTIAL).stage2Epochs(s1 + s2).build(), side, encoder,
+                        tokenizer).progress(quiet ? null : System.out).fit(upstream) : null;
                 long seqSeconds = (System.currentTimeMillis() - tq) / 1000;
                 // ATLAS with one query per adapter, re-learned by every later task (as released)
-                AtlasLearner shared = new AtlasLearner(conf.toBuilder().queryPerTask(false).build(), side, encoder,
-                        tokenizer).progress(quiet ? null : System.out);
-                AccuracyMatrix rs = shared.fit(upstream);
+                AccuracyMatrix rs = baselines ? new AtlasLearner(conf.toBuilder().queryPerTask(false).build(), side,
+                        encoder, tokenizer).progress(quiet ? null : System.out).fit(upstream) : null;
                 // control: the task head alone on the frozen towers (no adapter), same number of steps
                 AtlasLearner headOnly = new AtlasLearner(conf.toBuilder().hiddenImageSite(false)
                         .embeddingImageSite(false).build(), side, encoder, tokenizer);
@@ -164,24 +171,29 @@ public final class AtlasExample {
                 fresh.train(down, 0, d1 + d2);
                 double downFresh = fresh.testAccuracy(0);
                 add(cols, "upstream final ATLAS", 100 * ra.finalAverageAccuracy());
-                add(cols, "upstream final sequential", 100 * rq.finalAverageAccuracy());
-                add(cols, "upstream final ATLAS, shared queries", 100 * rs.finalAverageAccuracy());
                 add(cols, "forgetting ATLAS", 100 * ra.averageForgetting());
-                add(cols, "forgetting ATLAS, shared queries", 100 * rs.averageForgetting());
-                add(cols, "forgetting sequential", 100 * rq.averageForgetting());
+                if (baselines) {
+                    add(cols, "upstream final sequential", 100 * rq.finalAverageAccuracy());
+                    add(cols, "upstream final ATLAS, shared queries", 100 * rs.finalAverageAccuracy());
+                    add(cols, "forgetting ATLAS, shared queries", 100 * rs.averageForgetting());
+                    add(cols, "forgetting sequential", 100 * rq.averageForgetting());
+                }
                 add(cols, "downstream ATLAS after upstream", 100 * downAtlas);
                 add(cols, "downstream adapters from original", 100 * downFresh);
                 add(cols, "downstream head only (frozen towers)", 100 * downHead);
                 add(cols, "downstream ATLAS after an untrained upstream", 100 * downUntrained);
                 add(cols, "time ATLAS (s)", atlasSeconds);
-                add(cols, "time sequential (s)", seqSeconds);
+                if (baselines) {
+                    add(cols, "time sequential (s)", seqSeconds);
+                }
                 String line = String.format(Locale.ROOT, "seed %d: upstream final ATLAS %.2f %% / sequential "
                                 + "%.2f %%; forgetting ATLAS %.2f / sequential %.2f; downstream %s: ATLAS %.2f %% vs "
                                 + "from the original %.2f %%, head only %.2f %%, after an untrained upstream %.2f %%%n"
                                 + "  ATLAS matrix:%n%s  ATLAS shared-queries matrix:%n%s  sequential matrix:%n%s",
-                        seed, 100 * ra.finalAverageAccuracy(), 100 * rq.finalAverageAccuracy(),
-                        100 * ra.averageForgetting(), 100 * rq.averageForgetting(), down.name(), 100 * downAtlas,
-                        100 * downFresh, 100 * downHead, 100 * downUntrained, ra.toCsv(), rs.toCsv(), rq.toCsv());
+                        seed, 100 * ra.finalAverageAccuracy(), baselines ? 100 * rq.finalAverageAccuracy() : Double.NaN,
+                        100 * ra.averageForgetting(), baselines ? 100 * rq.averageForgetting() : Double.NaN,
+                        down.name(), 100 * downAtlas, 100 * downFresh, 100 * downHead, 100 * downUntrained,
+                        ra.toCsv(), baselines ? rs.toCsv() : "(skipped)\n", baselines ? rq.toCsv() : "(skipped)\n");
                 System.out.print(line);
                 perSeed.append(line);
             }

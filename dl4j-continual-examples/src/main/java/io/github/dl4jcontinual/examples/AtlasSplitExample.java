@@ -32,22 +32,25 @@ import java.util.Map;
  *
  * <p>Protocol (the {@code prompts} command's where it applies, fixed before the runs): the first
  * {@code --train-per-class} (200) training images per class, the full test set, a budget of 3 epochs per task:
- * ATLAS 1 stage-1 + 2 stage-2 epochs (the first task has no stage 1, so 2 epochs), sequential fine-tuning of one
- * adapter set 3 epochs; batch 32 and the other {@link AtlasConfiguration} defaults. Frozen towers as in the
+ * ATLAS 1 stage-1 + 2 stage-2 epochs (the first task has no stage 1 and gets 3 epochs of stage 2, the learner's
+ * budget rule), sequential fine-tuning of one adapter set 3 epochs; batch 32 and the other
+ * {@link AtlasConfiguration} defaults; {@code --weighting whole|dimension} picks the adapters' gates (whole by
+ * default; ATLAS rows of a dimension run are named {@code atlas (dimension)}). Frozen towers as in the
  * upstream mode: all-MiniLM-L6-v2, and the prompts example's CNN aligned with the digit-name captions on the UCI
  * optical digits ({@code --align-epochs} 5), which has seen none of the stream's images. Methods: {@code atlas}
  * (per-task queries), {@code atlas-shared} (one query per adapter, re-learned by later tasks, as released) and
- * {@code sequential} ({@link AtlasConfiguration.Method#SEQUENTIAL}). The seed changes the alignment, the
- * initialisations and the minibatch order.
+ * {@code sequential} ({@link AtlasConfiguration.Method#SEQUENTIAL}) and {@code zero-shot} (the frozen towers with no
+ * adapter and no training: image embedding against the task's caption embeddings). The seed changes the
+ * alignment, the initialisations and the minibatch order.
  */
 final class AtlasSplitExample {
     /** The accepted values of {@code --stream}; the first is the upstream/downstream measurement. */
     static final List<String> STREAMS = List.of("upstream", "split-fashion", "split-mnist");
     /** The accepted values of {@code --methods} in the split modes. */
-    static final List<String> METHODS = List.of("atlas", "atlas-shared", "sequential");
+    static final List<String> METHODS = List.of("zero-shot", "atlas", "atlas-shared", "sequential");
     /** Options of the upstream/downstream measurement only. */
     static final List<String> UPSTREAM_ONLY = List.of("down-stage1", "down-stage2", "omniglot-classes",
-            "omniglot-train");
+            "omniglot-train", "skip-upstream-baselines");
     /** Options of the split modes only. */
     static final List<String> SPLIT_ONLY = List.of("methods", "out", "test-per-class");
 
@@ -94,6 +97,21 @@ final class AtlasSplitExample {
     }
 
     /**
+     * The value of {@code --weighting} (default {@code whole}): the adapters' gates.
+     *
+     * @throws IllegalArgumentException for a value other than whole or dimension
+     */
+    static AtlasConfiguration.Weighting weighting(Args a) {
+        String w = a.get("weighting", "whole");
+        for (AtlasConfiguration.Weighting v : AtlasConfiguration.Weighting.values()) {
+            if (v.name().toLowerCase(Locale.ROOT).equals(w)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("--weighting should be whole or dimension (got: " + w + ")");
+    }
+
+    /**
      * Runs the split mode {@code stream} and prints / writes its table.
      *
      * @return per method (in the order of {@code --methods}), the task-IL accuracy matrix of every seed
@@ -110,6 +128,7 @@ final class AtlasSplitExample {
         int s1 = a.getInt("stage1", 1);
         int s2 = a.getInt("stage2", 2);
         int alignEpochs = a.getInt("align-epochs", 5);
+        AtlasConfiguration.Weighting weighting = weighting(a);
         boolean quiet = a.has("quiet");
         boolean fashion = stream.equals("split-fashion");
         File out = new File(a.get("out", "results/atlas-" + stream));
@@ -141,28 +160,34 @@ final class AtlasSplitExample {
                             AtlasExample.classes(hTrain, 2 * k, 2), AtlasExample.classes(hTest, 2 * k, 2)));
                 }
                 AtlasConfiguration atlas = new AtlasConfiguration.Builder().stage1Epochs(s1).stage2Epochs(s2)
-                        .seed(seed).build();
+                        .weighting(weighting).seed(seed).build();
                 for (String m : methods) {
                     AtlasConfiguration conf = m.equals("atlas") ? atlas
                             : m.equals("atlas-shared") ? atlas.toBuilder().queryPerTask(false).build()
+                            : m.equals("zero-shot") ? atlas.toBuilder().hiddenImageSite(false)
+                            .embeddingImageSite(false).textSiteLayers(List.of()).build()
                             : atlas.toBuilder().method(AtlasConfiguration.Method.SEQUENTIAL).stage1Epochs(0)
                             .stage2Epochs(s1 + s2).build();
+                    String label = weighting == AtlasConfiguration.Weighting.DIMENSION && m.startsWith("atlas")
+                            ? m + " (dimension)" : m;
                     if (shown == null) {
                         shown = atlas;
                         System.out.println(atlas.toJson());
                     }
                     long t0 = System.currentTimeMillis();
-                    AccuracyMatrix r = new AtlasLearner(conf, side, encoder, tokenizer)
-                            .progress(quiet ? null : System.out).fit(tasks);
+                    AtlasLearner learner = new AtlasLearner(conf, side, encoder, tokenizer)
+                            .progress(quiet ? null : System.out);
+                    AccuracyMatrix r = m.equals("zero-shot") ? learner.fitUntrained(tasks) : learner.fit(tasks);
                     double sec = (System.currentTimeMillis() - t0) / 1000.0;
-                    results.computeIfAbsent(m, k -> new ArrayList<>()).add(r);
-                    seconds.computeIfAbsent(m, k -> new ArrayList<>()).add(sec);
+                    results.computeIfAbsent(label, k -> new ArrayList<>()).add(r);
+                    seconds.computeIfAbsent(label, k -> new ArrayList<>()).add(sec);
                     String line = String.format(Locale.ROOT, "%s %s seed %d: final task-IL %.2f %%, forgetting "
-                                    + "%.2f, %.0f s%n%s", stream, m, seed, 100 * r.finalAverageAccuracy(),
+                                    + "%.2f, %.0f s%n%s", stream, label, seed, 100 * r.finalAverageAccuracy(),
                             100 * r.averageForgetting(), sec, r.toCsv());
                     System.out.print(line);
                     matrices.append(line);
-                    write(new File(out, m + "-seed" + seed + ".csv"), r.toCsv());
+                    write(new File(out, label.replace(" (dimension)", "-dimension") + "-seed" + seed + ".csv"),
+                            r.toCsv());
                 }
             }
         }

@@ -87,14 +87,14 @@ public final class PromptsExample {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "methods", "seeds", "train-per-class", "align-per-class", "align-epochs",
-                "epochs", "batch", "lr", "schedule", "memory", "scale", "class-il", "l2p-lr", "dataset", "tower", "out",
-                "markdown", "quiet");
+                "epochs", "batch", "lr", "schedule", "memory", "scale", "class-il", "l2p-lr", "l2p-frequency", "dataset",
+                "tower", "out", "markdown", "quiet");
         if (a.has("help")) {
             System.out.println("prompts [--data-dir DIR] [--dataset fashion|mnist] [--tower cnn|vit] "
                     + "[--methods er,alta,mlp,resmlp,cprompt,sprompt,l2p,alta-joint,joint] [--seeds 1,2,3] "
                     + "[--train-per-class 200] [--align-per-class 500] [--align-epochs 3] [--epochs 3] [--batch 32] "
                     + "[--lr 0.01] [--schedule cosine|constant|as-released] [--memory 200] [--scale 30] "
-                    + "[--class-il all|seen] [--l2p-lr 0.01] [--out results/prompts] [--markdown FILE] [--quiet]");
+                    + "[--class-il all|seen] [--l2p-lr 0.01] [--l2p-frequency] [--out results/prompts] [--markdown FILE] [--quiet]");
             return;
         }
         DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
@@ -180,7 +180,8 @@ public final class PromptsExample {
                                 tokenizer, streamNames).progress(a.has("quiet") ? null : System.out).fit(union);
                     } else if (method.equals("l2p")) {
                         r = new L2pLearner(new L2pConfiguration.Builder().epochs(epochs).batchSize(batch)
-                                .learningRate(a.getDouble("l2p-lr", 0.01)).seed(seed).build(),
+                                .learningRate(a.getDouble("l2p-lr", 0.01)).frequencyPenalty(a.has("l2p-frequency"))
+                                .seed(seed).build(),
                                 pretrainedVit(align, alignEpochs, seed), 10)
                                 .progress(a.has("quiet") ? null : System.out).fit(images);
                     } else {

@@ -42,18 +42,25 @@ class AtlasSplitExampleTest {
         assertTrue(m.contains("--methods") && m.contains("upstream"), m);
         m = error("--stream", "split-fashion", "--test-per-class", "-1");
         assertTrue(m.contains("--test-per-class") && m.contains("-1"), m);
+        m = error("--stream", "split-fashion", "--weighting", "channel");
+        assertTrue(m.contains("--weighting") && m.contains("channel") && m.contains("dimension"), m);
     }
 
     @Test
     void tinyRunGivesA5x5TaskIlMatrixAndItsCsv(@TempDir File out) {
         String[] argv = {"--stream", "split-mnist", "--data-dir", SharedData.dir().root().getPath(), "--seeds", "1",
-                "--methods", "atlas", "--train-per-class", "4", "--test-per-class", "5", "--align-epochs", "1",
-                "--stage1", "1", "--stage2", "1", "--quiet", "--out", out.getPath()};
+                "--methods", "zero-shot,atlas", "--train-per-class", "4", "--test-per-class", "5", "--align-epochs",
+                "1", "--stage1", "1", "--stage2", "1", "--weighting", "dimension", "--quiet", "--out", out.getPath()};
         Args a = new Args(argv, "stream", "data-dir", "seeds", "methods", "train-per-class", "test-per-class",
-                "align-epochs", "stage1", "stage2", "quiet", "out");
+                "align-epochs", "stage1", "stage2", "weighting", "quiet", "out");
         Map<String, List<AccuracyMatrix>> r = AtlasSplitExample.run(a, AtlasSplitExample.stream(a));
-        assertEquals(List.of("atlas"), List.copyOf(r.keySet()));
-        AccuracyMatrix m = r.get("atlas").get(0);
+        assertEquals(List.of("zero-shot", "atlas (dimension)"), List.copyOf(r.keySet()));
+        AccuracyMatrix zero = r.get("zero-shot").get(0);
+        for (int j = 0; j < 5; j++) {
+            assertEquals(zero.get(j, j), zero.get(4, j), 0.0, "nothing trains in the zero-shot control");
+        }
+        assertTrue(new File(out, "zero-shot-seed1.csv").isFile());
+        AccuracyMatrix m = r.get("atlas (dimension)").get(0);
         assertEquals(5, m.rows());
         assertEquals(5, m.columns());
         for (int i = 0; i < 5; i++) {
@@ -63,6 +70,6 @@ class AtlasSplitExampleTest {
                 assertTrue(j > i ? Double.isNaN(v) : v >= 0 && v <= 1, i + "," + j + ": " + v);
             }
         }
-        assertTrue(new File(out, "atlas-seed1.csv").isFile());
+        assertTrue(new File(out, "atlas-dimension-seed1.csv").isFile());
     }
 }

@@ -23,8 +23,13 @@ import java.util.TreeSet;
  * then linear decay to 0; adapter bottleneck 24 (the paper's 48/768 = 1/16 of MiniLM's 384); 4 heads in the query
  * attention; orthogonality weight 0.1; text sites after MiniLM layers 4 and 5 (the last two of six); image sites
  * after the image tower's last hidden layer and after its projection; matching logits scaled by 30 (the alignment
- * scale); captions "a photo of a {name}."; one query per (task, adapter) (the faithful design, methods.md §4.3).
- * Evaluation batch 1000, seed 1.</p>
+ * scale); captions "a photo of a {name}."; one query per (task, adapter) (the faithful design, methods.md §4.3);
+ * whole-adapter weighting (one gate per sample; {@link Weighting#DIMENSION} with 24 query slots is the per-channel
+ * variant). Evaluation batch 1000, seed 1.</p>
+ *
+ * <p>Epoch rule: a task trained without stage 1 because no earlier adapters exist (the first task of an ATLAS
+ * stream) runs stage 2 for stage-1 + stage-2 epochs, so that it gets the same number of updates as the sequential
+ * baseline's task (see {@link AtlasLearner#train(AtlasTask, int, int)}).</p>
  */
 public final class AtlasConfiguration extends LearnerConfiguration {
     /** What is trained per task. */
@@ -35,7 +40,20 @@ public final class AtlasConfiguration extends LearnerConfiguration {
         SEQUENTIAL
     }
 
+    /** How an adapter's output is weighted at a site (methods.md §4.2). */
+    public enum Weighting {
+        /** "adapter-whole-weighted": one gate α_i ∈ [0, 1] per sample and adapter (query and key {@code [1, D]}). */
+        WHOLE,
+        /**
+         * "adapter-dimension-weighted": queries and keys of {@link #getQuerySlots()} slots ({@code [S, D]}), one gate
+         * per sample, adapter and channel, {@code α[b, d] = (1 + Σ_s ĉ[b, s, d] k̂[s, d]) / 2}.
+         */
+        DIMENSION
+    }
+
     private final Method method;
+    private final Weighting weighting;
+    private final int querySlots;
     private final int stage1Epochs;
     private final double queryLearningRate;
     private final double weightDecay;
@@ -53,6 +71,8 @@ public final class AtlasConfiguration extends LearnerConfiguration {
     private AtlasConfiguration(Builder b) {
         super(b);
         this.method = b.method;
+        this.weighting = b.weighting;
+        this.querySlots = b.querySlots;
         this.stage1Epochs = b.stage1Epochs;
         this.queryLearningRate = b.queryLearningRate;
         this.weightDecay = b.weightDecay;
@@ -70,6 +90,21 @@ public final class AtlasConfiguration extends LearnerConfiguration {
 
     public Method getMethod() {
         return method;
+    }
+
+    /** Whole-adapter (default) or per-dimension weighting of the adapters. */
+    public Weighting getWeighting() {
+        return weighting;
+    }
+
+    /** Query/key slots S of the per-dimension weighting (default 24, as released; unused for WHOLE). */
+    public int getQuerySlots() {
+        return querySlots;
+    }
+
+    /** Rows of one query or key: S for {@link Weighting#DIMENSION}, 1 for {@link Weighting#WHOLE}. */
+    public int slotsPerQuery() {
+        return weighting == Weighting.DIMENSION ? querySlots : 1;
     }
 
     /** Epochs of stage 1 per task (tasks after the first, ATLAS only). */
@@ -150,7 +185,8 @@ public final class AtlasConfiguration extends LearnerConfiguration {
 
     /** A builder holding this configuration's values. */
     public Builder toBuilder() {
-        return new Builder().from(this).method(method).stage1Epochs(stage1Epochs).queryLearningRate(queryLearningRate)
+        return new Builder().from(this).method(method).weighting(weighting).querySlots(querySlots)
+                .stage1Epochs(stage1Epochs).queryLearningRate(queryLearningRate)
                 .weightDecay(weightDecay).warmupFraction(warmupFraction).bottleneck(bottleneck).queryHeads(queryHeads)
                 .orthoWeight(orthoWeight).scale(scale).textSiteLayers(textSiteLayers).hiddenImageSite(hiddenImageSite)
                 .embeddingImageSite(embeddingImageSite).queryPerTask(queryPerTask).captionTemplate(captionTemplate);
@@ -159,6 +195,8 @@ public final class AtlasConfiguration extends LearnerConfiguration {
     private Map<String, Object> values() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("method", method.name());
+        m.put("weighting", weighting.name());
+        m.put("querySlots", querySlots);
         m.put("stage1Epochs", stage1Epochs);
         m.put("stage2Epochs", getEpochs());
         m.put("batchSize", getBatchSize());
@@ -202,7 +240,8 @@ public final class AtlasConfiguration extends LearnerConfiguration {
         for (Object o : (List<Object>) m.get("textSiteLayers")) {
             layers.add(((Number) o).intValue());
         }
-        return new Builder().method(Method.valueOf((String) m.get("method")))
+        return new Builder().method(enumValue(Method.class, m, "method"))
+                .weighting(enumValue(Weighting.class, m, "weighting")).querySlots(num(m, "querySlots").intValue())
                 .stage1Epochs(num(m, "stage1Epochs").intValue()).epochs(num(m, "stage2Epochs").intValue())
                 .batchSize(num(m, "batchSize").intValue()).learningRate(num(m, "learningRate").doubleValue())
                 .queryLearningRate(num(m, "queryLearningRate").doubleValue())
@@ -213,6 +252,17 @@ public final class AtlasConfiguration extends LearnerConfiguration {
                 .embeddingImageSite((Boolean) m.get("embeddingImageSite"))
                 .queryPerTask((Boolean) m.get("queryPerTask")).captionTemplate((String) m.get("captionTemplate"))
                 .evalBatchSize(num(m, "evalBatchSize").intValue()).seed(num(m, "seed").longValue()).build();
+    }
+
+    private static <E extends Enum<E>> E enumValue(Class<E> type, Map<String, Object> m, String key) {
+        Object o = m.get(key);
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(o)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("AtlasConfiguration JSON: " + key + " should be one of "
+                + java.util.Arrays.toString(type.getEnumConstants()) + " (got: " + o + ")");
     }
 
     private static Number num(Map<String, Object> m, String key) {
@@ -242,6 +292,8 @@ public final class AtlasConfiguration extends LearnerConfiguration {
     /** Builder with the defaults listed on {@link AtlasConfiguration}. */
     public static final class Builder extends LearnerConfiguration.Builder<AtlasConfiguration, Builder> {
         private Method method = Method.ATLAS;
+        private Weighting weighting = Weighting.WHOLE;
+        private int querySlots = 24;
         private int stage1Epochs = 2;
         private double queryLearningRate = 5e-2;
         private double weightDecay = 0.01;
@@ -269,6 +321,18 @@ public final class AtlasConfiguration extends LearnerConfiguration {
         /** ATLAS or the sequential fine-tuning baseline (default ATLAS). */
         public Builder method(Method m) {
             this.method = Objects.requireNonNull(m, "method");
+            return this;
+        }
+
+        /** Whole-adapter (default) or per-dimension weighting. */
+        public Builder weighting(Weighting w) {
+            this.weighting = Objects.requireNonNull(w, "weighting");
+            return this;
+        }
+
+        /** Query/key slots of the per-dimension weighting (default 24, as released). */
+        public Builder querySlots(int s) {
+            this.querySlots = positive("querySlots", s);
             return this;
         }
 

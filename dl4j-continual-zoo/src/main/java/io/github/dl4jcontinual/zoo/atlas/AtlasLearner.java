@@ -240,14 +240,16 @@ public final class AtlasLearner {
         int heads = conf.getQueryHeads();
         SDVariable h = sd.placeHolder(X, type, -1, hw);
         if (conf.isHiddenImageSite()) {
-            AtlasAdapterSite s = new AtlasAdapterSite(sd, "img_h", h, 1, hw, n, r, heads);
+            AtlasAdapterSite s = new AtlasAdapterSite(sd, "img_h", h, 1, hw, n, r, heads, conf.getWeighting(),
+                    conf.slotsPerQuery());
             sites.add(s);
             h = s.output();
         }
         SDVariable e = h.mmul(sd.constant("proj_w", image.weight().castTo(type)))
                 .add(sd.constant("proj_b", image.bias().castTo(type)));
         if (conf.isEmbeddingImageSite()) {
-            AtlasAdapterSite s = new AtlasAdapterSite(sd, "img_e", e, 1, d, n, r, heads);
+            AtlasAdapterSite s = new AtlasAdapterSite(sd, "img_e", e, 1, d, n, r, heads, conf.getWeighting(),
+                    conf.slotsPerQuery());
             sites.add(s);
             e = s.output();
         }
@@ -329,7 +331,7 @@ public final class AtlasLearner {
                 return u;
             }
             AtlasAdapterSite s = new AtlasAdapterSite(sd, "txt" + l, u, tokens, encoder.hidden(), n,
-                    conf.getBottleneck(), conf.getQueryHeads());
+                    conf.getBottleneck(), conf.getQueryHeads(), conf.getWeighting(), conf.slotsPerQuery());
             sites.add(s);
             return s.output();
         });
@@ -337,7 +339,8 @@ public final class AtlasLearner {
 
     /**
      * Adds the task and trains it: stage 1 (ATLAS, when earlier adapters exist and stage-1 epochs &gt; 0), then
-     * stage 2.
+     * stage 2; the first task of an ATLAS learner gets stage-1 + stage-2 epochs of stage 2 (see
+     * {@link #train(AtlasTask, int, int)}).
      *
      * @return the number of parameter updates
      * @throws IllegalArgumentException if the task's feature width or modality does not fit this learner
@@ -350,6 +353,11 @@ public final class AtlasLearner {
      * {@link #train(AtlasTask)} with this task's own epochs (e.g. a downstream task with more epochs than the
      * upstream stream); stage 1 runs only for ATLAS with earlier adapters.
      *
+     * <p><b>Budget rule:</b> when ATLAS has no earlier adapters (its first task), stage 1 cannot run and stage 2
+     * runs for {@code stage1Epochs + stage2Epochs} epochs instead, so every task gets the same number of updates,
+     * equal to the sequential baseline's (which trains {@code stage2Epochs} only, with {@code stage1Epochs} added by
+     * the caller when it wants the same budget).</p>
+     *
      * @param stage1Epochs ≥ 0
      * @param stage2Epochs &gt; 0
      */
@@ -360,10 +368,17 @@ public final class AtlasLearner {
         }
         int t = addTask(task);
         long steps = 0;
-        if (conf.getMethod() == AtlasConfiguration.Method.ATLAS && t > 0 && stage1Epochs > 0) {
-            steps += runStage(t, Stage.STAGE1, stage1Epochs);
+        int expansion = stage2Epochs;
+        if (conf.getMethod() == AtlasConfiguration.Method.ATLAS) {
+            if (t > 0) {
+                if (stage1Epochs > 0) {
+                    steps += runStage(t, Stage.STAGE1, stage1Epochs);
+                }
+            } else {
+                expansion += stage1Epochs;
+            }
         }
-        steps += runStage(t, Stage.STAGE2, stage2Epochs);
+        steps += runStage(t, Stage.STAGE2, expansion);
         return steps;
     }
 
@@ -505,6 +520,21 @@ public final class AtlasLearner {
      * @return R[i][j] = accuracy on {@code stream.get(j)} after training {@code stream.get(i)} (−1 / NaN for j &gt; i)
      */
     public AccuracyMatrix fit(List<AtlasTask> stream) {
+        return fit(stream, true);
+    }
+
+    /**
+     * {@link #fit} without a single update: every task is added with {@link #addUntrained} and evaluated in the same
+     * way. With no adapter site (both image sites off, no text-site layers) and image-text tasks this is the
+     * zero-shot accuracy of the frozen towers: the image embedding against the task's caption embeddings.
+     *
+     * @return R[i][j] as {@link #fit}; every row equal, since nothing trains
+     */
+    public AccuracyMatrix fitUntrained(List<AtlasTask> stream) {
+        return fit(stream, false);
+    }
+
+    private AccuracyMatrix fit(List<AtlasTask> stream, boolean train) {
         int offset = tasks.size();
         long[] totals = new long[stream.size()];
         for (int j = 0; j < totals.length; j++) {
@@ -512,7 +542,11 @@ public final class AtlasLearner {
         }
         long[][] rows = new long[stream.size()][];
         for (int i = 0; i < stream.size(); i++) {
-            train(stream.get(i));
+            if (train) {
+                train(stream.get(i));
+            } else {
+                addUntrained(stream.get(i));
+            }
             rows[i] = new long[stream.size()];
             Arrays.fill(rows[i], -1);
             for (int j = 0; j <= i; j++) {

@@ -6,7 +6,8 @@ import io.github.dl4jcontinual.zoo.LearnerConfiguration;
  * Hyper-parameters of {@link L2pLearner}; immutable, built with {@link Builder}. Defaults: the paper's pool of
  * M = 10 prompts of length Lp = 5 with N = 5 selected, surrogate weight λ = 0.1 (the PyTorch port's
  * {@code pull_constraint_coeff}), training-time masking of other tasks' logits; Adam 0.01, 3 epochs, batch 32,
- * evaluation batch 500, seed 1 (CPU-sized; the paper uses Adam 0.03, batch 16 on ViT-B/16).
+ * evaluation batch 500, seed 1 (CPU-sized; the paper uses Adam 0.03, batch 16 on ViT-B/16); the prompt-frequency
+ * penalty (the paper's optional batch-wise diversification, see {@link L2pLearner}) is off by default.
  */
 public final class L2pConfiguration extends LearnerConfiguration {
     private final int poolSize;
@@ -14,6 +15,7 @@ public final class L2pConfiguration extends LearnerConfiguration {
     private final int topK;
     private final double pullWeight;
     private final boolean trainMask;
+    private final boolean frequencyPenalty;
 
     private L2pConfiguration(Builder b) {
         super(b);
@@ -22,6 +24,7 @@ public final class L2pConfiguration extends LearnerConfiguration {
         this.topK = b.topK;
         this.pullWeight = b.pullWeight;
         this.trainMask = b.trainMask;
+        this.frequencyPenalty = b.frequencyPenalty;
     }
 
     public int getPoolSize() {
@@ -44,16 +47,24 @@ public final class L2pConfiguration extends LearnerConfiguration {
         return trainMask;
     }
 
+    /**
+     * Whether training-time selection scales each key's distance {@code 1 − cos} by the prompt's normalised
+     * selection frequency over the previous tasks (test-time selection never does).
+     */
+    public boolean isFrequencyPenalty() {
+        return frequencyPenalty;
+    }
+
     /** A builder holding this configuration's values. */
     public Builder toBuilder() {
         return new Builder().from(this).poolSize(poolSize).promptLength(promptLength).topK(topK)
-                .pullWeight(pullWeight).trainMask(trainMask);
+                .pullWeight(pullWeight).trainMask(trainMask).frequencyPenalty(frequencyPenalty);
     }
 
     @Override
     public String toString() {
         return "L2pConfiguration(M=" + poolSize + ", Lp=" + promptLength + ", N=" + topK + ", lambda=" + pullWeight
-                + ", trainMask=" + trainMask + ", " + commonString() + ")";
+                + ", trainMask=" + trainMask + ", frequencyPenalty=" + frequencyPenalty + ", " + commonString() + ")";
     }
 
     /** Builder with the defaults listed on {@link L2pConfiguration}. */
@@ -63,6 +74,7 @@ public final class L2pConfiguration extends LearnerConfiguration {
         private int topK = 5;
         private double pullWeight = 0.1;
         private boolean trainMask = true;
+        private boolean frequencyPenalty = false;
 
         /** Defaults as listed on {@link L2pConfiguration}. */
         public Builder() {
@@ -101,6 +113,12 @@ public final class L2pConfiguration extends LearnerConfiguration {
         /** Mask the logits of classes outside the current task during training (default true). */
         public Builder trainMask(boolean on) {
             this.trainMask = on;
+            return this;
+        }
+
+        /** The prompt-frequency penalty of training-time selection (default false). */
+        public Builder frequencyPenalty(boolean on) {
+            this.frequencyPenalty = on;
             return this;
         }
 

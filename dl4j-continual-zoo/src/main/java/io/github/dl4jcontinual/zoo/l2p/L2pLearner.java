@@ -37,7 +37,14 @@ import java.util.Random;
  * Loss per minibatch: {@code CE(logits masked to the current task's classes, y) + λ · mean_b Σ_{selected m}
  * (1 − cos(q_b, key_m))} (the key-matching surrogate; only it trains the keys). Adam on prompts, keys and head;
  * the ViT's weights are constants (bit-identical). Selection is recomputed with the current keys for every batch,
- * at test time too (no task identity). Batch-wise prompt-frequency penalties of the paper are not implemented.
+ * at test time too (no task identity).
+ *
+ * <p>Prompt-frequency penalty ({@link L2pConfiguration#isFrequencyPenalty()}; the paper's optional diversification
+ * of the selection, its §4.3): during training on task t the N prompts minimising {@code (1 − cos(q, k_i)) · h_i}
+ * are selected, h_i the normalised frequency with which prompt i was selected during the tasks before t (counts
+ * over every training sample's N selections, divided by their sum); ties, e.g. between prompts never used
+ * (h = 0), go to the nearer key. Frequently used prompts are thus picked less often during training, rarely used
+ * ones more often. The first task (no history) and test-time selection use the plain distance.</p>
  */
 public final class L2pLearner implements ContinualLoop.Learner {
     private static final String X = "x";
@@ -62,6 +69,8 @@ public final class L2pLearner implements ContinualLoop.Learner {
     private final Map<String, INDArray[]> adam = new HashMap<>();
     private final Random rng;
     private long adamStep;
+    private final long[] history;
+    private final long[] current;
     private PrintStream progress;
 
     /**
@@ -90,6 +99,8 @@ public final class L2pLearner implements ContinualLoop.Learner {
         if (n > m) {
             throw new IllegalArgumentException("topK " + n + " is larger than the pool size " + m);
         }
+        this.history = new long[m];
+        this.current = new long[m];
         this.rng = new Random(conf.getSeed());
         Nd4j.getRandom().setSeed(conf.getSeed());
         this.type = vit.params().dataType();
@@ -155,23 +166,65 @@ public final class L2pLearner implements ContinualLoop.Learner {
 
     /** One-hot top-N selection {@code [n, N, M]} of the prompts whose keys are closest (cosine) to the queries. */
     public INDArray select(INDArray queries) {
+        return select(queries, null);
+    }
+
+    /**
+     * The selection used for training: {@link #select} with the prompt-frequency penalty when it is configured and
+     * earlier tasks have been trained.
+     */
+    public INDArray trainingSelect(INDArray queries) {
+        double[] h = promptFrequencies();
+        boolean any = Arrays.stream(h).anyMatch(v -> v > 0);
+        return select(queries, conf.isFrequencyPenalty() && any ? h : null);
+    }
+
+    /**
+     * Normalised selection frequency of every prompt over the tasks trained so far (sums to 1; all 0 before the
+     * first task).
+     */
+    public double[] promptFrequencies() {
+        long total = Arrays.stream(history).sum();
+        double[] h = new double[history.length];
+        for (int i = 0; i < h.length && total > 0; i++) {
+            h[i] = (double) history[i] / total;
+        }
+        return h;
+    }
+
+    private INDArray select(INDArray queries, double[] frequency) {
         INDArray keys = sd.getArrForVarName(KEYS);
         INDArray cos = unitRows(queries).mmul(unitRows(keys).transpose());
         int n = conf.getTopK();
         int m = conf.getPoolSize();
         INDArray sel = Nd4j.zeros(type, cos.rows(), n, m);
         for (int i = 0; i < cos.rows(); i++) {
-            double[] row = cos.getRow(i).toDoubleVector();
-            Integer[] idx = new Integer[m];
-            for (int j = 0; j < m; j++) {
-                idx[j] = j;
-            }
-            Arrays.sort(idx, (a, b) -> Double.compare(row[b], row[a]));
+            int[] idx = topN(cos.getRow(i).toDoubleVector(), frequency, n);
             for (int k = 0; k < n; k++) {
                 sel.putScalar(new long[]{i, k, idx[k]}, 1.0);
             }
         }
         return sel;
+    }
+
+    /**
+     * The indices of the {@code n} prompts of smallest {@code (1 − cos_i) · h_i} (h = null: of largest cosine),
+     * best first; ties go to the larger cosine, then to the smaller index.
+     */
+    static int[] topN(double[] cos, double[] frequency, int n) {
+        Integer[] idx = new Integer[cos.length];
+        double[] score = new double[cos.length];
+        for (int j = 0; j < idx.length; j++) {
+            idx[j] = j;
+            score[j] = frequency == null ? -cos[j] : (1 - cos[j]) * frequency[j];
+        }
+        Arrays.sort(idx, (a, b) -> score[a] != score[b] ? Double.compare(score[a], score[b])
+                : Double.compare(cos[b], cos[a]));
+        int[] out = new int[n];
+        for (int k = 0; k < n; k++) {
+            out[k] = idx[k];
+        }
+        return out;
     }
 
     private static INDArray unitRows(INDArray a) {
@@ -209,10 +262,19 @@ public final class L2pLearner implements ContinualLoop.Learner {
             for (int s = 0; s < n; s += conf.getBatchSize()) {
                 int[] idx = order.subList(s, Math.min(n, s + conf.getBatchSize())).stream().mapToInt(Integer::intValue)
                         .toArray();
-                adamStep(sd.calculateGradients(feed(d.getFeatures().getRows(idx), allQ.getRows(idx),
-                        d.getLabels().getRows(idx), mask), trainable));
+                Map<String, INDArray> feed = feed(d.getFeatures().getRows(idx), allQ.getRows(idx),
+                        d.getLabels().getRows(idx), mask);
+                double[] used = feed.get(SEL).sum(0, 1).toDoubleVector();
+                for (int i = 0; i < used.length; i++) {
+                    current[i] += Math.round(used[i]);
+                }
+                adamStep(sd.calculateGradients(feed, trainable));
                 steps++;
             }
+        }
+        for (int i = 0; i < history.length; i++) {
+            history[i] += current[i];
+            current[i] = 0;
         }
         return steps;
     }
@@ -229,7 +291,8 @@ public final class L2pLearner implements ContinualLoop.Learner {
         Map<String, INDArray> feed = new HashMap<>();
         feed.put(X, images.castTo(type));
         feed.put(Q, queries.castTo(type));
-        feed.put(SEL, select(queries));
+        INDArray sel = trainingSelect(queries);
+        feed.put(SEL, sel);
         feed.put(Y, labels.castTo(type));
         feed.put(MASK, mask);
         return feed;

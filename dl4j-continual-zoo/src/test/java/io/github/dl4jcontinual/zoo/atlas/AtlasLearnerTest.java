@@ -5,6 +5,8 @@ import io.github.dl4jcontinual.zoo.FiniteDifferences;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.TinyBert;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -80,17 +82,20 @@ class AtlasLearnerTest {
         assertTrue(checked > 0);
     }
 
-    @Test
-    void everyStageGraphPassesFiniteDifferences() {
+    @ParameterizedTest
+    @EnumSource(AtlasConfiguration.Weighting.class)
+    void everyStageGraphPassesFiniteDifferences(AtlasConfiguration.Weighting weighting) {
         // one text site, after layer 0, so that its gradients pass through the frozen layer 1
-        AtlasLearner l = learner(conf().textSiteLayers(List.of(0)).stage1Epochs(1).stage2Epochs(1).build(),
-                TinyBert.encoder());
+        AtlasLearner l = learner(conf().textSiteLayers(List.of(0)).stage1Epochs(1).stage2Epochs(1)
+                .weighting(weighting).querySlots(2).build(), TinyBert.encoder());
         List<AtlasTask> s = stream();
         l.train(s.get(0));
         l.train(s.get(1));
         l.addTask(s.get(2));
-        gradientCheck(l, 0, AtlasLearner.Stage.STAGE2);   // first task: one adapter per site
-        gradientCheck(l, 1, AtlasLearner.Stage.STAGE2);   // image head + new adapter beside an old one
+        if (weighting == AtlasConfiguration.Weighting.WHOLE) {   // (the dimension site has its own full check)
+            gradientCheck(l, 0, AtlasLearner.Stage.STAGE2);   // first task: one adapter per site
+            gradientCheck(l, 1, AtlasLearner.Stage.STAGE2);   // image head + new adapter beside an old one
+        }
         gradientCheck(l, 2, AtlasLearner.Stage.STAGE1);   // matching task, queries over two old adapters
         gradientCheck(l, 2, AtlasLearner.Stage.STAGE2);
         List<String> stage1 = l.graph(2, AtlasLearner.Stage.STAGE1).trainable();
@@ -111,14 +116,16 @@ class AtlasLearnerTest {
         return c;
     }
 
-    @Test
-    void stageOneChangesOnlyQueriesAndHeadStageTwoOnlyTheNewAdapterAndTowersStayFrozen() {
+    @ParameterizedTest
+    @EnumSource(AtlasConfiguration.Weighting.class)
+    void stageOneChangesOnlyQueriesAndHeadStageTwoOnlyTheNewAdapterAndTowersStayFrozen(
+            AtlasConfiguration.Weighting weighting) {
         BertTextEncoder enc = TinyBert.encoder();
         Map<String, INDArray> towerBefore = new HashMap<>();
         for (String w : enc.weightNames()) {
             towerBefore.put(w, enc.weight(w).dup());
         }
-        AtlasLearner l = learner(conf().build(), enc);
+        AtlasLearner l = learner(conf().weighting(weighting).querySlots(3).build(), enc);
         List<AtlasTask> s = stream();
         l.train(s.get(0));
         l.train(s.get(1));
@@ -141,11 +148,49 @@ class AtlasLearnerTest {
                     "stage 2 changed " + k);
         }
         assertTrue(c2.contains("img_h_2_w2") && c2.contains("img_e_2_key") && c2.contains("head2_w"), c2.toString());
+        assertEquals(weighting == AtlasConfiguration.Weighting.DIMENSION ? 3 : 1, p2.get("img_e_2_key").rows());
         for (String w : enc.weightNames()) {
             assertEquals(towerBefore.get(w), enc.weight(w), "text tower weight " + w + " moved");
         }
         assertEquals(img.weight(), l.graph(2, AtlasLearner.Stage.EVAL).sameDiff().getArrForVarName("proj_w"));
         assertEquals(img.bias(), l.graph(2, AtlasLearner.Stage.EVAL).sameDiff().getArrForVarName("proj_b"));
+    }
+
+    @Test
+    void theFirstAtlasTaskGetsBothStagesEpochsOfStageTwo() {
+        List<AtlasTask> s = stream();
+        // 8 images, batch 4: 2 steps per epoch; stage 1 (2 epochs) cannot run without earlier adapters
+        AtlasLearner atlas = learner(conf().build(), TinyBert.encoder());
+        assertEquals((2 + 2) * 2, atlas.train(s.get(0)));
+        assertEquals((2 + 2) * 3, atlas.train(s.get(1)));   // 9 images: 3 steps per epoch, stage 1 + stage 2
+        // the same number of updates as sequential fine-tuning with stage-1 + stage-2 epochs per task
+        AtlasLearner seq = learner(conf().method(AtlasConfiguration.Method.SEQUENTIAL).stage2Epochs(4).build(),
+                TinyBert.encoder());
+        assertEquals((2 + 2) * 2, seq.train(s.get(0)));
+        // with explicit epochs too; a first task asked for no stage 1 keeps its stage-2 epochs
+        assertEquals(5 * 2, learner(conf().build(), TinyBert.encoder()).train(s.get(0), 3, 2));
+        assertEquals(2 * 2, learner(conf().build(), TinyBert.encoder()).train(s.get(0), 0, 2));
+    }
+
+    @Test
+    void fitUntrainedWithoutSitesIsTheFrozenTowersZeroShotMatching() {
+        AtlasLearner l = learner(conf().hiddenImageSite(false).embeddingImageSite(false).textSiteLayers(List.of())
+                .build(), TinyBert.encoder());
+        List<AtlasTask> s = List.of(stream().get(0), stream().get(2));
+        AccuracyMatrix m = l.fitUntrained(s);
+        assertTrue(l.parameters().isEmpty(), l.parameters().keySet().toString());
+        assertTrue(Double.isNaN(l.lastScore()));
+        assertEquals(m.get(0, 0), m.get(1, 0), 0.0);
+        // by hand: cosine of the projected image features against the tiny BERT's caption embeddings
+        AtlasImageSide img = image();
+        INDArray e = s.get(1).test().getFeatures().mmul(img.weight()).addRowVector(img.bias());
+        INDArray text = TinyBert.encoder().embed(TinyBert.TOKENIZER, List.of("a photo of a big cat.",
+                "a photo of a big dog.")).castTo(DataType.DOUBLE);
+        INDArray cos = e.divColumnVector(e.norm2(1).reshape(-1, 1)).mmul(text.divColumnVector(text.norm2(1)
+                .reshape(-1, 1)).transpose());
+        double hand = cos.argMax(1).eq(s.get(1).test().getLabels().argMax(1)).castTo(DataType.INT).sumNumber()
+                .doubleValue() / 6;
+        assertEquals(hand, m.get(1, 1), 1e-12);
     }
 
     @Test
@@ -202,6 +247,15 @@ class AtlasLearnerTest {
                 .orthoWeight(0.3).evalBatchSize(7).build();
         AtlasConfiguration back = AtlasConfiguration.fromJson(c.toJson());
         assertEquals(c, back);
+        AtlasConfiguration dim = conf().weighting(AtlasConfiguration.Weighting.DIMENSION).querySlots(5).build();
+        assertEquals(dim, AtlasConfiguration.fromJson(dim.toJson()));
+        assertEquals(AtlasConfiguration.Weighting.DIMENSION, AtlasConfiguration.fromJson(dim.toJson()).getWeighting());
+        assertEquals(5, AtlasConfiguration.fromJson(dim.toJson()).slotsPerQuery());
+        assertEquals(1, c.slotsPerQuery());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AtlasConfiguration.fromJson(dim.toJson()
+                .replace("\"DIMENSION\"", "\"CHANNEL\""))).getMessage().contains("CHANNEL"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> conf().querySlots(0)).getMessage()
+                .contains("querySlots"));
         assertEquals(c.toJson(), back.toJson());
         assertEquals(List.of(0, 1), back.getTextSiteLayers());
         assertEquals(new AtlasConfiguration.Builder().build(),

@@ -16,6 +16,7 @@ import org.nd4j.linalg.learning.config.Adam;
 import java.util.Arrays;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,6 +95,53 @@ class L2pLearnerTest {
                 .transpose());
         INDArray sel = l2p.select(q).sum(1);
         return cos.mul(sel).sumNumber().doubleValue() / sel.sumNumber().doubleValue();
+    }
+
+    @Test
+    void frequencyPenaltyScalesTheKeyDistanceByTheNormalisedFrequency() {
+        double[] cos = {0.9, 0.8, 0.5, 0.1};
+        assertArrayEquals(new int[]{0, 1}, L2pLearner.topN(cos, null, 2));
+        // scores (1 − cos)·h = 0.06, 0.04, 0.10, 0: the nearest but most used prompt 0 loses its selection
+        assertArrayEquals(new int[]{3, 1}, L2pLearner.topN(cos, new double[]{0.6, 0.2, 0.2, 0.0}, 2));
+        // ties (unused prompts) go to the nearer key
+        assertArrayEquals(new int[]{2, 3}, L2pLearner.topN(cos, new double[]{0.5, 0.5, 0.0, 0.0}, 2));
+    }
+
+    @Test
+    void aFrequentlyUsedPromptLosesTrainingSelectionsItWouldOtherwiseWin() {
+        Scenario s = DaFormerLearnerTest.synthetic(12, 2);
+        L2pLearner off = new L2pLearner(small().build(), tinyVit(DataType.FLOAT), 6);
+        L2pLearner on = new L2pLearner(small().frequencyPenalty(true).build(), tinyVit(DataType.FLOAT), 6);
+        INDArray q = on.queries(s.trainStream().get(1).dataSet().getFeatures());
+        assertEquals(on.select(q), on.trainingSelect(q), "no history before the first task");
+        on.train(s.trainStream().get(0));
+        off.train(s.trainStream().get(0));
+        assertEquals(off.select(q), on.select(q), "the penalty changed test-time selection or training");
+        double[] h = on.promptFrequencies();
+        assertEquals(1.0, Arrays.stream(h).sum(), 1e-12);
+        int top = 0;
+        for (int i = 1; i < h.length; i++) {
+            top = h[i] > h[top] ? i : top;
+        }
+        INDArray plain = on.select(q);
+        INDArray penalised = on.trainingSelect(q);
+        assertEquals(off.select(q), off.trainingSelect(q), "the penalty acted while switched off");
+        INDArray keys = on.graph().getArrForVarName(L2pLearner.KEYS);
+        INDArray cos = q.divColumnVector(q.norm2(1).reshape(-1, 1)).mmul(keys.divColumnVector(keys.norm2(1)
+                .reshape(-1, 1)).transpose());
+        int lost = 0;
+        for (int b = 0; b < q.rows(); b++) {
+            int[] expected = L2pLearner.topN(cos.getRow(b).toDoubleVector(), h, 2);
+            for (int k = 0; k < 2; k++) {
+                assertEquals(1.0, penalised.getDouble(b, k, expected[k]), "sample " + b + ", rank " + k);
+            }
+            boolean wins = plain.get(org.nd4j.linalg.indexing.NDArrayIndex.point(b)).getColumn(top).sumNumber()
+                    .doubleValue() > 0;
+            boolean keeps = penalised.get(org.nd4j.linalg.indexing.NDArrayIndex.point(b)).getColumn(top).sumNumber()
+                    .doubleValue() > 0;
+            lost += wins && !keeps ? 1 : 0;
+        }
+        assertTrue(lost > 0, "the most used prompt " + top + " (h = " + Arrays.toString(h) + ") lost no selection");
     }
 
     @Test
