@@ -59,9 +59,6 @@ public final class OmniglotDatasets {
             throw new IllegalArgumentException("trainPerClass should be in [1, " + (DRAWINGS - 1) + "] (got: "
                     + trainPerClass + ")");
         }
-        if (size < 1 || size > 105) {
-            throw new IllegalArgumentException("size should be in [1, 105] (got: " + size + ")");
-        }
         Map<String, List<float[]>> chars = characters(dir, size);
         if (numClasses < 1 || numClasses > chars.size()) {
             throw new IllegalArgumentException("numClasses should be in [1, " + chars.size() + "] (got: " + numClasses
@@ -99,11 +96,20 @@ public final class OmniglotDatasets {
     }
 
     /**
+     * Every distinct character of the two zips, decoded as {@link #load} does (ink = 1, area-averaged to
+     * {@code size × size}); used by {@link #load} and by streams that need the alphabet of each character.
+     *
      * @param dir  the data directory
      * @param size image side after downsampling
-     * @return every distinct character (sorted key {@code Alphabet/characterNN}) with its drawings sorted by name
+     * @return every distinct character (sorted key {@code Alphabet/characterNN}, e.g. {@code Greek/character07})
+     *         with its drawings sorted by file name (drawer 01 first), each row-major in [0, 1]
+     * @throws MissingDataFileException if a zip is absent (the message names it and where to put it)
+     * @throws IllegalArgumentException if {@code size} is outside [1, 105]
      */
-    static Map<String, List<float[]>> characters(DataDirectory dir, int size) {
+    public static Map<String, List<float[]>> characters(DataDirectory dir, int size) {
+        if (size < 1 || size > 105) {
+            throw new IllegalArgumentException("size should be in [1, 105] (got: " + size + ")");
+        }
         Map<String, List<float[]>> out = new TreeMap<>();
         for (String zip : ZIPS) {
             File f = dir.require(zip, SOURCE);

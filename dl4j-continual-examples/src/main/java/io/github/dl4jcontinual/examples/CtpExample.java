@@ -31,7 +31,8 @@ import java.util.Map;
  * Vision-language continual pretraining ({@code ctp} command): CTP and the VL baselines of methods.md §2.6 on a
  * domain stream of image–caption pairs, evaluated by image→text / text→image R@1/5/10 per domain after every
  * experience. By default the stream is {@link TemplatedPairStream} (real MNIST / Fashion-MNIST images, templated
- * captions); {@code --pairs DIR} reads {@code DIR/train.csv} and {@code DIR/test.csv} instead
+ * captions); {@code --stream omniglot} takes four Omniglot alphabets as domains instead
+ * ({@link TemplatedPairStream#omniglot}); {@code --pairs DIR} reads {@code DIR/train.csv} and {@code DIR/test.csv} instead
  * ({@link PairCsvLoader}, images resized to {@code --image-size}). Text: the pretrained all-MiniLM-L6-v2 (frozen,
  * cached per caption; {@code --text-trainable-layers k} trains its top k layers instead, see
  * {@link TopLayerTextFeatures}) + trainable adapter and projection; image: an MLP tower trained from scratch, or with
@@ -50,10 +51,12 @@ public final class CtpExample {
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "pairs", "image-size", "methods", "seeds", "train-per-domain",
                 "test-per-domain", "epochs", "batch", "memory", "queue", "ctp-weights", "text-trainable-layers", "out",
-                "markdown", "quiet", "image-pretrain");
+                "markdown", "quiet", "image-pretrain", "stream", "train-drawings");
         if (a.has("help")) {
             System.out.println("ctp [--data-dir DIR | --pairs DIR [--image-size 28]] [--methods ctp,seqf,er,...|all] "
-                    + "[--seeds 1,2,3] [--train-per-domain 1000] [--test-per-domain 300] [--epochs 5] [--batch 32] "
+                    + "[--stream mnist-fashion|omniglot (default mnist-fashion)] "
+                    + "[--seeds 1,2,3] [--train-per-domain 1000] [--test-per-domain 300] "
+                    + "[--train-drawings 15 (omniglot: training drawings per character)] [--epochs 5] [--batch 32] "
                     + "[--memory 200] [--queue 1024] [--ctp-weights ita,cmc,md,tpx,tps (default 1,1,1,1,1)] "
                     + "[--text-trainable-layers 0 (top MiniLM layers trained in the graph; 0: MiniLM frozen)] "
                     + "[--image-pretrain none|omniglot] [--out results/ctp] [--markdown FILE] [--quiet]");
@@ -68,10 +71,21 @@ public final class CtpExample {
         if (!pretrain.equals("none") && !pretrain.equals("omniglot")) {
             throw new IllegalArgumentException("--image-pretrain should be none or omniglot (got: " + pretrain + ")");
         }
+        String streamName = a.get("stream", "mnist-fashion");
+        if (!streamName.equals("mnist-fashion") && !streamName.equals("omniglot")) {
+            throw new IllegalArgumentException("--stream should be mnist-fashion or omniglot (got: " + streamName + ")");
+        }
         PairStream stream;
         if (a.has("pairs")) {
+            if (a.has("stream")) {
+                throw new IllegalArgumentException("--stream and --pairs exclude each other (got both: --stream "
+                        + streamName + ", --pairs " + a.get("pairs", null) + ")");
+            }
             int s = a.getInt("image-size", 28);
             stream = new PairCsvLoader(s, s).readStream(Paths.get(a.get("pairs", null)));
+        } else if (streamName.equals("omniglot")) {
+            stream = TemplatedPairStream.omniglot(DataDirectory.resolve(a.get("data-dir", null)),
+                    a.getInt("train-drawings", 15));
         } else {
             stream = TemplatedPairStream.load(DataDirectory.resolve(a.get("data-dir", null)),
                     a.getInt("train-per-domain", 1000), a.getInt("test-per-domain", 300));

@@ -45,6 +45,16 @@ class CtpExampleTest {
     }
 
     @Test
+    void rejectsAnUnknownStreamAndStreamWithPairs() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CtpExample.run(new String[]{"--stream", "cifar"}));
+        assertTrue(e.getMessage().contains("--stream should be mnist-fashion or omniglot (got: cifar)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> CtpExample.run(new String[]{"--stream", "omniglot", "--pairs", "some-dir"}));
+        assertTrue(e.getMessage().contains("--stream and --pairs exclude each other"), e.getMessage());
+    }
+
+    @Test
     void omniglotPretrainingLearnsCharactersAndGivesATower() {
         DataSet[] d = OmniglotDatasets.load(SharedData.dir(), OmniglotPretraining.CLASSES,
                 OmniglotPretraining.TRAIN_PER_CLASS, 28, 0);

@@ -2,13 +2,16 @@ package io.github.dl4jcontinual.zoo.ctp;
 
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
+import io.github.dl4jcontinual.data.OmniglotDatasets;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The small-scale image–caption stream used by the tests and the {@code ctp} example: <b>real images</b> with
@@ -28,6 +31,11 @@ import java.util.List;
  * upright / right-slanted); for the Fashion-MNIST domains, size (fraction of pixels above 0.1: small / medium /
  * large) and tone (mean intensity of those pixels: dark / grey / light). A domain takes the first
  * {@code trainPerDomain} training and {@code testPerDomain} test images of its classes, balanced over classes.
+ *
+ * <p>{@link #omniglot} builds a second, related stream: four Omniglot alphabets as domains
+ * ({@link #OMNIGLOT_DOMAINS}), every character with the caption "a bold drawing of the seventh character of the
+ * Greek alphabet." (alphabet name, the character's ordinal within its alphabet as a word, and a stroke-weight word
+ * measured on the image), split by drawer.</p>
  */
 public final class TemplatedPairStream {
     /** Names of the three domains, in stream order. */
@@ -39,7 +47,129 @@ public final class TemplatedPairStream {
     private static final int[] CLOTHING = {0, 1, 2, 3, 4, 6};
     private static final int[] FOOTWEAR = {5, 7, 8, 9};
 
+    /**
+     * The Omniglot domains in stream order: the four alphabets of the small background sets with 22–26 characters
+     * (all eight have 17–47), in alphabetical order. Similar sizes keep the domains balanced, and their ordinals
+     * ("first" … "twenty-second") occur in every domain, so the domains share all caption words but the alphabet's
+     * name.
+     */
+    public static final List<String> OMNIGLOT_DOMAINS = List.of("Balinese", "Early Aramaic", "Greek", "Latin");
+    /** Drawings (drawers) per Omniglot character. */
+    public static final int OMNIGLOT_DRAWINGS = 20;
+    private static final String[] UNITS = {"", "first", "second", "third", "fourth", "fifth", "sixth", "seventh",
+            "eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+            "seventeenth", "eighteenth", "nineteenth"};
+    private static final String[] TENS = {"", "", "twent", "thirt", "fort", "fift", "sixt", "sevent", "eight",
+            "ninet"};
+    private static final String[] WEIGHT = {"thin", "regular", "bold"};
+
     private TemplatedPairStream() {
+    }
+
+    /**
+     * Omniglot alphabets as domains: real 28×28 images (ink = 1, decoded by {@link OmniglotDatasets#characters})
+     * with templated captions "a {thin|regular|bold} drawing of the {ordinal} character of the {alphabet}
+     * alphabet.". The ordinal is the character's folder number ({@code character07}: "seventh"); the weight word
+     * bins the drawing's total ink (mean pixel value) into tertiles whose thresholds come from the training
+     * drawings <i>of the same character</i>, so every character has all three captions in training and the word
+     * says how heavy this drawer's strokes are for this character. For each character the drawings sorted by file
+     * name (drawers 01–20) give the first {@code trainDrawings} to training and the rest to test, so every test
+     * image's character is seen in training, drawn by other people.
+     *
+     * @param dir           the shared data directory ({@code omniglot/images_background_small1.zip} and
+     *                      {@code small2.zip})
+     * @param trainDrawings training drawings per character, 3..19 (15: 1440 training and 480 test pairs)
+     * @return the four-domain stream of {@link #OMNIGLOT_DOMAINS}
+     * @throws io.github.dl4jcontinual.data.MissingDataFileException if a zip is absent
+     * @throws IllegalArgumentException if {@code trainDrawings} is outside 3..19
+     */
+    public static PairStream omniglot(DataDirectory dir, int trainDrawings) {
+        if (trainDrawings < 3 || trainDrawings >= OMNIGLOT_DRAWINGS) {
+            throw new IllegalArgumentException("trainDrawings should be in [3, " + (OMNIGLOT_DRAWINGS - 1)
+                    + "] (three tertiles need three training drawings, and one drawing is left for test; got: "
+                    + trainDrawings + ")");
+        }
+        Map<String, List<float[]>> chars = OmniglotDatasets.characters(dir, 28);
+        List<PairDataset> train = new ArrayList<>();
+        List<PairDataset> test = new ArrayList<>();
+        for (int d = 0; d < OMNIGLOT_DOMAINS.size(); d++) {
+            String alphabet = OMNIGLOT_DOMAINS.get(d);
+            String prefix = alphabet.replace(' ', '_') + "/character";
+            List<float[]> trRows = new ArrayList<>();
+            List<float[]> teRows = new ArrayList<>();
+            List<String> trCap = new ArrayList<>();
+            List<String> teCap = new ArrayList<>();
+            for (Map.Entry<String, List<float[]>> e : chars.entrySet()) {
+                if (!e.getKey().startsWith(prefix)) {
+                    continue;
+                }
+                int ordinal = Integer.parseInt(e.getKey().substring(prefix.length()));
+                List<float[]> dr = e.getValue();
+                if (dr.size() != OMNIGLOT_DRAWINGS) {
+                    throw new IllegalStateException("Character " + e.getKey() + " has " + dr.size()
+                            + " drawings; expected " + OMNIGLOT_DRAWINGS);
+                }
+                double[] ink = new double[dr.size()];
+                for (int k = 0; k < ink.length; k++) {
+                    ink[k] = ink(dr.get(k));
+                }
+                double[] cuts = tertiles(Arrays.copyOf(ink, trainDrawings));
+                for (int k = 0; k < dr.size(); k++) {
+                    String c = omniglotCaption(alphabet, ordinal, bin(ink[k], cuts));
+                    (k < trainDrawings ? trRows : teRows).add(dr.get(k));
+                    (k < trainDrawings ? trCap : teCap).add(c);
+                }
+            }
+            if (trRows.isEmpty()) {
+                throw new IllegalStateException("No characters of the alphabet " + alphabet + " (folder "
+                        + prefix.substring(0, prefix.indexOf('/')) + ") in " + Arrays.toString(OmniglotDatasets.ZIPS));
+            }
+            train.add(new PairDataset(Nd4j.create(trRows.toArray(new float[0][])), trCap, fill(trRows.size(), d)));
+            test.add(new PairDataset(Nd4j.create(teRows.toArray(new float[0][])), teCap, fill(teRows.size(), d)));
+        }
+        return new PairStream(OMNIGLOT_DOMAINS, train, test);
+    }
+
+    /**
+     * The caption of an Omniglot drawing, as {@link #omniglot} writes it.
+     *
+     * @param alphabet  the alphabet's name, e.g. "Greek"
+     * @param ordinal   the character's number within the alphabet, 1..99
+     * @param weightBin 0 (thin), 1 (regular) or 2 (bold)
+     * @return e.g. "a bold drawing of the seventh character of the Greek alphabet."
+     */
+    public static String omniglotCaption(String alphabet, int ordinal, int weightBin) {
+        if (weightBin < 0 || weightBin > 2) {
+            throw new IllegalArgumentException("weightBin should be 0, 1 or 2 (got: " + weightBin + ")");
+        }
+        return "a " + WEIGHT[weightBin] + " drawing of the " + ordinal(ordinal) + " character of the " + alphabet
+                + " alphabet.";
+    }
+
+    /**
+     * @param n 1..99
+     * @return the English ordinal word, e.g. "seventh", "twentieth", "twenty-first"
+     */
+    public static String ordinal(int n) {
+        if (n < 1 || n > 99) {
+            throw new IllegalArgumentException("ordinal needs 1..99 (got: " + n + ")");
+        }
+        if (n < 20) {
+            return UNITS[n];
+        }
+        String tens = TENS[n / 10];
+        if (n % 10 == 0) {
+            return tens + "ieth";
+        }
+        return tens + "y-" + UNITS[n % 10];
+    }
+
+    private static double ink(float[] px) {
+        double s = 0;
+        for (float v : px) {
+            s += v;
+        }
+        return s / px.length;
     }
 
     /**
