@@ -1,10 +1,9 @@
 package io.github.dl4jcontinual.cil;
 
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
-import java.util.List;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
@@ -13,24 +12,24 @@ import java.util.function.UnaryOperator;
  * this iterator's own). Everything else is delegated; {@link #asyncSupported()} is false so that the function runs
  * when DL4J consumes the minibatch (listeners may rely on it).
  */
-final class BatchMappingIterator implements DataSetIterator {
+final class BatchMappingIterator implements MultiDataSetIterator {
     private static final long serialVersionUID = 1L;
-    private final DataSetIterator base;
-    private final transient UnaryOperator<DataSet> map;
-    private DataSetPreProcessor preProcessor;
+    private final MultiDataSetIterator base;
+    private final transient UnaryOperator<MultiDataSet> map;
+    private MultiDataSetPreProcessor preProcessor;
 
     /**
      * @param base the wrapped iterator
      * @param map  the function applied to each minibatch
      */
-    BatchMappingIterator(DataSetIterator base, UnaryOperator<DataSet> map) {
+    BatchMappingIterator(MultiDataSetIterator base, UnaryOperator<MultiDataSet> map) {
         this.base = Objects.requireNonNull(base, "base");
         this.map = Objects.requireNonNull(map, "map");
     }
 
     @Override
-    public DataSet next() {
-        DataSet out = map.apply(base.next());
+    public MultiDataSet next() {
+        MultiDataSet out = map.apply(base.next());
         if (preProcessor != null) {
             preProcessor.preProcess(out);
         }
@@ -38,18 +37,8 @@ final class BatchMappingIterator implements DataSetIterator {
     }
 
     @Override
-    public DataSet next(int num) {
+    public MultiDataSet next(int num) {
         throw new UnsupportedOperationException("next(num) is not supported; use next()");
-    }
-
-    @Override
-    public int inputColumns() {
-        return base.inputColumns();
-    }
-
-    @Override
-    public int totalOutcomes() {
-        return base.totalOutcomes();
     }
 
     @Override
@@ -68,23 +57,13 @@ final class BatchMappingIterator implements DataSetIterator {
     }
 
     @Override
-    public int batch() {
-        return base.batch();
-    }
-
-    @Override
-    public void setPreProcessor(DataSetPreProcessor preProcessor) {
+    public void setPreProcessor(MultiDataSetPreProcessor preProcessor) {
         this.preProcessor = preProcessor;
     }
 
     @Override
-    public DataSetPreProcessor getPreProcessor() {
+    public MultiDataSetPreProcessor getPreProcessor() {
         return preProcessor;
-    }
-
-    @Override
-    public List<String> getLabels() {
-        return base.getLabels();
     }
 
     @Override

@@ -8,10 +8,11 @@ import io.github.dl4jcontinual.replay.ReplayBuffer;
 import io.github.dl4jcontinual.replay.selection.HerdingSelection;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.serde.ContinualJson;
-import org.deeplearning4j.nn.api.Model;
+import io.github.dl4jcontinual.model.ContinualModel;
+import org.apache.commons.lang3.SerializationUtils;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -234,11 +235,11 @@ public final class LucirConfiguration implements PluginConfiguration {
      * @return its cosine output layer
      * @throws IllegalArgumentException naming the layer if it is not a {@link CosineOutputLayer}
      */
-    static CosineOutputLayer cosineLayer(Model model) {
-        Layer l = OutputLayers.conf(model);
+    static CosineOutputLayer cosineLayer(ContinualModel model) {
+        Layer l = model.headConf();
         if (!(l instanceof CosineOutputLayer)) {
             throw new IllegalArgumentException("LUCIR needs a CosineOutputLayer as the output layer; "
-                    + OutputLayers.name(model) + " is a " + l.getClass().getSimpleName()
+                    + model.classificationOutputName() + " is a " + l.getClass().getSimpleName()
                     + ". Build the network with new CosineOutputLayer.Builder().nIn(..).nOut(..).build()");
         }
         return (CosineOutputLayer) l;
@@ -249,7 +250,7 @@ public final class LucirConfiguration implements PluginConfiguration {
         private final LucirConfiguration conf;
         private ReplayBuffer memory;
         private Random rng;
-        private Model teacher;
+        private ContinualModel teacher;
         private int oldClasses;
         private int seenClasses;
         private double lambda;
@@ -262,7 +263,7 @@ public final class LucirConfiguration implements PluginConfiguration {
         @Override
         public void onStreamStart(ContinualContext ctx) {
             cosineLayer(ctx.model());
-            memory = conf.buffer.build(false);
+            memory = conf.buffer.build(false).classificationOutput(ctx.model().classificationOutput());
             rng = ctx.rng("lucir.exemplars");
         }
 
@@ -271,7 +272,7 @@ public final class LucirConfiguration implements PluginConfiguration {
             seenClasses = experience.seenClassArray().length;
             int newClasses = experience.classArray().length;
             oldClasses = seenClasses - newClasses;
-            teacher = oldClasses > 0 ? OutputLayers.copy(ctx.model()) : null;
+            teacher = oldClasses > 0 ? ctx.model().copy() : null;
             lambda = oldClasses > 0 ? lambda(conf.lambdaBase, oldClasses, newClasses) : 0;
             listener = null;
         }
@@ -288,8 +289,9 @@ public final class LucirConfiguration implements PluginConfiguration {
         }
 
         @Override
-        public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
-            DataSetIterator it = IcarlConfiguration.union(ctx, data, memory);
+        public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
+                                                      MultiDataSetIterator data) {
+            MultiDataSetIterator it = IcarlConfiguration.union(ctx, experience, data, memory);
             if (teacher == null) {
                 return it;
             }
@@ -306,6 +308,23 @@ public final class LucirConfiguration implements PluginConfiguration {
             teacher = null;
             listener = null;
             memory.consolidate(experience, ctx.model(), rng);
+        }
+
+        /** The exemplar memory and its generator (the teacher is the model a checkpoint holds). */
+        @Override
+        public java.io.Serializable saveState() {
+            return new java.io.Serializable[]{memory.saveState(), SerializationUtils.clone(rng)};
+        }
+
+        @Override
+        public void restoreState(ContinualContext ctx, java.io.Serializable state) {
+            if (!(state instanceof java.io.Serializable[]) || ((java.io.Serializable[]) state).length != 2) {
+                throw new IllegalArgumentException("Expected the state of a lucir plugin (got: "
+                        + (state == null ? null : state.getClass().getName()) + ")");
+            }
+            java.io.Serializable[] s = (java.io.Serializable[]) state;
+            memory.restoreState(s[0]);
+            rng = SerializationUtils.clone((Random) s[1]);
         }
     }
 }

@@ -4,7 +4,7 @@ import io.github.dl4jcontinual.checkpoint.CheckpointException;
 import io.github.dl4jcontinual.checkpoint.CheckpointFile;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.serde.ContinualJson;
-import org.deeplearning4j.nn.api.Model;
+import io.github.dl4jcontinual.model.ContinualModel;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
@@ -47,7 +47,7 @@ final class TrainerCheckpoint {
         this.rng = rng;
     }
 
-    static void write(Path target, Model model, ContinualConfiguration conf, StreamProgress progress,
+    static void write(Path target, ContinualModel model, ContinualConfiguration conf, StreamProgress progress,
                       List<ContinualPlugin> plugins) {
         Map<String, Serializable> objects = new LinkedHashMap<>();
         objects.put(CONFIGURATION, conf.toJson());

@@ -4,10 +4,6 @@ import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.replay.ReplayBuffer;
 import io.github.dl4jcontinual.scenario.Experience;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 import org.apache.commons.lang3.SerializationUtils;
 
@@ -32,7 +28,7 @@ abstract class RehearsalRuntime implements ContinualPlugin {
 
     @Override
     public void onStreamStart(ContinualContext ctx) {
-        buffer = conf.getBuffer().build(storesLogits());
+        buffer = conf.getBuffer().build(storesLogits()).classificationOutput(ctx.model().classificationOutput());
         bufferRng = ctx.rng("replay.buffer");
         sampleRng = ctx.rng("replay.sampling");
     }
@@ -74,13 +70,5 @@ abstract class RehearsalRuntime implements ContinualPlugin {
     /** @return the buffer (for inspection) */
     ReplayBuffer buffer() {
         return buffer;
-    }
-
-    static void fit(Model model, DataSetIterator data, int epochs) {
-        if (model instanceof MultiLayerNetwork) {
-            ((MultiLayerNetwork) model).fit(data, epochs);
-        } else {
-            ((ComputationGraph) model).fit(data, epochs);
-        }
     }
 }

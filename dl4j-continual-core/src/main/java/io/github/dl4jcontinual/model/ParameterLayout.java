@@ -1,9 +1,5 @@
-package io.github.dl4jcontinual.regularization;
+package io.github.dl4jcontinual.model;
 
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -52,36 +48,22 @@ public final class ParameterLayout implements Serializable {
     }
 
     /**
-     * @param model an initialised {@link MultiLayerNetwork} or {@link ComputationGraph}
-     * @return its layout
-     * @throws IllegalArgumentException for other model types
+     * @param flat   the flattened parameter vector the arrays are views of
+     * @param tables parameter arrays by owner (layer or variable name) and key, each a view into {@code flat}
+     * @return the layout
      */
-    public static ParameterLayout of(Model model) {
-        INDArray flat = model.params();
+    static ParameterLayout of(INDArray flat, Map<String, Map<String, INDArray>> tables) {
         long base = flat.offset();
         List<Block> blocks = new ArrayList<>();
-        if (model instanceof MultiLayerNetwork) {
-            Layer[] layers = ((MultiLayerNetwork) model).getLayers();
-            for (int i = 0; i < layers.length; i++) {
-                add(blocks, "layer" + i, layers[i], base);
+        for (Map.Entry<String, Map<String, INDArray>> t : tables.entrySet()) {
+            for (Map.Entry<String, INDArray> p : t.getValue().entrySet()) {
+                INDArray v = p.getValue();
+                blocks.add(new Block(t.getKey() + "/" + p.getKey(), v.shape(), v.ordering(), v.offset() - base,
+                        v.length()));
             }
-        } else if (model instanceof ComputationGraph) {
-            for (Layer l : ((ComputationGraph) model).getLayers()) {
-                add(blocks, l.conf().getLayer().getLayerName(), l, base);
-            }
-        } else {
-            throw new IllegalArgumentException("Expected a MultiLayerNetwork or ComputationGraph (got: "
-                    + (model == null ? null : model.getClass().getName()) + ")");
         }
         blocks.sort(Comparator.comparingLong(b -> b.offset));
         return new ParameterLayout(blocks, flat.length());
-    }
-
-    private static void add(List<Block> blocks, String layer, Layer l, long base) {
-        for (Map.Entry<String, INDArray> p : l.paramTable().entrySet()) {
-            INDArray v = p.getValue();
-            blocks.add(new Block(layer + "/" + p.getKey(), v.shape(), v.ordering(), v.offset() - base, v.length()));
-        }
     }
 
     /** @return the number of parameters */
