@@ -1,0 +1,277 @@
+package io.github.dl4jcontinual;
+
+import io.github.dl4jcontinual.checkpoint.CheckpointException;
+import io.github.dl4jcontinual.checkpoint.CheckpointFile;
+import io.github.dl4jcontinual.distillation.LwfConfiguration;
+import io.github.dl4jcontinual.plugin.impl.IterationBudget;
+import io.github.dl4jcontinual.plugin.impl.JointTraining;
+import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
+import io.github.dl4jcontinual.regularization.RegularizationMethod;
+import io.github.dl4jcontinual.replay.BufferConfiguration;
+import io.github.dl4jcontinual.replay.ClassBalancedReplayBuffer;
+import io.github.dl4jcontinual.replay.ReservoirReplayBuffer;
+import io.github.dl4jcontinual.replay.strategy.DarkExperienceReplay;
+import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
+import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
+import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.scenario.ScenarioFixtures;
+import io.github.dl4jcontinual.scenario.ScenarioType;
+import io.github.dl4jcontinual.testutil.Models;
+import io.github.dl4jcontinual.testutil.SyntheticData;
+import io.github.dl4jcontinual.trainer.ContinualConfiguration;
+import io.github.dl4jcontinual.trainer.ContinualTrainer;
+import io.github.dl4jcontinual.trainer.HeadPolicy;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The catalogue of bad input: for each case, the exception type and the words its message must contain (the
+ * offending value and what was expected); cases that touch a checkpoint directory also check that nothing was
+ * written there. {@code docs/checkpoint.md} lists every case by name ({@link #theDocsListEveryCase}). Synthetic
+ * data: 10 classes of 8 features, 5 experiences.
+ */
+class BadInputCatalogueTest {
+    @TempDir
+    static Path tmp;
+    private static Scenario scenario;
+    private static Path checkpoint;
+
+    /** One case: a name, the expected exception, fragments of its message, the action. */
+    static final class Case {
+        final String name;
+        final Class<? extends Throwable> type;
+        final String[] words;
+        final Executable action;
+
+        Case(String name, Class<? extends Throwable> type, Executable action, String... words) {
+            this.name = name;
+            this.type = type;
+            this.words = words;
+            this.action = action;
+        }
+    }
+
+    static DataSet train() {
+        return SyntheticData.blobs(10, 20, 8, 1, 2);
+    }
+
+    static DataSet test() {
+        return SyntheticData.blobs(10, 5, 8, 1, 3);
+    }
+
+    static ContinualConfiguration.Builder conf() {
+        return new ContinualConfiguration.Builder().batchSize(10).seed(11).progress(false);
+    }
+
+    static ContinualConfiguration erConf() {
+        return conf().plugin(new ExperienceReplay.Builder().bufferSize(40).build()).build();
+    }
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        scenario = new ClassIncrementalScenario.Builder().train(train()).test(test()).numExperiences(5)
+                .name("blobs").build();
+        Path dir = Files.createDirectories(tmp.resolve("good"));
+        ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1), erConf()).setCheckpointDirectory(dir).fit(scenario, 2);
+        checkpoint = dir.resolve(CheckpointFile.fileName(2));
+    }
+
+    /** Runs {@code action} on an empty directory and checks that it stays empty. */
+    static Executable inEmptyDir(String name, java.util.function.Consumer<Path> action) {
+        return () -> {
+            Path dir = Files.createDirectories(tmp.resolve(name.replaceAll("[^a-z0-9]", "_")));
+            try {
+                action.accept(dir);
+            } finally {
+                try (Stream<Path> s = Files.list(dir)) {
+                    List<Path> left = s.collect(Collectors.toList());
+                    assertTrue(left.isEmpty(), "nothing half-written may be left behind: " + left);
+                }
+            }
+        };
+    }
+
+    static Path damaged(String name, java.util.function.UnaryOperator<byte[]> damage) throws Exception {
+        return Files.write(tmp.resolve(name), damage.apply(Files.readAllBytes(checkpoint)));
+    }
+
+    static List<Case> cases() {
+        List<Case> c = new ArrayList<>();
+        // scenarios
+        c.add(new Case("scenario: NaN feature", IllegalArgumentException.class, () -> {
+            DataSet d = train();
+            d.getFeatures().putScalar(3, 5, Double.NaN);
+            new ClassIncrementalScenario.Builder().train(d).test(test()).numExperiences(5).build();
+        }, "train DataSet", "NaN", "example 3, value 5", "expected finite"));
+        c.add(new Case("scenario: infinite feature", IllegalArgumentException.class, () -> {
+            DataSet d = test();
+            d.getFeatures().putScalar(7, 0, Double.POSITIVE_INFINITY);
+            new ClassIncrementalScenario.Builder().train(train()).test(d).numExperiences(5).build();
+        }, "test DataSet", "Infinity", "example 7, value 0", "expected finite"));
+        c.add(new Case("scenario: wrong label width", IllegalArgumentException.class, () -> {
+            DataSet d = test();
+            new ClassIncrementalScenario.Builder().train(train())
+                    .test(new DataSet(d.getFeatures(), Nd4j.concat(1, d.getLabels(),
+                            Nd4j.zeros(d.getLabels().dataType(), d.numExamples(), 1))))
+                    .numExperiences(5).build();
+        }, "label widths differ", "10 columns", "11"));
+        c.add(new Case("scenario: feature and label rows differ", IllegalArgumentException.class, () ->
+                new ClassIncrementalScenario.Builder().train(new DataSet(train().getFeatures(),
+                        train().getLabels().getRows(0, 1, 2))).test(test()).numExperiences(5).build(),
+                "200 feature rows", "3 label rows"));
+        c.add(new Case("scenario: class id out of range", IllegalArgumentException.class, () ->
+                new ClassIncrementalScenario.Builder().train(train()).test(test())
+                        .experienceClasses(new int[]{0, 1}, new int[]{2, 12}).build(), "Class id 12", "[0, 10)"));
+        c.add(new Case("scenario: empty experience", IllegalArgumentException.class, () ->
+                new ClassIncrementalScenario.Builder().train(train()).test(test())
+                        .experienceClasses(new int[]{0, 1}, new int[]{}).build(), "experienceClasses[1] is empty"));
+        c.add(new Case("scenario: zero experiences", IllegalArgumentException.class, () ->
+                new ClassIncrementalScenario.Builder().numExperiences(0), "numExperiences should be > 0", "got: 0"));
+        c.add(new Case("scenario: more experiences than classes", IllegalArgumentException.class, () ->
+                new ClassIncrementalScenario.Builder().train(train()).test(test()).numExperiences(12).build(),
+                "numExperiences (12)", "10"));
+        c.add(new Case("scenario: task id missing in a task-IL scenario", IllegalArgumentException.class, () ->
+                ScenarioFixtures.withType(scenario, ScenarioType.TASK_INCREMENTAL),
+                "Experience 0 of the train stream", "has no task id", "TASK_INCREMENTAL"));
+        // buffers
+        c.add(new Case("buffer: negative capacity", IllegalArgumentException.class, () ->
+                new ReservoirReplayBuffer(-1, false), "capacity should be >= 0", "got: -1"));
+        c.add(new Case("buffer: zero budget", IllegalArgumentException.class, () ->
+                new BufferConfiguration.Builder().capacity(0), "capacity should be > 0", "got: 0"));
+        c.add(new Case("buffer: negative budget per class", IllegalArgumentException.class, () ->
+                new ClassBalancedReplayBuffer(10, -3, null, false), "perClass should be >= 0", "got: -3"));
+        c.add(new Case("buffer: zero replay batch", IllegalArgumentException.class, () ->
+                new ReservoirReplayBuffer(5, false).sample(0, 10, new java.util.Random(1)),
+                "replay batch size should be > 0", "got: 0"));
+        c.add(new Case("buffer: examples of another shape", IllegalArgumentException.class, () -> {
+            ReservoirReplayBuffer b = new ReservoirReplayBuffer(50, false);
+            b.observe(SyntheticData.blobs(2, 5, 8, 1, 2), null, 0, new java.util.Random(1));
+            b.observe(SyntheticData.blobs(2, 5, 6, 1, 2), null, 0, new java.util.Random(1));
+        }, "Examples of 6 values", "buffer of 8-value examples"));
+        c.add(new Case("buffer: logits missing where they are stored", IllegalArgumentException.class, () ->
+                new ReservoirReplayBuffer(5, true).observe(SyntheticData.blobs(2, 2, 8, 1, 2), null, 0,
+                        new java.util.Random(1)), "stores logits", "got null"));
+        c.add(new Case("buffer: state of another buffer type", IllegalArgumentException.class, () ->
+                new ReservoirReplayBuffer(5, false).restoreState(new ClassBalancedReplayBuffer(5, 0, null, false)
+                        .saveState()), "Expected the state of a ReservoirReplayBuffer",
+                "ClassBalancedReplayBuffer"));
+        // strategies
+        c.add(new Case("strategy: zero replay batch", IllegalArgumentException.class, () ->
+                new ExperienceReplay.Builder().replayBatch(0), "replayBatch should be > 0", "got: 0"));
+        c.add(new Case("strategy: negative EWC lambda", IllegalArgumentException.class, () ->
+                new RegularizationConfiguration.Builder(RegularizationMethod.EWC).lambda(-1),
+                "lambda should be >= 0", "got: -1.0"));
+        c.add(new Case("strategy: zero distillation temperature", IllegalArgumentException.class, () ->
+                new LwfConfiguration.Builder().temperature(0), "temperature should be > 0", "got: 0.0"));
+        c.add(new Case("strategy: zero iteration budget", IllegalArgumentException.class, () ->
+                new IterationBudget(0), "iterations should be >= 1", "got: 0"));
+        c.add(new Case("strategy: DER with an expanding head", IllegalArgumentException.class, () ->
+                ContinualTrainer.wrap(Models.mlp(8, 16, 2, 0.1, 1), conf().headPolicy(HeadPolicy.EXPANDING)
+                        .plugin(new DarkExperienceReplay.Builder().build()).build()).fit(scenario),
+                "DER stores logits of a fixed-width head", "HeadPolicy.FIXED", "got: EXPANDING"));
+        // trainer
+        c.add(new Case("trainer: head smaller than the class count", IllegalArgumentException.class, () ->
+                ContinualTrainer.wrap(Models.mlp(8, 16, 5, 0.1, 1), conf().build()).fit(scenario),
+                "Label width 10", "output size 5", "nOut = 10"));
+        c.add(new Case("trainer: feature shape does not fit the model", IllegalArgumentException.class, () ->
+                ContinualTrainer.wrap(Models.mlp(6, 16, 10, 0.1, 1), conf().build()).fit(scenario),
+                "8 features", "nIn = 6"));
+        c.add(new Case("trainer: zero batch size", IllegalArgumentException.class, () ->
+                conf().batchSize(0), "batchSize should be > 0", "got: 0"));
+        c.add(new Case("trainer: negative epochs", IllegalArgumentException.class, () ->
+                conf().epochsPerExperience(-1), "epochsPerExperience should be > 0", "got: -1"));
+        c.add(new Case("trainer: stop position out of range", IllegalArgumentException.class, () ->
+                ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1), conf().build()).fit(scenario, 6),
+                "stopAfter should be in [1, 5]", "got: 6"));
+        c.add(new Case("trainer: checkpoint before any experience", IllegalStateException.class, () ->
+                ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1), conf().build())
+                        .saveCheckpoint(tmp.resolve("never.zip")), "only between experiences", "fit has not started"));
+        c.add(new Case("trainer: plugin without checkpoint support", UnsupportedOperationException.class,
+                inEmptyDir("unsupported", dir -> ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1),
+                        conf().plugin(new JointTraining()).build()).setCheckpointDirectory(dir).fit(scenario)),
+                "CumulativeTraining", "does not support checkpoints"));
+        // checkpoints
+        c.add(new Case("checkpoint: truncated", CheckpointException.class, () -> ContinualTrainer.resume(
+                damaged("truncated.zip", b -> Arrays.copyOf(b, b.length / 2)), erConf(), MultiLayerNetwork.class),
+                "truncated.zip", "truncated or corrupt", "nothing was loaded"));
+        c.add(new Case("checkpoint: corrupted byte", CheckpointException.class, () -> ContinualTrainer.resume(
+                damaged("corrupt.zip", b -> {
+                    b[b.length / 3] ^= 0x40;
+                    return b;
+                }), erConf(), MultiLayerNetwork.class), "corrupt.zip", "corrupt"));
+        c.add(new Case("checkpoint: missing file", CheckpointException.class, () -> ContinualTrainer.resume(
+                tmp.resolve("absent.zip"), erConf(), MultiLayerNetwork.class), "absent.zip", "does not exist"));
+        c.add(new Case("checkpoint: different configuration", CheckpointException.class, () ->
+                ContinualTrainer.resume(checkpoint, erConf().toBuilder().seed(12).batchSize(20).build(),
+                        MultiLayerNetwork.class), "another configuration", "seed: checkpoint 11, given 12",
+                "batchSize: checkpoint 10, given 20"));
+        c.add(new Case("checkpoint: different plugin setting", CheckpointException.class, () ->
+                ContinualTrainer.resume(checkpoint, conf().plugin(new ExperienceReplay.Builder().bufferSize(41)
+                        .build()).build(), MultiLayerNetwork.class), "plugins[0].buffer.capacity",
+                "checkpoint 40, given 41"));
+        c.add(new Case("checkpoint: different scenario", CheckpointException.class, () ->
+                ContinualTrainer.resume(checkpoint, erConf(), MultiLayerNetwork.class).fit(
+                        new ClassIncrementalScenario.Builder().train(train()).test(test()).numExperiences(2)
+                                .name("blobs").build()), "another scenario", "train.experiences: checkpoint has 5, given 2"));
+        c.add(new Case("checkpoint: wrong network type", CheckpointException.class, () ->
+                ContinualTrainer.resume(checkpoint, erConf(), ComputationGraph.class),
+                "holds a MultiLayerNetwork but a ComputationGraph was expected"));
+        c.add(new Case("checkpoint: resumed run stops before its position", IllegalArgumentException.class, () ->
+                ContinualTrainer.resume(checkpoint, erConf(), MultiLayerNetwork.class).fit(scenario, 1),
+                "stopAfter should be in [2, 5]", "resuming after 2", "got: 1"));
+        return c;
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyBadInputIsAnsweredClearly() {
+        return cases().stream().map(k -> DynamicTest.dynamicTest(k.name, () -> {
+            Throwable e = assertThrows(k.type, k.action, k.name);
+            for (String w : k.words) {
+                assertTrue(e.getMessage() != null && e.getMessage().contains(w),
+                        k.name + ": the message should mention '" + w + "': " + e.getMessage());
+            }
+        }));
+    }
+
+    @Test
+    void theCatalogueHasAtLeastTwentyDistinctCases() {
+        List<Case> c = cases();
+        assertTrue(c.size() >= 20, c.size() + " cases");
+        assertEquals(c.size(), new TreeSet<>(c.stream().map(k -> k.name).collect(Collectors.toList())).size());
+        for (String area : List.of("scenario:", "buffer:", "strategy:", "trainer:", "checkpoint:")) {
+            assertTrue(c.stream().filter(k -> k.name.startsWith(area)).count() >= 3, area);
+        }
+    }
+
+    @Test
+    void theDocsListEveryCase() throws Exception {
+        Path docs = Paths.get("..", "docs", "checkpoint.md");
+        String text = Files.readString(docs);
+        for (Case k : cases()) {
+            assertTrue(text.contains("| " + k.name + " |"), "docs/checkpoint.md should list the case '" + k.name
+                    + "' in its catalogue table");
+        }
+    }
+}

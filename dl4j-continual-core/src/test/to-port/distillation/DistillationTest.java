@@ -1,0 +1,93 @@
+package io.github.dl4jcontinual.distillation;
+
+import io.github.dl4jcontinual.testutil.Models;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Mechanics of the distillation loss and the LwF listener (synthetic). */
+class DistillationTest {
+
+    @Test
+    void lossGradientMatchesFiniteDifferencesInEveryMode() {
+        Nd4j.getRandom().setSeed(1);
+        INDArray old = Nd4j.randn(3, 5).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        INDArray z = Nd4j.randn(3, 5).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        for (DistillationMode mode : DistillationMode.values()) {
+            int[] groupOf = mode == DistillationMode.MULTI_HEAD ? new int[]{0, 0, 1, 1, -1} : new int[]{0, 0, 0, 0, -1};
+            boolean seen = mode == DistillationMode.SEEN_CLASSES_SOFTMAX;
+            // SEEN_CLASSES_SOFTMAX: units 2 and 3 are the current experience's classes (target 0)
+            DistillationLoss loss = new DistillationLoss(groupOf,
+                    seen ? new boolean[]{false, false, true, true, false} : null, 2.0, mode, 0.7);
+            INDArray q = loss.softTargets(old);
+            if (mode != DistillationMode.SIGMOID) {
+                assertEquals(1.0, q.getDouble(0, 0) + q.getDouble(0, 1)
+                        + (mode == DistillationMode.OLD_CLASSES_SOFTMAX ? q.getDouble(0, 2) + q.getDouble(0, 3)
+                        : 0), 1e-9, mode.name());
+            }
+            assertEquals(0.0, q.getColumn(4).norm1Number().doubleValue(), 0.0);
+            INDArray g = loss.computeGradient(q, z, new ActivationIdentity(), null);
+            double eps = 1e-6;
+            for (int r = 0; r < 3; r++) {
+                for (int c = 0; c < 5; c++) {
+                    INDArray p = z.dup();
+                    p.putScalar(r, c, z.getDouble(r, c) + eps);
+                    INDArray m = z.dup();
+                    m.putScalar(r, c, z.getDouble(r, c) - eps);
+                    double fd = (loss.computeScore(q, p, new ActivationIdentity(), null, false)
+                            - loss.computeScore(q, m, new ActivationIdentity(), null, false)) / (2 * eps);
+                    assertEquals(fd, g.getDouble(r, c), 1e-6, mode + " d/dz[" + r + "][" + c + "]");
+                }
+            }
+            if (seen) {
+                assertEquals(0.0, q.getColumn(2).norm1Number().doubleValue() + q.getColumn(3).norm1Number()
+                        .doubleValue(), 0.0, "current classes are padded with zero targets");
+                // at the teacher's logits the current classes are still pushed down
+                INDArray g0 = loss.computeGradient(q, old, new ActivationIdentity(), null);
+                assertTrue(g0.getColumn(2).minNumber().doubleValue() > 0, g0.toString());
+            } else {
+                // at the teacher's logits the distillation gradient vanishes
+                assertEquals(0.0, loss.computeGradient(q, old, new ActivationIdentity(), null).norm2Number()
+                        .doubleValue(), 1e-9, mode.name());
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new DistillationLoss(new int[]{0}, 0, DistillationMode.SIGMOID,
+                1));
+    }
+
+    @Test
+    void listenerAddsNothingAtTheTeacherAndPullsTowardsItElsewhere() {
+        MultiLayerNetwork net = Models.mlp(6, 5, 4, 0.1, 3);
+        INDArray x = Nd4j.rand(8, 6);
+        INDArray y = Nd4j.zeros(8, 4);
+        for (int i = 0; i < 8; i++) {
+            y.putScalar(i, 2 + i % 2, 1);
+        }
+        DistillationLoss loss = new DistillationLoss(new int[]{0, 0, -1, -1}, 2.0,
+                DistillationMode.OLD_CLASSES_SOFTMAX, 1.0);
+        LwfListener same = new LwfListener(net, loss);
+        net.setInput(x);
+        net.setLabels(y);
+        net.computeGradientAndScore();
+        INDArray before = net.getGradientsViewArray().dup();
+        same.onGradientCalculation(net);
+        assertEquals(0.0, net.getGradientsViewArray().sub(before).norm2Number().doubleValue(), 1e-5);
+
+        MultiLayerNetwork teacher = Models.mlp(6, 5, 4, 0.1, 99);
+        LwfListener other = new LwfListener(teacher, loss);
+        net.computeGradientAndScore();
+        before = net.getGradientsViewArray().dup();
+        other.onGradientCalculation(net);
+        INDArray added = net.getGradientsViewArray().sub(before);
+        assertTrue(added.norm2Number().doubleValue() > 1e-4);
+        assertTrue(other.lastLoss() > 0);
+        // the teacher passed in is not modified (the listener works on its own copy)
+        assertEquals(1.0, teacher.output(x).getRow(0).sumNumber().doubleValue(), 1e-5);
+    }
+}

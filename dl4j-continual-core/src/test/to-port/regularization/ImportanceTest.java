@@ -1,0 +1,60 @@
+package io.github.dl4jcontinual.regularization;
+
+import io.github.dl4jcontinual.testutil.Models;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The batched per-example importance equals the one-example-at-a-time DL4J gradients. */
+class ImportanceTest {
+
+    private static DataSet data(int n) {
+        Nd4j.getRandom().setSeed(4);
+        INDArray x = Nd4j.rand(n, 6);
+        INDArray y = Nd4j.zeros(n, 3);
+        for (int i = 0; i < n; i++) {
+            y.putScalar(i, (i * 7) % 3, 1);
+        }
+        return new DataSet(x, y);
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual) {
+        double scale = expected.norm2Number().doubleValue();
+        double diff = expected.sub(actual).norm2Number().doubleValue();
+        assertTrue(scale > 0, "non-zero importance");
+        assertTrue(diff <= 1e-4 * scale, "relative difference " + diff / scale);
+    }
+
+    @Test
+    void batchedPerExampleFisherAndMasMatchOneExampleAtATime() {
+        MultiLayerNetwork net = Models.mlp(6, 5, 3, 0.1, 2);
+        ComputationGraph graph = Models.mlpGraph(6, 5, 3, 0.1, 2);
+        graph.setParams(net.params().dup());
+        DataSet ds = data(300);
+        assertTrue(PerExampleDense.supports(net));
+        INDArray batched = Importance.empiricalFisher(net, ds, 1, 0, 1);
+        // the graph takes the generic path: one DL4J forward/backward per example
+        INDArray loop = Importance.empiricalFisher(graph, ds, 1, 0, 1);
+        assertClose(loop, batched);
+        assertClose(Importance.outputSensitivity(graph, ds, 1, 0, 1), Importance.outputSensitivity(net, ds, 1, 0, 1));
+        // the minibatch estimate is a different (smaller) quantity
+        INDArray coarse = Importance.empiricalFisher(net, ds, 50, 0, 1);
+        assertTrue(coarse.sumNumber().doubleValue() < batched.sumNumber().doubleValue());
+        assertEquals(net.numParams(), batched.length());
+    }
+
+    @Test
+    void maxExamplesCapsTheExamplesUsed() {
+        MultiLayerNetwork net = Models.mlp(6, 5, 3, 0.1, 2);
+        DataSet ds = data(300);
+        INDArray one = Importance.empiricalFisher(net, ds, 1, 1, 1);
+        INDArray all = Importance.empiricalFisher(net, ds, 1, 0, 1);
+        assertTrue(one.sub(all).norm2Number().doubleValue() > 0);
+    }
+}
