@@ -144,7 +144,20 @@ public final class ComputationGraphModel extends NetworkModel<ComputationGraph> 
             throw new IllegalArgumentException("The graph has no vertex '" + name + "' (vertices: "
                     + net.getConfiguration().getVertices().keySet() + ")");
         }
-        return net.output(List.of(name), false, features, featureMasks)[0].detach();
+        // DL4J's output(List<String>, ...) leaves an activations workspace open when the vertex asked for feeds
+        // another one (M2.1); the detached feed-forward up to the vertex's position in the topological order does not
+        int vertex = net.getVertex(name).getVertexIndex();
+        int[] order = net.topologicalSortOrder();
+        int pos = 0;
+        while (order[pos] != vertex) {
+            pos++;
+        }
+        net.setLayerMaskArrays(featureMasks, null);
+        try {
+            return net.feedForward(features, pos, false, true).get(name).detach();
+        } finally {
+            net.clearLayerMaskArrays();
+        }
     }
 
     @Override
