@@ -278,6 +278,9 @@ public final class ComputationGraphModel extends NetworkModel<ComputationGraph> 
     @Override
     public ComputationGraphModel copy() {
         ComputationGraph c = net.clone();
+        // ComputationGraph.clone() starts the copy's counts at 0 (M2.1); Adam's bias correction and schedules read them
+        c.getConfiguration().setIterationCount(net.getConfiguration().getIterationCount());
+        c.getConfiguration().setEpochCount(net.getConfiguration().getEpochCount());
         c.setListeners(new ArrayList<>());
         return new ComputationGraphModel(c, classifier);
     }
