@@ -325,16 +325,38 @@ public final class SameDiffModel implements ContinualModel {
         try {
             ByteBuffer bb = sd.asFlatBuffers(updater);
             SameDiff r = SameDiff.fromFlatBuffers(bb, updater);
-            r.setTrainingConfig(sd.getTrainingConfig());
+            // a configuration of its own (sharing it would share the iteration count Adam's bias correction reads)
+            r.setTrainingConfig(TrainingConfig.fromJson(sd.getTrainingConfig().toJson()));
             return r;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot copy the SameDiff graph", e);
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>For SameDiff: the state arrays of every trainable variable's updater (variables in graph order, each
+     * updater's state by key), flattened into one row; null before the graph has trained (or for a stateless
+     * updater).</p>
+     */
     @Override
     public INDArray updaterState() {
-        return null;
+        Map<String, org.nd4j.linalg.learning.GradientUpdater> updaters = sd.getUpdaterMap();
+        if (!sd.isInitializedTraining() || updaters == null) {
+            return null;
+        }
+        List<INDArray> parts = new ArrayList<>();
+        for (SDVariable v : trainable()) {
+            org.nd4j.linalg.learning.GradientUpdater u = updaters.get(v.name());
+            if (u == null || u.getState() == null) {
+                continue;
+            }
+            for (INDArray a : new java.util.TreeMap<String, INDArray>(u.getState()).values()) {
+                parts.add(a.reshape('c', 1, a.length()));
+            }
+        }
+        return parts.isEmpty() ? null : Nd4j.hstack(parts.toArray(new INDArray[0])).detach();
     }
 
     @Override
