@@ -5,7 +5,6 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.listeners.BaseListener;
-import org.nd4j.autodiff.listeners.Loss;
 import org.nd4j.autodiff.listeners.Operation;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -499,7 +498,13 @@ public final class SameDiffModel implements ContinualModel {
         return new SameDiffModel(sd, outputs, classifier, logits);
     }
 
-    /** Records the loss of every iteration. */
+    /**
+     * Records the loss of every minibatch at the parameters it is trained from (what DL4J's {@code score()} reports).
+     * SameDiff (M2.1) does not compute a loss op's value in training — its backward pass does not need it, and a
+     * listener's required training variables are not passed to the training session — so the loss reported to
+     * {@code iterationDone} is 0; the recorder computes it with one forward pass of the loss variables before
+     * each update.
+     */
     private final class LossRecorder extends BaseListener {
         @Override
         public boolean isActive(Operation operation) {
@@ -507,8 +512,8 @@ public final class SameDiffModel implements ContinualModel {
         }
 
         @Override
-        public void iterationDone(SameDiff sd, At at, MultiDataSet dataSet, Loss loss) {
-            lastLoss = loss.totalLoss();
+        public void iterationStart(SameDiff sd, At at, MultiDataSet data, long etlTimeMs) {
+            lastLoss = score(data);
         }
     }
 
