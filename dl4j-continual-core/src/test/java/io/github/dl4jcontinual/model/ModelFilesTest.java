@@ -106,13 +106,20 @@ class ModelFilesTest {
             case "ComputationGraph":
                 return m.unwrap(ComputationGraph.class).getConfiguration().toJson();
             default:
-                // the summary without the gradient function SameDiff derives when it first trains (not stored)
+                // the training configuration, every variable (name, type, data type; the shape of stored ones) and
+                // every op with its inputs and outputs
                 SameDiff sd = m.unwrap(SameDiff.class);
-                String summary = sd.summary();
-                int defined = summary.indexOf("--- SameDiff Defined Functions ---");
-                summary = (defined < 0 ? summary : summary.substring(0, defined))
-                        .replaceAll("SameDiff Function Defs: +\\d+", "").trim();
-                return sd.getTrainingConfig().toJson() + summary;
+                StringBuilder sb = new StringBuilder(sd.getTrainingConfig().toJson());
+                sd.variables().stream().sorted(java.util.Comparator.comparing(v -> v.name())).forEach(v -> sb
+                        .append('\n').append(v.name()).append(' ').append(v.getVariableType()).append(' ')
+                        .append(v.dataType()).append(' ').append(v.getVariableType()
+                                == org.nd4j.autodiff.samediff.VariableType.ARRAY ? "" : java.util.Arrays.toString(
+                                v.getShape())));
+                new java.util.TreeMap<>(sd.getOps()).forEach((name, op) -> sb.append('\n').append(name).append(' ')
+                        .append(op.getOp().getClass().getSimpleName()).append(' ').append(op.getInputsToOp())
+                        .append(" -> ").append(op.getOutputsOfOp()));
+                sb.append('\n').append(sd.getLossVariables());
+                return sb.toString();
         }
     }
 
