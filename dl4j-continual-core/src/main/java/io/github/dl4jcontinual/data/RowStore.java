@@ -78,14 +78,15 @@ public final class RowStore {
     }
 
     /**
-     * Copies rows of a batch into slots. A slot equal to {@code size()} (or beyond, up to the capacity) appends;
-     * slots between must be written in the same call. If a slot occurs several times the last row wins.
+     * Copies rows of a batch into slots. A slot below {@code size()} is overwritten; slots from {@code size()} on
+     * append and must leave no gap (slots {@code size()..max} all written in the call). If a slot occurs several
+     * times the last row wins. A refused write changes nothing.
      *
      * @param slots  target slots in [0, capacity)
      * @param rows   rows of the batch to copy, as many as {@code slots}
      * @param arrays the batch's arrays, one per column (null: absent, written as ones if the column exists)
-     * @throws IllegalArgumentException if a slot is outside the capacity, the column count differs or an example's
-     *                                  shape differs from the stored ones
+     * @throws IllegalArgumentException if a slot is outside the capacity or would leave a gap, the column count
+     *                                  differs or an example's shape differs from the stored ones
      */
     public void write(int[] slots, int[] rows, INDArray... arrays) {
         if (arrays.length != columns) {
@@ -102,10 +103,27 @@ public final class RowStore {
         int[] s = last.keySet().stream().mapToInt(Integer::intValue).toArray();
         int[] r = last.values().stream().mapToInt(Integer::intValue).toArray();
         int maxSlot = Arrays.stream(s).max().getAsInt();
-        if (maxSlot >= capacity || Arrays.stream(s).min().getAsInt() < 0) {
-            throw new IllegalArgumentException("slot " + maxSlot + " is outside the capacity " + capacity);
+        int minSlot = Arrays.stream(s).min().getAsInt();
+        if (maxSlot >= capacity || minSlot < 0) {
+            throw new IllegalArgumentException("slot " + (minSlot < 0 ? minSlot : maxSlot) + " is outside the capacity "
+                    + capacity + " (slots are 0.." + (capacity - 1) + ")");
         }
         int newSize = Math.max(size, maxSlot + 1);
+        if (newSize - size > 0) {
+            boolean[] appended = new boolean[newSize - size];
+            for (int slot : s) {
+                if (slot >= size) {
+                    appended[slot - size] = true;
+                }
+            }
+            for (int i = 0; i < appended.length; i++) {
+                if (!appended[i]) {
+                    throw new IllegalArgumentException("slot " + maxSlot + " would leave slot " + (size + i)
+                            + " empty: the store has " + size + " filled slots, so a write may append at slots "
+                            + size + ".." + (capacity - 1) + " only without gaps");
+                }
+            }
+        }
         long n = -1;
         for (INDArray a : arrays) {
             if (a != null) {
@@ -115,6 +133,24 @@ public final class RowStore {
         }
         if (n < 0) {
             throw new IllegalArgumentException("Every array of the batch is null");
+        }
+        // check every column before writing any, so that a refused write changes nothing
+        long[][] shapes = new long[columns][];
+        for (int c = 0; c < columns; c++) {
+            INDArray a = arrays[c];
+            if (a == null) {
+                continue;
+            }
+            shapes[c] = a.rank() == 1 ? new long[]{1} : Arrays.copyOfRange(a.shape(), 1, a.rank());
+            if (data[c] != null && !Arrays.equals(shapes[c], rowShape[c])) {
+                throw new IllegalArgumentException("Examples of shape " + Arrays.toString(shapes[c]) + " cannot join a "
+                        + "store of examples of shape " + Arrays.toString(rowShape[c]) + " (array " + c + "): every "
+                        + "example must have the same shape (pad sequences to one length in the source iterator)");
+            }
+            if (a.size(0) != n) {
+                throw new IllegalArgumentException("The batch's arrays have " + n + " and " + a.size(0) + " rows "
+                        + "(array " + c + ")");
+            }
         }
         INDArray target = Nd4j.createFromArray(s);
         for (int c = 0; c < columns; c++) {
@@ -131,17 +167,12 @@ public final class RowStore {
             if (a.rank() == 1) {
                 a = a.reshape(a.length(), 1);
             }
-            long[] shape = Arrays.copyOfRange(a.shape(), 1, a.rank());
             if (data[c] == null) {
-                rowShape[c] = shape;
-                data[c] = Nd4j.create(a.dataType(), grownCapacity(0, newSize), Math.max(1, product(shape)));
+                rowShape[c] = shapes[c];
+                data[c] = Nd4j.create(a.dataType(), grownCapacity(0, newSize), Math.max(1, product(shapes[c])));
                 if (size > 0) {
                     data[c].get(NDArrayIndex.interval(0, size), NDArrayIndex.all()).assign(1);
                 }
-            } else if (!Arrays.equals(shape, rowShape[c])) {
-                throw new IllegalArgumentException("Examples of shape " + Arrays.toString(shape) + " cannot join a "
-                        + "store of examples of shape " + Arrays.toString(rowShape[c]) + " (array " + c + "): every "
-                        + "example must have the same shape (pad sequences to one length in the source iterator)");
             }
             ensure(c, newSize);
             INDArray flat = a.reshape('c', a.size(0), -1);
