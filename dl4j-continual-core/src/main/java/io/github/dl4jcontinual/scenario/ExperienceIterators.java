@@ -383,8 +383,26 @@ final class ExperienceIterators {
             return out;
         }
 
+        /**
+         * Up to {@code num} rows drawn from the shuffle buffer, refilled from the source before every draw; a buffer
+         * smaller than {@code num} is drawn from several times, so minibatches keep their size.
+         */
         private MultiDataSet fromBuffer(int num) {
-            // fill the buffer up to its size (or the end of the pass)
+            MultiDataSet out = null;
+            int got = 0;
+            while (got < num) {
+                MultiDataSet part = drawFromBuffer(num - got);
+                if (part == null) {
+                    break;
+                }
+                out = out == null ? part : Batches.concat(out, part);
+                got += Batches.size(part);
+            }
+            return out;
+        }
+
+        /** Fills the buffer up to its size (or the end of the pass), then draws up to n rows; null if it is empty. */
+        private MultiDataSet drawFromBuffer(int num) {
             while (true) {
                 int room = buffer == null ? bufferSize : buffer.capacity() - buffer.size();
                 if (room <= 0 || (queue.isEmpty() && !readMore())) {
@@ -392,6 +410,9 @@ final class ExperienceIterators {
                 }
                 MultiDataSet rows = take(Math.min(room, queued()));
                 store(rows);
+            }
+            if (buffer == null || buffer.size() == 0) {
+                return null;
             }
             int size = buffer.size();
             int k = Math.min(num, size);
