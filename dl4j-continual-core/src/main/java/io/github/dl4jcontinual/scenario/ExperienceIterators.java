@@ -75,7 +75,9 @@ final class ExperienceIterators {
             INDArray[] labels = out.getLabels().clone();
             labels[part.classOutput] = r;
             INDArray[] lm = out.getLabelsMaskArrays();
-            if (lm != null && lm[part.classOutput] != null && lm[part.classOutput].rank() == 2
+            // a per-output mask [n, k] of 2-d labels follows its columns; a time mask [n, T] of [n, k, T] labels
+            // (whatever T) and a per-example mask [n, 1] stay as they are
+            if (l.rank() == 2 && lm != null && lm[part.classOutput] != null && lm[part.classOutput].rank() == 2
                     && lm[part.classOutput].size(1) == l.size(1) && l.size(1) > 1) {
                 lm = lm.clone();
                 lm[part.classOutput] = lm[part.classOutput].getColumns(part.classOrder).dup('c');
