@@ -112,7 +112,7 @@ public final class Experience {
      * The union of experiences (e.g. the cumulative baseline's data): its examples are those of all of them, its
      * classes their union, its index and seen classes those of the last one, its task id theirs if they share one.
      * Experiences of one source merge into one selection; iterating a union of several sources mixes them in a
-     * seeded random order.
+     * seeded random order. An example several of them hold is in the union once.
      *
      * @param experiences at least one experience, all of one label width and classification output
      * @return the union
@@ -144,25 +144,39 @@ public final class Experience {
                 new ExperienceData(merged(parts), last.data.shuffleBuffer));
     }
 
-    /** Parts of one source with one transform and relabelling merge into one selection. */
+    /**
+     * Parts of one source with one transform and relabelling merge into one selection: a source read in order into
+     * one ascending part (one pass per epoch); a random-access source keeps the parts in order, each without the
+     * positions an earlier one already has. Either way an example is in a union once.
+     */
     private static List<ExperienceData.Part> merged(List<ExperienceData.Part> parts) {
         List<ExperienceData.Part> out = new ArrayList<>();
         for (ExperienceData.Part p : parts) {
-            int at = -1;
+            List<Integer> same = new ArrayList<>();
             for (int i = 0; i < out.size(); i++) {
                 ExperienceData.Part q = out.get(i);
                 if (q.source == p.source && q.transform == p.transform && Arrays.equals(q.classOrder, p.classOrder)
-                        && q.classOutput == p.classOutput && !p.source.randomAccess()) {
-                    at = i;
+                        && q.classOutput == p.classOutput) {
+                    same.add(i);
                 }
             }
-            if (at < 0) {
+            if (same.isEmpty()) {
                 out.add(p);
-            } else {
+            } else if (!p.source.randomAccess()) {
+                int at = same.get(0);
                 ExperienceData.Part q = out.get(at);
                 int[] pos = java.util.stream.IntStream.concat(Arrays.stream(q.positions), Arrays.stream(p.positions))
                         .sorted().distinct().toArray();
                 out.set(at, q.with(pos));
+            } else {
+                java.util.Set<Integer> have = new java.util.HashSet<>();
+                for (int i : same) {
+                    Arrays.stream(out.get(i).positions).forEach(have::add);
+                }
+                int[] fresh = Arrays.stream(p.positions).filter(q -> !have.contains(q)).toArray();
+                if (fresh.length > 0) {
+                    out.add(fresh.length == p.positions.length ? p : p.with(fresh));
+                }
             }
         }
         return out;
@@ -314,7 +328,8 @@ public final class Experience {
             int[] local = mine.stream().mapToInt(Integer::intValue).toArray();
             if (local.length > 0) {
                 parts.add(p.with(Arrays.stream(local).map(l -> p.positions[l]).toArray()));
-                picked.add(Arrays.stream(local).map(l -> (int) (l + offsets[data.parts.indexOf(p)])).toArray());
+                final long offset = offsets[pi];
+                picked.add(Arrays.stream(local).map(l -> (int) (l + offset)).toArray());
             }
         }
         Experience sub = new Experience(streamName, index, taskId, classes, seen, numClasses, classOutput,
