@@ -412,11 +412,14 @@ public abstract class ReplayBuffer {
         INDArray[] cols = rows.gather(slots);
         INDArray[] f = Arrays.copyOfRange(cols, 0, nf);
         INDArray[] l = Arrays.copyOfRange(cols, nf, nf + nl);
+        boolean perOutputMask = l[classOutput].rank() == 2;
         l[classOutput] = Batches.classColumns(l[classOutput], labelWidth);
         INDArray[] fm = featureMasks ? Arrays.copyOfRange(cols, nf + nl, 2 * nf + nl) : null;
         INDArray[] lm = labelMasks ? Arrays.copyOfRange(cols, 2 * nf + nl, 2 * (nf + nl)) : null;
-        if (lm != null && lm[classOutput] != null && lm[classOutput].rank() == 2 && lm[classOutput].size(1) > 1
-                && lm[classOutput].size(1) != labelWidth) {
+        // a per-output mask [n, k] of 2-d labels follows the class columns; the time mask [n, T] of sequence
+        // labels [n, k, T] and a per-example mask [n, 1] do not
+        if (perOutputMask && lm != null && lm[classOutput] != null && lm[classOutput].rank() == 2
+                && lm[classOutput].size(1) > 1 && lm[classOutput].size(1) != labelWidth) {
             lm[classOutput] = Batches.classColumns(lm[classOutput], labelWidth);
         }
         int[] e = new int[slots.length];
