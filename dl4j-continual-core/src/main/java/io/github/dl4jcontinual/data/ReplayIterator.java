@@ -118,7 +118,9 @@ public class ReplayIterator implements MultiDataSetIterator {
     private INDArray maskOf(MultiDataSet d, double w) {
         INDArray m = Batches.mask(d.getLabelsMaskArrays(), classOutput);
         if (m == null) {
-            return Nd4j.valueArrayOf(new long[]{Batches.size(d), 1}, w, d.getLabels(classOutput).dataType());
+            // DL4J's label mask of sequence labels [n, k, T] is [n, T]; of 2-d labels per example [n, 1]
+            INDArray l = d.getLabels(classOutput);
+            return Nd4j.valueArrayOf(new long[]{Batches.size(d), l.rank() == 3 ? l.size(2) : 1}, w, l.dataType());
         }
         return m.mul(w);
     }
