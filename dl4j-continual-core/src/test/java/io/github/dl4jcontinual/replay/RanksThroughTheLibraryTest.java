@@ -296,6 +296,40 @@ class RanksThroughTheLibraryTest {
         assertArrayEquals(x.experiences(), y.experiences(), what);
     }
 
+    /** Sequences of 5 steps (longer than the 3 classes): the time mask must not be taken for class columns. */
+    @Test
+    void timeMasksOfSequencesLongerThanTheClassCountStayTimeMasks() {
+        int steps = 5;
+        INDArray f = Nd4j.create(DataType.FLOAT, 12, 2, steps);
+        INDArray l = Nd4j.zeros(DataType.FLOAT, 12, K, steps);
+        INDArray lm = Nd4j.ones(DataType.FLOAT, 12, steps);
+        for (int i = 0; i < 12; i++) {
+            f.get(NDArrayIndex.point(i)).assign(i);
+            l.get(NDArrayIndex.point(i), NDArrayIndex.point(i % K), NDArrayIndex.all()).assign(1);
+            lm.putScalar(i, i % steps, 0);
+        }
+        MultiDataSet data = new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{f}, new INDArray[]{l}, null,
+                new INDArray[]{lm});
+        ReservoirReplayBuffer b = new ReservoirReplayBuffer(12, false);
+        b.observe(data, null, 0, new Random(1));
+        for (int width : new int[]{K, 2, 6}) {
+            MultiDataSet c = b.contents(width).toMultiDataSet();
+            assertArrayEquals(new long[]{12, width, steps}, c.getLabels(0).shape(), "labels at width " + width);
+            assertEquals(lm, c.getLabelsMaskArray(0), "the time mask at width " + width);
+        }
+        // weighting sequences without a mask gives a time mask [n, T], the shape DL4J's RNN output layers take
+        MultiDataSet plain = new org.nd4j.linalg.dataset.MultiDataSet(f, l);
+        MultiDataSet w = new ReplayIterator(new ChunkedMultiDataSetIterator(plain, 4, true), 0,
+                cur -> Batches.rows(plain, new int[]{0, 1})).weighted(1.0, 0.5).next();
+        assertArrayEquals(new long[]{6, steps}, w.getLabelsMaskArray(0).shape());
+        assertEquals(1.5, w.getLabelsMaskArray(0).getDouble(0, 4), 1e-6);
+        assertEquals(1.5, w.getLabelsMaskArray(0).getDouble(5, 0), 1e-6);
+        MultiDataSet masked = new ReplayIterator(new ChunkedMultiDataSetIterator(data, 4, true), 0,
+                cur -> Batches.rows(data, new int[]{0, 1})).weighted(1.0, 1.0).next();
+        assertEquals(lm.get(NDArrayIndex.interval(0, 4), NDArrayIndex.all()).mul(1.5),
+                masked.getLabelsMaskArray(0).get(NDArrayIndex.interval(0, 4), NDArrayIndex.all()));
+    }
+
     static MultiLayerNetwork cnn() {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3)
                 .updater(new Sgd(0.05)).list()

@@ -305,6 +305,28 @@ class ExperienceIteratorsTest {
     }
 
     @Test
+    void aUnionHoldsAnExampleOnceWhateverTheSource() {
+        for (Supplier<ExampleSource> kind : List.<Supplier<ExampleSource>>of(() -> memory(data(N, K)),
+                () -> chunked(data(N, K)))) {
+            Scenario s = scenario(kind.get(), 1000);
+            Experience e0 = s.trainStream().get(0);
+            Experience e1 = s.trainStream().get(1);
+            Experience twice = Experience.union(List.of(e0, e0));
+            assertEquals(e0.numExamples(), twice.numExamples());
+            assertEquals(positions(e0), sorted(epoch(twice.iterator(7, true, 1), 7)));
+            Experience overlap = Experience.union(List.of(e0.subset(IntStream.range(0, 40).toArray()),
+                    Experience.union(List.of(e0.subset(IntStream.range(20, 60).toArray()), e1))));
+            assertEquals(N, overlap.numExamples());
+            assertEquals(IntStream.range(0, N).boxed().collect(Collectors.toList()),
+                    sorted(epoch(overlap.iterator(9, true, 2), 9)));
+            int[] order = ids(Reads.all(overlap));
+            int[] ask = {N - 1, 45, 3, 45};
+            assertArrayEquals(Arrays.stream(ask).map(i -> order[i]).toArray(), ids(overlap.rows(ask)),
+                    "rows of a union of overlapping selections");
+        }
+    }
+
+    @Test
     void viewsReadNothingAndRowsComeInTheOrderAsked() {
         for (Supplier<ExampleSource> kind : List.<Supplier<ExampleSource>>of(() -> memory(data(N, K)),
                 () -> list(data(N, K)))) {
