@@ -377,7 +377,10 @@ public interface ContinualModel {
          */
         INDArray gradient(MultiDataSet batch);
 
-        /** @return the twin's loss on the batch of the last {@link #gradient} call (DL4J's {@code score()}) */
+        /**
+         * @return the twin's loss on the batch of the last {@link #gradient} call (DL4J's {@code score()}, the
+         *         network's regularisation terms included)
+         */
         double lastScore();
 
         /**
