@@ -308,6 +308,7 @@ public final class ContinualTrainer<T> {
      */
     public ContinualResult fit(Scenario scenario, int stopAfter) {
         Objects.requireNonNull(scenario, "scenario");
+        checkNotFinished();
         ExperienceStream train = scenario.trainStream();
         int from = restored != null ? restored.progress.next() : run != null ? run.progress.next() : 0;
         if (stopAfter < Math.max(1, from) || stopAfter > train.size()) {
@@ -340,8 +341,7 @@ public final class ContinualTrainer<T> {
         boolean complete = r.progress.next() == train.size();
         ContinualResult result = result(System.currentTimeMillis() - t0);
         if (complete) {
-            finish();
-            listeners.forEach(l -> l.onStreamEnd(result));
+            finish(result);
         }
         return result;
     }
@@ -350,6 +350,13 @@ public final class ContinualTrainer<T> {
         List<Experience> l = new ArrayList<>();
         s.forEach(l::add);
         return l;
+    }
+
+    private void checkNotFinished() {
+        if (run != null && run.finished) {
+            throw new IllegalStateException("The run has finished (finish() was called, or fit completed the stream, "
+                    + "after " + run.progress.next() + " experiences): wrap or load a trainer to go on");
+        }
     }
 
     /** Starts the run (or continues the restored one) on the first call. */
@@ -361,20 +368,22 @@ public final class ContinualTrainer<T> {
             }
             List<ContinualPlugin> plugins = conf.getPlugins().stream().map(PluginConfiguration::instantiate)
                     .collect(Collectors.toList());
-            run = new Run(plugins, progress);
-            run.scenarioTrain = scenario == null ? null : scenario.trainStream();
+            // the run is kept only once every plugin started (a plugin refusing the run leaves no half-started one)
+            Run r = new Run(plugins, progress);
+            r.scenarioTrain = scenario == null ? null : scenario.trainStream();
             if (restored == null) {
                 Nd4j.getRandom().setSeed(conf.getSeed());
             }
-            plugins.forEach(p -> p.onStreamStart(run.ctx));
-            listeners.forEach(l -> l.onStreamStart(scenario));
+            plugins.forEach(p -> p.onStreamStart(r.ctx));
             if (restored != null) {
                 for (int i = 0; i < plugins.size(); i++) {
-                    plugins.get(i).restoreState(run.ctx, restored.pluginStates.get(i));
+                    plugins.get(i).restoreState(r.ctx, restored.pluginStates.get(i));
                 }
                 Nd4j.getRandom().setStates(restored.rng[0], restored.rng[1]);
                 restored = null;
             }
+            run = r;
+            listeners.forEach(l -> l.onStreamStart(scenario));
         } else if (scenario != null) {
             run.scenarioTrain = scenario.trainStream();
             if (run.progress.scenario == null && run.progress.next() == 0 && run.progress.evaluatedAt < 0) {
@@ -395,6 +404,7 @@ public final class ContinualTrainer<T> {
      */
     public ExperienceResult learn(Experience experience) {
         Objects.requireNonNull(experience, "experience");
+        checkNotFinished();
         Run r = begin(null);
         StreamProgress progress = r.progress;
         int position = progress.next();
@@ -430,6 +440,11 @@ public final class ContinualTrainer<T> {
             for (ContinualPlugin p : plugins) {
                 data = Objects.requireNonNull(p.adaptTrainingData(r.ctx, exp, data), "plugin returned no training data");
             }
+            List<TrainingListener> userListeners = model.listeners();
+            List<TrainingListener> active = new ArrayList<>(userListeners);
+            for (ContinualPlugin p : plugins) {
+                active.addAll(p.listeners(r.ctx, exp));
+            }
             ExperienceTraining step = null;
             for (ContinualPlugin p : plugins) {
                 ExperienceTraining s = p.training(r.ctx, exp);
@@ -440,13 +455,12 @@ public final class ContinualTrainer<T> {
                 step = s == null ? step : s;
             }
             int epochs = step == null ? conf.getEpochsPerExperience() : step.epochs(conf.getEpochsPerExperience());
+            if (epochs < 1) {
+                throw new IllegalStateException("The training step of experience " + position + " asks for " + epochs
+                        + " epochs; at least 1 is needed (skip training with trainsOn instead)");
+            }
             monitor = new ExperienceMonitor(data, model, position, progress.numExperiences, epochs,
                     exp.numExamples(), conf.isProgress() ? progressOut : null);
-            List<TrainingListener> userListeners = model.listeners();
-            List<TrainingListener> active = new ArrayList<>(userListeners);
-            for (ContinualPlugin p : plugins) {
-                active.addAll(p.listeners(r.ctx, exp));
-            }
             if (step == null && backend != null) {
                 backend.fit(model, monitor, epochs, active);
             } else {
@@ -529,6 +543,7 @@ public final class ContinualTrainer<T> {
     }
 
     private ContinualResult evaluate(List<Experience> test, boolean notify) {
+        checkNotFinished();
         if (test.isEmpty()) {
             throw new IllegalArgumentException("The test stream has no experiences");
         }
@@ -553,12 +568,14 @@ public final class ContinualTrainer<T> {
             own = AccuracyMetric.ofModel().evaluate(r.ctx, test);
         }
         progress.record("", own, baseline);
-        if (!baseline) {
-            for (ContinualPlugin p : r.plugins) {
-                for (StreamMetric m : p.streamMetrics(r.ctx)) {
-                    progress.record(m.name(), m.evaluate(r.ctx, test), false);
+        for (ContinualPlugin p : r.plugins) {
+            for (StreamMetric m : p.streamMetrics(r.ctx)) {
+                if (!baseline || m.hasBaseline()) {
+                    progress.record(m.name(), m.evaluate(r.ctx, test), baseline);
                 }
             }
+        }
+        if (!baseline) {
             List<ExperienceResult> results = progress.results();
             ExperienceResult last = results.get(results.size() - 1);
             progress.replaceLast(last.withEvalMillis(System.currentTimeMillis() - t0));
@@ -572,12 +589,24 @@ public final class ContinualTrainer<T> {
 
     /**
      * Ends a run learned one experience at a time: the plugins' {@code onStreamEnd} (e.g. restoring a loss they
-     * swapped). {@link #fit} calls it when the stream is complete.
+     * swapped), then the listeners' {@link ContinualListener#onStreamEnd} with the result so far. {@link #fit}
+     * calls it when the stream is complete. Only the first call after the run started does anything; learning or
+     * evaluating after it is refused.
+     *
+     * @return the result so far
      */
-    public void finish() {
-        if (run != null) {
-            run.plugins.forEach(p -> p.onStreamEnd(run.ctx));
+    public ContinualResult finish() {
+        ContinualResult result = result();
+        if (run != null && !run.finished) {
+            finish(result);
         }
+        return result;
+    }
+
+    private void finish(ContinualResult result) {
+        run.finished = true;
+        run.plugins.forEach(p -> p.onStreamEnd(run.ctx));
+        listeners.forEach(l -> l.onStreamEnd(result));
     }
 
     /** @return everything measured so far, as a result */
@@ -586,7 +615,8 @@ public final class ContinualTrainer<T> {
     }
 
     private ContinualResult result(long millis) {
-        StreamProgress p = begin(null).progress;
+        // reading the result starts nothing
+        StreamProgress p = run != null ? run.progress : restored != null ? restored.progress : new StreamProgress();
         Map<String, io.github.dl4jcontinual.eval.AccuracyMatrix> m = p.matrices();
         if (!m.containsKey(ContinualResult.CLASS_IL)) {
             long[] totals = p.totals == null ? new long[0] : p.totals;
@@ -617,7 +647,7 @@ public final class ContinualTrainer<T> {
                     + " does not match the model's output size " + nOut + " (" + model.classificationOutputName()
                     + "): a FIXED head needs nOut = " + numClasses + "; use HeadPolicy.EXPANDING to grow it");
         }
-        if (conf.getHeadPolicy() == HeadPolicy.EXPANDING) {
+        if (conf.getHeadPolicy() == HeadPolicy.EXPANDING && from < scenario.trainStream().size()) {
             int first = scenario.trainStream().get(from).seenClassArray().length;
             if (nOut > first) {
                 throw new IllegalArgumentException("The model's output size " + nOut + " is larger than the "
@@ -724,6 +754,7 @@ public final class ContinualTrainer<T> {
         private final Map<Integer, Experience> learnedHere = new java.util.HashMap<>();
         private ExperienceStream scenarioTrain;
         private boolean training;
+        private boolean finished;
 
         Run(List<ContinualPlugin> plugins, StreamProgress progress) {
             this.plugins = plugins;
