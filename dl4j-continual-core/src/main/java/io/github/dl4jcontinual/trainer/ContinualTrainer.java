@@ -382,7 +382,7 @@ public final class ContinualTrainer<T> {
                 Nd4j.getRandom().setStates(restored.rng[0], restored.rng[1]);
                 restored = null;
             }
-            run = r;
+                run = r;
             listeners.forEach(l -> l.onStreamStart(scenario));
         } else if (scenario != null) {
             run.scenarioTrain = scenario.trainStream();
@@ -412,21 +412,28 @@ public final class ContinualTrainer<T> {
             throw new IllegalArgumentException("Experience " + experience.index() + " cannot be learned now: "
                     + position + " experiences have been learned, so the next one is experience " + position);
         }
-        if (progress.numClasses < 0) {
-            progress.numClasses = experience.numClasses();
-        } else if (experience.numClasses() != progress.numClasses) {
+        if (progress.numClasses >= 0 && experience.numClasses() != progress.numClasses) {
             throw new IllegalArgumentException("Experience " + position + " has labels over " + experience.numClasses()
                     + " classes but the run's earlier experiences had " + progress.numClasses);
         }
-        checkModelFits(experience, progress.numClasses);
-        progress.addSeen(experience.classArray());
+        checkModelFits(experience, experience.numClasses());
+        int[] seen = StreamProgress.union(progress.seen, experience.classArray());
+        int width = seen[seen.length - 1] + 1;
+        if (conf.getHeadPolicy() == HeadPolicy.EXPANDING && model.headSize() > width) {
+            throw new IllegalArgumentException("The model's output size " + model.headSize() + " is larger than the "
+                    + width + " classes (ids 0.." + (width - 1) + ") seen by experience " + position + ": an "
+                    + "EXPANDING head is at most that wide when it starts it");
+        }
+        // nothing of the run changes before this point: a refused experience leaves the trainer as it was
+        progress.numClasses = experience.numClasses();
+        progress.seen = seen;
         Experience exp = experience.at(position, progress.seen);
         r.ctx.experience = exp;
         r.learnedHere.put(position, exp);
         r.training = true;
         List<ContinualPlugin> plugins = r.plugins;
         if (conf.getHeadPolicy() == HeadPolicy.EXPANDING) {
-            model.growHead(progress.seen[progress.seen.length - 1] + 1);
+            model.growHead(width);
         }
         resetHeapPeaks();
         long tStart = System.currentTimeMillis();
@@ -553,10 +560,21 @@ public final class ContinualTrainer<T> {
             throw new IllegalStateException(progress.next() == 0 ? "The baseline has been evaluated already"
                     : "The test stream was already evaluated after experience " + (progress.next() - 1));
         }
-        if (progress.numClasses < 0) {
-            progress.numClasses = test.get(0).numClasses();
+        int numClasses = progress.numClasses < 0 ? test.get(0).numClasses() : progress.numClasses;
+        for (Experience e : test) {
+            if (e.numClasses() != numClasses) {
+                throw new IllegalArgumentException("Test experience " + e.index() + " has labels over "
+                        + e.numClasses() + " classes but the run's experiences have " + numClasses);
+            }
+            checkModelFits(e, numClasses);
+            if (model.headSize() > numClasses) {
+                throw new IllegalArgumentException("The model's output size " + model.headSize() + " ("
+                        + model.classificationOutputName() + ") is larger than the test labels' " + numClasses
+                        + " classes");
+            }
         }
         progress.checkTest(test);
+        progress.numClasses = numClasses;
         long t0 = System.currentTimeMillis();
         boolean baseline = progress.next() == 0;
         MetricRow own;
@@ -836,7 +854,9 @@ public final class ContinualTrainer<T> {
                 return run.scenarioTrain.get(index);
             }
             throw new IllegalStateException("Training experience " + index + " is not known to this trainer: it was "
-                    + "learned in another process; continue the run with fit(scenario), which knows every experience");
+                    + "learned before this trainer was loaded, one experience at a time. A plugin that needs the "
+                    + "earlier experiences (e.g. the cumulative baseline) resumes only a run of fit(scenario), which "
+                    + "knows every experience, or runs in one process");
         }
 
         @Override

@@ -59,7 +59,8 @@ final class TrainerCheckpoint {
         Map<String, String> props = new LinkedHashMap<>();
         props.put(FINGERPRINT, fingerprint(conf.toJson()));
         props.put(DONE, Integer.toString(progress.next()));
-        props.put("scenario", progress.scenario.get("name"));
+        // a run learned one experience at a time has no scenario fingerprint, only its name ("experiences")
+        props.put("scenario", progress.scenarioName);
         CheckpointFile.write(target, model, objects, props);
     }
 
