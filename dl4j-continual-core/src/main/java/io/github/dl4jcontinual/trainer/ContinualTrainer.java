@@ -71,9 +71,11 @@ import java.util.stream.Collectors;
  * at a time — across separate processes, with {@link #save} and {@link #load} between them — give the same
  * matrices, bit for bit.</p>
  *
- * <p>Reproducibility: the configured seed seeds ND4J's global generator ({@code Nd4j.getRandom()}, used by dropout
+ * <p>Reproducibility: the configured seed seeds ND4J's generator ({@code Nd4j.getRandom()}, used by dropout
  * and by weight initialisation of grown heads) when the run starts, the shuffling of every experience and each
- * plugin's generator. The same seed, network and data give the same accuracy matrices.</p>
+ * plugin's generator. The same seed, network and data give the same accuracy matrices. Between its calls the
+ * trainer keeps the generator's state as its last call left it and puts it back at the next, so that random draws
+ * in between (building another network, another trainer) do not change the run.</p>
  *
  * <p>Backends: {@link #setBackend} hands training and test-stream evaluation to a {@link TrainingBackend} (e.g.
  * {@code dl4j-continual-spark}'s, which runs them on a Spark cluster); everything else stays here.</p>
@@ -264,7 +266,7 @@ public final class ContinualTrainer<T> {
                     + (run == null ? "nothing learned or evaluated yet" : "training experience "
                     + run.progress.next()) + ")");
         }
-        TrainerCheckpoint.write(file, model, conf, run.progress, run.plugins);
+        TrainerCheckpoint.write(file, model, conf, run.progress, run.plugins, run.rng);
         return file;
     }
 
@@ -352,6 +354,16 @@ public final class ContinualTrainer<T> {
         return l;
     }
 
+    /** Puts ND4J's generator (of this thread) where the run left it after its last call. */
+    private void resumeGenerator(Run r) {
+        Nd4j.getRandom().setStates(r.rng[0], r.rng[1]);
+    }
+
+    /** Remembers where the run left ND4J's generator, so that random draws between its calls do not change it. */
+    private void keepGenerator(Run r) {
+        r.rng = new long[]{Nd4j.getRandom().rootState(), Nd4j.getRandom().nodeState()};
+    }
+
     private void checkNotFinished() {
         if (run != null && run.finished) {
             throw new IllegalStateException("The run has finished (finish() was called, or fit completed the stream, "
@@ -382,7 +394,8 @@ public final class ContinualTrainer<T> {
                 Nd4j.getRandom().setStates(restored.rng[0], restored.rng[1]);
                 restored = null;
             }
-                run = r;
+            keepGenerator(r);
+            run = r;
             listeners.forEach(l -> l.onStreamStart(scenario));
         } else if (scenario != null) {
             run.scenarioTrain = scenario.trainStream();
@@ -406,6 +419,7 @@ public final class ContinualTrainer<T> {
         Objects.requireNonNull(experience, "experience");
         checkNotFinished();
         Run r = begin(null);
+        resumeGenerator(r);
         StreamProgress progress = r.progress;
         int position = progress.next();
         if (experience.index() >= 0 && experience.index() != position) {
@@ -509,6 +523,7 @@ public final class ContinualTrainer<T> {
         progress.add(er);
         progress.learned++;
         r.training = false;
+        keepGenerator(r);
         return er;
     }
 
@@ -555,6 +570,7 @@ public final class ContinualTrainer<T> {
             throw new IllegalArgumentException("The test stream has no experiences");
         }
         Run r = begin(null);
+        resumeGenerator(r);
         StreamProgress progress = r.progress;
         if (progress.evaluatedAt == progress.next()) {
             throw new IllegalStateException(progress.next() == 0 ? "The baseline has been evaluated already"
@@ -599,6 +615,7 @@ public final class ContinualTrainer<T> {
             progress.replaceLast(last.withEvalMillis(System.currentTimeMillis() - t0));
         }
         progress.evaluatedAt = progress.next();
+        keepGenerator(r);
         if (notify && !baseline) {
             notifyExperienceEnd(progress);
         }
@@ -773,6 +790,8 @@ public final class ContinualTrainer<T> {
         private ExperienceStream scenarioTrain;
         private boolean training;
         private boolean finished;
+        /** ND4J's generator state where the run's last call left it. */
+        private long[] rng;
 
         Run(List<ContinualPlugin> plugins, StreamProgress progress) {
             this.plugins = plugins;

@@ -5,7 +5,6 @@ import io.github.dl4jcontinual.checkpoint.CheckpointFile;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.serde.ContinualJson;
 import io.github.dl4jcontinual.model.ContinualModel;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
@@ -48,11 +47,11 @@ final class TrainerCheckpoint {
     }
 
     static void write(Path target, ContinualModel model, ContinualConfiguration conf, StreamProgress progress,
-                      List<ContinualPlugin> plugins) {
+                      List<ContinualPlugin> plugins, long[] rng) {
         Map<String, Serializable> objects = new LinkedHashMap<>();
         objects.put(CONFIGURATION, conf.toJson());
         objects.put(PROGRESS, progress);
-        objects.put(RNG, new long[]{Nd4j.getRandom().rootState(), Nd4j.getRandom().nodeState()});
+        objects.put(RNG, rng.clone());
         for (int i = 0; i < plugins.size(); i++) {
             objects.put(PLUGIN + i, plugins.get(i).saveState());
         }
