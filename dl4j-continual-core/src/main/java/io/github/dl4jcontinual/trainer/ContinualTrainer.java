@@ -323,22 +323,22 @@ public final class ContinualTrainer<T> {
             restored.progress.checkSameScenario(scenario, restored.file.path());
         }
         long t0 = System.currentTimeMillis();
-        boolean fresh = run == null && restored == null;
         Run r = begin(scenario);
         List<Experience> test = list(scenario.testStream());
-        if (fresh) {
+        if (r.progress.evaluatedAt != r.progress.next()) {
+            // the baseline of a fresh run, or the evaluation still owed to an experience learned before fit
             evaluate(test, false);
-        } else {
+            if (r.progress.next() > 0) {
+                afterEvaluation(r);
+            }
+        } else if (r.progress.next() > 0) {
             LOG.info("Resuming {} after experience {}", scenario.name(), r.progress.next() - 1);
         }
         // an index loop: a resumed trainer whose checkpoint ends the stream has nothing left
         for (int next = r.progress.next(); next < stopAfter; next++) {
             learn(train.get(next));
             evaluate(test, false);
-            if (checkpointDir != null) {
-                save(checkpointDir.resolve(CheckpointFile.fileName(r.progress.next())));
-            }
-            notifyExperienceEnd(r.progress);
+            afterEvaluation(r);
         }
         boolean complete = r.progress.next() == train.size();
         ContinualResult result = result(System.currentTimeMillis() - t0);
@@ -346,6 +346,14 @@ public final class ContinualTrainer<T> {
             finish(result);
         }
         return result;
+    }
+
+    /** fit's checkpoint after an evaluated experience, then the listeners' onExperienceEnd. */
+    private void afterEvaluation(Run r) {
+        if (checkpointDir != null) {
+            save(checkpointDir.resolve(CheckpointFile.fileName(r.progress.next())));
+        }
+        notifyExperienceEnd(r.progress);
     }
 
     private static List<Experience> list(ExperienceStream s) {
