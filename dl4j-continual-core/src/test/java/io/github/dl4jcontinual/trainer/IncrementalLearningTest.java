@@ -226,6 +226,30 @@ class IncrementalLearningTest {
     }
 
     @Test
+    void fitGoesOnFromCallsMadeOneAtATimeAndEvaluatesAnExperienceLearnedWithoutEvaluation(@TempDir Path dir) {
+        Scenario s = scenario();
+        ContinualConfiguration conf = conf(HeadPolicy.FIXED);
+        ContinualTrainer<MultiLayerNetwork> whole = ContinualTrainer.wrap(net(6), conf);
+        ContinualResult expected = whole.fit(s);
+        ContinualTrainer<MultiLayerNetwork> t = ContinualTrainer.wrap(net(6), conf).setCheckpointDirectory(dir);
+        List<Integer> ended = new ArrayList<>();
+        t.addListener(new ContinualListener() {
+            @Override
+            public void onExperienceEnd(ExperienceResult r, AccuracyMatrix c, AccuracyMatrix k) {
+                ended.add(r.experience());
+            }
+        });
+        t.evaluate(test(s));
+        t.learn(s.trainStream().get(0));
+        ContinualResult r = t.fit(s);
+        assertSameRun(expected, whole.getModel().params(), r, t.getModel().params());
+        assertEquals(List.of(0, 1, 2), ended, "experience 0 is evaluated (once) when fit takes over");
+        for (int k = 1; k <= 3; k++) {
+            assertTrue(Files.isRegularFile(dir.resolve(CheckpointFile.fileName(k))), "checkpoint " + k);
+        }
+    }
+
+    @Test
     void whatDoesNotFitTheRunIsRefusedAndLeavesTheTrainerUsable() {
         Scenario s = scenario();
         List<Experience> test = test(s);

@@ -351,6 +351,21 @@ class PluginHooksTest {
     }
 
     @Test
+    void aGDumbRunReportsItsRetrainingOnTheBuffer() {
+        // the buffer (40) fills from the first experience's 60 examples and stays full; 3 epochs on it each time,
+        // in minibatches of 16: 16, 16, 8
+        ContinualResult r = ContinualTrainer.wrap(Models.mlp(5, 8, 4, 0.1, 1), conf(
+                new io.github.dl4jcontinual.replay.strategy.GDumb.Builder().bufferSize(40).epochs(3).build()).build())
+                .fit(scenario());
+        for (ExperienceResult e : r.experiences()) {
+            assertTrue(e.trained());
+            assertEquals(3, e.epochs(), "GDumb's epochs, not the trainer's");
+            assertEquals(40 * 3, e.examplesSeen(), "buffer size x epochs");
+            assertEquals(3 * 3, e.iterations());
+        }
+    }
+
+    @Test
     void twoPluginsSupplyingATrainingStepAreRefused() {
         reset();
         Behaviour b = new Behaviour();
