@@ -261,6 +261,9 @@ public final class ContinualTrainer<T> {
      * @throws UnsupportedOperationException if a plugin does not support checkpoints
      */
     public Path save(Path file) {
+        if (run == null && restored != null) {
+            begin(null); // a loaded trainer may be saved again as it is
+        }
         if (run == null || run.training) {
             throw new IllegalStateException("A checkpoint can be written only between experiences (position: "
                     + (run == null ? "nothing learned or evaluated yet" : "training experience "
