@@ -181,6 +181,12 @@ class IncrementalLearningTest {
             // as in a fresh JVM: ND4J's generator is elsewhere than where the last process left it
             Nd4j.getRandom().setSeed(1000 + i);
             t = ContinualTrainer.load(file, c.conf, MultiLayerNetwork.class);
+            if (i == 1) {
+                // a loaded trainer saved again as it is: the same checkpoint
+                file = t.save(dir.resolve("again-" + i + ".zip"));
+                Nd4j.getRandom().setSeed(2000 + i);
+                t = ContinualTrainer.load(file, c.conf, MultiLayerNetwork.class);
+            }
             t.learn(s.trainStream().get(i));
             file = t.save(dir.resolve("learned-" + i + ".zip"));
             t = ContinualTrainer.load(file, c.conf, MultiLayerNetwork.class);

@@ -351,6 +351,31 @@ class PluginHooksTest {
     }
 
     @Test
+    void withoutAStepTheNetworksOwnFitRunsTheEpochsWithThePluginsListenersAttached() {
+        reset();
+        MultiLayerNetwork net = Models.mlp(5, 8, 4, 0.1, 1);
+        Counting user = new Counting();
+        net.setListeners(user);
+        Counting plugin = new Counting();
+        Behaviour b = new Behaviour();
+        b.listeners = List.of(plugin);
+        BEHAVIOUR.put("a", b);
+        ContinualResult r = ContinualTrainer.wrap(net, conf(new Recorder("a")).epochsPerExperience(2).build())
+                .fit(scenario());
+        assertEquals(4, user.epochStarts);
+        assertEquals(4, user.epochEnds);
+        assertEquals(16, user.iterations, "2 experiences x 2 epochs x 4 minibatches");
+        assertEquals(16, plugin.iterations);
+        assertEquals(4, plugin.epochEnds);
+        assertEquals(List.of(user), net.getListeners());
+        for (ExperienceResult e : r.experiences()) {
+            assertEquals(2, e.epochs());
+            assertEquals(120, e.examplesSeen());
+            assertEquals(8, e.iterations());
+        }
+    }
+
+    @Test
     void aGDumbRunReportsItsRetrainingOnTheBuffer() {
         // the buffer (40) fills from the first experience's 60 examples and stays full; 3 epochs on it each time,
         // in minibatches of 16: 16, 16, 8
