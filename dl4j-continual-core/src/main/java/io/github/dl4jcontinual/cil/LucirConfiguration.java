@@ -245,6 +245,18 @@ public final class LucirConfiguration implements PluginConfiguration {
         return (CosineOutputLayer) l;
     }
 
+    /**
+     * @param model a model
+     * @throws IllegalArgumentException if it has several outputs: LUCIR's extra terms come from a twin whose
+     *                                  whole loss would add the other outputs' losses again
+     */
+    static void checkOneOutput(ContinualModel model) {
+        if (model.numOutputs() != 1) {
+            throw new IllegalArgumentException("LUCIR's extra loss is computed on a model with one output; this "
+                    + model.kind() + " has outputs " + model.outputNames());
+        }
+    }
+
     /** Runtime: the exemplar memory, the teacher and the listener of the current experience. */
     static final class Runtime implements ContinualPlugin {
         private final LucirConfiguration conf;
@@ -263,6 +275,7 @@ public final class LucirConfiguration implements PluginConfiguration {
         @Override
         public void onStreamStart(ContinualContext ctx) {
             cosineLayer(ctx.model());
+            checkOneOutput(ctx.model());
             memory = conf.buffer.build(false).classificationOutput(ctx.model().classificationOutput());
             rng = ctx.rng("lucir.exemplars");
         }

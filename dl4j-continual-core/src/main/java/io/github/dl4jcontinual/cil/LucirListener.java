@@ -40,10 +40,7 @@ final class LucirListener extends BaseTrainingListener {
         this.teacher = Objects.requireNonNull(teacher, "teacher");
         this.model = Objects.requireNonNull(model, "model");
         this.oldClasses = oldClasses;
-        if (model.numOutputs() != 1) {
-            throw new IllegalArgumentException("LUCIR's extra loss is computed on a model with one output; this "
-                    + model.kind() + " has outputs " + model.outputNames());
-        }
+        LucirConfiguration.checkOneOutput(model);
         this.twin = model.twin(head -> lossLayer);
     }
 

@@ -41,10 +41,7 @@ public class LwfListener extends BaseTrainingListener implements java.io.Seriali
      */
     public LwfListener(ContinualModel model, DistillationLoss loss) {
         this.live = Objects.requireNonNull(model, "model");
-        if (model.numOutputs() != 1) {
-            throw new IllegalArgumentException("LwF distils a model with one output; this " + model.kind() + " has "
-                    + model.numOutputs() + " outputs " + model.outputNames());
-        }
+        LwfConfiguration.checkOneOutput(model);
         this.teacher = model.copy();
         this.loss = loss;
     }

@@ -309,8 +309,10 @@ public interface ContinualModel {
      * Replaces the network behind this handle (e.g. one a plugin built with DL4J's {@code TransferLearning}); the
      * user's listeners move to it.
      *
-     * @param network a network of the same kind, initialised, with the same inputs and outputs
-     * @throws IllegalArgumentException if it is of another kind or does not keep the classification output
+     * @param network a network of the same kind, initialised, with the same inputs and outputs (a
+     *                MultiLayerNetwork may have other layers: its last layer is the classifier)
+     * @throws IllegalArgumentException if it is of another kind or does not keep the classification output (a
+     *                                  graph's, by name); the model is then unchanged
      */
     void replace(Object network);
 
@@ -377,7 +379,10 @@ public interface ContinualModel {
          */
         INDArray gradient(MultiDataSet batch);
 
-        /** @return the twin's loss on the batch of the last {@link #gradient} call (DL4J's {@code score()}) */
+        /**
+         * @return the twin's loss on the batch of the last {@link #gradient} call (DL4J's {@code score()}, the
+         *         network's regularisation terms included)
+         */
         double lastScore();
 
         /**

@@ -260,9 +260,14 @@ public final class MultiLayerNetworkModel extends NetworkModel<MultiLayerNetwork
 
     @Override
     INDArray twinGradient(MultiLayerNetwork twin, MultiDataSet batch) {
+        // computeGradientAndScore, not calculateGradients: the latter leaves score() at its old value, and the
+        // twin's lastScore() is the loss of this batch
         DataSet ds = toDataSet(batch);
-        twin.calculateGradients(ds.getFeatures(), ds.getLabels(), ds.getFeaturesMaskArray(),
-                ds.getLabelsMaskArray());
+        twin.setInput(ds.getFeatures());
+        twin.setLabels(ds.getLabels());
+        twin.setLayerMaskArrays(ds.getFeaturesMaskArray(), ds.getLabelsMaskArray());
+        twin.computeGradientAndScore();
+        twin.clearLayersStates();
         return twin.getGradientsViewArray();
     }
 

@@ -268,13 +268,9 @@ abstract class NetworkModel<N extends Model> implements ContinualModel {
     @Override
     public void replace(Object network) {
         List<TrainingListener> ls = listeners();
-        String before = classificationOutputName();
-        N n = checkReplacement(network);
-        net = n;
-        if (!outputNames().contains(before)) {
-            throw new IllegalArgumentException("The replacement network has no output '" + before + "' (outputs "
-                    + outputNames() + ")");
-        }
+        // checked before it is swapped in: a refused replacement leaves this model as it was (a graph must keep
+        // its classification output by name; a MultiLayerNetwork's is its last layer, whatever its depth)
+        net = checkReplacement(network);
         setListeners(ls);
     }
 

@@ -11,11 +11,15 @@ import java.util.Map;
 /**
  * Experience-level extension of the continual trainer, the one way every method plugs into the one training loop.
  * The trainer calls the hooks on its own thread, in registration order, for every plugin:
- * {@code onStreamStart}; then per experience {@code adaptModel} (after the trainer grew an expanding head),
- * {@code beforeExperience}, {@code trainsOn}, {@code adaptTrainingData} (each plugin wraps the previous plugin's
- * iterator), {@code listeners}, {@code training} (at most one plugin replaces the training step), training,
- * {@code afterExperience}, {@code experienceMetrics}; then the evaluation of the test stream by the trainer's
- * accuracy metric and every plugin's {@code streamMetrics}; finally {@code onStreamEnd}.
+ * {@code onStreamStart}; the baseline evaluation of the test stream (the trainer's accuracy metric and the
+ * {@code streamMetrics} whose {@link StreamMetric#hasBaseline()} is true); then per experience {@code adaptModel}
+ * (after the trainer grew an expanding head), {@code beforeExperience}, {@code trainsOn} (until a plugin says
+ * no), {@code adaptTrainingData} (each plugin wraps the previous plugin's iterator), {@code listeners},
+ * {@code training} (at most one plugin replaces the training step), training, {@code afterExperience},
+ * {@code experienceMetrics}; then the evaluation of the test stream by the trainer's accuracy metric and every
+ * plugin's {@code streamMetrics}; finally {@code onStreamEnd}. When experiences are learned one at a time
+ * ({@code ContinualTrainer.learn}/{@code evaluate}), the evaluations come where the caller asks for them and
+ * {@code onStreamEnd} with {@code ContinualTrainer.finish()}.
  *
  * <p>Plugins reach the network only through {@link ContinualContext#model()} (a
  * {@link io.github.dl4jcontinual.model.ContinualModel}), never by its type. Iteration, epoch and gradient behaviour
@@ -134,8 +138,10 @@ public interface ContinualPlugin {
 
     /**
      * Metrics of the test stream this plugin adds beside the trainer's accuracy matrices (e.g. iCaRL's
-     * nearest-mean-of-exemplars classifier, iTAML's task prediction): evaluated after every experience, their
-     * rows land in the result under the metric's name.
+     * nearest-mean-of-exemplars classifier, iTAML's task prediction): asked for at every evaluation of the test
+     * stream and evaluated after every experience (and for the baseline, before the first, when the metric's
+     * {@link StreamMetric#hasBaseline()} is true); their rows land in the result as {@code <name>.<row>} matrices.
+     * A metric first returned after a later experience has undefined earlier rows.
      *
      * @param ctx the context
      * @return the metrics; none by default

@@ -71,9 +71,11 @@ import java.util.stream.Collectors;
  * at a time — across separate processes, with {@link #save} and {@link #load} between them — give the same
  * matrices, bit for bit.</p>
  *
- * <p>Reproducibility: the configured seed seeds ND4J's global generator ({@code Nd4j.getRandom()}, used by dropout
+ * <p>Reproducibility: the configured seed seeds ND4J's generator ({@code Nd4j.getRandom()}, used by dropout
  * and by weight initialisation of grown heads) when the run starts, the shuffling of every experience and each
- * plugin's generator. The same seed, network and data give the same accuracy matrices.</p>
+ * plugin's generator. The same seed, network and data give the same accuracy matrices. Between its calls the
+ * trainer keeps the generator's state as its last call left it and puts it back at the next, so that random draws
+ * in between (building another network, another trainer) do not change the run.</p>
  *
  * <p>Backends: {@link #setBackend} hands training and test-stream evaluation to a {@link TrainingBackend} (e.g.
  * {@code dl4j-continual-spark}'s, which runs them on a Spark cluster); everything else stays here.</p>
@@ -259,12 +261,15 @@ public final class ContinualTrainer<T> {
      * @throws UnsupportedOperationException if a plugin does not support checkpoints
      */
     public Path save(Path file) {
+        if (run == null && restored != null) {
+            begin(null); // a loaded trainer may be saved again as it is
+        }
         if (run == null || run.training) {
             throw new IllegalStateException("A checkpoint can be written only between experiences (position: "
                     + (run == null ? "nothing learned or evaluated yet" : "training experience "
                     + run.progress.next()) + ")");
         }
-        TrainerCheckpoint.write(file, model, conf, run.progress, run.plugins);
+        TrainerCheckpoint.write(file, model, conf, run.progress, run.plugins, run.rng);
         return file;
     }
 
@@ -308,6 +313,7 @@ public final class ContinualTrainer<T> {
      */
     public ContinualResult fit(Scenario scenario, int stopAfter) {
         Objects.requireNonNull(scenario, "scenario");
+        checkNotFinished();
         ExperienceStream train = scenario.trainStream();
         int from = restored != null ? restored.progress.next() : run != null ? run.progress.next() : 0;
         if (stopAfter < Math.max(1, from) || stopAfter > train.size()) {
@@ -320,36 +326,60 @@ public final class ContinualTrainer<T> {
             restored.progress.checkSameScenario(scenario, restored.file.path());
         }
         long t0 = System.currentTimeMillis();
-        boolean fresh = run == null && restored == null;
         Run r = begin(scenario);
         List<Experience> test = list(scenario.testStream());
-        if (fresh) {
+        if (r.progress.evaluatedAt != r.progress.next()) {
+            // the baseline of a fresh run, or the evaluation still owed to an experience learned before fit
             evaluate(test, false);
-        } else {
+            if (r.progress.next() > 0) {
+                afterEvaluation(r);
+            }
+        } else if (r.progress.next() > 0) {
             LOG.info("Resuming {} after experience {}", scenario.name(), r.progress.next() - 1);
         }
         // an index loop: a resumed trainer whose checkpoint ends the stream has nothing left
         for (int next = r.progress.next(); next < stopAfter; next++) {
             learn(train.get(next));
             evaluate(test, false);
-            if (checkpointDir != null) {
-                save(checkpointDir.resolve(CheckpointFile.fileName(r.progress.next())));
-            }
-            notifyExperienceEnd(r.progress);
+            afterEvaluation(r);
         }
         boolean complete = r.progress.next() == train.size();
         ContinualResult result = result(System.currentTimeMillis() - t0);
         if (complete) {
-            finish();
-            listeners.forEach(l -> l.onStreamEnd(result));
+            finish(result);
         }
         return result;
+    }
+
+    /** fit's checkpoint after an evaluated experience, then the listeners' onExperienceEnd. */
+    private void afterEvaluation(Run r) {
+        if (checkpointDir != null) {
+            save(checkpointDir.resolve(CheckpointFile.fileName(r.progress.next())));
+        }
+        notifyExperienceEnd(r.progress);
     }
 
     private static List<Experience> list(ExperienceStream s) {
         List<Experience> l = new ArrayList<>();
         s.forEach(l::add);
         return l;
+    }
+
+    /** Puts ND4J's generator (of this thread) where the run left it after its last call. */
+    private void resumeGenerator(Run r) {
+        Nd4j.getRandom().setStates(r.rng[0], r.rng[1]);
+    }
+
+    /** Remembers where the run left ND4J's generator, so that random draws between its calls do not change it. */
+    private void keepGenerator(Run r) {
+        r.rng = new long[]{Nd4j.getRandom().rootState(), Nd4j.getRandom().nodeState()};
+    }
+
+    private void checkNotFinished() {
+        if (run != null && run.finished) {
+            throw new IllegalStateException("The run has finished (finish() was called, or fit completed the stream, "
+                    + "after " + run.progress.next() + " experiences): wrap or load a trainer to go on");
+        }
     }
 
     /** Starts the run (or continues the restored one) on the first call. */
@@ -361,20 +391,23 @@ public final class ContinualTrainer<T> {
             }
             List<ContinualPlugin> plugins = conf.getPlugins().stream().map(PluginConfiguration::instantiate)
                     .collect(Collectors.toList());
-            run = new Run(plugins, progress);
-            run.scenarioTrain = scenario == null ? null : scenario.trainStream();
+            // the run is kept only once every plugin started (a plugin refusing the run leaves no half-started one)
+            Run r = new Run(plugins, progress);
+            r.scenarioTrain = scenario == null ? null : scenario.trainStream();
             if (restored == null) {
                 Nd4j.getRandom().setSeed(conf.getSeed());
             }
-            plugins.forEach(p -> p.onStreamStart(run.ctx));
-            listeners.forEach(l -> l.onStreamStart(scenario));
+            plugins.forEach(p -> p.onStreamStart(r.ctx));
             if (restored != null) {
                 for (int i = 0; i < plugins.size(); i++) {
-                    plugins.get(i).restoreState(run.ctx, restored.pluginStates.get(i));
+                    plugins.get(i).restoreState(r.ctx, restored.pluginStates.get(i));
                 }
                 Nd4j.getRandom().setStates(restored.rng[0], restored.rng[1]);
                 restored = null;
             }
+            keepGenerator(r);
+            run = r;
+            listeners.forEach(l -> l.onStreamStart(scenario));
         } else if (scenario != null) {
             run.scenarioTrain = scenario.trainStream();
             if (run.progress.scenario == null && run.progress.next() == 0 && run.progress.evaluatedAt < 0) {
@@ -395,28 +428,37 @@ public final class ContinualTrainer<T> {
      */
     public ExperienceResult learn(Experience experience) {
         Objects.requireNonNull(experience, "experience");
+        checkNotFinished();
         Run r = begin(null);
+        resumeGenerator(r);
         StreamProgress progress = r.progress;
         int position = progress.next();
         if (experience.index() >= 0 && experience.index() != position) {
             throw new IllegalArgumentException("Experience " + experience.index() + " cannot be learned now: "
                     + position + " experiences have been learned, so the next one is experience " + position);
         }
-        if (progress.numClasses < 0) {
-            progress.numClasses = experience.numClasses();
-        } else if (experience.numClasses() != progress.numClasses) {
+        if (progress.numClasses >= 0 && experience.numClasses() != progress.numClasses) {
             throw new IllegalArgumentException("Experience " + position + " has labels over " + experience.numClasses()
                     + " classes but the run's earlier experiences had " + progress.numClasses);
         }
-        checkModelFits(experience, progress.numClasses);
-        progress.addSeen(experience.classArray());
+        checkModelFits(experience, experience.numClasses());
+        int[] seen = StreamProgress.union(progress.seen, experience.classArray());
+        int width = seen[seen.length - 1] + 1;
+        if (conf.getHeadPolicy() == HeadPolicy.EXPANDING && model.headSize() > width) {
+            throw new IllegalArgumentException("The model's output size " + model.headSize() + " is larger than the "
+                    + width + " classes (ids 0.." + (width - 1) + ") seen by experience " + position + ": an "
+                    + "EXPANDING head is at most that wide when it starts it");
+        }
+        // nothing of the run changes before this point: a refused experience leaves the trainer as it was
+        progress.numClasses = experience.numClasses();
+        progress.seen = seen;
         Experience exp = experience.at(position, progress.seen);
         r.ctx.experience = exp;
         r.learnedHere.put(position, exp);
         r.training = true;
         List<ContinualPlugin> plugins = r.plugins;
         if (conf.getHeadPolicy() == HeadPolicy.EXPANDING) {
-            model.growHead(progress.seen[progress.seen.length - 1] + 1);
+            model.growHead(width);
         }
         resetHeapPeaks();
         long tStart = System.currentTimeMillis();
@@ -430,6 +472,11 @@ public final class ContinualTrainer<T> {
             for (ContinualPlugin p : plugins) {
                 data = Objects.requireNonNull(p.adaptTrainingData(r.ctx, exp, data), "plugin returned no training data");
             }
+            List<TrainingListener> userListeners = model.listeners();
+            List<TrainingListener> active = new ArrayList<>(userListeners);
+            for (ContinualPlugin p : plugins) {
+                active.addAll(p.listeners(r.ctx, exp));
+            }
             ExperienceTraining step = null;
             for (ContinualPlugin p : plugins) {
                 ExperienceTraining s = p.training(r.ctx, exp);
@@ -440,13 +487,12 @@ public final class ContinualTrainer<T> {
                 step = s == null ? step : s;
             }
             int epochs = step == null ? conf.getEpochsPerExperience() : step.epochs(conf.getEpochsPerExperience());
+            if (epochs < 1) {
+                throw new IllegalStateException("The training step of experience " + position + " asks for " + epochs
+                        + " epochs; at least 1 is needed (skip training with trainsOn instead)");
+            }
             monitor = new ExperienceMonitor(data, model, position, progress.numExperiences, epochs,
                     exp.numExamples(), conf.isProgress() ? progressOut : null);
-            List<TrainingListener> userListeners = model.listeners();
-            List<TrainingListener> active = new ArrayList<>(userListeners);
-            for (ContinualPlugin p : plugins) {
-                active.addAll(p.listeners(r.ctx, exp));
-            }
             if (step == null && backend != null) {
                 backend.fit(model, monitor, epochs, active);
             } else {
@@ -488,6 +534,7 @@ public final class ContinualTrainer<T> {
         progress.add(er);
         progress.learned++;
         r.training = false;
+        keepGenerator(r);
         return er;
     }
 
@@ -529,19 +576,32 @@ public final class ContinualTrainer<T> {
     }
 
     private ContinualResult evaluate(List<Experience> test, boolean notify) {
+        checkNotFinished();
         if (test.isEmpty()) {
             throw new IllegalArgumentException("The test stream has no experiences");
         }
         Run r = begin(null);
+        resumeGenerator(r);
         StreamProgress progress = r.progress;
         if (progress.evaluatedAt == progress.next()) {
             throw new IllegalStateException(progress.next() == 0 ? "The baseline has been evaluated already"
                     : "The test stream was already evaluated after experience " + (progress.next() - 1));
         }
-        if (progress.numClasses < 0) {
-            progress.numClasses = test.get(0).numClasses();
+        int numClasses = progress.numClasses < 0 ? test.get(0).numClasses() : progress.numClasses;
+        for (Experience e : test) {
+            if (e.numClasses() != numClasses) {
+                throw new IllegalArgumentException("Test experience " + e.index() + " has labels over "
+                        + e.numClasses() + " classes but the run's experiences have " + numClasses);
+            }
+            checkModelFits(e, numClasses);
+            if (model.headSize() > numClasses) {
+                throw new IllegalArgumentException("The model's output size " + model.headSize() + " ("
+                        + model.classificationOutputName() + ") is larger than the test labels' " + numClasses
+                        + " classes");
+            }
         }
         progress.checkTest(test);
+        progress.numClasses = numClasses;
         long t0 = System.currentTimeMillis();
         boolean baseline = progress.next() == 0;
         MetricRow own;
@@ -553,17 +613,20 @@ public final class ContinualTrainer<T> {
             own = AccuracyMetric.ofModel().evaluate(r.ctx, test);
         }
         progress.record("", own, baseline);
-        if (!baseline) {
-            for (ContinualPlugin p : r.plugins) {
-                for (StreamMetric m : p.streamMetrics(r.ctx)) {
-                    progress.record(m.name(), m.evaluate(r.ctx, test), false);
+        for (ContinualPlugin p : r.plugins) {
+            for (StreamMetric m : p.streamMetrics(r.ctx)) {
+                if (!baseline || m.hasBaseline()) {
+                    progress.record(m.name(), m.evaluate(r.ctx, test), baseline);
                 }
             }
+        }
+        if (!baseline) {
             List<ExperienceResult> results = progress.results();
             ExperienceResult last = results.get(results.size() - 1);
             progress.replaceLast(last.withEvalMillis(System.currentTimeMillis() - t0));
         }
         progress.evaluatedAt = progress.next();
+        keepGenerator(r);
         if (notify && !baseline) {
             notifyExperienceEnd(progress);
         }
@@ -572,12 +635,24 @@ public final class ContinualTrainer<T> {
 
     /**
      * Ends a run learned one experience at a time: the plugins' {@code onStreamEnd} (e.g. restoring a loss they
-     * swapped). {@link #fit} calls it when the stream is complete.
+     * swapped), then the listeners' {@link ContinualListener#onStreamEnd} with the result so far. {@link #fit}
+     * calls it when the stream is complete. Only the first call after the run started does anything; learning or
+     * evaluating after it is refused.
+     *
+     * @return the result so far
      */
-    public void finish() {
-        if (run != null) {
-            run.plugins.forEach(p -> p.onStreamEnd(run.ctx));
+    public ContinualResult finish() {
+        ContinualResult result = result();
+        if (run != null && !run.finished) {
+            finish(result);
         }
+        return result;
+    }
+
+    private void finish(ContinualResult result) {
+        run.finished = true;
+        run.plugins.forEach(p -> p.onStreamEnd(run.ctx));
+        listeners.forEach(l -> l.onStreamEnd(result));
     }
 
     /** @return everything measured so far, as a result */
@@ -586,7 +661,8 @@ public final class ContinualTrainer<T> {
     }
 
     private ContinualResult result(long millis) {
-        StreamProgress p = begin(null).progress;
+        // reading the result starts nothing
+        StreamProgress p = run != null ? run.progress : restored != null ? restored.progress : new StreamProgress();
         Map<String, io.github.dl4jcontinual.eval.AccuracyMatrix> m = p.matrices();
         if (!m.containsKey(ContinualResult.CLASS_IL)) {
             long[] totals = p.totals == null ? new long[0] : p.totals;
@@ -617,7 +693,7 @@ public final class ContinualTrainer<T> {
                     + " does not match the model's output size " + nOut + " (" + model.classificationOutputName()
                     + "): a FIXED head needs nOut = " + numClasses + "; use HeadPolicy.EXPANDING to grow it");
         }
-        if (conf.getHeadPolicy() == HeadPolicy.EXPANDING) {
+        if (conf.getHeadPolicy() == HeadPolicy.EXPANDING && from < scenario.trainStream().size()) {
             int first = scenario.trainStream().get(from).seenClassArray().length;
             if (nOut > first) {
                 throw new IllegalArgumentException("The model's output size " + nOut + " is larger than the "
@@ -724,6 +800,9 @@ public final class ContinualTrainer<T> {
         private final Map<Integer, Experience> learnedHere = new java.util.HashMap<>();
         private ExperienceStream scenarioTrain;
         private boolean training;
+        private boolean finished;
+        /** ND4J's generator state where the run's last call left it. */
+        private long[] rng;
 
         Run(List<ContinualPlugin> plugins, StreamProgress progress) {
             this.plugins = plugins;
@@ -805,7 +884,9 @@ public final class ContinualTrainer<T> {
                 return run.scenarioTrain.get(index);
             }
             throw new IllegalStateException("Training experience " + index + " is not known to this trainer: it was "
-                    + "learned in another process; continue the run with fit(scenario), which knows every experience");
+                    + "learned before this trainer was loaded, one experience at a time. A plugin that needs the "
+                    + "earlier experiences (e.g. the cumulative baseline) resumes only a run of fit(scenario), which "
+                    + "knows every experience, or runs in one process");
         }
 
         @Override

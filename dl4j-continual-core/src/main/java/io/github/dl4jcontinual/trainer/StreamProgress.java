@@ -60,11 +60,12 @@ final class StreamProgress implements Serializable {
         return learned;
     }
 
-    void addSeen(int[] classes) {
+    /** @return the sorted union of two class sets */
+    static int[] union(int[] a, int[] b) {
         TreeSet<Integer> s = new TreeSet<>();
-        Arrays.stream(seen).forEach(s::add);
-        Arrays.stream(classes).forEach(s::add);
-        seen = s.stream().mapToInt(Integer::intValue).toArray();
+        Arrays.stream(a).forEach(s::add);
+        Arrays.stream(b).forEach(s::add);
+        return s.stream().mapToInt(Integer::intValue).toArray();
     }
 
     void add(ExperienceResult r) {

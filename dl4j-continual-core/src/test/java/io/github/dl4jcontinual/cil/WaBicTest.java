@@ -2,6 +2,7 @@ package io.github.dl4jcontinual.cil;
 
 import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
@@ -17,6 +18,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -31,20 +33,20 @@ class WaBicTest {
 
     @Test
     void weightAligningRescalesNewColumnsToTheOldMeanNorm() {
-        MultiLayerNetwork net = CilModels.mlp(3, 4, 4, false, 1e-3, 1);
-        INDArray w = OutputLayers.param(net, "W", "test");
+        ContinualModel net = ContinualModel.of(CilModels.mlp(3, 4, 4, false, 1e-3, 1));
+        INDArray w = net.headParam("W", "test");
         w.assign(0);
         // old columns 0, 1 with norms 1 and 3; new columns 2, 3 with norms 4 and 8
         w.putScalar(0, 0, 1);
         w.putScalar(1, 1, 3);
         w.putScalar(2, 2, 4);
         w.putScalar(3, 3, 8);
-        INDArray b = OutputLayers.param(net, "b", "test").dup();
+        INDArray b = net.headParam("b", "test").dup();
         double gamma = WeightAligning.align(net, new int[]{0, 1}, new int[]{2, 3});
         assertEquals(2.0 / 6.0, gamma, 1e-6);
         assertEquals(2.0, WeightAligning.meanNorm(w, new int[]{2, 3}), 1e-6);
         assertEquals(2.0, WeightAligning.meanNorm(w, new int[]{0, 1}), 1e-6);
-        assertEquals(b, OutputLayers.param(net, "b", "test"), "biases are not aligned");
+        assertEquals(b, net.headParam("b", "test"), "biases are not aligned");
         assertEquals(new WeightAligning(), ContinualJson.fromJson(new WeightAligning().toJson(),
                 PluginConfiguration.class));
     }
@@ -57,7 +59,7 @@ class WaBicTest {
                 .build());
         net.init();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> WeightAligning.align(net, new int[]{0}, new int[]{1}));
+                () -> WeightAligning.align(ContinualModel.of(net), new int[]{0}, new int[]{1}));
         assertTrue(e.getMessage().contains("'W'") && e.getMessage().contains("layer 1")
                 && e.getMessage().contains("LossLayer"), e.getMessage());
     }
@@ -84,8 +86,9 @@ class WaBicTest {
         }
         assertTrue(after > before + 40, "accuracy before " + before + ", after " + after);
 
-        MultiLayerNetwork net = CilModels.mlp(3, 4, 3, false, 1e-3, 2);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 5, 3);
+        ContinualModel net = ContinualModel.of(CilModels.mlp(3, 4, 3, false, 1e-3, 2));
+        MultiDataSet x = new org.nd4j.linalg.dataset.MultiDataSet(Nd4j.rand(DataType.FLOAT, 5, 3),
+                Nd4j.zeros(DataType.FLOAT, 5, 3));
         INDArray z0 = BiasCorrection.logits(net, x);
         BiasCorrection.fold(net, new int[]{2}, 0.5, -1.25);
         INDArray z1 = BiasCorrection.logits(net, x);
