@@ -415,8 +415,10 @@ public abstract class ReplayBuffer {
         l[classOutput] = Batches.classColumns(l[classOutput], labelWidth);
         INDArray[] fm = featureMasks ? Arrays.copyOfRange(cols, nf + nl, 2 * nf + nl) : null;
         INDArray[] lm = labelMasks ? Arrays.copyOfRange(cols, 2 * nf + nl, 2 * (nf + nl)) : null;
-        if (lm != null && lm[classOutput] != null && lm[classOutput].rank() == 2 && lm[classOutput].size(1) > 1
-                && lm[classOutput].size(1) != labelWidth) {
+        // a per-class mask [n, k] of 2-d labels follows the label width; the time-step mask [n, T] of sequence
+        // labels [n, k, T] does not
+        if (lm != null && lm[classOutput] != null && l[classOutput].rank() == 2 && lm[classOutput].rank() == 2
+                && lm[classOutput].size(1) > 1 && lm[classOutput].size(1) != labelWidth) {
             lm[classOutput] = Batches.classColumns(lm[classOutput], labelWidth);
         }
         int[] e = new int[slots.length];

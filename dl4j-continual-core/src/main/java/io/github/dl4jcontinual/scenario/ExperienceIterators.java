@@ -75,7 +75,8 @@ final class ExperienceIterators {
             INDArray[] labels = out.getLabels().clone();
             labels[part.classOutput] = r;
             INDArray[] lm = out.getLabelsMaskArrays();
-            if (lm != null && lm[part.classOutput] != null && lm[part.classOutput].rank() == 2
+            // a per-class mask of 2-d labels is relabelled with them; a time-step mask [n, T] is not
+            if (lm != null && lm[part.classOutput] != null && l.rank() == 2 && lm[part.classOutput].rank() == 2
                     && lm[part.classOutput].size(1) == l.size(1) && l.size(1) > 1) {
                 lm = lm.clone();
                 lm[part.classOutput] = lm[part.classOutput].getColumns(part.classOrder).dup('c');
