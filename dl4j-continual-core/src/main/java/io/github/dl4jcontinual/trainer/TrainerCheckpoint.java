@@ -59,7 +59,8 @@ final class TrainerCheckpoint {
         Map<String, String> props = new LinkedHashMap<>();
         props.put(FINGERPRINT, fingerprint(conf.toJson()));
         props.put(DONE, Integer.toString(progress.next()));
-        props.put("scenario", progress.scenario.get("name"));
+        // a trainer given experiences one at a time (learn/evaluate) has no scenario
+        props.put("scenario", progress.scenario == null ? progress.scenarioName : progress.scenario.get("name"));
         CheckpointFile.write(target, model, objects, props);
     }
 
