@@ -1,6 +1,7 @@
 package io.github.dl4jcontinual.scenario;
 
 import io.github.dl4jcontinual.data.Batches;
+import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.data.ExampleSource;
 import io.github.dl4jcontinual.data.RowStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -308,7 +309,9 @@ final class ExperienceIterators {
                     for (int k = 0; k < idx.length; k++) {
                         idx[k] = (int) (p.positions[start + k] - from);
                     }
-                    queue.add(prepare(p, Batches.rows(chunk, idx)));
+                    MultiDataSet rows = Batches.rows(chunk, idx);
+                    checkOrder(p, rows, start);
+                    queue.add(prepare(p, rows));
                     any = true;
                 }
                 if (any) {
@@ -324,6 +327,26 @@ final class ExperienceIterators {
                 }
             }
             return false;
+        }
+
+        /**
+         * The rows read for positions {@code p.positions[start..]} must have the classes the index recorded: a source
+         * whose order changes between passes (e.g. a DataVec {@code FileSplit} made with a {@code Random}, which
+         * reshuffles at every reset) would otherwise feed an experience other classes' examples.
+         */
+        private void checkOrder(ExperienceData.Part p, MultiDataSet rows, int start) {
+            int[] got = DataSets.classIds(rows.getLabels(p.classOutput),
+                    Batches.mask(rows.getLabelsMaskArrays(), p.classOutput));
+            for (int k = 0; k < got.length; k++) {
+                int pos = p.positions[start + k];
+                if (got[k] != p.classOf[pos]) {
+                    throw new IllegalStateException("The source " + source.describe() + " gave example " + pos
+                            + " of this pass class " + got[k] + ", but class " + p.classOf[pos] + " when the scenario "
+                            + "indexed it: a source must yield the same examples in the same order on every pass "
+                            + "(a DataVec FileSplit made with a Random reshuffles at every reset; for a random order "
+                            + "shuffle the file list once, e.g. into a CollectionInputSplit)");
+                }
+            }
         }
 
         private int queued() {

@@ -785,7 +785,8 @@ public final class ContinualTrainer<T> {
             if (l.size(1) != width) {
                 ds.setLabels(output, Batches.classColumns(l, width));
                 INDArray m = Batches.mask(ds.getLabelsMaskArrays(), output);
-                if (m != null && m.rank() == 2 && m.size(1) == l.size(1) && l.size(1) > 1) {
+                // a per-class mask of 2-d labels, not the time-step mask of sequence labels
+                if (m != null && l.rank() == 2 && m.rank() == 2 && m.size(1) == l.size(1) && l.size(1) > 1) {
                     ds.setLabelsMaskArray(output, Batches.classColumns(m, width));
                 }
             }
