@@ -596,6 +596,18 @@ class ItamlTest {
     }
 
     @Test
+    void anExpandingHeadGrowsWithTheTasks() {
+        ContinualConfiguration cc = trainer(small(MetaUpdateRule.PAPER)).toBuilder().headPolicy(HeadPolicy.EXPANDING)
+                .build();
+        ContinualTrainer<MultiLayerNetwork> t = ContinualTrainer.wrap(mlp(6, 16, 2, 5, true), cc);
+        ContinualResult r = t.fit(synthetic(6, 10));
+        assertEquals(6, t.continualModel().headSize());
+        assertEquals(3, itaml(r, ItamlPlugin.WITH_TASK_PREDICTION).rows());
+        assertTrue(itaml(r, ItamlPlugin.WITH_TASK_PREDICTION).finalAverageAccuracy() > 0.9, r.report());
+        assertInstanceOf(LossMCXENT.class, t.continualModel().headLoss());
+    }
+
+    @Test
     void learningOneExperienceAtATimeGivesTheSameMatricesAsFit() {
         Scenario s = synthetic(6, 8);
         ItamlConfiguration c = small(MetaUpdateRule.RELEASED).toBuilder().sessions(3).build();
