@@ -66,7 +66,7 @@ public final class SparkContinualTrainer {
 
     /**
      * @param sc    the Spark context
-     * @param graph an initialised graph with one input and one output layer
+     * @param graph an initialised graph with any number of inputs and one output layer, the classifier
      * @param conf  the configuration
      * @param tm    the training master
      * @return a trainer whose training and evaluation run on Spark, in {@code sc.defaultParallelism()} partitions
@@ -76,6 +76,23 @@ public final class SparkContinualTrainer {
                                                           ContinualConfiguration conf, TrainingMaster<?, ?> tm) {
         checkSupported(conf);
         return ContinualTrainer.wrap(graph, conf).setBackend(new SparkTrainingBackend(sc, tm,
+                sc.defaultParallelism()));
+    }
+
+    /**
+     * @param sc                   the Spark context
+     * @param graph                an initialised graph with any number of inputs and outputs
+     * @param classificationOutput the output layer whose labels are the continual classes
+     * @param conf                 the configuration
+     * @param tm                   the training master
+     * @return a trainer whose training and evaluation run on Spark, in {@code sc.defaultParallelism()} partitions
+     * @throws UnsupportedOperationException if a plugin of {@code conf} is not supported distributed
+     */
+    public static ContinualTrainer<ComputationGraph> wrap(JavaSparkContext sc, ComputationGraph graph,
+                                                          String classificationOutput, ContinualConfiguration conf,
+                                                          TrainingMaster<?, ?> tm) {
+        checkSupported(conf);
+        return ContinualTrainer.wrap(graph, classificationOutput, conf).setBackend(new SparkTrainingBackend(sc, tm,
                 sc.defaultParallelism()));
     }
 
