@@ -15,6 +15,7 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
@@ -38,7 +39,10 @@ import java.util.Objects;
  * replay rows — and parallelises its minibatches (detached copies) into {@link #numPartitions()} partitions, at
  * most {@link #minibatchesPerRdd()} minibatches per RDD: the driver holds one such chunk at a time, never the whole
  * experience. The training master trains each RDD on the executors and leaves the combined parameters in the
- * driver's network object; the files it exported for the RDD are deleted afterwards.</p>
+ * driver's network object; the files it exported for the RDD are deleted afterwards. Under DL4J's
+ * {@link ParameterAveragingTrainingMaster} the RDDs hold a multiple of workers × averaging frequency minibatches
+ * (the last one of an epoch: its whole splits, then the rest as an RDD of its own), since DL4J trains at most
+ * that many per split and would drop the others; every minibatch is trained.</p>
  *
  * <p>Listeners: those that are {@link Serializable} (the user's own, EWC's {@code PenaltyListener}, LwF's
  * {@code LwfListener}, …) are handed to the training master and fire on the workers, on the workers' copies
@@ -78,8 +82,9 @@ public final class SparkTrainingBackend implements TrainingBackend {
      * @param sc                the Spark context
      * @param trainingMaster    how the workers train and combine
      * @param numPartitions     partitions of every training and test RDD, at least 1
-     * @param minibatchesPerRdd the most minibatches the driver collects into one RDD, at least 1 (with parameter
-     *                          averaging, a multiple of workers × averaging frequency keeps every split full)
+     * @param minibatchesPerRdd the most minibatches the driver collects into one RDD, at least 1 (under parameter
+     *                          averaging rounded down to a multiple of workers × averaging frequency, at least one
+     *                          such multiple)
      * @throws IllegalArgumentException if a value is below 1
      */
     public SparkTrainingBackend(JavaSparkContext sc, TrainingMaster<?, ?> trainingMaster, int numPartitions,
@@ -145,26 +150,37 @@ public final class SparkTrainingBackend implements TrainingBackend {
             }
             int it = 0;
             double score = Double.NaN;
-            List<MultiDataSet> chunk = chunk(data);
+            int align = alignment();
+            int size = Math.max(align, minibatchesPerRdd / align * align);
+            List<MultiDataSet> chunk = chunk(data, size);
             if (chunk.isEmpty()) {
                 throw new IllegalArgumentException("The training data gave no minibatch: nothing to distribute");
             }
             while (!chunk.isEmpty()) {
-                try {
-                    score = fitOnce(model, chunk, remote);
-                } finally {
-                    // the minibatches a training master exported for this RDD
-                    trainingMaster.deleteTempFiles(sc);
+                // a short (last) chunk: its whole splits, then the remainder as an RDD of its own
+                int whole = chunk.size() / align * align;
+                List<List<MultiDataSet>> rdds = whole == 0 || whole == chunk.size() ? List.of(chunk)
+                        : List.of(new ArrayList<>(chunk.subList(0, whole)),
+                        new ArrayList<>(chunk.subList(whole, chunk.size())));
+                for (List<MultiDataSet> batches : rdds) {
+                    try {
+                        score = fitOnce(model, batches, remote);
+                    } finally {
+                        // the minibatches a training master exported for this RDD
+                        trainingMaster.deleteTempFiles(sc);
+                    }
                 }
                 net = model.network();
                 for (MultiDataSet ds : chunk) {
-                    setInput(model, ds);
+                    if (!driver.isEmpty()) {
+                        setInput(model, ds);
+                    }
                     for (TrainingListener l : driver) {
                         l.iterationDone(net, it, epoch);
                     }
                     it++;
                 }
-                chunk = chunk(data);
+                chunk = chunk.size() < size ? List.of() : chunk(data, size);
             }
             net.clear();
             setScore(model, score);
@@ -174,13 +190,28 @@ public final class SparkTrainingBackend implements TrainingBackend {
         }
     }
 
-    /** The next at most {@link #minibatchesPerRdd} minibatches of {@code data}, detached copies. */
-    private List<MultiDataSet> chunk(MultiDataSetIterator data) {
+    /** The next at most {@code size} minibatches of {@code data}, detached copies. */
+    private static List<MultiDataSet> chunk(MultiDataSetIterator data, int size) {
         List<MultiDataSet> out = new ArrayList<>();
-        while (out.size() < minibatchesPerRdd && data.hasNext()) {
+        while (out.size() < size && data.hasNext()) {
             out.add(Batches.copy(data.next()));
         }
         return out;
+    }
+
+    /**
+     * The number of minibatches an RDD should be a multiple of for the training master to train all of them:
+     * DL4J's parameter averaging splits an RDD of n minibatches into ⌊n / (workers × averaging frequency)⌋ splits
+     * and trains at most {@code averagingFrequency} minibatches per worker and split, so the minibatches beyond
+     * whole splits would be dropped; 1 for other masters.
+     */
+    private int alignment() {
+        if (trainingMaster instanceof ParameterAveragingTrainingMaster) {
+            ParameterAveragingTrainingMaster p = (ParameterAveragingTrainingMaster) trainingMaster;
+            int workers = p.getNumWorkers() == null ? sc.defaultParallelism() : p.getNumWorkers();
+            return Math.max(1, workers * p.getAveragingFrequency());
+        }
+        return 1;
     }
 
     private double fitOnce(ContinualModel model, List<MultiDataSet> batches, List<TrainingListener> remote) {
@@ -267,7 +298,7 @@ public final class SparkTrainingBackend implements TrainingBackend {
             long[] counts = {-1, -1};
             if (!defined.isEmpty()) {
                 MultiDataSetIterator it = e.iterator(batchSize, false, 0);
-                List<MultiDataSet> chunk = chunk(it);
+                List<MultiDataSet> chunk = chunk(it, minibatchesPerRdd);
                 while (!chunk.isEmpty()) {
                     MaskedEvaluation[] fresh = new MaskedEvaluation[defined.size()];
                     for (int k = 0; k < fresh.length; k++) {
@@ -277,7 +308,7 @@ public final class SparkTrainingBackend implements TrainingBackend {
                     for (int k = 0; k < done.length; k++) {
                         ev[defined.get(k)].merge(done[k]);
                     }
-                    chunk = chunk(it);
+                    chunk = chunk(it, minibatchesPerRdd);
                 }
                 for (int i : defined) {
                     counts[i] = ev[i].correct();

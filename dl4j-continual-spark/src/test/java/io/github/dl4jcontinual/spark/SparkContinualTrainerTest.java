@@ -59,6 +59,7 @@ class SparkContinualTrainerTest {
         static final Map<Long, long[]> PER_TASK = new ConcurrentHashMap<>();
         static final Set<String> THREADS = ConcurrentHashMap.newKeySet();
         static final AtomicLong ITERATIONS = new AtomicLong();
+        static final AtomicLong STEPS = new AtomicLong();
         static final Set<Integer> PARTITIONS = ConcurrentHashMap.newKeySet();
         static volatile int oldClasses;
 
@@ -81,6 +82,7 @@ class SparkContinualTrainerTest {
                 counts[1] += old;
             }
             PARTITIONS.add(task.partitionId());
+            STEPS.incrementAndGet();
         }
 
         @Override
@@ -94,6 +96,7 @@ class SparkContinualTrainerTest {
             THREADS.clear();
             PARTITIONS.clear();
             ITERATIONS.set(0);
+            STEPS.set(0);
             oldClasses = old;
         }
     }
@@ -164,6 +167,9 @@ class SparkContinualTrainerTest {
             rows += e.getValue()[0];
         }
         assertTrue(replayed > 0.25 * rows, "replayed rows: " + replayed + " of " + rows);
+        // every row the driver read (current and replayed) was trained on a worker, in the trainer's minibatches
+        assertEquals(result.experiences().get(1).examplesSeen(), rows, "rows trained on the workers");
+        assertEquals((rows + 19) / 20, CountingListener.STEPS.get(), "minibatches of 10 + 10 rows");
         assertEquals(2, result.classIncremental().rows());
     }
 
