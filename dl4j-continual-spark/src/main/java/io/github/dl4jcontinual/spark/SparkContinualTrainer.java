@@ -99,10 +99,9 @@ public final class SparkContinualTrainer {
     /**
      * A parameter-averaging training master for continual training: every worker trains
      * {@code averagingFrequency} minibatches of {@code batchSizePerWorker} examples, then parameters and updater
-     * state are averaged. The RDD's minibatches are trained as they are ({@code RDDTrainingApproach.Direct}: DL4J's
-     * default, exporting them to files, re-batches each partition and leaves partial files that break
-     * {@link SparkTrainingBackend}'s alignment of RDDs to whole splits), so every row of the trainer's minibatches is
-     * trained, in minibatches of that size.
+     * state are averaged; DL4J exports the minibatches to its temporary directory first (its default approach), in
+     * files of {@code batchSizePerWorker} rows, and {@link SparkTrainingBackend} hands it RDDs of whole splits, so
+     * every row of the trainer's minibatches is trained, in minibatches of that size.
      *
      * @param batchSizePerWorker examples per minibatch on a worker: the trainer's minibatch size including replay
      *                           rows (e.g. batch 10 + 10 replayed = 20), so that DL4J does not re-split them
@@ -122,7 +121,6 @@ public final class SparkContinualTrainer {
         // separately (DL4J's default, 16, would re-batch the trainer's minibatches and drop remainders)
         return new ParameterAveragingTrainingMaster.Builder(workers, batchSizePerWorker)
                 .batchSizePerWorker(batchSizePerWorker).averagingFrequency(averagingFrequency)
-                .rddTrainingApproach(org.deeplearning4j.spark.api.RDDTrainingApproach.Direct)
                 .workerPrefetchNumBatches(0).saveUpdater(true).build();
     }
 
