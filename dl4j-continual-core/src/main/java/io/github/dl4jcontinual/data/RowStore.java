@@ -67,6 +67,40 @@ public final class RowStore {
     }
 
     /**
+     * @param c a column
+     * @return the shape of one example of that column, or null if no row of it has been stored
+     */
+    public long[] rowShape(int c) {
+        return rowShape[c] == null ? null : rowShape[c].clone();
+    }
+
+    /**
+     * Widens a column of one-dimensional examples (e.g. one-hot labels when an expanding head adds classes): the
+     * stored rows keep their values in the first columns and get zeros in the new ones.
+     *
+     * @param c     a column whose examples are one-dimensional
+     * @param width the new width, at least the current one
+     * @throws IllegalArgumentException if the column is empty, not one-dimensional or would shrink
+     */
+    public void widen(int c, long width) {
+        if (rowShape[c] == null || rowShape[c].length != 1 || width < rowShape[c][0]) {
+            throw new IllegalArgumentException("Column " + c + " of examples of shape "
+                    + (rowShape[c] == null ? "(none yet)" : Arrays.toString(rowShape[c]))
+                    + " cannot be widened to " + width + " values");
+        }
+        if (width == rowShape[c][0]) {
+            return;
+        }
+        INDArray grown = Nd4j.zeros(data[c].dataType(), data[c].size(0), width);
+        if (size > 0) {
+            grown.get(NDArrayIndex.interval(0, size), NDArrayIndex.interval(0, rowShape[c][0]))
+                    .assign(data[c].get(NDArrayIndex.interval(0, size), NDArrayIndex.all()));
+        }
+        data[c] = grown;
+        rowShape[c] = new long[]{width};
+    }
+
+    /**
      * @param newCapacity the new capacity, at least {@link #size()}
      */
     public void setCapacity(int newCapacity) {

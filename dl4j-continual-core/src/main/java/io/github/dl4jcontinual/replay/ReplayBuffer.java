@@ -354,6 +354,12 @@ public abstract class ReplayBuffer {
             cols[2 * nf + nl + i] = Batches.mask(batch.getLabelsMaskArrays(), i);
         }
         cols[columns() - 1] = storeLogits ? batchLogits : null;
+        // an expanding head: the classification labels (and a per-class label mask) of later experiences are wider
+        cols[nf + classOutput] = fitClassWidth(nf + classOutput, cols[nf + classOutput]);
+        INDArray lm = cols[2 * nf + nl + classOutput];
+        if (lm != null && lm.rank() == 2 && lm.size(1) > 1) {
+            cols[2 * nf + nl + classOutput] = fitClassWidth(2 * nf + nl + classOutput, lm);
+        }
         int maxSlot = Arrays.stream(slots).max().getAsInt();
         if (maxSlot >= capacity) {
             throw new IllegalArgumentException("slot " + maxSlot + " is outside the capacity " + capacity);
@@ -369,6 +375,23 @@ public abstract class ReplayBuffer {
             classes[slots[i]] = rowClasses[rowsOf[i]];
             experiences[slots[i]] = experience;
         }
+    }
+
+    /**
+     * Matches the class width of a column of 2-d class arrays to the stored one: a wider batch widens the store
+     * (stored rows get zeros for the new classes), a narrower one is padded with zeros.
+     */
+    private INDArray fitClassWidth(int column, INDArray a) {
+        long[] stored = rows.rowShape(column);
+        if (a == null || a.rank() != 2 || stored == null || stored.length != 1 || stored[0] < 2
+                || a.size(1) == stored[0]) {
+            return a;
+        }
+        if (a.size(1) > stored[0]) {
+            rows.widen(column, a.size(1));
+            return a;
+        }
+        return Batches.classColumns(a, stored[0]);
     }
 
     /**
