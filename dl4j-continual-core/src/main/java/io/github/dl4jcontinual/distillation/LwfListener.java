@@ -21,11 +21,16 @@ import java.util.Objects;
  * <p>Like DL4J's own gradients, the added gradient is a sum over the minibatch (the updater divides by the
  * minibatch size). <b>{@code model.score()} does not include the distillation loss</b>; read
  * {@link #lastLoss()} / {@link #meanLoss()}. Runs on the training thread; not thread-safe.</p>
+ *
+ * <p>Serialisable: the teacher travels as the model file {@link ContinualModel#save} writes, and a deserialised copy
+ * (what a Spark worker runs) distils the network it is called with, the worker's copy of the model.</p>
  */
 public class LwfListener extends BaseTrainingListener implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
+    /** The model being trained; null in a deserialised copy (a Spark worker's), which trains its own network. */
     private final transient ContinualModel live;
-    private final transient ContinualModel teacher;
+    private transient ContinualModel teacher;
+    private transient ContinualModel worker;
     private final DistillationLoss loss;
     private transient ContinualModel.Twin shadow;
     private double lastLoss;
@@ -49,6 +54,7 @@ public class LwfListener extends BaseTrainingListener implements java.io.Seriali
     /** {@inheritDoc} */
     @Override
     public void onGradientCalculation(Model model) {
+        ContinualModel live = trained(model);
         INDArray[] x = live.currentInputs();
         INDArray q = loss.softTargets(teacher.logits(x, null));
         if (shadow == null || !shadow.isFor(live)) {
@@ -61,6 +67,30 @@ public class LwfListener extends BaseTrainingListener implements java.io.Seriali
         lastLoss = shadow.lastScore();
         lossSum += lastLoss;
         iterations++;
+    }
+
+    /** The model view of the network being trained: the live model, or in a deserialised copy the given one. */
+    private ContinualModel trained(Model model) {
+        if (live != null) {
+            return live;
+        }
+        if (worker == null || worker.network() != model) {
+            worker = ContinualModel.of(model);
+        }
+        return worker;
+    }
+
+    /** Serialises the teacher as the model file {@link ContinualModel#save} writes. */
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+        out.defaultWriteObject();
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        teacher.save(bytes);
+        out.writeObject(bytes.toByteArray());
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        teacher = ContinualModel.load(new java.io.ByteArrayInputStream((byte[]) in.readObject()));
     }
 
     /** @return the (weighted) distillation loss of the last minibatch, mean over its examples */

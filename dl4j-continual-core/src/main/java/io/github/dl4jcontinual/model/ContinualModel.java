@@ -65,6 +65,25 @@ public interface ContinualModel {
     }
 
     /**
+     * The view of a DL4J network known only as a {@link Model} (e.g. the model a {@code TrainingListener} receives,
+     * which on a Spark worker is the worker's copy).
+     *
+     * @param network an initialised MultiLayerNetwork, or a ComputationGraph with a single output
+     * @return its model view
+     * @throws IllegalArgumentException if it is neither (naming its class) or a graph with several outputs
+     */
+    static ContinualModel of(Model network) {
+        if (network instanceof MultiLayerNetwork) {
+            return of((MultiLayerNetwork) network);
+        }
+        if (network instanceof ComputationGraph) {
+            return of((ComputationGraph) network);
+        }
+        throw new IllegalArgumentException("A model view needs a MultiLayerNetwork or a ComputationGraph (got: "
+                + (network == null ? "null" : network.getClass().getName()) + ")");
+    }
+
+    /**
      * Reads a model written by {@link #save(OutputStream)}.
      *
      * @param in the stream (read to its end, not closed)
