@@ -34,7 +34,8 @@ import java.util.Random;
  *
  * <p>Validation set: before training on an experience, {@code validationPerClass} examples of each of its classes
  * are drawn at random and held out (the plugin replaces the experience's training iterator by one over the rest, so
- * register it first among data-adapting plugins, before the rehearsal plugin). The held-out examples are kept
+ * register it first among data-adapting plugins, before the rehearsal plugin; the exemplar unions of iCaRL, LUCIR
+ * and replay read that rest, not the whole experience). The held-out examples are kept
  * (detached copies) and, together with those of all earlier classes, form the balanced set on which α and β
  * minimise the softmax cross-entropy over the seen classes (full-batch Adam). They count as memory beside the
  * rehearsal buffer: to compare at equal memory, shrink the buffer by {@code validationPerClass} per class.</p>
@@ -259,6 +260,72 @@ public final class BiasCorrection implements PluginConfiguration {
         }
     }
 
+    /**
+     * The training iterator BiC hands on: the experience without its held-out examples, and that part as an
+     * {@link Experience}, so that a later plugin which builds its own iterator from the experience (the union of
+     * the experience and the exemplars of iCaRL, LUCIR and replay) starts from the part BiC trains on instead of
+     * the whole experience. Everything else is delegated.
+     */
+    static final class TrainingSplit implements MultiDataSetIterator {
+        private static final long serialVersionUID = 1L;
+        private final MultiDataSetIterator data;
+        private final transient Experience training;
+
+        TrainingSplit(MultiDataSetIterator data, Experience training) {
+            this.data = data;
+            this.training = training;
+        }
+
+        /**
+         * @param experience the training experience
+         * @param data       the iterator a plugin was given
+         * @return the part of the experience BiC trains on if {@code data} is BiC's split, else {@code experience}
+         */
+        static Experience trainedPart(Experience experience, MultiDataSetIterator data) {
+            return data instanceof TrainingSplit ? ((TrainingSplit) data).training : experience;
+        }
+
+        @Override
+        public MultiDataSet next(int num) {
+            return data.next(num);
+        }
+
+        @Override
+        public MultiDataSet next() {
+            return data.next();
+        }
+
+        @Override
+        public boolean hasNext() {
+            return data.hasNext();
+        }
+
+        @Override
+        public void setPreProcessor(org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor preProcessor) {
+            data.setPreProcessor(preProcessor);
+        }
+
+        @Override
+        public org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor getPreProcessor() {
+            return data.getPreProcessor();
+        }
+
+        @Override
+        public boolean resetSupported() {
+            return data.resetSupported();
+        }
+
+        @Override
+        public boolean asyncSupported() {
+            return false;
+        }
+
+        @Override
+        public void reset() {
+            data.reset();
+        }
+    }
+
     /** Runtime: the validation store, the held-out split of the current experience, the fitted corrections. */
     static final class Runtime implements ContinualPlugin {
         private final BiasCorrection conf;
@@ -309,7 +376,7 @@ public final class BiasCorrection implements PluginConfiguration {
         @Override
         public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
                                                       MultiDataSetIterator data) {
-            return ctx.trainingIterator(training);
+            return new TrainingSplit(ctx.trainingIterator(training), training);
         }
 
         @Override

@@ -154,11 +154,14 @@ public final class IcarlConfiguration implements PluginConfiguration {
 
     /**
      * The union of an experience and every stored exemplar, as a training iterator of the trainer (reshuffled every
-     * epoch): the experience is read from its source, the exemplars from memory.
+     * epoch): the experience is read from its source, the exemplars from memory. The union is built from the
+     * experience, not from {@code data}: wrappers of earlier plugins are not seen, except BiC's held-out split
+     * ({@link BiasCorrection}), whose training part replaces the experience (its validation examples are never
+     * trained on).
      *
      * @param ctx        the trainer's context
      * @param experience the training experience
-     * @param data       the iterator the trainer made (used as it is when the memory is empty)
+     * @param data       the previous plugin's iterator (used as it is when the memory is empty)
      * @param memory     the exemplar memory
      * @return {@code data} itself if the memory is empty, else a new iterator over the union
      */
@@ -170,7 +173,8 @@ public final class IcarlConfiguration implements PluginConfiguration {
         ReplayBatch exemplars = memory.contents(ctx.numClasses());
         Experience stored = Experience.inMemory(exemplars.toMultiDataSet(), ctx.model().classificationOutput(),
                 experience.index());
-        return ctx.trainingIterator(Experience.union(List.of(experience, stored)));
+        return ctx.trainingIterator(Experience.union(List.of(BiasCorrection.TrainingSplit.trainedPart(experience, data),
+                stored)));
     }
 
     /**

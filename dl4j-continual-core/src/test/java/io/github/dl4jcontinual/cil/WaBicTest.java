@@ -4,6 +4,8 @@ import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.replay.BufferConfiguration;
+import io.github.dl4jcontinual.replay.selection.RandomSelection;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.serde.ContinualJson;
@@ -126,5 +128,31 @@ class WaBicTest {
                                 .plugin(new BiasCorrection.Builder().validationPerClass(30).build()).build()).fit(s));
         assertTrue(e.getMessage().contains("30") && e.getMessage().contains("validationPerClass"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new BiasCorrection.Builder().validationPerClass(0));
+    }
+
+    @Test
+    void biasCorrectionsHeldOutExamplesStayOutOfTheExemplarUnion() {
+        // BiC first, then PyCIL's replay (experience ∪ exemplars): the union is built from BiC's training part
+        Random r = new Random(3);
+        double[][] x = new double[120][3];
+        int[] y = new int[120];
+        for (int i = 0; i < 120; i++) {
+            y[i] = i % 4;
+            for (int d = 0; d < 3; d++) {
+                x[i][d] = (d == y[i] % 3 ? 1 : 0) + (y[i] == 3 ? 0.5 : 0) + 0.2 * r.nextGaussian();
+            }
+        }
+        DataSet ds = new DataSet(Nd4j.createFromArray(x).castTo(DataType.FLOAT), DataSets.oneHot(y, 4));
+        Scenario s = new ClassIncrementalScenario.Builder().train(ds).test(ds).numExperiences(2).build();
+        BufferConfiguration memory = new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
+                .perClass(5).selection(new RandomSelection()).build();
+        ContinualResult res = ContinualTrainer.wrap(CilModels.mlp(3, 8, 4, false, 1e-2, 3),
+                new ContinualConfiguration.Builder().batchSize(10).epochsPerExperience(1).seed(1).progress(false)
+                        .plugin(new BiasCorrection.Builder().validationPerClass(3).build())
+                        .plugin(new IcarlConfiguration.Builder().buffer(memory).distillation(false)
+                                .nearestMean(false).build()).build()).fit(s);
+        // experience 0: 60 − 2 × 3 held out; experience 1: the same 54 plus 2 classes × 5 exemplars (not 60 + 10)
+        assertEquals(54, res.experiences().get(0).examplesSeen());
+        assertEquals(64, res.experiences().get(1).examplesSeen());
     }
 }
