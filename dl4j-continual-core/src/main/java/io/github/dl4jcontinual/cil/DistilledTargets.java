@@ -11,9 +11,10 @@ import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 /**
- * iCaRL's distillation through the targets, applied to every minibatch by a {@link BatchMappingIterator}: the
- * label columns of the old classes {@code [0, oldClasses)} get the frozen teacher's sigmoid outputs (at
- * temperature T: σ(z/T) of its logits z) instead of the hard 0/1 labels.
+ * iCaRL's distillation through the targets, applied to every minibatch by a
+ * {@link io.github.dl4jcontinual.data.MappedMultiDataSetIterator}: the label columns of the old classes
+ * {@code [0, oldClasses)} get the frozen teacher's sigmoid outputs (at temperature T: σ(z/T) of its logits z)
+ * instead of the hard 0/1 labels.
  * With a sigmoid output layer trained with binary cross-entropy this is exactly iCaRL's loss
  * {@code −Σ_{y<old} [q_y log g_y + (1−q_y) log(1−g_y)] − Σ_{y≥old} [δ log g_y + (1−δ) log(1−g_y)]}
  * (Rebuffi et al. 2017, Algorithm 3). Old classes are the first ids because the scenarios relabel classes in

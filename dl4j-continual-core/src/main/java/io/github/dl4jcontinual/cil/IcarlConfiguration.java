@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.cil;
 
+import io.github.dl4jcontinual.data.MappedMultiDataSetIterator;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.eval.AccuracyMetric;
@@ -314,7 +315,7 @@ public final class IcarlConfiguration implements PluginConfiguration {
                                                       MultiDataSetIterator data) {
             MultiDataSetIterator it = union(ctx, experience, data, memory);
             return teacher == null ? it
-                    : new BatchMappingIterator(it, new DistilledTargets(teacher, oldClasses, conf.temperature));
+                    : new MappedMultiDataSetIterator(it, new DistilledTargets(teacher, oldClasses, conf.temperature));
         }
 
         @Override

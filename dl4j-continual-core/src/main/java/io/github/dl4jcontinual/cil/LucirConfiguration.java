@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.cil;
 
+import io.github.dl4jcontinual.data.MappedMultiDataSetIterator;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
@@ -309,7 +310,7 @@ public final class LucirConfiguration implements PluginConfiguration {
                 return it;
             }
             // the listener is created after the data (trainer order); look it up lazily per minibatch
-            return new BatchMappingIterator(it, ds -> listener == null ? ds : listener.record(ds));
+            return new MappedMultiDataSetIterator(it, ds -> listener == null ? ds : listener.record(ds));
         }
 
         @Override

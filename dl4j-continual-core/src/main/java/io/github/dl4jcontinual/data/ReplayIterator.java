@@ -2,7 +2,6 @@ package io.github.dl4jcontinual.data;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -12,7 +11,8 @@ import java.util.Objects;
  * Joins replayed examples to every minibatch of a wrapped iterator: {@code next()} takes the wrapped iterator's
  * minibatch (B rows, its pre-processor applied), asks the {@link ReplaySource} for replay rows (M, possibly 0)
  * and returns the B + M rows, current first, for every input and output (masks joined, see
- * {@link Batches#concat}). Everything else (hasNext, reset, batch, …) is delegated. Examples may have any rank.
+ * {@link Batches#concat}). Everything else (hasNext, reset, …) is delegated ({@link MappedMultiDataSetIterator}).
+ * Examples may have any rank.
  *
  * <p>Weighted joining: with {@link #weighted(double, double)} the joined batch carries a label mask on the
  * classification output with the weights {@code wCurrent·(B+M)/B} and {@code wReplay·(B+M)/M}, meant to make the
@@ -26,7 +26,7 @@ import java.util.Objects;
  * <p>{@link #asyncSupported()} is false: what is replayed depends on when {@code next()} is called (the buffer
  * changes during training), so DL4J must not prefetch.</p>
  */
-public class ReplayIterator implements MultiDataSetIterator {
+public class ReplayIterator extends MappedMultiDataSetIterator {
     private static final long serialVersionUID = 1L;
 
     /** Supplies the replay part of each minibatch. Called on the training thread, once per minibatch. */
@@ -40,12 +40,10 @@ public class ReplayIterator implements MultiDataSetIterator {
         MultiDataSet replayFor(MultiDataSet current);
     }
 
-    private final MultiDataSetIterator base;
     private final ReplaySource source;
     private final int classOutput;
     private double currentWeight = Double.NaN;
     private double replayWeight = Double.NaN;
-    private MultiDataSetPreProcessor preProcessor;
     private long replayed;
 
     /**
@@ -54,7 +52,7 @@ public class ReplayIterator implements MultiDataSetIterator {
      * @param source      the replay rows of each minibatch
      */
     public ReplayIterator(MultiDataSetIterator base, int classOutput, ReplaySource source) {
-        this.base = Objects.requireNonNull(base, "base");
+        super(base);
         this.source = Objects.requireNonNull(source, "source");
         this.classOutput = classOutput;
     }
@@ -82,14 +80,9 @@ public class ReplayIterator implements MultiDataSetIterator {
     }
 
     @Override
-    public MultiDataSet next() {
-        MultiDataSet cur = base.next();
+    protected MultiDataSet map(MultiDataSet cur) {
         MultiDataSet rep = source.replayFor(cur);
-        MultiDataSet out = rep == null || Batches.size(rep) == 0 ? weighOnly(cur) : join(cur, rep);
-        if (preProcessor != null) {
-            preProcessor.preProcess(out);
-        }
-        return out;
+        return rep == null || Batches.size(rep) == 0 ? weighOnly(cur) : join(cur, rep);
     }
 
     private MultiDataSet weighOnly(MultiDataSet cur) {
@@ -130,41 +123,5 @@ public class ReplayIterator implements MultiDataSetIterator {
                 : d.getLabelsMaskArrays().clone();
         lm[classOutput] = mask;
         return new org.nd4j.linalg.dataset.MultiDataSet(d.getFeatures(), d.getLabels(), d.getFeaturesMaskArrays(), lm);
-    }
-
-    @Override
-    public MultiDataSet next(int num) {
-        throw new UnsupportedOperationException("ReplayIterator serves the wrapped iterator's minibatches; "
-                + "next(num) is not supported");
-    }
-
-    @Override
-    public boolean resetSupported() {
-        return base.resetSupported();
-    }
-
-    @Override
-    public boolean asyncSupported() {
-        return false;
-    }
-
-    @Override
-    public void reset() {
-        base.reset();
-    }
-
-    @Override
-    public void setPreProcessor(MultiDataSetPreProcessor preProcessor) {
-        this.preProcessor = preProcessor;
-    }
-
-    @Override
-    public MultiDataSetPreProcessor getPreProcessor() {
-        return preProcessor;
-    }
-
-    @Override
-    public boolean hasNext() {
-        return base.hasNext();
     }
 }
