@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.cil;
 
+import io.github.dl4jcontinual.plugin.PluginStates;
 import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
@@ -435,18 +436,17 @@ public final class BiasCorrection implements PluginConfiguration {
         @Override
         @SuppressWarnings("unchecked")
         public void restoreState(ContinualContext ctx, java.io.Serializable state) {
-            if (!(state instanceof java.io.Serializable[]) || ((java.io.Serializable[]) state).length != 3) {
-                throw new IllegalArgumentException("Expected the state of a bic plugin (got: "
-                        + (state == null ? null : state.getClass().getName()) + ")");
-            }
-            java.io.Serializable[] s = (java.io.Serializable[]) state;
+            java.io.Serializable[] s = PluginStates.parts(state, 3, "a bic plugin");
+            List<INDArray[][]> held = PluginStates.part(s, 0, List.class, false, "a bic plugin");
+            List<double[]> ab = PluginStates.part(s, 1, List.class, false, "a bic plugin");
+            Random r = PluginStates.part(s, 2, Random.class, false, "a bic plugin");
             validation.clear();
-            for (INDArray[][] m : (List<INDArray[][]>) s[0]) {
+            for (INDArray[][] m : held) {
                 validation.add(Batches.copy(new org.nd4j.linalg.dataset.MultiDataSet(m[0], m[1], m[2], m[3])));
             }
             corrections.clear();
-            ((List<double[]>) s[1]).forEach(ab -> corrections.add(ab.clone()));
-            rng = SerializationUtils.clone((Random) s[2]);
+            ab.forEach(x -> corrections.add(x.clone()));
+            rng = SerializationUtils.clone(r);
         }
 
         /** @return the fitted {α, β} of every corrected experience */

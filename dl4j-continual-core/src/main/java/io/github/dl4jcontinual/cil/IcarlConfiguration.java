@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.cil;
 
+import io.github.dl4jcontinual.plugin.PluginStates;
 import io.github.dl4jcontinual.data.MappedMultiDataSetIterator;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
@@ -350,13 +351,10 @@ public final class IcarlConfiguration implements PluginConfiguration {
 
         @Override
         public void restoreState(ContinualContext ctx, java.io.Serializable state) {
-            if (!(state instanceof java.io.Serializable[]) || ((java.io.Serializable[]) state).length != 2) {
-                throw new IllegalArgumentException("Expected the state of an icarl plugin (got: "
-                        + (state == null ? null : state.getClass().getName()) + ")");
-            }
-            java.io.Serializable[] s = (java.io.Serializable[]) state;
+            java.io.Serializable[] s = PluginStates.parts(state, 2, "an icarl plugin");
+            Random r = PluginStates.part(s, 1, Random.class, false, "an icarl plugin");
             memory.restoreState(s[0]);
-            rng = SerializationUtils.clone((Random) s[1]);
+            rng = SerializationUtils.clone(r);
             fitNme(ctx);
         }
 

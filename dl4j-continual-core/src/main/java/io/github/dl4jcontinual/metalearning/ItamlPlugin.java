@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.metalearning;
 
+import io.github.dl4jcontinual.plugin.PluginStates;
 import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.eval.AccuracyMetric;
@@ -369,12 +370,9 @@ public final class ItamlPlugin implements ContinualPlugin {
     @Override
     @SuppressWarnings("unchecked")
     public void restoreState(ContinualContext ctx, Serializable state) {
-        if (!(state instanceof Serializable[]) || ((Serializable[]) state).length != 3
-                || !(((Serializable[]) state)[2] instanceof ArrayList)) {
-            throw new IllegalArgumentException("Expected the state of an iTAML plugin (got: "
-                    + (state == null ? null : state.getClass().getName()) + ")");
-        }
-        Serializable[] s = (Serializable[]) state;
+        Serializable[] s = PluginStates.parts(state, 3, "an iTAML plugin");
+        PluginStates.part(s, 2, ArrayList.class, false, "an iTAML plugin");
+        Random memRng = PluginStates.part(s, 1, Random.class, false, "an iTAML plugin");
         if ((s[0] == null) != (memory == null)) {
             throw new IllegalArgumentException("The checkpoint's iTAML state " + (s[0] == null ? "has no" : "has an")
                     + " exemplar memory but the configuration has memorySize " + conf.getMemorySize());
@@ -382,7 +380,7 @@ public final class ItamlPlugin implements ContinualPlugin {
         if (memory != null) {
             memory.restoreState(s[0]);
         }
-        memoryRng = SerializationUtils.clone((Random) s[1]);
+        memoryRng = SerializationUtils.clone(memRng);
         blocks.clear();
         blockLosses.clear();
         for (int[] b : (ArrayList<int[]>) s[2]) {

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.replay.strategy;
 
+import io.github.dl4jcontinual.plugin.PluginStates;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.replay.ReplayBuffer;
@@ -47,14 +48,13 @@ abstract class RehearsalRuntime implements ContinualPlugin {
 
     @Override
     public void restoreState(ContinualContext ctx, Serializable state) {
-        if (!(state instanceof Serializable[]) || ((Serializable[]) state).length != 4) {
-            throw new IllegalArgumentException("Expected the state of a " + conf.name() + " strategy (got: "
-                    + (state == null ? null : state.getClass().getName()) + ")");
-        }
-        Serializable[] s = (Serializable[]) state;
+        String what = "a " + conf.name() + " strategy";
+        Serializable[] s = PluginStates.parts(state, 4, what);
+        Random b = PluginStates.part(s, 1, Random.class, false, what);
+        Random r = PluginStates.part(s, 2, Random.class, false, what);
         buffer.restoreState(s[0]);
-        bufferRng = SerializationUtils.clone((Random) s[1]);
-        sampleRng = SerializationUtils.clone((Random) s[2]);
+        bufferRng = SerializationUtils.clone(b);
+        sampleRng = SerializationUtils.clone(r);
         restoreExtraState(s[3]);
     }
 
