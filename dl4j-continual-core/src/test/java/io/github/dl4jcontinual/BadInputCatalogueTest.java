@@ -2,9 +2,11 @@ package io.github.dl4jcontinual;
 
 import io.github.dl4jcontinual.checkpoint.CheckpointException;
 import io.github.dl4jcontinual.checkpoint.CheckpointFile;
+import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.distillation.LwfConfiguration;
 import io.github.dl4jcontinual.plugin.impl.IterationBudget;
-import io.github.dl4jcontinual.plugin.impl.JointTraining;
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationMethod;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
@@ -124,12 +126,12 @@ class BadInputCatalogueTest {
             DataSet d = train();
             d.getFeatures().putScalar(3, 5, Double.NaN);
             new ClassIncrementalScenario.Builder().train(d).test(test()).numExperiences(5).build();
-        }, "train DataSet", "NaN", "example 3, value 5", "expected finite"));
+        }, "train data", "NaN", "example 3, value 5", "expected finite"));
         c.add(new Case("scenario: infinite feature", IllegalArgumentException.class, () -> {
             DataSet d = test();
             d.getFeatures().putScalar(7, 0, Double.POSITIVE_INFINITY);
             new ClassIncrementalScenario.Builder().train(train()).test(d).numExperiences(5).build();
-        }, "test DataSet", "Infinity", "example 7, value 0", "expected finite"));
+        }, "test data", "Infinity", "example 7, value 0", "expected finite"));
         c.add(new Case("scenario: wrong label width", IllegalArgumentException.class, () -> {
             DataSet d = test();
             new ClassIncrementalScenario.Builder().train(train())
@@ -140,7 +142,7 @@ class BadInputCatalogueTest {
         c.add(new Case("scenario: feature and label rows differ", IllegalArgumentException.class, () ->
                 new ClassIncrementalScenario.Builder().train(new DataSet(train().getFeatures(),
                         train().getLabels().getRows(0, 1, 2))).test(test()).numExperiences(5).build(),
-                "200 feature rows", "3 label rows"));
+                "200 feature rows", "3 rows in label array 0"));
         c.add(new Case("scenario: class id out of range", IllegalArgumentException.class, () ->
                 new ClassIncrementalScenario.Builder().train(train()).test(test())
                         .experienceClasses(new int[]{0, 1}, new int[]{2, 12}).build(), "Class id 12", "[0, 10)"));
@@ -167,11 +169,11 @@ class BadInputCatalogueTest {
                 "replay batch size should be > 0", "got: 0"));
         c.add(new Case("buffer: examples of another shape", IllegalArgumentException.class, () -> {
             ReservoirReplayBuffer b = new ReservoirReplayBuffer(50, false);
-            b.observe(SyntheticData.blobs(2, 5, 8, 1, 2), null, 0, new java.util.Random(1));
-            b.observe(SyntheticData.blobs(2, 5, 6, 1, 2), null, 0, new java.util.Random(1));
-        }, "Examples of 6 values", "buffer of 8-value examples"));
+            b.observe(Batches.of(SyntheticData.blobs(2, 5, 8, 1, 2)), null, 0, new java.util.Random(1));
+            b.observe(Batches.of(SyntheticData.blobs(2, 5, 6, 1, 2)), null, 0, new java.util.Random(1));
+        }, "Examples of shape [6]", "examples of shape [8]"));
         c.add(new Case("buffer: logits missing where they are stored", IllegalArgumentException.class, () ->
-                new ReservoirReplayBuffer(5, true).observe(SyntheticData.blobs(2, 2, 8, 1, 2), null, 0,
+                new ReservoirReplayBuffer(5, true).observe(Batches.of(SyntheticData.blobs(2, 2, 8, 1, 2)), null, 0,
                         new java.util.Random(1)), "stores logits", "got null"));
         c.add(new Case("buffer: state of another buffer type", IllegalArgumentException.class, () ->
                 new ReservoirReplayBuffer(5, false).restoreState(new ClassBalancedReplayBuffer(5, 0, null, false)
@@ -210,8 +212,8 @@ class BadInputCatalogueTest {
                         .saveCheckpoint(tmp.resolve("never.zip")), "only between experiences", "fit has not started"));
         c.add(new Case("trainer: plugin without checkpoint support", UnsupportedOperationException.class,
                 inEmptyDir("unsupported", dir -> ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1),
-                        conf().plugin(new JointTraining()).build()).setCheckpointDirectory(dir).fit(scenario)),
-                "CumulativeTraining", "does not support checkpoints"));
+                        conf().plugin(new StatelessPluginConfiguration()).build()).setCheckpointDirectory(dir)
+                        .fit(scenario)), "StatelessPlugin", "does not support checkpoints"));
         // checkpoints
         c.add(new Case("checkpoint: truncated", CheckpointException.class, () -> ContinualTrainer.resume(
                 damaged("truncated.zip", b -> Arrays.copyOf(b, b.length / 2)), erConf(), MultiLayerNetwork.class),
@@ -242,6 +244,35 @@ class BadInputCatalogueTest {
                 ContinualTrainer.resume(checkpoint, erConf(), MultiLayerNetwork.class).fit(scenario, 1),
                 "stopAfter should be in [2, 5]", "resuming after 2", "got: 1"));
         return c;
+    }
+
+    /** A user's plugin that keeps no state and does not implement {@code saveState()}. */
+    public static final class StatelessPluginConfiguration implements PluginConfiguration {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public ContinualPlugin instantiate() {
+            return new StatelessPlugin();
+        }
+
+        @Override
+        public String name() {
+            return "stateless";
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof StatelessPluginConfiguration;
+        }
+
+        @Override
+        public int hashCode() {
+            return 1;
+        }
+    }
+
+    /** The runtime of {@link StatelessPluginConfiguration}: every hook is the default. */
+    static final class StatelessPlugin implements ContinualPlugin {
     }
 
     @TestFactory

@@ -1,9 +1,8 @@
 package io.github.dl4jcontinual.checkpoint;
 
+import io.github.dl4jcontinual.model.ContinualModel;
+import io.github.dl4jcontinual.model.ModelFiles;
 import io.github.dl4jcontinual.serde.ContinualJson;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.shade.jackson.databind.JsonNode;
 
@@ -38,8 +37,9 @@ import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
- * One checkpoint file: the DL4J model zip written by {@link ModelSerializer#writeModel(Model, java.io.OutputStream,
- * boolean)} (parameters, configuration and updater state), the caller's objects as {@code objects/<key>} entries in
+ * One checkpoint file: the model's entries as {@link ModelFiles} stores them (for a MultiLayerNetwork or
+ * ComputationGraph the zip entries of {@link ModelSerializer#writeModel} — parameters, configuration and updater
+ * state — so {@code ModelSerializer} can read the file too; for a SameDiff graph its FlatBuffers), the caller's objects as {@code objects/<key>} entries in
  * the layout of {@link ModelSerializer#addObjectToFile} (so {@link ModelSerializer#getObjectFromFile} reads them
  * too), and last a {@code manifest.json}: format name and version, the caller's string properties and the SHA-256
  * of every other entry.
@@ -113,27 +113,16 @@ public final class CheckpointFile {
      * {@code target} (if any) is untouched.
      *
      * @param target     the checkpoint file (its directory is created if needed)
-     * @param model      a {@link MultiLayerNetwork} or {@link ComputationGraph}; saved with its updater state
+     * @param model      the model; saved with its updater state
      * @param objects    serialisable state by key (letters, digits, '.', '-' and '_')
      * @param properties string properties stored in the manifest (e.g. a configuration fingerprint)
      * @throws UncheckedIOException if the file cannot be written
      * @throws IllegalArgumentException if a key is invalid or an object cannot be serialised
      */
-    public static void write(Path target, Model model, Map<String, ? extends Serializable> objects,
+    public static void write(Path target, ContinualModel model, Map<String, ? extends Serializable> objects,
                              Map<String, String> properties) {
         Objects.requireNonNull(model, "model");
-        Map<String, byte[]> content = new LinkedHashMap<>();
-        try {
-            ByteArrayOutputStream modelZip = new ByteArrayOutputStream();
-            ModelSerializer.writeModel(model, modelZip, true);
-            try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(modelZip.toByteArray()))) {
-                for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
-                    content.put(e.getName(), in.readAllBytes());
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot serialise the model for checkpoint " + target, e);
-        }
+        Map<String, byte[]> content = new LinkedHashMap<>(ModelFiles.entries(model));
         for (Map.Entry<String, ? extends Serializable> o : objects.entrySet()) {
             if (!o.getKey().matches("[A-Za-z0-9._-]+")) {
                 throw new IllegalArgumentException("Invalid checkpoint object key '" + o.getKey()
@@ -145,7 +134,7 @@ public final class CheckpointFile {
         manifest.put("format", FORMAT);
         manifest.put("version", VERSION);
         Map<String, String> props = new LinkedHashMap<>(properties);
-        props.put(MODEL_TYPE, model.getClass().getSimpleName());
+        props.put(MODEL_TYPE, model.kind());
         manifest.put("properties", props);
         Map<String, String> digests = new LinkedHashMap<>();
         content.forEach((name, bytes) -> digests.put(name, sha256(bytes)));
@@ -340,28 +329,49 @@ public final class CheckpointFile {
     }
 
     /**
+     * Restores the model with its updater state.
+     *
+     * @return a new model
+     * @throws CheckpointException if the model cannot be restored
+     */
+    public ContinualModel continualModel() {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        entries.forEach((k, v) -> {
+            if (!k.startsWith(OBJECTS)) {
+                m.put(k, v);
+            }
+        });
+        try {
+            if (ModelFiles.kindOf(m) == null) {
+                // written before the descriptor existed: a ModelSerializer zip of the type in the manifest
+                String stored = property(MODEL_TYPE);
+                byte[] zip = modelZip();
+                return "ComputationGraph".equals(stored)
+                        ? ContinualModel.of(ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(zip), true))
+                        : ContinualModel.of(ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), true));
+            }
+            return ModelFiles.fromEntries(m);
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException("Checkpoint " + path + ": the " + properties.get(MODEL_TYPE)
+                    + " cannot be restored: " + e, e);
+        }
+    }
+
+    /**
      * Restores the network with its updater state.
      *
-     * @param type {@code MultiLayerNetwork.class} or {@code ComputationGraph.class}
+     * @param type {@code MultiLayerNetwork.class}, {@code ComputationGraph.class} or {@code SameDiff.class}
      * @param <T>  the network type
      * @return a new network
-     * @throws CheckpointException if the checkpoint holds the other type or the model cannot be restored
+     * @throws CheckpointException if the checkpoint holds another type or the model cannot be restored
      */
-    public <T extends Model> T model(Class<T> type) {
+    public <T> T model(Class<T> type) {
         String stored = property(MODEL_TYPE);
         if (!type.getSimpleName().equals(stored)) {
             throw new CheckpointException("Checkpoint " + path + " holds a " + stored + " but a "
                     + type.getSimpleName() + " was expected");
         }
-        byte[] zip = modelZip();
-        try {
-            Model m = type == ComputationGraph.class
-                    ? ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(zip), true)
-                    : ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(zip), true);
-            return type.cast(m);
-        } catch (IOException | RuntimeException e) {
-            throw new CheckpointException("Checkpoint " + path + ": the " + stored + " cannot be restored: " + e, e);
-        }
+        return continualModel().unwrap(type);
     }
 
     private byte[] modelZip() {

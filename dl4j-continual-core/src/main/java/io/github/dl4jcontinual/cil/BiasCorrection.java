@@ -1,19 +1,21 @@
 package io.github.dl4jcontinual.cil;
 
+import io.github.dl4jcontinual.plugin.PluginStates;
 import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
-import io.github.dl4jcontinual.replay.selection.FeatureExtractor;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.serde.ContinualJson;
-import org.deeplearning4j.nn.api.Model;
+import io.github.dl4jcontinual.data.Batches;
+import io.github.dl4jcontinual.model.ContinualModel;
+import org.apache.commons.lang3.SerializationUtils;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +35,8 @@ import java.util.Random;
  *
  * <p>Validation set: before training on an experience, {@code validationPerClass} examples of each of its classes
  * are drawn at random and held out (the plugin replaces the experience's training iterator by one over the rest, so
- * register it first among data-adapting plugins, before the rehearsal plugin). The held-out examples are kept
+ * register it first among data-adapting plugins, before the rehearsal plugin; the exemplar unions of iCaRL, LUCIR
+ * and replay read that rest, not the whole experience). The held-out examples are kept
  * (detached copies) and, together with those of all earlier classes, form the balanced set on which α and β
  * minimise the softmax cross-entropy over the seen classes (full-batch Adam). They count as memory beside the
  * rehearsal buffer: to compare at equal memory, shrink the buffer by {@code validationPerClass} per class.</p>
@@ -176,10 +179,10 @@ public final class BiasCorrection implements PluginConfiguration {
      * @param alpha      α
      * @param beta       β
      */
-    public static void fold(Model model, int[] newClasses, double alpha, double beta) {
+    public static void fold(ContinualModel model, int[] newClasses, double alpha, double beta) {
         checkAffineOutput(model);
-        INDArray w = OutputLayers.param(model, "W", "Bias correction");
-        INDArray b = OutputLayers.param(model, "b", "Bias correction");
+        INDArray w = model.headParam("W", "Bias correction");
+        INDArray b = model.headParam("b", "Bias correction");
         for (int c : newClasses) {
             w.getColumn(c).muli(alpha);
             b.putScalar(c, alpha * b.getDouble(c) + beta);
@@ -188,22 +191,22 @@ public final class BiasCorrection implements PluginConfiguration {
 
     /**
      * @param model the network
-     * @param x     inputs
+     * @param x     a minibatch (its inputs are read)
      * @return the output layer's pre-activations x·W + b [n, nOut] (double)
      */
-    static INDArray logits(Model model, INDArray x) {
+    static INDArray logits(ContinualModel model, MultiDataSet x) {
         checkAffineOutput(model);
-        INDArray w = OutputLayers.param(model, "W", "Bias correction").castTo(DataType.DOUBLE);
-        INDArray b = OutputLayers.param(model, "b", "Bias correction").castTo(DataType.DOUBLE);
-        INDArray f = FeatureExtractor.features(model, null, x).castTo(DataType.DOUBLE);
+        INDArray w = model.headParam("W", "Bias correction").castTo(DataType.DOUBLE);
+        INDArray b = model.headParam("b", "Bias correction").castTo(DataType.DOUBLE);
+        INDArray f = model.features(null, x.getFeatures(), x.getFeaturesMaskArrays()).castTo(DataType.DOUBLE);
         return f.mmul(w).addiRowVector(b.reshape(1, -1));
     }
 
-    private static void checkAffineOutput(Model model) {
-        Layer l = OutputLayers.conf(model);
+    private static void checkAffineOutput(ContinualModel model) {
+        Layer l = model.headConf();
         if (!(l instanceof BaseOutputLayer)) {
             throw new IllegalArgumentException("Bias correction folds α·o + β into an affine output layer "
-                    + "(OutputLayer with W and b); the output layer " + OutputLayers.name(model) + " is a "
+                    + "(OutputLayer with W and b); the output layer " + model.classificationOutputName() + " is a "
                     + l.getClass().getSimpleName());
         }
     }
@@ -258,14 +261,80 @@ public final class BiasCorrection implements PluginConfiguration {
         }
     }
 
+    /**
+     * The training iterator BiC hands on: the experience without its held-out examples, and that part as an
+     * {@link Experience}, so that a later plugin which builds its own iterator from the experience (the union of
+     * the experience and the exemplars of iCaRL, LUCIR and replay) starts from the part BiC trains on instead of
+     * the whole experience. Everything else is delegated.
+     */
+    static final class TrainingSplit implements MultiDataSetIterator {
+        private static final long serialVersionUID = 1L;
+        private final MultiDataSetIterator data;
+        private final transient Experience training;
+
+        TrainingSplit(MultiDataSetIterator data, Experience training) {
+            this.data = data;
+            this.training = training;
+        }
+
+        /**
+         * @param experience the training experience
+         * @param data       the iterator a plugin was given
+         * @return the part of the experience BiC trains on if {@code data} is BiC's split, else {@code experience}
+         */
+        static Experience trainedPart(Experience experience, MultiDataSetIterator data) {
+            return data instanceof TrainingSplit ? ((TrainingSplit) data).training : experience;
+        }
+
+        @Override
+        public MultiDataSet next(int num) {
+            return data.next(num);
+        }
+
+        @Override
+        public MultiDataSet next() {
+            return data.next();
+        }
+
+        @Override
+        public boolean hasNext() {
+            return data.hasNext();
+        }
+
+        @Override
+        public void setPreProcessor(org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor preProcessor) {
+            data.setPreProcessor(preProcessor);
+        }
+
+        @Override
+        public org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor getPreProcessor() {
+            return data.getPreProcessor();
+        }
+
+        @Override
+        public boolean resetSupported() {
+            return data.resetSupported();
+        }
+
+        @Override
+        public boolean asyncSupported() {
+            return false;
+        }
+
+        @Override
+        public void reset() {
+            data.reset();
+        }
+    }
+
     /** Runtime: the validation store, the held-out split of the current experience, the fitted corrections. */
     static final class Runtime implements ContinualPlugin {
         private final BiasCorrection conf;
-        private final List<DataSet> validation = new ArrayList<>();
+        private final List<MultiDataSet> validation = new ArrayList<>();
         private final List<double[]> corrections = new ArrayList<>();
         private Random rng;
-        private DataSet heldOut;
-        private DataSet training;
+        private MultiDataSet heldOut;
+        private Experience training;
 
         Runtime(BiasCorrection conf) {
             this.conf = conf;
@@ -278,10 +347,10 @@ public final class BiasCorrection implements PluginConfiguration {
             corrections.clear();
         }
 
+        /** Holds {@code validationPerClass} random examples of every new class out (read now; the rest stays put). */
         @Override
         public void beforeExperience(ContinualContext ctx, Experience experience) {
-            DataSet data = experience.dataSet();
-            int[] ids = DataSets.classIds(data.getLabels());
+            int[] ids = experience.classIdsInOrder();
             List<Integer> keep = new ArrayList<>();
             List<Integer> hold = new ArrayList<>();
             for (int c : experience.classArray()) {
@@ -301,18 +370,14 @@ public final class BiasCorrection implements PluginConfiguration {
                 keep.addAll(rows.subList(conf.validationPerClass, rows.size()));
             }
             Collections.sort(keep);
-            heldOut = rows(data, hold);
-            training = rows(data, keep);
-        }
-
-        private static DataSet rows(DataSet data, List<Integer> rows) {
-            int[] r = rows.stream().mapToInt(Integer::intValue).toArray();
-            return new DataSet(Nd4j.pullRows(data.getFeatures(), 1, r), Nd4j.pullRows(data.getLabels(), 1, r));
+            heldOut = Batches.copy(experience.rows(hold.stream().mapToInt(Integer::intValue).toArray()));
+            training = experience.subset(keep.stream().mapToInt(Integer::intValue).toArray());
         }
 
         @Override
-        public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
-            return ctx.trainingIterator(training);
+        public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
+                                                      MultiDataSetIterator data) {
+            return new TrainingSplit(ctx.trainingIterator(training), training);
         }
 
         @Override
@@ -325,9 +390,12 @@ public final class BiasCorrection implements PluginConfiguration {
             if (seen.length == cur.length) {
                 return;
             }
-            DataSet val = DataSet.merge(validation);
-            INDArray z = logits(ctx.model(), val.getFeatures());
-            int[] ids = DataSets.classIds(val.getLabels());
+            MultiDataSet val = validation.get(0);
+            for (int i = 1; i < validation.size(); i++) {
+                val = Batches.concat(val, validation.get(i));
+            }
+            INDArray z = logits(ctx.model(), val);
+            int[] ids = DataSets.classIds(val.getLabels(ctx.model().classificationOutput()));
             double[][] zs = new double[ids.length][seen.length];
             int[] pos = new int[ids.length];
             boolean[] isNew = new boolean[seen.length];
@@ -349,6 +417,36 @@ public final class BiasCorrection implements PluginConfiguration {
             corrections.add(ab);
             LOG.info("Experience {}: BiC alpha {} beta {} on {} validation examples", experience.index(), ab[0],
                     ab[1], ids.length);
+        }
+
+        /** The held-out validation examples, the corrections so far and the generator. */
+        @Override
+        public java.io.Serializable saveState() {
+            ArrayList<INDArray[][]> v = new ArrayList<>();
+            for (MultiDataSet m : validation) {
+                MultiDataSet c = Batches.copy(m);
+                v.add(new INDArray[][]{c.getFeatures(), c.getLabels(), c.getFeaturesMaskArrays(),
+                        c.getLabelsMaskArrays()});
+            }
+            ArrayList<double[]> c = new ArrayList<>();
+            corrections.forEach(ab -> c.add(ab.clone()));
+            return new java.io.Serializable[]{v, c, SerializationUtils.clone(rng)};
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void restoreState(ContinualContext ctx, java.io.Serializable state) {
+            java.io.Serializable[] s = PluginStates.parts(state, 3, "a bic plugin");
+            List<INDArray[][]> held = PluginStates.part(s, 0, List.class, false, "a bic plugin");
+            List<double[]> ab = PluginStates.part(s, 1, List.class, false, "a bic plugin");
+            Random r = PluginStates.part(s, 2, Random.class, false, "a bic plugin");
+            validation.clear();
+            for (INDArray[][] m : held) {
+                validation.add(Batches.copy(new org.nd4j.linalg.dataset.MultiDataSet(m[0], m[1], m[2], m[3])));
+            }
+            corrections.clear();
+            ab.forEach(x -> corrections.add(x.clone()));
+            rng = SerializationUtils.clone(r);
         }
 
         /** @return the fitted {α, β} of every corrected experience */

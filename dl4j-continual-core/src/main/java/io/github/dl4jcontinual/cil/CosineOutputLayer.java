@@ -1,6 +1,6 @@
 package io.github.dl4jcontinual.cil;
 
-import io.github.dl4jcontinual.trainer.ExpandableOutputLayer;
+import io.github.dl4jcontinual.model.ExpandableOutputLayer;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;

@@ -1,8 +1,12 @@
 package io.github.dl4jcontinual.cil;
 
+import io.github.dl4jcontinual.plugin.PluginStates;
+import io.github.dl4jcontinual.data.MappedMultiDataSetIterator;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
-import io.github.dl4jcontinual.plugin.EvaluationHead;
+import io.github.dl4jcontinual.eval.AccuracyMetric;
+import io.github.dl4jcontinual.model.ContinualModel;
+import io.github.dl4jcontinual.plugin.StreamMetric;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBatch;
@@ -10,12 +14,11 @@ import io.github.dl4jcontinual.replay.ReplayBuffer;
 import io.github.dl4jcontinual.replay.selection.HerdingSelection;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.serde.ContinualJson;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.apache.commons.lang3.SerializationUtils;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,8 +138,8 @@ public final class IcarlConfiguration implements PluginConfiguration {
      * @param model the network
      * @throws IllegalArgumentException naming the layer, its activation and loss, if it is not sigmoid + XENT
      */
-    static void checkSigmoidOutput(Model model) {
-        Layer l = OutputLayers.conf(model);
+    static void checkSigmoidOutput(ContinualModel model) {
+        Layer l = model.headConf();
         if (l instanceof BaseOutputLayer) {
             BaseOutputLayer o = (BaseOutputLayer) l;
             if (o.getActivationFn() instanceof ActivationSigmoid && o.getLossFn() instanceof LossBinaryXENT) {
@@ -144,29 +147,36 @@ public final class IcarlConfiguration implements PluginConfiguration {
             }
             throw new IllegalArgumentException("iCaRL's distillation needs a sigmoid output layer trained with "
                     + "binary cross-entropy (Activation.SIGMOID, LossFunction.XENT); the output layer "
-                    + OutputLayers.name(model) + " has activation " + o.getActivationFn() + " and loss "
+                    + model.classificationOutputName() + " has activation " + o.getActivationFn() + " and loss "
                     + o.getLossFn() + ". Build it so, or use distillation(false)");
         }
         throw new IllegalArgumentException("iCaRL's distillation needs a sigmoid OutputLayer with LossFunction.XENT; "
-                + "the output layer " + OutputLayers.name(model) + " is a " + l.getClass().getSimpleName());
+                + "the output layer " + model.classificationOutputName() + " is a " + l.getClass().getSimpleName());
     }
 
     /**
-     * The union of the examples an iterator yields in one pass and all stored exemplars, as a training iterator of
-     * the trainer (reshuffled every epoch).
+     * The union of an experience and every stored exemplar, as a training iterator of the trainer (reshuffled every
+     * epoch): the experience is read from its source, the exemplars from memory. The union is built from the
+     * experience, not from {@code data}: wrappers of earlier plugins are not seen, except BiC's held-out split
+     * ({@link BiasCorrection}), whose training part replaces the experience (its validation examples are never
+     * trained on).
      *
-     * @param ctx    the trainer's context
-     * @param data   the previous plugins' iterator (normally the whole experience)
-     * @param memory the exemplar memory
+     * @param ctx        the trainer's context
+     * @param experience the training experience
+     * @param data       the previous plugin's iterator (used as it is when the memory is empty)
+     * @param memory     the exemplar memory
      * @return {@code data} itself if the memory is empty, else a new iterator over the union
      */
-    static DataSetIterator union(ContinualContext ctx, DataSetIterator data, ReplayBuffer memory) {
+    static MultiDataSetIterator union(ContinualContext ctx, Experience experience, MultiDataSetIterator data,
+                                      ReplayBuffer memory) {
         if (memory.size() == 0) {
             return data;
         }
-        DataSet current = io.github.dl4jcontinual.data.DataSets.collect(data);
-        ReplayBatch exemplars = memory.contents((int) current.getLabels().size(1));
-        return ctx.trainingIterator(DataSet.merge(List.of(current, exemplars.toDataSet())));
+        ReplayBatch exemplars = memory.contents(ctx.numClasses());
+        Experience stored = Experience.inMemory(exemplars.toMultiDataSet(), ctx.model().classificationOutput(),
+                experience.index());
+        return ctx.trainingIterator(Experience.union(List.of(BiasCorrection.TrainingSplit.trainedPart(experience, data),
+                stored)));
     }
 
     /**
@@ -277,7 +287,7 @@ public final class IcarlConfiguration implements PluginConfiguration {
         private final IcarlConfiguration conf;
         private ReplayBuffer memory;
         private Random rng;
-        private Model teacher;
+        private ContinualModel teacher;
         private int oldClasses;
         private NearestMeanClassifier nme;
 
@@ -290,7 +300,7 @@ public final class IcarlConfiguration implements PluginConfiguration {
             if (conf.distillation) {
                 checkSigmoidOutput(ctx.model());
             }
-            memory = conf.buffer.build(false);
+            memory = conf.buffer.build(false).classificationOutput(ctx.model().classificationOutput());
             rng = ctx.rng("icarl.exemplars");
             nme = null;
         }
@@ -298,32 +308,54 @@ public final class IcarlConfiguration implements PluginConfiguration {
         @Override
         public void beforeExperience(ContinualContext ctx, Experience experience) {
             oldClasses = experience.seenClassArray().length - experience.classArray().length;
-            teacher = conf.distillation && oldClasses > 0 ? OutputLayers.copy(ctx.model()) : null;
+            teacher = conf.distillation && oldClasses > 0 ? ctx.model().copy() : null;
         }
 
         @Override
-        public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
-            DataSetIterator it = union(ctx, data, memory);
-            return teacher == null ? it : new BatchMappingIterator(it, new DistilledTargets(teacher, oldClasses, conf.temperature));
+        public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
+                                                      MultiDataSetIterator data) {
+            MultiDataSetIterator it = union(ctx, experience, data, memory);
+            return teacher == null ? it
+                    : new MappedMultiDataSetIterator(it, new DistilledTargets(teacher, oldClasses, conf.temperature));
         }
 
         @Override
         public void afterExperience(ContinualContext ctx, Experience experience) {
             teacher = null;
             memory.consolidate(experience, ctx.model(), rng);
-            if (conf.nearestMean) {
-                ReplayBatch all = memory.contents(experience.numClasses());
-                int[] ids = io.github.dl4jcontinual.data.DataSets.classIds(all.labels());
-                nme = NearestMeanClassifier.fit(ctx.model(), conf.featureLayer, all.features(), ids,
-                        ctx.headSize());
-            }
+            fitNme(ctx);
             LOG.info("Experience {}: iCaRL memory {} exemplars {}", experience.index(), memory.size(),
                     memory.countsPerClass());
         }
 
+        private void fitNme(ContinualContext ctx) {
+            if (conf.nearestMean && memory.size() > 0) {
+                ReplayBatch all = memory.contents(ctx.numClasses());
+                int[] ids = io.github.dl4jcontinual.data.DataSets.classIds(all.labels());
+                nme = NearestMeanClassifier.fit(ctx.model(), conf.featureLayer, all.toMultiDataSet(), ids,
+                        ctx.headSize());
+            }
+        }
+
         @Override
-        public List<EvaluationHead> evaluationHeads(ContinualContext ctx) {
-            return nme == null ? List.of() : List.of(nme);
+        public List<StreamMetric> streamMetrics(ContinualContext ctx) {
+            NearestMeanClassifier n = nme;
+            return n == null ? List.of() : List.of(AccuracyMetric.of("nme", n::scores));
+        }
+
+        /** The exemplar memory and its generator; the class means are refitted from them on restore. */
+        @Override
+        public java.io.Serializable saveState() {
+            return new java.io.Serializable[]{memory.saveState(), SerializationUtils.clone(rng)};
+        }
+
+        @Override
+        public void restoreState(ContinualContext ctx, java.io.Serializable state) {
+            java.io.Serializable[] s = PluginStates.parts(state, 2, "an icarl plugin");
+            Random r = PluginStates.part(s, 1, Random.class, false, "an icarl plugin");
+            memory.restoreState(s[0]);
+            rng = SerializationUtils.clone(r);
+            fitNme(ctx);
         }
 
         /** @return the exemplar memory (tests) */

@@ -1,5 +1,7 @@
 package io.github.dl4jcontinual.cil;
 
+import io.github.dl4jcontinual.plugin.PluginStates;
+import io.github.dl4jcontinual.data.MappedMultiDataSetIterator;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
@@ -8,10 +10,11 @@ import io.github.dl4jcontinual.replay.ReplayBuffer;
 import io.github.dl4jcontinual.replay.selection.HerdingSelection;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.serde.ContinualJson;
-import org.deeplearning4j.nn.api.Model;
+import io.github.dl4jcontinual.model.ContinualModel;
+import org.apache.commons.lang3.SerializationUtils;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -234,14 +237,26 @@ public final class LucirConfiguration implements PluginConfiguration {
      * @return its cosine output layer
      * @throws IllegalArgumentException naming the layer if it is not a {@link CosineOutputLayer}
      */
-    static CosineOutputLayer cosineLayer(Model model) {
-        Layer l = OutputLayers.conf(model);
+    static CosineOutputLayer cosineLayer(ContinualModel model) {
+        Layer l = model.headConf();
         if (!(l instanceof CosineOutputLayer)) {
             throw new IllegalArgumentException("LUCIR needs a CosineOutputLayer as the output layer; "
-                    + OutputLayers.name(model) + " is a " + l.getClass().getSimpleName()
+                    + model.classificationOutputName() + " is a " + l.getClass().getSimpleName()
                     + ". Build the network with new CosineOutputLayer.Builder().nIn(..).nOut(..).build()");
         }
         return (CosineOutputLayer) l;
+    }
+
+    /**
+     * @param model a model
+     * @throws IllegalArgumentException if it has several outputs: LUCIR's extra terms come from a twin whose
+     *                                  whole loss would add the other outputs' losses again
+     */
+    static void checkOneOutput(ContinualModel model) {
+        if (model.numOutputs() != 1) {
+            throw new IllegalArgumentException("LUCIR's extra loss is computed on a model with one output; this "
+                    + model.kind() + " has outputs " + model.outputNames());
+        }
     }
 
     /** Runtime: the exemplar memory, the teacher and the listener of the current experience. */
@@ -249,7 +264,7 @@ public final class LucirConfiguration implements PluginConfiguration {
         private final LucirConfiguration conf;
         private ReplayBuffer memory;
         private Random rng;
-        private Model teacher;
+        private ContinualModel teacher;
         private int oldClasses;
         private int seenClasses;
         private double lambda;
@@ -262,7 +277,8 @@ public final class LucirConfiguration implements PluginConfiguration {
         @Override
         public void onStreamStart(ContinualContext ctx) {
             cosineLayer(ctx.model());
-            memory = conf.buffer.build(false);
+            checkOneOutput(ctx.model());
+            memory = conf.buffer.build(false).classificationOutput(ctx.model().classificationOutput());
             rng = ctx.rng("lucir.exemplars");
         }
 
@@ -271,7 +287,7 @@ public final class LucirConfiguration implements PluginConfiguration {
             seenClasses = experience.seenClassArray().length;
             int newClasses = experience.classArray().length;
             oldClasses = seenClasses - newClasses;
-            teacher = oldClasses > 0 ? OutputLayers.copy(ctx.model()) : null;
+            teacher = oldClasses > 0 ? ctx.model().copy() : null;
             lambda = oldClasses > 0 ? lambda(conf.lambdaBase, oldClasses, newClasses) : 0;
             listener = null;
         }
@@ -288,13 +304,14 @@ public final class LucirConfiguration implements PluginConfiguration {
         }
 
         @Override
-        public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
-            DataSetIterator it = IcarlConfiguration.union(ctx, data, memory);
+        public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
+                                                      MultiDataSetIterator data) {
+            MultiDataSetIterator it = IcarlConfiguration.union(ctx, experience, data, memory);
             if (teacher == null) {
                 return it;
             }
             // the listener is created after the data (trainer order); look it up lazily per minibatch
-            return new BatchMappingIterator(it, ds -> listener == null ? ds : listener.record(ds));
+            return new MappedMultiDataSetIterator(it, ds -> listener == null ? ds : listener.record(ds));
         }
 
         @Override
@@ -306,6 +323,20 @@ public final class LucirConfiguration implements PluginConfiguration {
             teacher = null;
             listener = null;
             memory.consolidate(experience, ctx.model(), rng);
+        }
+
+        /** The exemplar memory and its generator (the teacher is the model a checkpoint holds). */
+        @Override
+        public java.io.Serializable saveState() {
+            return new java.io.Serializable[]{memory.saveState(), SerializationUtils.clone(rng)};
+        }
+
+        @Override
+        public void restoreState(ContinualContext ctx, java.io.Serializable state) {
+            java.io.Serializable[] s = PluginStates.parts(state, 2, "a lucir plugin");
+            Random r = PluginStates.part(s, 1, Random.class, false, "a lucir plugin");
+            memory.restoreState(s[0]);
+            rng = SerializationUtils.clone(r);
         }
     }
 }

@@ -1,15 +1,11 @@
 package io.github.dl4jcontinual.cil;
 
 import io.github.dl4jcontinual.data.DataSets;
+import io.github.dl4jcontinual.model.ContinualModel;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Objects;
@@ -26,40 +22,26 @@ import java.util.Objects;
  * training thread; not thread-safe.</p>
  */
 final class LucirListener extends BaseTrainingListener {
-    private final Model teacher;
-    private final Model model;
-    private final Model twin;
+    private final ContinualModel teacher;
+    private final ContinualModel model;
+    private final ContinualModel.Twin twin;
     private final int oldClasses;
-    private DataSet batch;
+    private MultiDataSet batch;
     private double lossSum;
     private long iterations;
 
     /**
      * @param teacher    the frozen previous model (owned by this listener)
-     * @param model      the model being trained (its cosine layer is the output layer)
+     * @param model      the model being trained (its cosine layer is the classification output)
      * @param lossLayer  the loss layer replacing the cosine layer in the twin
      * @param oldClasses the number of old classes
      */
-    LucirListener(Model teacher, Model model, LucirLossLayer lossLayer, int oldClasses) {
+    LucirListener(ContinualModel teacher, ContinualModel model, LucirLossLayer lossLayer, int oldClasses) {
         this.teacher = Objects.requireNonNull(teacher, "teacher");
         this.model = Objects.requireNonNull(model, "model");
         this.oldClasses = oldClasses;
-        if (model instanceof MultiLayerNetwork) {
-            MultiLayerNetwork net = (MultiLayerNetwork) model;
-            MultiLayerConfiguration c = net.getLayerWiseConfigurations().clone();
-            c.getConf(net.getnLayers() - 1).setLayer(lossLayer);
-            MultiLayerNetwork t = new MultiLayerNetwork(c);
-            t.init(net.params(), false);
-            twin = t;
-        } else {
-            ComputationGraph g = (ComputationGraph) model;
-            ComputationGraphConfiguration c = g.getConfiguration().clone();
-            String out = OutputLayers.name(model);
-            ((LayerVertex) c.getVertices().get(out)).getLayerConf().setLayer(lossLayer);
-            ComputationGraph t = new ComputationGraph(c);
-            t.init(g.params(), false);
-            twin = t;
-        }
+        LucirConfiguration.checkOneOutput(model);
+        this.twin = model.twin(head -> lossLayer);
     }
 
     /**
@@ -68,7 +50,7 @@ final class LucirListener extends BaseTrainingListener {
      * @param ds the minibatch (labels sliced to the head)
      * @return ds, unchanged
      */
-    DataSet record(DataSet ds) {
+    MultiDataSet record(MultiDataSet ds) {
         this.batch = ds;
         return ds;
     }
@@ -76,40 +58,26 @@ final class LucirListener extends BaseTrainingListener {
     /** {@inheritDoc} */
     @Override
     public void onGradientCalculation(Model m) {
-        if (m != model) {
+        if (m != model.network()) {
             throw new IllegalStateException("This LUCIR listener belongs to another model instance");
         }
         if (batch == null) {
             throw new IllegalStateException("LUCIR saw no minibatch: its training iterator was replaced by a later "
                     + "plugin");
         }
-        INDArray x = batch.getFeatures();
-        INDArray y = batch.getLabels();
-        INDArray fOld = NearestMeanClassifier.features(teacher, null, x).castTo(y.dataType());
+        INDArray y = batch.getLabels(0);
+        INDArray fOld = NearestMeanClassifier.features(teacher, null, batch).castTo(y.dataType());
         int[] ids = DataSets.classIds(y);
         INDArray isOld = Nd4j.create(y.dataType(), ids.length, 1);
         for (int i = 0; i < ids.length; i++) {
             isOld.putScalar(i, 0, ids[i] < oldClasses ? 1 : 0);
         }
         INDArray aux = Nd4j.hstack(y, fOld, isOld);
-        double score;
-        if (twin instanceof MultiLayerNetwork) {
-            MultiLayerNetwork t = (MultiLayerNetwork) twin;
-            t.setInput(x);
-            t.setLabels(aux);
-            t.computeGradientAndScore();
-            score = t.score();
-        } else {
-            ComputationGraph t = (ComputationGraph) twin;
-            t.setInputs(x);
-            t.setLabels(aux);
-            t.computeGradientAndScore();
-            score = t.score();
-            t.clearLayersStates();
-        }
-        INDArray g = model.getGradientsViewArray();
-        g.addi(twin.getGradientsViewArray().reshape(g.shape()));
-        lossSum += score;
+        INDArray tg = twin.gradient(new org.nd4j.linalg.dataset.MultiDataSet(batch.getFeatures(),
+                new INDArray[]{aux}, batch.getFeaturesMaskArrays(), null));
+        INDArray g = m.getGradientsViewArray();
+        g.addi(tg.reshape(g.shape()));
+        lossSum += twin.lastScore();
         iterations++;
         batch = null;
     }

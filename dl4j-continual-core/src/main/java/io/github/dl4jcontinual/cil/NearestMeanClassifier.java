@@ -1,8 +1,7 @@
 package io.github.dl4jcontinual.cil;
 
-import io.github.dl4jcontinual.plugin.EvaluationHead;
-import io.github.dl4jcontinual.replay.selection.FeatureExtractor;
-import org.deeplearning4j.nn.api.Model;
+import io.github.dl4jcontinual.model.ContinualModel;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -21,14 +20,14 @@ import java.util.Objects;
  * uses the model's parameters at the time of the call, so a classifier is meant to be used right after fitting
  * (the iCaRL plugin refits it after every experience).</p>
  */
-public final class NearestMeanClassifier implements EvaluationHead {
+public final class NearestMeanClassifier {
     private static final int CHUNK = 512;
-    private final Model model;
+    private final ContinualModel model;
     private final String layer;
     private final INDArray means;
     private final boolean[] present;
 
-    private NearestMeanClassifier(Model model, String layer, INDArray means, boolean[] present) {
+    private NearestMeanClassifier(ContinualModel model, String layer, INDArray means, boolean[] present) {
         this.model = model;
         this.layer = layer;
         this.means = means;
@@ -47,12 +46,12 @@ public final class NearestMeanClassifier implements EvaluationHead {
      * @return the classifier
      * @throws IllegalArgumentException if the class ids do not match the exemplars or lie outside [0, width)
      */
-    public static NearestMeanClassifier fit(Model model, String layer, INDArray exemplars, int[] classIds,
-                                            int width) {
+    public static NearestMeanClassifier fit(ContinualModel model, String layer, MultiDataSet exemplars,
+                                            int[] classIds, int width) {
         Objects.requireNonNull(model, "model");
-        if (exemplars.size(0) != classIds.length) {
-            throw new IllegalArgumentException("Got " + exemplars.size(0) + " exemplars but " + classIds.length
-                    + " class ids");
+        if (exemplars.getFeatures(0).size(0) != classIds.length) {
+            throw new IllegalArgumentException("Got " + exemplars.getFeatures(0).size(0) + " exemplars but "
+                    + classIds.length + " class ids");
         }
         if (width < 1) {
             throw new IllegalArgumentException("width should be >= 1 (got: " + width + ")");
@@ -82,13 +81,17 @@ public final class NearestMeanClassifier implements EvaluationHead {
      * @param inputs inputs [n, ...]
      * @return L2-normalised features [n, d] (double), computed in chunks
      */
-    static INDArray features(Model model, String layer, INDArray inputs) {
-        long n = inputs.size(0);
+    static INDArray features(ContinualModel model, String layer, MultiDataSet inputs) {
+        long n = inputs.getFeatures(0).size(0);
         INDArray out = null;
         for (long from = 0; from < n; from += CHUNK) {
             long to = Math.min(n, from + CHUNK);
-            INDArray x = inputs.get(NDArrayIndex.interval(from, to));
-            INDArray f = FeatureExtractor.features(model, layer, x).castTo(DataType.DOUBLE);
+            int[] idx = new int[(int) (to - from)];
+            for (int i = 0; i < idx.length; i++) {
+                idx[i] = (int) from + i;
+            }
+            MultiDataSet x = n <= CHUNK ? inputs : io.github.dl4jcontinual.data.Batches.rows(inputs, idx);
+            INDArray f = model.features(layer, x.getFeatures(), x.getFeaturesMaskArrays()).castTo(DataType.DOUBLE);
             if (out == null) {
                 out = Nd4j.create(DataType.DOUBLE, n, f.size(1));
             }
@@ -117,18 +120,11 @@ public final class NearestMeanClassifier implements EvaluationHead {
         return present.length;
     }
 
-    /** {@inheritDoc} */
-    @Override
-    public String name() {
-        return "nme";
-    }
-
     /**
-     * @param features inputs [n, ...]
+     * @param features a minibatch (its inputs are read)
      * @return cosine similarity to every class mean [n, width]; {@code -Infinity} for classes without exemplars
      */
-    @Override
-    public INDArray scores(INDArray features) {
+    public INDArray scores(MultiDataSet features) {
         INDArray f = features(model, layer, features);
         INDArray s = f.mmul(means.transpose());
         for (int c = 0; c < present.length; c++) {
@@ -140,10 +136,10 @@ public final class NearestMeanClassifier implements EvaluationHead {
     }
 
     /**
-     * @param features inputs [n, ...]
+     * @param features a minibatch (its inputs are read)
      * @return the predicted class of every input
      */
-    public int[] predict(INDArray features) {
+    public int[] predict(MultiDataSet features) {
         INDArray idx = Nd4j.argMax(scores(features), 1);
         return Arrays.stream(idx.toLongVector()).mapToInt(v -> (int) v).toArray();
     }

@@ -5,7 +5,7 @@ import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.serde.ContinualJson;
-import org.deeplearning4j.nn.api.Model;
+import io.github.dl4jcontinual.model.ContinualModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
@@ -78,8 +78,8 @@ public final class WeightAligning implements PluginConfiguration {
      * @throws IllegalArgumentException if the output layer has no "W", a class is outside its columns, or a set is
      *                                  empty
      */
-    public static double align(Model model, int[] oldClasses, int[] newClasses) {
-        INDArray w = OutputLayers.param(model, "W", "Weight aligning");
+    public static double align(ContinualModel model, int[] oldClasses, int[] newClasses) {
+        INDArray w = model.headParam("W", "Weight aligning");
         if (oldClasses.length == 0 || newClasses.length == 0) {
             throw new IllegalArgumentException("Weight aligning needs old and new classes (got old "
                     + Arrays.toString(oldClasses) + ", new " + Arrays.toString(newClasses) + ")");
@@ -129,6 +129,23 @@ public final class WeightAligning implements PluginConfiguration {
             double g = align(ctx.model(), old, cur);
             gammas.add(g);
             LOG.info("Experience {}: weight aligning gamma {}", experience.index(), g);
+        }
+
+        /** The factors applied so far (they are only reported; the alignment itself lives in the weights). */
+        @Override
+        public java.io.Serializable saveState() {
+            return new ArrayList<>(gammas);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void restoreState(ContinualContext ctx, java.io.Serializable state) {
+            if (!(state instanceof ArrayList)) {
+                throw new IllegalArgumentException("Expected the state of a wa plugin (got: "
+                        + (state == null ? null : state.getClass().getName()) + ")");
+            }
+            gammas.clear();
+            gammas.addAll((List<Double>) state);
         }
 
         /** @return the factors applied so far */

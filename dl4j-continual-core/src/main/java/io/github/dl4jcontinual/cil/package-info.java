@@ -13,8 +13,10 @@
  *   {@link io.github.dl4jcontinual.cil.CosineOutputLayer cosine-normalised classifier} with a learnable scale, the
  *   less-forget constraint on normalised features and the margin ranking loss on hard negatives.</li>
  * </ul>
- * All work with a {@code MultiLayerNetwork} or a single-input, single-output {@code ComputationGraph} and with
- * both head policies of the trainer (fixed and expanding). {@link io.github.dl4jcontinual.cil.OutputLayers}
- * gives the few network operations they share.
+ * All reach the network through {@link io.github.dl4jcontinual.model.ContinualModel} (a {@code MultiLayerNetwork}
+ * or a {@code ComputationGraph}, its classification output as named) and work with both head policies of the
+ * trainer (fixed and expanding); LUCIR needs a single-output graph (its extra terms come from a twin network).
+ * iCaRL's NME head is a {@link io.github.dl4jcontinual.plugin.StreamMetric} ("nme") whose matrices land in the
+ * run's {@link io.github.dl4jcontinual.eval.ContinualResult}.
  */
 package io.github.dl4jcontinual.cil;

@@ -190,6 +190,62 @@ public final class DataSets {
         return ids;
     }
 
+    /**
+     * The class of every example of a classification label array: rank 2 {@code [n, k]} one-hot rows, or rank 3
+     * {@code [n, k, T]} sequence labels whose unmasked time steps all carry the same one-hot class (sequence
+     * classification, e.g. a label at the last step only).
+     *
+     * @param labels labels of rank 2 or 3
+     * @param mask   the label mask ({@code [n, T]} for rank 3; ignored for rank 2), or null
+     * @return the class of each example
+     * @throws IllegalArgumentException naming the example if a label is not one-hot, has no unmasked step or
+     *                                  changes class over time
+     */
+    public static int[] classIds(INDArray labels, INDArray mask) {
+        if (labels.rank() == 2) {
+            return classIds(labels);
+        }
+        if (labels.rank() != 3) {
+            throw new IllegalArgumentException("Class labels should be [examples, classes] or [examples, classes, "
+                    + "time] (got shape " + java.util.Arrays.toString(labels.shape()) + ")");
+        }
+        int n = (int) labels.size(0);
+        int k = (int) labels.size(1);
+        int t = (int) labels.size(2);
+        float[] v = labels.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] m = mask == null ? null : mask.castTo(DataType.FLOAT).reshape(n, -1).dup('c').data().asFloat();
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            int id = -1;
+            for (int s = 0; s < t; s++) {
+                if (m != null && m[i * t + s] == 0f) {
+                    continue;
+                }
+                int here = -1;
+                for (int c = 0; c < k; c++) {
+                    float x = v[(i * k + c) * t + s];
+                    if (x == 1f && here < 0) {
+                        here = c;
+                    } else if (x != 0f) {
+                        here = -2;
+                        break;
+                    }
+                }
+                if (here < 0 || (id >= 0 && here != id)) {
+                    throw new IllegalArgumentException("Sequence label " + i + " is not one class at every unmasked "
+                            + "time step (step " + s + "): class-incremental scenarios need one class per example "
+                            + "(sequence classification)");
+                }
+                id = here;
+            }
+            if (id < 0) {
+                throw new IllegalArgumentException("Sequence label " + i + " has no unmasked time step");
+            }
+            ids[i] = id;
+        }
+        return ids;
+    }
+
     private static IllegalArgumentException notOneHot(int row, float[] v, int k) {
         float[] r = java.util.Arrays.copyOfRange(v, row * k, row * k + k);
         return new IllegalArgumentException("Label row " + row + " is not one-hot: " + java.util.Arrays.toString(r)

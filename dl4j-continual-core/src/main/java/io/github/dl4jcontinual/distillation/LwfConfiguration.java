@@ -110,6 +110,18 @@ public final class LwfConfiguration implements PluginConfiguration {
         return "LwfConfiguration" + toJson().replaceAll("\\s+", "");
     }
 
+    /**
+     * @param model a model
+     * @throws IllegalArgumentException if it has several outputs: the distillation gradient comes from a twin's
+     *                                  whole loss, which would add the other outputs' losses again
+     */
+    static void checkOneOutput(io.github.dl4jcontinual.model.ContinualModel model) {
+        if (model.numOutputs() != 1) {
+            throw new IllegalArgumentException("LwF distils a model with one output; this " + model.kind() + " has "
+                    + model.numOutputs() + " outputs " + model.outputNames());
+        }
+    }
+
     /** Builder with defaults α = 1, T = 2, {@link DistillationMode#OLD_CLASSES_SOFTMAX}, T² scaling on. */
     public static final class Builder {
         private final LwfConfiguration c = new LwfConfiguration();
@@ -187,6 +199,12 @@ public final class LwfConfiguration implements PluginConfiguration {
 
         Runtime(LwfConfiguration conf) {
             this.conf = conf;
+        }
+
+        /** Refuses a model LwF cannot distil before anything is trained (the listener would, one experience late). */
+        @Override
+        public void onStreamStart(ContinualContext ctx) {
+            checkOneOutput(ctx.model());
         }
 
         @Override

@@ -15,29 +15,36 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.LinkedHashSet;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * The outcome of a continual run: the class-IL and task-IL accuracy matrices from the same run, the
- * per-experience results, the accuracy matrices of extra evaluation heads (e.g. iCaRL's nearest-mean-of-exemplars
- * classifier, {@link #classIncremental(String)}), the configuration (with its seed) and the scenario's identity. Immutable;
- * round-trips through {@link #toJson()} / {@link #fromJson(String)}.
+ * The outcome of a continual run: named accuracy matrices measured on the test stream after every experience —
+ * {@code "class_il"} and {@code "task_il"} of the network, and those of every stream metric (e.g. iCaRL's
+ * {@code "nme.class_il"}, iTAML's {@code "itaml.with_task_prediction"}) —, named scalars, the per-experience results,
+ * the configuration (with its seed) and the scenario's identity. Immutable; round-trips through {@link #toJson()} /
+ * {@link #fromJson(String)} (results written by earlier versions, with separate class-IL, task-IL and head
+ * matrices, are read too).
  *
  * <p>Class-IL: the prediction is the arg-max over the classes the model has seen (or over every output,
  * see {@link ContinualConfiguration#isMaskUnseenClasses()}). Task-IL: the arg-max over the classes of the
  * evaluated experience only (Mammoth's "masked" task-IL on a single head).</p>
  */
 public final class ContinualResult {
+    /** Key of the network's class-IL matrix. */
+    public static final String CLASS_IL = AccuracyMetric.CLASS_IL;
+    /** Key of the network's task-IL matrix. */
+    public static final String TASK_IL = AccuracyMetric.TASK_IL;
+
     private String scenario;
     private String scenarioType;
     private int[] classOrder;
     private String strategy;
     private ContinualConfiguration configuration;
-    private AccuracyMatrix classIncremental;
-    private AccuracyMatrix taskIncremental;
+    private Map<String, AccuracyMatrix> matrices = new LinkedHashMap<>();
+    private Map<String, Double> scalars = new LinkedHashMap<>();
     private List<ExperienceResult> experiences;
     private long totalMillis;
-    private Map<String, AccuracyMatrix> headClassIncremental = new LinkedHashMap<>();
-    private Map<String, AccuracyMatrix> headTaskIncremental = new LinkedHashMap<>();
 
     private ContinualResult() {
         // for Jackson
@@ -57,15 +64,44 @@ public final class ContinualResult {
     public ContinualResult(String scenario, String scenarioType, int[] classOrder, String strategy,
                            ContinualConfiguration configuration, AccuracyMatrix classIncremental,
                            AccuracyMatrix taskIncremental, List<ExperienceResult> experiences, long totalMillis) {
+        this(scenario, scenarioType, classOrder, strategy, configuration,
+                matrices(classIncremental, taskIncremental), Map.of(), experiences, totalMillis);
+    }
+
+    /**
+     * @param scenario      scenario name
+     * @param scenarioType  class/task/domain-incremental
+     * @param classOrder    dataset class ids in arrival order
+     * @param strategy      a short description of the strategy (plugins)
+     * @param configuration the trainer configuration
+     * @param matrices      named matrices; {@value #CLASS_IL} and {@value #TASK_IL} are required
+     * @param scalars       named scalars
+     * @param experiences   per-experience results
+     * @param totalMillis   wall time of the whole run
+     */
+    public ContinualResult(String scenario, String scenarioType, int[] classOrder, String strategy,
+                           ContinualConfiguration configuration, Map<String, AccuracyMatrix> matrices,
+                           Map<String, Double> scalars, List<ExperienceResult> experiences, long totalMillis) {
+        if (!matrices.containsKey(CLASS_IL) || !matrices.containsKey(TASK_IL)) {
+            throw new IllegalArgumentException("A result needs the matrices " + CLASS_IL + " and " + TASK_IL
+                    + " (got: " + matrices.keySet() + ")");
+        }
         this.scenario = scenario;
         this.scenarioType = scenarioType;
         this.classOrder = classOrder.clone();
         this.strategy = strategy;
         this.configuration = configuration;
-        this.classIncremental = classIncremental;
-        this.taskIncremental = taskIncremental;
+        this.matrices = new LinkedHashMap<>(matrices);
+        this.scalars = new LinkedHashMap<>(scalars);
         this.experiences = new ArrayList<>(experiences);
         this.totalMillis = totalMillis;
+    }
+
+    private static Map<String, AccuracyMatrix> matrices(AccuracyMatrix c, AccuracyMatrix t) {
+        Map<String, AccuracyMatrix> m = new LinkedHashMap<>();
+        m.put(CLASS_IL, c);
+        m.put(TASK_IL, t);
+        return m;
     }
 
     /**
@@ -75,18 +111,51 @@ public final class ContinualResult {
      * @return a new result
      */
     public ContinualResult withHeads(Map<String, AccuracyMatrix[]> heads) {
-        ContinualResult r = new ContinualResult(scenario, scenarioType, classOrder, strategy, configuration,
-                classIncremental, taskIncremental, experiences, totalMillis);
+        Map<String, AccuracyMatrix> m = new LinkedHashMap<>(matrices);
         for (Map.Entry<String, AccuracyMatrix[]> e : heads.entrySet()) {
-            r.headClassIncremental.put(e.getKey(), e.getValue()[0]);
-            r.headTaskIncremental.put(e.getKey(), e.getValue()[1]);
+            m.put(e.getKey() + "." + CLASS_IL, e.getValue()[0]);
+            m.put(e.getKey() + "." + TASK_IL, e.getValue()[1]);
         }
-        return r;
+        return new ContinualResult(scenario, scenarioType, classOrder, strategy, configuration, m, scalars,
+                experiences, totalMillis);
     }
 
-    /** @return the names of the extra evaluation heads (e.g. "nme"), in the order the plugins offered them */
+    /** @return the names of the matrices, in order (the network's first) */
+    public Set<String> matrixNames() {
+        return Collections.unmodifiableSet(matrices.keySet());
+    }
+
+    /**
+     * @param name a matrix name, see {@link #matrixNames()}
+     * @return that matrix
+     * @throws IllegalArgumentException naming the matrices there are if there is no such matrix
+     */
+    public AccuracyMatrix matrix(String name) {
+        AccuracyMatrix a = matrices.get(name);
+        if (a == null) {
+            throw new IllegalArgumentException("This result has no matrix '" + name + "' (matrices: "
+                    + matrices.keySet() + ")");
+        }
+        return a;
+    }
+
+    /** @return the named scalars */
+    public Map<String, Double> scalars() {
+        return Collections.unmodifiableMap(scalars);
+    }
+
+    /**
+     * @return the names of the extra heads that have class-IL and task-IL matrices (e.g. "nme"), in order
+     */
     public Set<String> heads() {
-        return Collections.unmodifiableSet(headClassIncremental.keySet());
+        Set<String> h = new LinkedHashSet<>();
+        for (String k : matrices.keySet()) {
+            if (k.endsWith("." + CLASS_IL) && matrices.containsKey(k.substring(0, k.length() - CLASS_IL.length())
+                    + TASK_IL)) {
+                h.add(k.substring(0, k.length() - CLASS_IL.length() - 1));
+            }
+        }
+        return Collections.unmodifiableSet(h);
     }
 
     /**
@@ -95,7 +164,7 @@ public final class ContinualResult {
      * @throws IllegalArgumentException if the run had no such head
      */
     public AccuracyMatrix classIncremental(String head) {
-        return head(headClassIncremental, head);
+        return head(head, CLASS_IL);
     }
 
     /**
@@ -104,16 +173,37 @@ public final class ContinualResult {
      * @throws IllegalArgumentException if the run had no such head
      */
     public AccuracyMatrix taskIncremental(String head) {
-        return head(headTaskIncremental, head);
+        return head(head, TASK_IL);
     }
 
-    private static AccuracyMatrix head(Map<String, AccuracyMatrix> m, String head) {
-        AccuracyMatrix a = m.get(head);
+    private AccuracyMatrix head(String head, String row) {
+        AccuracyMatrix a = matrices.get(head + "." + row);
         if (a == null) {
             throw new IllegalArgumentException("This result has no evaluation head '" + head + "' (heads: "
-                    + m.keySet() + ")");
+                    + heads() + ")");
         }
         return a;
+    }
+
+    /** Reads the matrices of results written before named matrices existed. */
+    @JsonProperty("classIncremental")
+    private void setLegacyClassIncremental(AccuracyMatrix m) {
+        matrices.put(CLASS_IL, m);
+    }
+
+    @JsonProperty("taskIncremental")
+    private void setLegacyTaskIncremental(AccuracyMatrix m) {
+        matrices.put(TASK_IL, m);
+    }
+
+    @JsonProperty("headClassIncremental")
+    private void setLegacyHeadClass(Map<String, AccuracyMatrix> m) {
+        m.forEach((k, v) -> matrices.put(k + "." + CLASS_IL, v));
+    }
+
+    @JsonProperty("headTaskIncremental")
+    private void setLegacyHeadTask(Map<String, AccuracyMatrix> m) {
+        m.forEach((k, v) -> matrices.put(k + "." + TASK_IL, v));
     }
 
     /** @return the scenario's name */
@@ -143,12 +233,12 @@ public final class ContinualResult {
 
     /** @return the class-incremental accuracy matrix */
     public AccuracyMatrix classIncremental() {
-        return classIncremental;
+        return matrices.get(CLASS_IL);
     }
 
     /** @return the task-incremental (masked single-head) accuracy matrix */
     public AccuracyMatrix taskIncremental() {
-        return taskIncremental;
+        return matrices.get(TASK_IL);
     }
 
     /** @return per-experience results */
@@ -177,18 +267,29 @@ public final class ContinualResult {
     /** @return summary metrics as CSV lines {@code metric,class_il,task_il} */
     public String summaryCsv() {
         StringBuilder sb = new StringBuilder("metric,class_il,task_il\n");
-        row(sb, "final_average_accuracy", classIncremental.finalAverageAccuracy(),
-                taskIncremental.finalAverageAccuracy());
-        row(sb, "average_incremental_accuracy", classIncremental.averageIncrementalAccuracy(),
-                taskIncremental.averageIncrementalAccuracy());
-        row(sb, "average_forgetting", classIncremental.averageForgetting(), taskIncremental.averageForgetting());
-        row(sb, "backward_transfer", classIncremental.backwardTransfer(), taskIncremental.backwardTransfer());
-        row(sb, "forward_transfer", classIncremental.forwardTransfer(), taskIncremental.forwardTransfer());
-        for (String h : headClassIncremental.keySet()) {
-            row(sb, h + "_final_average_accuracy", headClassIncremental.get(h).finalAverageAccuracy(),
-                    headTaskIncremental.get(h).finalAverageAccuracy());
-            row(sb, h + "_average_incremental_accuracy", headClassIncremental.get(h).averageIncrementalAccuracy(),
-                    headTaskIncremental.get(h).averageIncrementalAccuracy());
+        AccuracyMatrix c = classIncremental();
+        AccuracyMatrix t = taskIncremental();
+        row(sb, "final_average_accuracy", c.finalAverageAccuracy(), t.finalAverageAccuracy());
+        row(sb, "average_incremental_accuracy", c.averageIncrementalAccuracy(), t.averageIncrementalAccuracy());
+        row(sb, "average_forgetting", c.averageForgetting(), t.averageForgetting());
+        row(sb, "backward_transfer", c.backwardTransfer(), t.backwardTransfer());
+        row(sb, "forward_transfer", c.forwardTransfer(), t.forwardTransfer());
+        for (String h : heads()) {
+            row(sb, h + "_final_average_accuracy", classIncremental(h).finalAverageAccuracy(),
+                    taskIncremental(h).finalAverageAccuracy());
+            row(sb, h + "_average_incremental_accuracy", classIncremental(h).averageIncrementalAccuracy(),
+                    taskIncremental(h).averageIncrementalAccuracy());
+        }
+        for (Map.Entry<String, AccuracyMatrix> m : matrices.entrySet()) {
+            String k = m.getKey();
+            if (!k.equals(CLASS_IL) && !k.equals(TASK_IL) && !k.endsWith("." + CLASS_IL)
+                    && !k.endsWith("." + TASK_IL)) {
+                row(sb, k.replace('.', '_') + "_final_average_accuracy", m.getValue().finalAverageAccuracy(),
+                        Double.NaN);
+            }
+        }
+        for (Map.Entry<String, Double> e : scalars.entrySet()) {
+            row(sb, e.getKey().replace('.', '_'), e.getValue(), Double.NaN);
         }
         return sb.toString();
     }
@@ -212,10 +313,17 @@ public final class ContinualResult {
         Files.createDirectories(dir.toPath());
         write(new File(dir, "result.json"), toJson());
         write(new File(dir, "summary.csv"), summaryCsv());
-        write(new File(dir, "accuracy-class-il.csv"), classIncremental.toCsv());
-        write(new File(dir, "accuracy-task-il.csv"), taskIncremental.toCsv());
-        for (String h : headClassIncremental.keySet()) {
-            write(new File(dir, "accuracy-class-il-" + h + ".csv"), headClassIncremental.get(h).toCsv());
+        write(new File(dir, "accuracy-class-il.csv"), classIncremental().toCsv());
+        write(new File(dir, "accuracy-task-il.csv"), taskIncremental().toCsv());
+        for (Map.Entry<String, AccuracyMatrix> m : matrices.entrySet()) {
+            String k = m.getKey();
+            if (k.equals(CLASS_IL) || k.equals(TASK_IL)) {
+                continue;
+            }
+            String file = k.endsWith("." + CLASS_IL) ? "accuracy-class-il-" + k.substring(0, k.length() - 9)
+                    : k.endsWith("." + TASK_IL) ? "accuracy-task-il-" + k.substring(0, k.length() - 8)
+                    : "accuracy-" + k.replace('.', '-');
+            write(new File(dir, file + ".csv"), m.getValue().toCsv());
         }
         StringBuilder sb = new StringBuilder(ExperienceResult.csvHeader()).append('\n');
         for (ExperienceResult e : experiences) {
@@ -235,12 +343,17 @@ public final class ContinualResult {
                 .append(Arrays.toString(classOrder)).append(", strategy ").append(strategy).append(", seed ")
                 .append(configuration.getSeed()).append('\n');
         sb.append("Class-IL accuracy matrix (row: after training experience i; column: test experience j)\n")
-                .append(classIncremental);
+                .append(classIncremental());
         sb.append("Task-IL accuracy matrix (single head, predictions masked to the experience's classes)\n")
-                .append(taskIncremental);
-        for (String h : headClassIncremental.keySet()) {
-            sb.append("Class-IL accuracy matrix of the '").append(h).append("' head\n")
-                    .append(headClassIncremental.get(h));
+                .append(taskIncremental());
+        for (Map.Entry<String, AccuracyMatrix> m : matrices.entrySet()) {
+            String k = m.getKey();
+            if (k.endsWith("." + CLASS_IL)) {
+                sb.append("Class-IL accuracy matrix of the '").append(k, 0, k.length() - 9).append("' head\n")
+                        .append(m.getValue());
+            } else if (!k.equals(CLASS_IL) && !k.equals(TASK_IL) && !k.endsWith("." + TASK_IL)) {
+                sb.append("Matrix '").append(k).append("'\n").append(m.getValue());
+            }
         }
         sb.append(summaryCsv().replace(',', '\t'));
         sb.append(String.format(Locale.ROOT, "total time %.1f s%n", totalMillis / 1000.0));

@@ -108,6 +108,15 @@ public final class ExperienceResult {
         this.offHeapBytes = offHeapBytes;
     }
 
+    /**
+     * @param millis the wall time of the evaluation after the experience
+     * @return a copy with that evaluation time
+     */
+    public ExperienceResult withEvalMillis(long millis) {
+        return new ExperienceResult(experience, classes, trained, examplesSeen, epochs, iterations, lastScore,
+                trainMillis, millis, peakHeapBytes, offHeapBytes, physicalBytes, metrics);
+    }
+
     /** @return the experience index */
     public int experience() {
         return experience;

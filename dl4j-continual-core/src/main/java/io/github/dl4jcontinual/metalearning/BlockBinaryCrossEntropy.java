@@ -2,8 +2,6 @@ package io.github.dl4jcontinual.metalearning;
 
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
-import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
@@ -19,11 +17,12 @@ import java.util.Arrays;
  * with respect to the layer's pre-output is {@code (σ(z_c) − y_c)/|C|} on the block and 0 elsewhere, so only the
  * classifier rows of the block (and the shared layers below) are updated. An empty block means every column.
  *
- * <p>The logits are the output layer's pre-activation: the layer's activation must be IDENTITY (raw logits, as
- * iTAML's bias-free linear head) or SIGMOID (for which σ(z) is the layer's own output); any other activation is
- * rejected with an {@link IllegalStateException}. DL4J divides the gradient by the minibatch size itself, so
- * {@link #computeGradient} returns per-example gradients. Immutable and JSON-serialisable, so a model saved while
- * it is installed still loads.</p>
+ * <p>The logits are the output layer's pre-activation z, whatever the layer's activation: with IDENTITY (raw
+ * logits, as iTAML's bias-free linear head) or SIGMOID, σ(z) is what the layer computes; with SOFTMAX (a user's
+ * ordinary classifier, whose loss iTAML swaps for this one while it trains) the layer's own output is ignored by the
+ * loss, which still sees z. DL4J divides the gradient by the minibatch size itself, so {@link #computeGradient}
+ * returns per-example gradients. Immutable and JSON-serialisable, so a model saved while it is installed still
+ * loads.</p>
  */
 public final class BlockBinaryCrossEntropy implements ILossFunction {
     private static final long serialVersionUID = 1L;
@@ -77,16 +76,8 @@ public final class BlockBinaryCrossEntropy implements ILossFunction {
         return block.length == 0 ? (int) preOutput.size(1) : block.length;
     }
 
-    private static void checkActivation(IActivation fn) {
-        if (!(fn instanceof ActivationIdentity) && !(fn instanceof ActivationSigmoid)) {
-            throw new IllegalStateException("BlockBinaryCrossEntropy needs an output layer with IDENTITY (logits) or "
-                    + "SIGMOID activation (got: " + fn + ")");
-        }
-    }
-
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        checkActivation(activationFn);
         INDArray z = preOutput;
         INDArray y = labels.castTo(z.dataType());
         // BCE with logits: softplus(z) - y*z, stable for large |z|
@@ -108,7 +99,6 @@ public final class BlockBinaryCrossEntropy implements ILossFunction {
 
     @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        checkActivation(activationFn);
         INDArray g = Transforms.sigmoid(preOutput, true).subi(labels.castTo(preOutput.dataType()));
         g.muliRowVector(columnMask(preOutput)).divi(blockSize(preOutput));
         if (mask != null) {

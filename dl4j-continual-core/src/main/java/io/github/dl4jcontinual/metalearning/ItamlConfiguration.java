@@ -1,36 +1,53 @@
 package io.github.dl4jcontinual.metalearning;
 
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.replay.selection.FirstSelection;
 import io.github.dl4jcontinual.replay.selection.SelectionPolicy;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.trainer.ContinualConfiguration;
+import io.github.dl4jcontinual.trainer.HeadPolicy;
 
-import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * The immutable, JSON-serialisable configuration of {@link ItamlTrainer} (iTAML, methods.md §5). Defaults are the
- * released MNIST settings (§5.5) except the per-session learning-rate override, which {@link #splitMnist()} adds:
- * outer rule {@link MetaUpdateRule#PAPER}, r = 1 inner step, β = 0.5, memory 2000 chosen with
- * {@link FirstSelection} (first examples of each class in data-set order), 20 epochs per session (5 in the first),
- * batch 256, learning rate 0.1 halved after epochs 5, 10 and 15, test continuum of 20 samples, test-time adaptation
- * for 1 epoch of Adam(1e-3) with batch 64.
+ * iTAML (Rajasegaran et al., CVPR 2020; methods.md §5) as a plugin of the
+ * {@link io.github.dl4jcontinual.trainer.ContinualTrainer}: the immutable, JSON-serialisable ({@code @class})
+ * configuration of its task-agnostic meta-update, its exemplar memory and its task prediction with test-time
+ * adaptation. See {@link ItamlPlugin} for what the plugin does.
+ *
+ * <pre>{@code
+ * ItamlConfiguration itaml = ItamlConfiguration.splitMnist().rule(MetaUpdateRule.PAPER).build();
+ * ContinualConfiguration conf = ItamlConfiguration.splitMnistTrainer(itaml).seed(1).build();
+ * ContinualResult r = ContinualTrainer.wrap(net, conf).fit(scenario);
+ * r.matrix("itaml.with_task_prediction");      // iTAML's reported accuracy
+ * }</pre>
+ *
+ * <p>What belongs to the trainer comes from its {@link ContinualConfiguration}: the minibatch size (new data and
+ * exemplars together), the epochs of every session but the first, the seed and the evaluation minibatch size.
+ * Defaults here are the released MNIST values of the method's own settings (§5.5): outer rule
+ * {@link MetaUpdateRule#PAPER}, r = 1 inner step, β = 0.5, memory 2000 chosen with {@link FirstSelection} (first
+ * examples of each class in data-set order), learning rate 0.1 halved after epochs 5, 10 and 15 of each session,
+ * test continuum of 20 samples, test-time adaptation for 1 epoch of Adam(1e-3) with minibatch 64; the first session
+ * trains for the trainer's epochs (the preset {@link #splitMnist()} sets 5 and the session-4 learning rate 0.05).
+ * The number of sessions T of η_t = exp(−β·t/T) is the stream's length under {@code fit(scenario)}; a trainer
+ * learning experiences one at a time needs {@link Builder#sessions(int)}.</p>
  *
  * <p>Single-value checks throw {@link IllegalArgumentException} in the Builder's setters, naming the value.</p>
  */
-public final class ItamlConfiguration implements Serializable {
-    private static final long serialVersionUID = 1L;
+public final class ItamlConfiguration implements PluginConfiguration {
+    private static final long serialVersionUID = 2L;
 
     private MetaUpdateRule rule = MetaUpdateRule.PAPER;
     private int innerSteps = 1;
     private double beta = 0.5;
+    private int sessions;
     private int memorySize = 2000;
     private SelectionPolicy selection = new FirstSelection();
-    private int epochs = 20;
-    private int firstSessionEpochs = 5;
-    private int batchSize = 256;
+    private int firstSessionEpochs;
     private double learningRate = 0.1;
     private TreeMap<Integer, Double> sessionLearningRates = new TreeMap<>();
     private int[] lrMilestones = {5, 10, 15};
@@ -39,20 +56,45 @@ public final class ItamlConfiguration implements Serializable {
     private int adaptEpochs = 1;
     private int adaptBatchSize = 64;
     private double adaptLearningRate = 1e-3;
-    private int evalBatchSize = 1000;
-    private long seed = 1;
 
     private ItamlConfiguration() {
         // for Jackson and the Builder
     }
 
     /**
-     * The paper's Split-MNIST settings (methods.md §5.5): the defaults plus learning rate 0.05 in session 4.
+     * The paper's Split-MNIST settings of the plugin (methods.md §5.5): the defaults plus 5 epochs in the first
+     * session and learning rate 0.05 in session 4. Use it with {@link #splitMnistTrainer(ItamlConfiguration)}.
      *
      * @return a Builder to adjust further
      */
     public static Builder splitMnist() {
-        return new Builder().sessionLearningRate(4, 0.05);
+        return new Builder().firstSessionEpochs(5).sessionLearningRate(4, 0.05);
+    }
+
+    /**
+     * The trainer settings of the paper's Split-MNIST protocol around an iTAML plugin: minibatch 256, 20 epochs
+     * per session (the plugin's {@link #getFirstSessionEpochs()} in the first), evaluation minibatch 1000, a FIXED
+     * head with one output per class (unseen classes masked in the class-IL row), shuffling on. Set the seed (and
+     * e.g. {@code progress(false)}) on the returned builder.
+     *
+     * @param itaml the plugin, e.g. {@code splitMnist().build()}
+     * @return a trainer Builder holding the plugin
+     */
+    public static ContinualConfiguration.Builder splitMnistTrainer(ItamlConfiguration itaml) {
+        return new ContinualConfiguration.Builder().batchSize(256).epochsPerExperience(20).evalBatchSize(1000)
+                .headPolicy(HeadPolicy.FIXED).plugin(Objects.requireNonNull(itaml, "itaml"));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ContinualPlugin instantiate() {
+        return new ItamlPlugin(this);
+    }
+
+    /** @return "itaml-paper" or "itaml-released" */
+    @Override
+    public String name() {
+        return "itaml-" + rule.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** @return the outer update rule */
@@ -60,7 +102,7 @@ public final class ItamlConfiguration implements Serializable {
         return rule;
     }
 
-    /** @return r, the inner SGD steps per task and minibatch */
+    /** @return r, the inner steps per task and minibatch */
     public int getInnerSteps() {
         return innerSteps;
     }
@@ -70,7 +112,12 @@ public final class ItamlConfiguration implements Serializable {
         return beta;
     }
 
-    /** @return the exemplar budget (equal share per seen class) */
+    /** @return T, the number of sessions of η_t; 0 for the length of the training stream */
+    public int getSessions() {
+        return sessions;
+    }
+
+    /** @return the exemplar budget (equal share per seen class); 0 for no memory */
     public int getMemorySize() {
         return memorySize;
     }
@@ -80,22 +127,21 @@ public final class ItamlConfiguration implements Serializable {
         return selection;
     }
 
-    /** @return epochs of every session but the first */
-    public int getEpochs() {
-        return epochs;
-    }
-
-    /** @return epochs of the first session */
+    /** @return epochs of the first session; 0 for the trainer's epochs per experience */
     public int getFirstSessionEpochs() {
         return firstSessionEpochs;
     }
 
-    /** @return training minibatch size (new data and exemplars together) */
-    public int getBatchSize() {
-        return batchSize;
+    /**
+     * @param configured the trainer's epochs per experience
+     * @param session    a session index
+     * @return the epochs of that session
+     */
+    public int epochs(int configured, int session) {
+        return session == 0 && firstSessionEpochs > 0 ? firstSessionEpochs : configured;
     }
 
-    /** @return the base learning rate of the network's updater */
+    /** @return the base learning rate, set on the network's updater every epoch */
     public double getLearningRate() {
         return learningRate;
     }
@@ -150,17 +196,7 @@ public final class ItamlConfiguration implements Serializable {
         return adaptLearningRate;
     }
 
-    /** @return evaluation minibatch size */
-    public int getEvalBatchSize() {
-        return evalBatchSize;
-    }
-
-    /** @return the seed of shuffling, continuum order and selection */
-    public long getSeed() {
-        return seed;
-    }
-
-    /** @return this configuration as JSON */
+    /** @return this configuration as JSON, with its {@code @class} property */
     public String toJson() {
         return ContinualJson.toJson(this);
     }
@@ -168,10 +204,15 @@ public final class ItamlConfiguration implements Serializable {
     /**
      * @param json JSON written by {@link #toJson()}
      * @return the configuration
-     * @throws IllegalArgumentException on invalid JSON
+     * @throws IllegalArgumentException on invalid JSON or JSON of another plugin
      */
     public static ItamlConfiguration fromJson(String json) {
-        return ContinualJson.fromJson(json, ItamlConfiguration.class);
+        PluginConfiguration p = ContinualJson.fromJson(json, PluginConfiguration.class);
+        if (!(p instanceof ItamlConfiguration)) {
+            throw new IllegalArgumentException("The JSON describes a " + p.getClass().getName()
+                    + ", not an ItamlConfiguration");
+        }
+        return (ItamlConfiguration) p;
     }
 
     /** @return a Builder starting from this configuration */
@@ -186,11 +227,10 @@ public final class ItamlConfiguration implements Serializable {
         c.rule = rule;
         c.innerSteps = innerSteps;
         c.beta = beta;
+        c.sessions = sessions;
         c.memorySize = memorySize;
         c.selection = selection;
-        c.epochs = epochs;
         c.firstSessionEpochs = firstSessionEpochs;
-        c.batchSize = batchSize;
         c.learningRate = learningRate;
         c.sessionLearningRates = new TreeMap<>(sessionLearningRates);
         c.lrMilestones = lrMilestones.clone();
@@ -199,8 +239,6 @@ public final class ItamlConfiguration implements Serializable {
         c.adaptEpochs = adaptEpochs;
         c.adaptBatchSize = adaptBatchSize;
         c.adaptLearningRate = adaptLearningRate;
-        c.evalBatchSize = evalBatchSize;
-        c.seed = seed;
         return c;
     }
 
@@ -211,30 +249,29 @@ public final class ItamlConfiguration implements Serializable {
         }
         ItamlConfiguration c = (ItamlConfiguration) o;
         return rule == c.rule && innerSteps == c.innerSteps && Double.compare(beta, c.beta) == 0
-                && memorySize == c.memorySize && Objects.equals(selection, c.selection) && epochs == c.epochs
-                && firstSessionEpochs == c.firstSessionEpochs && batchSize == c.batchSize
-                && Double.compare(learningRate, c.learningRate) == 0
+                && sessions == c.sessions && memorySize == c.memorySize && Objects.equals(selection, c.selection)
+                && firstSessionEpochs == c.firstSessionEpochs && Double.compare(learningRate, c.learningRate) == 0
                 && sessionLearningRates.equals(c.sessionLearningRates) && Arrays.equals(lrMilestones, c.lrMilestones)
                 && Double.compare(lrDecay, c.lrDecay) == 0 && continuum == c.continuum
                 && adaptEpochs == c.adaptEpochs && adaptBatchSize == c.adaptBatchSize
-                && Double.compare(adaptLearningRate, c.adaptLearningRate) == 0 && evalBatchSize == c.evalBatchSize
-                && seed == c.seed;
+                && Double.compare(adaptLearningRate, c.adaptLearningRate) == 0;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(rule, innerSteps, beta, memorySize, selection, epochs, firstSessionEpochs, batchSize,
+        return Objects.hash(rule, innerSteps, beta, sessions, memorySize, selection, firstSessionEpochs,
                 learningRate, sessionLearningRates, Arrays.hashCode(lrMilestones), lrDecay, continuum, adaptEpochs,
-                adaptBatchSize, adaptLearningRate, evalBatchSize, seed);
+                adaptBatchSize, adaptLearningRate);
     }
 
     @Override
     public String toString() {
-        return "iTAML(rule=" + rule + ", r=" + innerSteps + ", beta=" + beta + ", memory=" + memorySize + " "
-                + selection + ", epochs=" + firstSessionEpochs + "/" + epochs + ", batch=" + batchSize + ", lr="
-                + learningRate + " " + sessionLearningRates + " x" + lrDecay + " at " + Arrays.toString(lrMilestones)
-                + ", continuum=" + continuum + ", adapt=" + adaptEpochs + "x Adam(" + adaptLearningRate + ") batch "
-                + adaptBatchSize + ", seed=" + seed + ")";
+        return "iTAML(rule=" + rule + ", r=" + innerSteps + ", beta=" + beta
+                + (sessions > 0 ? ", T=" + sessions : "") + ", memory=" + memorySize + " " + selection
+                + ", first-session epochs=" + (firstSessionEpochs > 0 ? firstSessionEpochs : "trainer's")
+                + ", lr=" + learningRate + " " + sessionLearningRates + " x" + lrDecay + " at "
+                + Arrays.toString(lrMilestones) + ", continuum=" + continuum + ", adapt=" + adaptEpochs + "x Adam("
+                + adaptLearningRate + ") batch " + adaptBatchSize + ")";
     }
 
     /** Builder of {@link ItamlConfiguration}; starts from the defaults. */
@@ -290,6 +327,19 @@ public final class ItamlConfiguration implements Serializable {
         }
 
         /**
+         * @param t T of η_t = exp(−β·t/T), ≥ 1; 0 (the default) takes the length of the training stream, which a
+         *          trainer learning one experience at a time does not know
+         * @return this builder
+         */
+        public Builder sessions(int t) {
+            if (t < 0) {
+                throw new IllegalArgumentException("sessions should be >= 0 (got: " + t + ")");
+            }
+            c.sessions = t;
+            return this;
+        }
+
+        /**
          * @param size exemplar budget, ≥ 0 (0: no memory)
          * @return this builder
          */
@@ -312,29 +362,14 @@ public final class ItamlConfiguration implements Serializable {
         }
 
         /**
-         * @param epochs epochs of every session but the first, ≥ 1
-         * @return this builder
-         */
-        public Builder epochs(int epochs) {
-            c.epochs = positive("epochs", epochs);
-            return this;
-        }
-
-        /**
-         * @param epochs epochs of the first session, ≥ 1
+         * @param epochs epochs of the first session, ≥ 0 (0, the default: the trainer's epochs per experience)
          * @return this builder
          */
         public Builder firstSessionEpochs(int epochs) {
-            c.firstSessionEpochs = positive("firstSessionEpochs", epochs);
-            return this;
-        }
-
-        /**
-         * @param n training minibatch size, ≥ 1
-         * @return this builder
-         */
-        public Builder batchSize(int n) {
-            c.batchSize = positive("batchSize", n);
+            if (epochs < 0) {
+                throw new IllegalArgumentException("firstSessionEpochs should be >= 0 (got: " + epochs + ")");
+            }
+            c.firstSessionEpochs = epochs;
             return this;
         }
 
@@ -361,7 +396,7 @@ public final class ItamlConfiguration implements Serializable {
         }
 
         /**
-         * @param decay     factor in (0, 1] applied after each milestone
+         * @param decay      factor in (0, 1] applied after each milestone
          * @param milestones epochs (within a session, ≥ 1, strictly increasing) after which it applies
          * @return this builder
          */
@@ -402,24 +437,6 @@ public final class ItamlConfiguration implements Serializable {
             c.adaptEpochs = epochs;
             c.adaptBatchSize = positive("adaptation batch", batch);
             c.adaptLearningRate = positive("adaptation learning rate", lr);
-            return this;
-        }
-
-        /**
-         * @param n evaluation minibatch size, ≥ 1
-         * @return this builder
-         */
-        public Builder evalBatchSize(int n) {
-            c.evalBatchSize = positive("evalBatchSize", n);
-            return this;
-        }
-
-        /**
-         * @param seed seed of shuffling, continuum order and exemplar selection
-         * @return this builder
-         */
-        public Builder seed(long seed) {
-            c.seed = seed;
             return this;
         }
 

@@ -37,7 +37,8 @@ public final class MetaUpdate {
      * @param start   φ₀, the parameters before the inner loops; read only
      * @param target  mean of the task-adapted parameters (paper) or the last one (as released); read only
      * @param current the parameters after the inner loops; read only
-     * @param mask    1 for trainable entries, 0 otherwise ({@link io.github.dl4jcontinual.regularization.ParameterMask}); read only
+     * @param mask    1 for trainable entries, 0 otherwise
+     *                ({@link io.github.dl4jcontinual.model.ContinualModel#trainableMask()}); read only
      * @param eta     η in [0, 1]
      * @return a new row vector [1, n]
      * @throws IllegalArgumentException if the lengths differ or η is outside [0, 1]

@@ -2,23 +2,30 @@ package io.github.dl4jcontinual.plugin;
 
 import io.github.dl4jcontinual.scenario.Experience;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Experience-level extension of the continual trainer. The trainer calls the hooks on its own thread, in
- * registration order, for every plugin:
- * {@code onStreamStart}, then per experience {@code beforeExperience}, {@code trainsOn},
- * {@code adaptTrainingData} (each plugin wraps the previous plugin's iterator), {@code listeners}, training
- * through the model's own {@code fit}, {@code afterExperience}, {@code evaluationHeads}; finally
- * {@code onStreamEnd}.
+ * Experience-level extension of the continual trainer, the one way every method plugs into the one training loop.
+ * The trainer calls the hooks on its own thread, in registration order, for every plugin:
+ * {@code onStreamStart}; the baseline evaluation of the test stream (the trainer's accuracy metric and the
+ * {@code streamMetrics} whose {@link StreamMetric#hasBaseline()} is true); then per experience {@code adaptModel}
+ * (after the trainer grew an expanding head), {@code beforeExperience}, {@code trainsOn} (until a plugin says
+ * no), {@code adaptTrainingData} (each plugin wraps the previous plugin's iterator), {@code listeners},
+ * {@code training} (at most one plugin replaces the training step), training, {@code afterExperience},
+ * {@code experienceMetrics}; then the evaluation of the test stream by the trainer's accuracy metric and every
+ * plugin's {@code streamMetrics}; finally {@code onStreamEnd}. When experiences are learned one at a time
+ * ({@code ContinualTrainer.learn}/{@code evaluate}), the evaluations come where the caller asks for them and
+ * {@code onStreamEnd} with {@code ContinualTrainer.finish()}.
  *
- * <p>Iteration, epoch and gradient behaviour is not duplicated here: return DL4J {@link TrainingListener}s from
- * {@link #listeners}; the trainer attaches them for the experience only. Plugins compose values (iterators,
- * listeners) and never replace trainer state. Arrays a plugin keeps across calls must be detached copies.</p>
+ * <p>Plugins reach the network only through {@link ContinualContext#model()} (a
+ * {@link io.github.dl4jcontinual.model.ContinualModel}), never by its type. Iteration, epoch and gradient behaviour
+ * is not duplicated here: return DL4J {@link TrainingListener}s from {@link #listeners}; the trainer attaches them
+ * for the experience only. Plugins compose values (iterators, listeners) and never replace trainer state. Arrays a
+ * plugin keeps across calls must be detached copies.</p>
  *
  * <p>Checkpoints: between experiences the trainer may ask for {@link #saveState()} and, when it resumes, hands
  * the state back to a fresh instance through {@link #restoreState} right after {@link #onStreamStart}. A plugin
@@ -36,7 +43,18 @@ public interface ContinualPlugin {
     }
 
     /**
-     * Before training on an experience (after the head has been grown, if it grows).
+     * Adapts the model before training an experience: grow or add heads, add task keys, prompts or adapters, or
+     * replace the network through {@code ctx.model().replace(...)}. Called after an expanding head has grown and
+     * before {@link #beforeExperience}.
+     *
+     * @param ctx        the context
+     * @param experience the training experience
+     */
+    default void adaptModel(ContinualContext ctx, Experience experience) {
+    }
+
+    /**
+     * Before training on an experience.
      *
      * @param ctx        the context
      * @param experience the training experience
@@ -46,7 +64,7 @@ public interface ContinualPlugin {
 
     /**
      * Whether the model is trained on this experience at all. If any plugin answers false, the trainer skips
-     * {@code fit} (evaluation still runs).
+     * training (evaluation still runs).
      *
      * @param ctx        the context
      * @param experience the training experience
@@ -65,7 +83,8 @@ public interface ContinualPlugin {
      * @param data       the previous plugin's iterator (or the experience's own)
      * @return the iterator to train on
      */
-    default DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
+    default MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
+                                                   MultiDataSetIterator data) {
         return data;
     }
 
@@ -78,6 +97,19 @@ public interface ContinualPlugin {
      */
     default List<TrainingListener> listeners(ContinualContext ctx, Experience experience) {
         return List.of();
+    }
+
+    /**
+     * A training step that replaces the network's own {@code fit} for this experience (e.g. iTAML's inner/outer
+     * meta-update). The trainer still runs the epochs over the adapted data, fires the listeners' epoch events and
+     * measures the experience; the step decides what one minibatch does. At most one plugin may supply one.
+     *
+     * @param ctx        the context
+     * @param experience the training experience
+     * @return the step, or null to train with the network's own {@code fit} (the default)
+     */
+    default ExperienceTraining training(ContinualContext ctx, Experience experience) {
+        return null;
     }
 
     /**
@@ -105,22 +137,25 @@ public interface ContinualPlugin {
     }
 
     /**
+     * Metrics of the test stream this plugin adds beside the trainer's accuracy matrices (e.g. iCaRL's
+     * nearest-mean-of-exemplars classifier, iTAML's task prediction): asked for at every evaluation of the test
+     * stream and evaluated after every experience (and for the baseline, before the first, when the metric's
+     * {@link StreamMetric#hasBaseline()} is true); their rows land in the result as {@code <name>.<row>} matrices.
+     * A metric first returned after a later experience has undefined earlier rows.
+     *
+     * @param ctx the context
+     * @return the metrics; none by default
+     */
+    default List<StreamMetric> streamMetrics(ContinualContext ctx) {
+        return List.of();
+    }
+
+    /**
      * After the last experience.
      *
      * @param ctx the context
      */
     default void onStreamEnd(ContinualContext ctx) {
-    }
-
-    /**
-     * Extra classifiers to evaluate after this experience, beside the network's own head (called after
-     * {@link #afterExperience}). Each head's accuracies go into the result under its {@link EvaluationHead#name()}.
-     *
-     * @param ctx the context
-     * @return the heads; none by default
-     */
-    default List<EvaluationHead> evaluationHeads(ContinualContext ctx) {
-        return List.of();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.github.dl4jcontinual.regularization;
 
-import org.deeplearning4j.nn.api.Model;
+import io.github.dl4jcontinual.model.ContinualModel;
+import io.github.dl4jcontinual.model.ParameterLayout;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -13,7 +14,7 @@ import java.util.Objects;
 /**
  * The state a quadratic regulariser keeps between experiences: per-parameter importance Ω and anchor parameters
  * θ*, both row vectors [1, numParams] aligned with the model's flattened {@code params()}, plus the mask of
- * parameters that may be regularised ({@link ParameterMask}) and the number of experiences folded in.
+ * parameters that may be regularised ({@link ContinualModel#trainableMask()}) and the number of experiences folded in.
  * Arrays are detached copies owned by the state; getters return them without copying (do not modify).
  * The state is {@link Serializable} and can be stored inside a DL4J model zip with {@link #saveTo(File)}.
  */
@@ -107,19 +108,19 @@ public final class ImportanceState implements Serializable {
      * @throws IllegalArgumentException if the state has no layout and the parameter count changed, or if the
      *                                  layouts do not correspond
      */
-    public ImportanceState grownTo(Model model) {
+    public ImportanceState grownTo(ContinualModel model) {
         if (layout == null) {
             checkFits(model);
             return this;
         }
-        ParameterLayout to = ParameterLayout.of(model);
+        ParameterLayout to = model.parameterLayout();
         if (layout.sameAs(to)) {
             return this;
         }
         INDArray current = model.params().dup().reshape(1, model.numParams());
         INDArray grownImportance = layout.grow(importance, to, Nd4j.zeros(importance.dataType(), 1, to.numParams()));
         INDArray grownAnchor = layout.grow(anchor, to, current);
-        INDArray grownMask = layout.grow(mask, to, ParameterMask.trainable(model));
+        INDArray grownMask = layout.grow(mask, to, model.trainableMask());
         return new ImportanceState(method, grownImportance, grownAnchor, grownMask, experiences, to);
     }
 
@@ -134,10 +135,18 @@ public final class ImportanceState implements Serializable {
      * @param model the model
      * @throws IllegalArgumentException if the parameter counts differ
      */
-    public void checkFits(Model model) {
-        if (model.numParams() != numParams()) {
+    public void checkFits(ContinualModel model) {
+        checkFits(model.numParams());
+    }
+
+    /**
+     * @param modelParams the number of parameters of a model
+     * @throws IllegalArgumentException if it differs from the state's
+     */
+    public void checkFits(long modelParams) {
+        if (modelParams != numParams()) {
             throw new IllegalArgumentException("The importance state has " + numParams()
-                    + " parameters but the model has " + model.numParams()
+                    + " parameters but the model has " + modelParams
                     + " (was the head grown after the state was computed?)");
         }
     }

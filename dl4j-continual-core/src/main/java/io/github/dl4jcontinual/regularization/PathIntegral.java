@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.regularization;
 
+import io.github.dl4jcontinual.model.ParameterLayout;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

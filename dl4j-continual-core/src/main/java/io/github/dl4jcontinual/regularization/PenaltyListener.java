@@ -58,7 +58,7 @@ public class PenaltyListener extends BaseTrainingListener implements java.io.Ser
         INDArray grad = model.getGradientsViewArray();
         INDArray g = grad.reshape(1, grad.length());
         if (state != null && lambda > 0) {
-            state.checkFits(model);
+            state.checkFits(model.numParams());
             INDArray theta = model.params().reshape(1, grad.length());
             INDArray d = theta.sub(state.anchor()).muli(state.importance());
             // Ω(θ−θ*) once; penalty = λ Σ Ω(θ−θ*)(θ−θ*)

@@ -1,15 +1,15 @@
 package io.github.dl4jcontinual.regularization;
 
-import io.github.dl4jcontinual.data.InMemoryDataSetIterator;
+import io.github.dl4jcontinual.model.ContinualModel;
+import io.github.dl4jcontinual.scenario.Experience;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -30,11 +30,11 @@ final class PerExampleDense {
     private PerExampleDense() {
     }
 
-    static boolean supports(Model model) {
-        if (!(model instanceof MultiLayerNetwork)) {
+    static boolean supports(ContinualModel model) {
+        if (!"MultiLayerNetwork".equals(model.kind())) {
             return false;
         }
-        MultiLayerNetwork net = (MultiLayerNetwork) model;
+        MultiLayerNetwork net = model.unwrap(MultiLayerNetwork.class);
         Layer[] layers = net.getLayers();
         for (int i = 0; i < layers.length; i++) {
             Layer l = layers[i];
@@ -55,8 +55,8 @@ final class PerExampleDense {
         return true;
     }
 
-    static INDArray importance(MultiLayerNetwork model, DataSet data, boolean fisher, int maxExamples, long seed) {
-        MultiLayerNetwork net = model.clone();
+    static INDArray importance(ContinualModel model, Experience data, boolean fisher, int maxExamples, long seed) {
+        MultiLayerNetwork net = model.unwrap(MultiLayerNetwork.class).clone();
         Layer[] layers = net.getLayers();
         int n = layers.length;
         INDArray[] w = new INDArray[n];
@@ -72,12 +72,12 @@ final class PerExampleDense {
         BaseOutputLayer outConf = (BaseOutputLayer) layers[n - 1].conf().getLayer();
         int nOut = (int) outConf.getNOut();
         long limit = maxExamples == 0 ? data.numExamples() : Math.min(maxExamples, data.numExamples());
-        DataSetIterator it = new InMemoryDataSetIterator(data, CHUNK, true, seed);
+        MultiDataSetIterator it = data.iterator(CHUNK, true, seed);
         long seen = 0;
         while (it.hasNext() && seen < limit) {
-            DataSet ds = it.next();
-            INDArray x = ds.getFeatures();
-            INDArray y = ds.getLabels();
+            MultiDataSet ds = it.next();
+            INDArray x = ds.getFeatures(0);
+            INDArray y = ds.getLabels(0);
             if (seen + x.rows() > limit) {
                 int keep = (int) (limit - seen);
                 x = x.get(NDArrayIndex.interval(0, keep), NDArrayIndex.all());

@@ -3,7 +3,8 @@ package io.github.dl4jcontinual.regularization;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.scenario.Experience;
-import org.deeplearning4j.nn.api.Model;
+import io.github.dl4jcontinual.model.ContinualModel;
+import io.github.dl4jcontinual.model.ParameterLayout;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -105,7 +106,7 @@ public final class RegularizationPlugin implements ContinualPlugin {
     /** {@inheritDoc} */
     @Override
     public void beforeExperience(ContinualContext ctx, Experience experience) {
-        Model model = ctx.model();
+        ContinualModel model = ctx.model();
         if (state != null) {
             ParameterLayout before = state.layout();
             state = state.grownTo(model); // an EXPANDING head may have added output units
@@ -119,7 +120,7 @@ public final class RegularizationPlugin implements ContinualPlugin {
                 }
             }
         }
-        start = ParameterMask.paramsCopy(model).detach();
+        start = model.params().dup().reshape(1, model.numParams()).detach();
         trainStart = System.nanoTime();
     }
 
@@ -138,9 +139,9 @@ public final class RegularizationPlugin implements ContinualPlugin {
     public void afterExperience(ContinualContext ctx, Experience experience) {
         long t0 = System.nanoTime();
         lastTrainingMillis = (t0 - trainStart) / 1_000_000;
-        Model model = ctx.model();
-        INDArray mask = ParameterMask.trainable(model);
-        INDArray theta = ParameterMask.paramsCopy(model);
+        ContinualModel model = ctx.model();
+        INDArray mask = model.trainableMask();
+        INDArray theta = model.params().dup().reshape(1, model.numParams());
         long n = theta.length();
         long seed = ctx.rng("regularization.importance").nextLong();
         INDArray oldImp = state == null ? null : state.importance();
@@ -168,7 +169,7 @@ public final class RegularizationPlugin implements ContinualPlugin {
                 break;
             }
             case MAS: {
-                INDArray s = Importance.outputSensitivity(model, experience.dataSet(), conf.getImportanceBatchSize(),
+                INDArray s = Importance.outputSensitivity(model, experience, conf.getImportanceBatchSize(),
                         conf.getMaxImportanceExamples(), seed).muli(mask);
                 imp = oldImp == null ? s : oldImp.add(s);
                 break;
@@ -191,7 +192,7 @@ public final class RegularizationPlugin implements ContinualPlugin {
                 throw new IllegalStateException("Unknown method " + conf.getMethod());
         }
         state = new ImportanceState(conf.name(), imp, anchor, mask,
-                state == null ? 1 : state.experiences() + 1, ParameterLayout.of(model));
+                state == null ? 1 : state.experiences() + 1, model.parameterLayout());
         lastImportanceMillis = (System.nanoTime() - t0) / 1_000_000;
         lastImportanceMax = imp.maxNumber().doubleValue();
         LOG.info("Experience {}: {} mean penalty {} over {} iterations; importance took {} ms ({}% of {} ms "
@@ -224,8 +225,8 @@ public final class RegularizationPlugin implements ContinualPlugin {
         return max > 0 ? x.divi(max) : x;
     }
 
-    private INDArray fisher(Model model, Experience experience, long seed) {
-        return Importance.empiricalFisher(model, experience.dataSet(), conf.getImportanceBatchSize(),
+    private INDArray fisher(ContinualModel model, Experience experience, long seed) {
+        return Importance.empiricalFisher(model, experience, conf.getImportanceBatchSize(),
                 conf.getMaxImportanceExamples(), seed);
     }
 }

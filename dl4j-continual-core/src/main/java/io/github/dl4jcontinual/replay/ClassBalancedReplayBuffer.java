@@ -2,9 +2,9 @@ package io.github.dl4jcontinual.replay;
 
 import io.github.dl4jcontinual.replay.selection.SelectionPolicy;
 import io.github.dl4jcontinual.scenario.Experience;
-import org.deeplearning4j.nn.api.Model;
+import io.github.dl4jcontinual.model.ContinualModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,7 +57,7 @@ public class ClassBalancedReplayBuffer extends ReplayBuffer {
     }
 
     @Override
-    public void observe(DataSet batch, INDArray logits, int experience, Random rng) {
+    public void observe(MultiDataSet batch, INDArray logits, int experience, Random rng) {
         if (selection != null) {
             return;
         }
@@ -102,8 +102,8 @@ public class ClassBalancedReplayBuffer extends ReplayBuffer {
             }
         }
         if (k > 0) {
-            write(java.util.Arrays.copyOf(slots, k), java.util.Arrays.copyOf(rows, k), batch.getFeatures(), ids,
-                    logits, experience);
+            write(java.util.Arrays.copyOf(slots, k), java.util.Arrays.copyOf(rows, k), batch, ids, logits,
+                    experience);
         }
     }
 
@@ -128,7 +128,7 @@ public class ClassBalancedReplayBuffer extends ReplayBuffer {
     }
 
     @Override
-    public void consolidate(Experience experience, Model model, Random rng) {
+    public void consolidate(Experience experience, ContinualModel model, Random rng) {
         if (selection == null) {
             return;
         }
@@ -141,15 +141,13 @@ public class ClassBalancedReplayBuffer extends ReplayBuffer {
             setCapacity(Math.max(capacity(), perClass * all.size()));
         }
         shrinkTo(quota);
-        ClassSelector sel = new ClassSelector(experience.dataSet(), selection, model);
+        ClassSelector sel = new ClassSelector(experience, selection, model);
         for (int c : experience.classArray()) {
             int have = countsPerClass().getOrDefault(c, 0);
-            int[] rows = sel.select(c, quota.get(c) - have, rng);
-            int[] slots = new int[rows.length];
-            for (int i = 0; i < rows.length; i++) {
-                slots[i] = size() + i;
+            MultiDataSet picked = sel.select(c, quota.get(c) - have, rng);
+            if (picked != null) {
+                append(picked, experience.index());
             }
-            write(slots, rows, experience.dataSet().getFeatures(), sel.classIds(), null, experience.index());
         }
     }
 

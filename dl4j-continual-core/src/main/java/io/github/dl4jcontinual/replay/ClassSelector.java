@@ -1,59 +1,62 @@
 package io.github.dl4jcontinual.replay;
 
-import io.github.dl4jcontinual.data.DataSets;
-import io.github.dl4jcontinual.replay.selection.FeatureExtractor;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.replay.selection.SelectionPolicy;
-import org.deeplearning4j.nn.api.Model;
+import io.github.dl4jcontinual.scenario.Experience;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
-/** Ranks the examples of each class of a data set with a selection policy (package-private helper). */
+/**
+ * Picks exemplars of one class of an experience with a {@link SelectionPolicy}, reading the experience from its
+ * source class by class: the candidates are the class's examples in data-set order; feature-based policies see the
+ * model's features of all of them ({@code [n_c, d]}, the only thing held), the others only their number; the picked
+ * rows are then read back. Package-private.
+ */
 final class ClassSelector {
-    private final DataSet data;
-    private final int[] ids;
+    private static final int BATCH = 1000;
+    private final Experience experience;
     private final SelectionPolicy policy;
-    private final Model model;
+    private final ContinualModel model;
 
-    ClassSelector(DataSet data, SelectionPolicy policy, Model model) {
-        this.data = data;
-        this.ids = DataSets.classIds(data.getLabels());
+    ClassSelector(Experience experience, SelectionPolicy policy, ContinualModel model) {
+        this.experience = experience;
         this.policy = policy;
         this.model = model;
     }
 
-    int[] classIds() {
-        return ids;
-    }
-
-    /** @return up to {@code budget} row indices of class {@code c} in {@code data}, best first */
-    int[] select(int c, int budget, Random rng) {
-        int[] rows = Arrays.stream(java.util.stream.IntStream.range(0, ids.length).toArray())
-                .filter(i -> ids[i] == c).toArray();
-        int k = Math.min(budget, rows.length);
+    /**
+     * @return the picked rows of class {@code c} in the policy's order, or null if none
+     */
+    MultiDataSet select(int c, int budget, Random rng) {
+        int n = experience.count(c);
+        int k = Math.min(budget, n);
         if (k <= 0) {
-            return new int[0];
+            return null;
         }
-        INDArray x = data.getFeatures();
-        INDArray cand = Nd4j.pullRows(x.reshape(x.size(0), -1), 1, rows);
-        INDArray f = cand;
+        Experience view = experience.ofClasses(c);
+        INDArray f;
         if (policy.usesFeatures()) {
-            long[] shape = x.shape().clone();
-            shape[0] = rows.length;
-            f = FeatureExtractor.features(model, policy.layer(), cand.reshape(shape));
+            List<INDArray> parts = new ArrayList<>();
+            MultiDataSetIterator it = view.iterator(BATCH, false, 0);
+            while (it.hasNext()) {
+                MultiDataSet b = it.next();
+                parts.add(model.features(policy.layer(), b.getFeatures(), b.getFeaturesMaskArrays()));
+            }
+            f = parts.size() == 1 ? parts.get(0) : Nd4j.concat(0, parts.toArray(new INDArray[0]));
+        } else {
+            f = Nd4j.zeros(DataType.FLOAT, n, 1);
         }
         int[] sel = policy.select(f, k, rng);
-        int[] out = new int[k];
-        for (int i = 0; i < k; i++) {
-            out[i] = rows[sel[i]];
-        }
-        return out;
+        return view.rows(sel);
     }
 
-    /** Splits {@code total} into {@code parts} near-equal shares, the remainder going to the first ones. */
     static int[] shares(int total, int parts) {
         int[] s = new int[parts];
         for (int i = 0; i < parts; i++) {

@@ -2,7 +2,7 @@ package io.github.dl4jcontinual.replay;
 
 import io.github.dl4jcontinual.replay.selection.SelectionPolicy;
 import io.github.dl4jcontinual.scenario.Experience;
-import org.deeplearning4j.nn.api.Model;
+import io.github.dl4jcontinual.model.ContinualModel;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,35 +30,49 @@ public class ExperienceBalancedReplayBuffer extends ReplayBuffer {
     }
 
     @Override
-    public void consolidate(Experience experience, Model model, Random rng) {
+    public void consolidate(Experience experience, ContinualModel model, Random rng) {
         TreeSet<Integer> exps = new TreeSet<>(countsPerExperience().keySet());
         exps.add(experience.index());
         Map<Integer, Integer> quota = quotas(exps, capacity());
         shrinkTo(quota);
-        ClassSelector sel = new ClassSelector(experience.dataSet(), selection, model);
+        ClassSelector sel = new ClassSelector(experience, selection, model);
         int[] classes = experience.classArray();
         int[] shares = ClassSelector.shares(quota.get(experience.index()), classes.length);
-        List<int[]> ranked = new ArrayList<>();
+        List<org.nd4j.linalg.dataset.api.MultiDataSet> ranked = new ArrayList<>();
         int total = 0;
+        int longest = 0;
         for (int i = 0; i < classes.length; i++) {
-            int[] r = sel.select(classes[i], shares[i], rng);
+            org.nd4j.linalg.dataset.api.MultiDataSet r = sel.select(classes[i], shares[i], rng);
             ranked.add(r);
-            total += r.length;
+            int n = r == null ? 0 : io.github.dl4jcontinual.data.Batches.size(r);
+            total += n;
+            longest = Math.max(longest, n);
         }
-        int[] rows = new int[total];
+        // round-robin over the classes in rank order, so a later shrink keeps every class's best exemplars
+        org.nd4j.linalg.dataset.api.MultiDataSet all = null;
+        List<int[]> offsets = new ArrayList<>();
+        int at = 0;
+        for (org.nd4j.linalg.dataset.api.MultiDataSet r : ranked) {
+            int n = r == null ? 0 : io.github.dl4jcontinual.data.Batches.size(r);
+            offsets.add(new int[]{at, n});
+            at += n;
+            if (r != null) {
+                all = all == null ? r : io.github.dl4jcontinual.data.Batches.concat(all, r);
+            }
+        }
+        if (all == null) {
+            return;
+        }
+        int[] order = new int[total];
         int k = 0;
-        for (int pos = 0; k < total; pos++) {
-            for (int[] r : ranked) {
-                if (pos < r.length) {
-                    rows[k++] = r[pos];
+        for (int pos = 0; pos < longest; pos++) {
+            for (int[] o : offsets) {
+                if (pos < o[1]) {
+                    order[k++] = o[0] + pos;
                 }
             }
         }
-        int[] slots = new int[total];
-        for (int i = 0; i < total; i++) {
-            slots[i] = size() + i;
-        }
-        write(slots, rows, experience.dataSet().getFeatures(), sel.classIds(), null, experience.index());
+        append(io.github.dl4jcontinual.data.Batches.rows(all, order), experience.index());
     }
 
     private static Map<Integer, Integer> quotas(TreeSet<Integer> exps, int total) {

@@ -1,13 +1,12 @@
 package io.github.dl4jcontinual.replay;
 
+import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.data.DataSets;
+import io.github.dl4jcontinual.data.RowStore;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.scenario.Experience;
-import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.io.Serializable;
 import java.util.Arrays;
@@ -16,24 +15,28 @@ import java.util.Random;
 import java.util.TreeMap;
 
 /**
- * A fixed-size store of past examples: features, class ids, the experience (task id) each came from and,
- * optionally, the model's logits at insertion time (DER). Subclasses decide how many examples of each group are
- * kept: online through {@link #observe} (reservoir-style buffers, called for every training minibatch) and/or at
- * the end of an experience through {@link #consolidate} (selection-based buffers).
+ * A fixed-size store of past examples of any rank ({@code [N, F]}, {@code [N, F, T]}, {@code [N, C, H, W]}) and any
+ * number of inputs and outputs: every array of a minibatch with its masks, the class id (from the classification
+ * output's labels), the experience (task id) each came from and, optionally, the model's logits at insertion time
+ * (DER). Subclasses decide how many examples of each group are kept: online through {@link #observe}
+ * (reservoir-style buffers, called for every training minibatch) and/or at the end of an experience through
+ * {@link #consolidate} (selection-based buffers).
  *
- * <p>The buffer owns its arrays: every write copies rows into preallocated storage, every read gathers fresh
- * arrays, so callers may keep or modify what they get. Rows are stored flattened and reshaped on read. Not
+ * <p>The buffer owns its arrays ({@link RowStore}): every write copies rows in, every read gathers fresh arrays,
+ * so callers may keep or modify what they get. Storage grows with what is stored, not with the capacity. Not
  * thread-safe: the trainer's thread only.</p>
  */
 public abstract class ReplayBuffer {
     private final boolean storeLogits;
     private int capacity;
-    private INDArray features;
-    private INDArray logits;
-    private long[] rowShape;
+    private int classOutput;
+    private RowStore rows;
+    private int nf = -1;
+    private int nl = -1;
+    private boolean featureMasks;
+    private boolean labelMasks;
     private int[] classes = new int[0];
     private int[] experiences = new int[0];
-    private int size;
 
     /**
      * @param capacity    the number of examples the buffer holds (≥ 0)
@@ -47,6 +50,23 @@ public abstract class ReplayBuffer {
         this.storeLogits = storeLogits;
     }
 
+    /**
+     * @param output the index of the label array that carries the classes (default 0)
+     * @return this buffer
+     */
+    public ReplayBuffer classificationOutput(int output) {
+        if (output < 0) {
+            throw new IllegalArgumentException("classificationOutput should be >= 0 (got: " + output + ")");
+        }
+        this.classOutput = output;
+        return this;
+    }
+
+    /** @return the index of the label array that carries the classes */
+    public int classificationOutput() {
+        return classOutput;
+    }
+
     /** @return the number of examples the buffer may hold now */
     public int capacity() {
         return capacity;
@@ -54,12 +74,12 @@ public abstract class ReplayBuffer {
 
     /** @return the number of examples stored */
     public int size() {
-        return size;
+        return rows == null ? 0 : rows.size();
     }
 
     /** @return true if nothing is stored */
     public boolean isEmpty() {
-        return size == 0;
+        return size() == 0;
     }
 
     /** @return whether logits are stored */
@@ -76,11 +96,11 @@ public abstract class ReplayBuffer {
      * @param experience the index of the current experience (stored as task id)
      * @param rng        the buffer's random generator
      */
-    public void observe(DataSet batch, INDArray logits, int experience, Random rng) {
+    public void observe(MultiDataSet batch, INDArray logits, int experience, Random rng) {
     }
 
     /**
-     * {@link #observe(DataSet, INDArray, int, Random)} with logits computed only if the buffer keeps some of the
+     * {@link #observe(MultiDataSet, INDArray, int, Random)} with logits computed only if the buffer keeps some of the
      * batch: a reservoir late in a stream keeps a row with probability {@code capacity / seen}, so most minibatches
      * need no forward pass for logits. Buffers that do not override it compute the logits first.
      *
@@ -90,19 +110,20 @@ public abstract class ReplayBuffer {
      * @param experience the index of the current experience (stored as task id)
      * @param rng        the buffer's random generator
      */
-    public void observeLazily(DataSet batch, java.util.function.Supplier<INDArray> logits, int experience, Random rng) {
+    public void observeLazily(MultiDataSet batch, java.util.function.Supplier<INDArray> logits, int experience,
+                              Random rng) {
         observe(batch, logits.get(), experience, rng);
     }
 
     /**
-     * Called once after training on an experience: selection-based buffers choose what to keep from it. The
-     * default keeps nothing.
+     * Called once after training on an experience: selection-based buffers choose what to keep from it, reading it
+     * from its source class by class. The default keeps nothing.
      *
      * @param experience the experience just trained on
      * @param model      the current model (for feature-based selection)
      * @param rng        the buffer's random generator
      */
-    public void consolidate(Experience experience, Model model, Random rng) {
+    public void consolidate(Experience experience, ContinualModel model, Random rng) {
     }
 
     /**
@@ -116,7 +137,7 @@ public abstract class ReplayBuffer {
      * Draws up to {@code n} distinct stored examples uniformly at random (all of them if fewer are stored).
      *
      * @param n          the batch size, &gt; 0
-     * @param labelWidth width of the one-hot labels to build (the current head size)
+     * @param labelWidth class width of the classification labels to return (the current head size)
      * @param rng        random generator
      * @return a fresh batch, or null if the buffer is empty
      */
@@ -124,6 +145,7 @@ public abstract class ReplayBuffer {
         if (n <= 0) {
             throw new IllegalArgumentException("replay batch size should be > 0 (got: " + n + ")");
         }
+        int size = size();
         if (size == 0) {
             return null;
         }
@@ -142,10 +164,11 @@ public abstract class ReplayBuffer {
     }
 
     /**
-     * @param labelWidth width of the one-hot labels
+     * @param labelWidth class width of the classification labels
      * @return every stored example, in slot order, as fresh arrays; an empty buffer gives null
      */
     public ReplayBatch contents(int labelWidth) {
+        int size = size();
         if (size == 0) {
             return null;
         }
@@ -159,7 +182,7 @@ public abstract class ReplayBuffer {
     /** @return the number of stored examples per class id, ascending by class */
     public Map<Integer, Integer> countsPerClass() {
         Map<Integer, Integer> m = new TreeMap<>();
-        for (int i = 0; i < size; i++) {
+        for (int i = 0; i < size(); i++) {
             m.merge(classes[i], 1, Integer::sum);
         }
         return m;
@@ -168,7 +191,7 @@ public abstract class ReplayBuffer {
     /** @return the number of stored examples per experience index, ascending */
     public Map<Integer, Integer> countsPerExperience() {
         Map<Integer, Integer> m = new TreeMap<>();
-        for (int i = 0; i < size; i++) {
+        for (int i = 0; i < size(); i++) {
             m.merge(experiences[i], 1, Integer::sum);
         }
         return m;
@@ -182,11 +205,10 @@ public abstract class ReplayBuffer {
      * @return a serialisable snapshot sharing nothing with the buffer
      */
     public Serializable saveState() {
-        INDArray f = size == 0 ? null : features.get(NDArrayIndex.interval(0, size), NDArrayIndex.all()).dup();
-        INDArray z = size == 0 || !storeLogits ? null
-                : logits.get(NDArrayIndex.interval(0, size), NDArrayIndex.all()).dup();
-        return new Snapshot(getClass().getName(), capacity, f, z, rowShape == null ? null : rowShape.clone(),
-                Arrays.copyOf(classes, size), Arrays.copyOf(experiences, size), extraState());
+        int size = size();
+        return new Snapshot(getClass().getName(), capacity, classOutput, rows == null ? null : rows.snapshot(),
+                new int[]{nf, nl, featureMasks ? 1 : 0, labelMasks ? 1 : 0}, Arrays.copyOf(classes, size),
+                Arrays.copyOf(experiences, size), extraState());
     }
 
     /**
@@ -202,17 +224,20 @@ public abstract class ReplayBuffer {
                     : state.getClass().getName()) + ")");
         }
         Snapshot s = (Snapshot) state;
-        if (s.features != null && (s.logits != null) != storeLogits) {
-            throw new IllegalArgumentException("The snapshot " + (storeLogits ? "has no" : "has") + " logits but "
-                    + "this buffer " + (storeLogits ? "stores" : "does not store") + " them");
-        }
-        size = s.classes.length;
         capacity = s.capacity;
-        features = s.features == null ? null : s.features.dup().detach();
-        logits = s.logits == null ? null : s.logits.dup().detach();
-        rowShape = s.rowShape == null ? null : s.rowShape.clone();
-        classes = Arrays.copyOf(s.classes, Math.max(size, capacity));
-        experiences = Arrays.copyOf(s.experiences, Math.max(size, capacity));
+        classOutput = s.classOutput;
+        nf = s.layout[0];
+        nl = s.layout[1];
+        featureMasks = s.layout[2] == 1;
+        labelMasks = s.layout[3] == 1;
+        if (s.rows == null) {
+            rows = null;
+        } else {
+            rows = new RowStore(columns(), capacity);
+            rows.restore(s.rows);
+        }
+        classes = Arrays.copyOf(s.classes, Math.max(s.classes.length, 16));
+        experiences = Arrays.copyOf(s.experiences, Math.max(s.experiences.length, 16));
         restoreExtraState(s.extra);
     }
 
@@ -227,23 +252,23 @@ public abstract class ReplayBuffer {
 
     /** The serialised form of a buffer. */
     private static final class Snapshot implements Serializable {
-        private static final long serialVersionUID = 1L;
+        private static final long serialVersionUID = 2L;
         private final String type;
         private final int capacity;
-        private final INDArray features;
-        private final INDArray logits;
-        private final long[] rowShape;
+        private final int classOutput;
+        private final Serializable rows;
+        private final int[] layout;
         private final int[] classes;
         private final int[] experiences;
         private final Serializable extra;
 
-        Snapshot(String type, int capacity, INDArray features, INDArray logits, long[] rowShape, int[] classes,
+        Snapshot(String type, int capacity, int classOutput, Serializable rows, int[] layout, int[] classes,
                  int[] experiences, Serializable extra) {
             this.type = type;
             this.capacity = capacity;
-            this.features = features;
-            this.logits = logits;
-            this.rowShape = rowShape;
+            this.classOutput = classOutput;
+            this.rows = rows;
+            this.layout = layout;
             this.classes = classes;
             this.experiences = experiences;
             this.extra = extra;
@@ -275,25 +300,32 @@ public abstract class ReplayBuffer {
         if (newCapacity < 0) {
             throw new IllegalArgumentException("capacity should be >= 0 (got: " + newCapacity + ")");
         }
-        if (newCapacity < size) {
+        if (newCapacity < size()) {
             throw new IllegalStateException("Evict down to " + newCapacity + " examples before shrinking (size "
-                    + size + ")");
+                    + size() + ")");
         }
         this.capacity = newCapacity;
+        if (rows != null) {
+            rows.setCapacity(newCapacity);
+        }
+    }
+
+    private int columns() {
+        return 2 * (nf + nl) + 1;
     }
 
     /**
-     * Copies rows of a batch into slots with one gather and one scatter. A slot equal to {@code size()} (or the
-     * next free ones) appends. If a slot occurs several times, the last row wins.
+     * Copies rows of a batch into slots. A slot equal to {@code size()} (or the next free ones) appends. If a slot
+     * occurs several times, the last row wins.
      *
-     * @param slots      target slots, each in [0, capacity())
-     * @param rows       the rows of {@code features} to copy, same length as {@code slots}
-     * @param features   the batch's features [n, ...]
-     * @param rowClasses the class id of every row of the batch
+     * @param slots       target slots, each in [0, capacity())
+     * @param rowsOf      the rows of {@code batch} to copy, same length as {@code slots}
+     * @param batch       the minibatch
+     * @param rowClasses  the class id of every row of the batch
      * @param batchLogits the batch's logits [n, head], or null
-     * @param experience the experience index to record
+     * @param experience  the experience index to record
      */
-    protected void write(int[] slots, int[] rows, INDArray features, int[] rowClasses, INDArray batchLogits,
+    protected void write(int[] slots, int[] rowsOf, MultiDataSet batch, int[] rowClasses, INDArray batchLogits,
                          int experience) {
         if (slots.length == 0) {
             return;
@@ -302,123 +334,130 @@ public abstract class ReplayBuffer {
             throw new IllegalArgumentException("This buffer stores logits: observe/consolidate need the model's "
                     + "logits for the batch (got null)");
         }
-        // keep the last occurrence of each slot
-        Map<Integer, Integer> last = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < slots.length; i++) {
-            last.remove(slots[i]);
-            last.put(slots[i], rows[i]);
+        if (rows == null) {
+            nf = batch.numFeatureArrays();
+            nl = batch.numLabelsArrays();
+            rows = new RowStore(columns(), capacity);
+        } else if (batch.numFeatureArrays() != nf || batch.numLabelsArrays() != nl) {
+            throw new IllegalArgumentException("Examples with " + batch.numFeatureArrays() + " inputs / "
+                    + batch.numLabelsArrays() + " outputs cannot join a buffer of examples with " + nf + " / " + nl);
         }
-        int[] s = last.keySet().stream().mapToInt(Integer::intValue).toArray();
-        int[] r = last.values().stream().mapToInt(Integer::intValue).toArray();
-        int maxSlot = Arrays.stream(s).max().getAsInt();
+        featureMasks |= batch.getFeaturesMaskArrays() != null;
+        labelMasks |= batch.getLabelsMaskArrays() != null;
+        INDArray[] cols = new INDArray[columns()];
+        for (int i = 0; i < nf; i++) {
+            cols[i] = batch.getFeatures(i);
+            cols[nf + nl + i] = Batches.mask(batch.getFeaturesMaskArrays(), i);
+        }
+        for (int i = 0; i < nl; i++) {
+            cols[nf + i] = batch.getLabels(i);
+            cols[2 * nf + nl + i] = Batches.mask(batch.getLabelsMaskArrays(), i);
+        }
+        cols[columns() - 1] = storeLogits ? batchLogits : null;
+        // an expanding head: the classification labels (and a per-class label mask) of later experiences are wider
+        cols[nf + classOutput] = fitClassWidth(nf + classOutput, cols[nf + classOutput]);
+        INDArray lm = cols[2 * nf + nl + classOutput];
+        if (lm != null && lm.rank() == 2 && lm.size(1) > 1) {
+            cols[2 * nf + nl + classOutput] = fitClassWidth(2 * nf + nl + classOutput, lm);
+        }
+        int maxSlot = Arrays.stream(slots).max().getAsInt();
         if (maxSlot >= capacity) {
             throw new IllegalArgumentException("slot " + maxSlot + " is outside the capacity " + capacity);
         }
-        INDArray flat = features.reshape(features.size(0), -1);
-        ensureStorage(flat, features.shape(), batchLogits, capacity);
-        INDArray target = Nd4j.createFromArray(s);
-        scatterRows(this.features, target, Nd4j.pullRows(flat, 1, r).castTo(this.features.dataType()));
-        if (storeLogits) {
-            scatterRows(this.logits, target, Nd4j.pullRows(batchLogits, 1, r).castTo(this.logits.dataType()));
+        int need = maxSlot + 1;
+        if (classes.length < need) {
+            int grown = Math.max(need, Math.min(Math.max(16, classes.length * 2), Math.max(capacity, need)));
+            classes = Arrays.copyOf(classes, grown);
+            experiences = Arrays.copyOf(experiences, grown);
         }
-        for (int i = 0; i < s.length; i++) {
-            classes[s[i]] = rowClasses[r[i]];
-            experiences[s[i]] = experience;
+        rows.write(slots, rowsOf, cols);
+        for (int i = 0; i < slots.length; i++) {
+            classes[slots[i]] = rowClasses[rowsOf[i]];
+            experiences[slots[i]] = experience;
         }
-        size = Math.max(size, maxSlot + 1);
-    }
-
-    /** In-place row scatter (libnd4j {@code scatter_upd}; {@code INDArray.put} with index lists is element-wise). */
-    private static void scatterRows(INDArray target, INDArray rowIndices, INDArray rows) {
-        Nd4j.exec(DynamicCustomOp.builder("scatter_upd").addInputs(target, rowIndices, rows).addOutputs(target)
-                .build());
     }
 
     /**
-     * Keeps only the given slots, in the given order (they become slots 0..k-1), with one gather per array.
+     * Matches the class width of a column of 2-d class arrays to the stored one: a wider batch widens the store
+     * (stored rows get zeros for the new classes), a narrower one is padded with zeros.
+     */
+    private INDArray fitClassWidth(int column, INDArray a) {
+        long[] stored = rows.rowShape(column);
+        if (a == null || a.rank() != 2 || stored == null || stored.length != 1 || stored[0] < 2
+                || a.size(1) == stored[0]) {
+            return a;
+        }
+        if (a.size(1) > stored[0]) {
+            rows.widen(column, a.size(1));
+            return a;
+        }
+        return Batches.classColumns(a, stored[0]);
+    }
+
+    /**
+     * Keeps only the given slots, in the given order (they become slots 0..k-1).
      *
      * @param keep distinct slots in [0, size())
      */
     protected void retain(int[] keep) {
-        if (keep.length == size && isIdentity(keep)) {
+        if (rows == null) {
             return;
         }
-        int k = keep.length;
-        if (k > 0) {
-            INDArray f = Nd4j.pullRows(features, 1, keep);
-            features.get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).assign(f);
-            if (storeLogits) {
-                INDArray z = Nd4j.pullRows(logits, 1, keep);
-                logits.get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).assign(z);
-            }
-        }
-        int[] c = new int[classes.length];
-        int[] e = new int[experiences.length];
-        for (int i = 0; i < k; i++) {
+        int[] c = new int[Math.max(keep.length, 16)];
+        int[] e = new int[c.length];
+        for (int i = 0; i < keep.length; i++) {
             c[i] = classes[keep[i]];
             e[i] = experiences[keep[i]];
         }
+        rows.retain(keep);
         classes = c;
         experiences = e;
-        size = k;
-    }
-
-    private static boolean isIdentity(int[] keep) {
-        for (int i = 0; i < keep.length; i++) {
-            if (keep[i] != i) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private void ensureStorage(INDArray flat, long[] shape, INDArray batchLogits, int cap) {
-        if (features != null && flat.size(1) != features.size(1)) {
-            throw new IllegalArgumentException("Examples of " + flat.size(1) + " values cannot join a buffer of "
-                    + features.size(1) + "-value examples");
-        }
-        if (features != null && features.size(0) >= cap) {
-            return;
-        }
-        INDArray nf = Nd4j.create(flat.dataType(), cap, flat.size(1));
-        INDArray nz = storeLogits ? Nd4j.create(batchLogits.dataType(), cap, batchLogits.size(1)) : null;
-        if (features != null && size > 0) {
-            nf.get(NDArrayIndex.interval(0, size), NDArrayIndex.all())
-                    .assign(features.get(NDArrayIndex.interval(0, size), NDArrayIndex.all()));
-            if (storeLogits) {
-                nz.get(NDArrayIndex.interval(0, size), NDArrayIndex.all())
-                        .assign(logits.get(NDArrayIndex.interval(0, size), NDArrayIndex.all()));
-            }
-        }
-        features = nf;
-        logits = nz;
-        rowShape = Arrays.copyOfRange(shape, 1, shape.length);
-        classes = Arrays.copyOf(classes, cap);
-        experiences = Arrays.copyOf(experiences, cap);
-    }
-
-    private ReplayBatch gather(int[] slots, int labelWidth) {
-        INDArray f = Nd4j.pullRows(features, 1, slots);
-        long[] shape = new long[rowShape.length + 1];
-        shape[0] = slots.length;
-        System.arraycopy(rowShape, 0, shape, 1, rowShape.length);
-        f = f.reshape(shape);
-        int[] c = new int[slots.length];
-        int[] e = new int[slots.length];
-        for (int i = 0; i < slots.length; i++) {
-            c[i] = classes[slots[i]];
-            e[i] = experiences[slots[i]];
-        }
-        INDArray y = DataSets.oneHot(c, labelWidth).castTo(f.dataType());
-        INDArray z = storeLogits ? Nd4j.pullRows(logits, 1, slots) : null;
-        return new ReplayBatch(f, y, z, e);
     }
 
     /**
-     * @param batch a minibatch with one-hot labels
+     * Appends every row of a minibatch (e.g. selected exemplars) after the stored ones.
+     *
+     * @param batch      the rows
+     * @param experience the experience index to record
+     */
+    protected void append(MultiDataSet batch, int experience) {
+        int n = Batches.size(batch);
+        int[] slots = new int[n];
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) {
+            slots[i] = size() + i;
+            idx[i] = i;
+        }
+        write(slots, idx, batch, classIdsOf(batch), null, experience);
+    }
+
+    private ReplayBatch gather(int[] slots, int labelWidth) {
+        INDArray[] cols = rows.gather(slots);
+        INDArray[] f = Arrays.copyOfRange(cols, 0, nf);
+        INDArray[] l = Arrays.copyOfRange(cols, nf, nf + nl);
+        boolean perOutputMask = l[classOutput].rank() == 2;
+        l[classOutput] = Batches.classColumns(l[classOutput], labelWidth);
+        INDArray[] fm = featureMasks ? Arrays.copyOfRange(cols, nf + nl, 2 * nf + nl) : null;
+        INDArray[] lm = labelMasks ? Arrays.copyOfRange(cols, 2 * nf + nl, 2 * (nf + nl)) : null;
+        // a per-output mask [n, k] of 2-d labels follows the class columns; the time mask [n, T] of sequence
+        // labels [n, k, T] and a per-example mask [n, 1] do not
+        if (perOutputMask && lm != null && lm[classOutput] != null && lm[classOutput].rank() == 2
+                && lm[classOutput].size(1) > 1 && lm[classOutput].size(1) != labelWidth) {
+            lm[classOutput] = Batches.classColumns(lm[classOutput], labelWidth);
+        }
+        int[] e = new int[slots.length];
+        for (int i = 0; i < slots.length; i++) {
+            e[i] = experiences[slots[i]];
+        }
+        INDArray z = storeLogits ? cols[columns() - 1] : null;
+        return new ReplayBatch(new org.nd4j.linalg.dataset.MultiDataSet(f, l, fm, lm), classOutput, z, e);
+    }
+
+    /**
+     * @param batch a minibatch with one-hot classification labels
      * @return the class id of every row
      */
-    protected static int[] classIdsOf(DataSet batch) {
-        return DataSets.classIds(batch.getLabels());
+    protected int[] classIdsOf(MultiDataSet batch) {
+        return DataSets.classIds(batch.getLabels(classOutput), Batches.mask(batch.getLabelsMaskArrays(), classOutput));
     }
 }

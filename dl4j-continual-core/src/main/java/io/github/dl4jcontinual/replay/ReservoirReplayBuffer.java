@@ -1,7 +1,7 @@
 package io.github.dl4jcontinual.replay;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.util.Random;
 
@@ -27,14 +27,14 @@ public class ReservoirReplayBuffer extends ReplayBuffer {
     }
 
     @Override
-    public void observe(DataSet batch, INDArray logits, int experience, Random rng) {
+    public void observe(MultiDataSet batch, INDArray logits, int experience, Random rng) {
         observeLazily(batch, () -> logits, experience, rng);
     }
 
     /** {@inheritDoc} <p>The logits are computed only when at least one row of the batch is kept.</p> */
     @Override
-    public void observeLazily(DataSet batch, java.util.function.Supplier<INDArray> logits, int experience, Random rng) {
-        int n = batch.numExamples();
+    public void observeLazily(MultiDataSet batch, java.util.function.Supplier<INDArray> logits, int experience, Random rng) {
+        int n = io.github.dl4jcontinual.data.Batches.size(batch);
         int[] slots = new int[n];
         int[] rows = new int[n];
         int k = 0;
@@ -56,8 +56,8 @@ public class ReservoirReplayBuffer extends ReplayBuffer {
             }
         }
         if (k > 0) {
-            write(java.util.Arrays.copyOf(slots, k), java.util.Arrays.copyOf(rows, k), batch.getFeatures(),
-                    classIdsOf(batch), logits.get(), experience);
+            write(java.util.Arrays.copyOf(slots, k), java.util.Arrays.copyOf(rows, k), batch, classIdsOf(batch),
+                    logits.get(), experience);
         }
     }
 

@@ -1,9 +1,11 @@
 package io.github.dl4jcontinual.scenario;
 
-import io.github.dl4jcontinual.data.DataSets;
+import io.github.dl4jcontinual.data.ExampleSource;
 import org.datavec.api.records.reader.RecordReader;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,7 +22,9 @@ import java.util.List;
  *         .build();
  * }</pre>
  *
- * <p>Class ids are relabelled in arrival order. Every validation error names the offending value.</p>
+ * <p>Class ids are relabelled in arrival order. The builder reads each source once to index it (the class of every
+ * example) and never keeps the examples: experiences read them from the source whenever they are iterated (see
+ * {@link ExampleSource}). Every validation error names the offending value.</p>
  */
 public final class ClassIncrementalScenario {
     private ClassIncrementalScenario() {
@@ -28,8 +32,10 @@ public final class ClassIncrementalScenario {
 
     /** DL4J-style builder; {@link #build()} checks cross-field consistency. */
     public static final class Builder {
-        private DataSet train;
-        private DataSet test;
+        /** Examples a DataVec reader reads at a time. */
+        private static final int READER_BATCH = 128;
+        private ExampleSource train;
+        private ExampleSource test;
         private Integer numExperiences;
         private int[] classesPerExperience;
         private int[][] experienceClasses;
@@ -37,62 +43,145 @@ public final class ClassIncrementalScenario {
         private RemainderPolicy remainder = RemainderPolicy.ERROR;
         private boolean taskLabels;
         private String name = "class-incremental";
+        private int classificationOutput;
+        private int shuffleBuffer = Experience.DEFAULT_SHUFFLE_BUFFER;
 
         /**
-         * @param train training examples (2-d features, one-hot labels)
+         * @param train training examples in memory (features of any rank, one-hot labels); kept by reference
          * @return this builder
          */
         public Builder train(DataSet train) {
-            this.train = train;
+            this.train = ExampleSource.of(java.util.Objects.requireNonNull(train, "train"));
             return this;
         }
 
         /**
-         * @param train any iterator; it is drained once into memory
+         * @param train training examples of a multi-input or multi-output network, in memory
+         * @return this builder
+         */
+        public Builder train(MultiDataSet train) {
+            this.train = ExampleSource.of(java.util.Objects.requireNonNull(train, "train"));
+            return this;
+        }
+
+        /**
+         * @param train any resettable iterator; it is read once to index it and again whenever an experience is
+         *              iterated (its pre-processor applies on every read)
          * @return this builder
          */
         public Builder train(DataSetIterator train) {
-            this.train = DataSets.collect(train);
+            this.train = ExampleSource.of(java.util.Objects.requireNonNull(train, "train"));
             return this;
         }
 
         /**
-         * @param reader     a DataVec record reader; drained once into memory
+         * @param train any resettable iterator of a multi-input or multi-output network
+         * @return this builder
+         */
+        public Builder train(MultiDataSetIterator train) {
+            this.train = ExampleSource.of(java.util.Objects.requireNonNull(train, "train"));
+            return this;
+        }
+
+        /**
+         * @param reader     an initialised DataVec record reader, read through DL4J's
+         *                   {@code RecordReaderDataSetIterator}
          * @param labelIndex column holding the integer label
          * @param numClasses label width
          * @return this builder
          */
         public Builder train(RecordReader reader, int labelIndex, int numClasses) {
-            this.train = DataSets.fromRecordReader(reader, labelIndex, numClasses);
+            this.train = ExampleSource.of(reader, READER_BATCH, labelIndex, numClasses);
             return this;
         }
 
         /**
-         * @param test test examples
+         * @param train any source
+         * @return this builder
+         */
+        public Builder train(ExampleSource train) {
+            this.train = java.util.Objects.requireNonNull(train, "train");
+            return this;
+        }
+
+        /**
+         * @param test test examples in memory
          * @return this builder
          */
         public Builder test(DataSet test) {
-            this.test = test;
+            this.test = ExampleSource.of(java.util.Objects.requireNonNull(test, "test"));
             return this;
         }
 
         /**
-         * @param test any iterator; drained once
+         * @param test test examples of a multi-input or multi-output network, in memory
+         * @return this builder
+         */
+        public Builder test(MultiDataSet test) {
+            this.test = ExampleSource.of(java.util.Objects.requireNonNull(test, "test"));
+            return this;
+        }
+
+        /**
+         * @param test any resettable iterator (read, not drained)
          * @return this builder
          */
         public Builder test(DataSetIterator test) {
-            this.test = DataSets.collect(test);
+            this.test = ExampleSource.of(java.util.Objects.requireNonNull(test, "test"));
             return this;
         }
 
         /**
-         * @param reader     a DataVec record reader; drained once
+         * @param test any resettable iterator of a multi-input or multi-output network
+         * @return this builder
+         */
+        public Builder test(MultiDataSetIterator test) {
+            this.test = ExampleSource.of(java.util.Objects.requireNonNull(test, "test"));
+            return this;
+        }
+
+        /**
+         * @param reader     a DataVec record reader
          * @param labelIndex column holding the integer label
          * @param numClasses label width
          * @return this builder
          */
         public Builder test(RecordReader reader, int labelIndex, int numClasses) {
-            this.test = DataSets.fromRecordReader(reader, labelIndex, numClasses);
+            this.test = ExampleSource.of(reader, READER_BATCH, labelIndex, numClasses);
+            return this;
+        }
+
+        /**
+         * @param test any source
+         * @return this builder
+         */
+        public Builder test(ExampleSource test) {
+            this.test = java.util.Objects.requireNonNull(test, "test");
+            return this;
+        }
+
+        /**
+         * @param output the index of the label array that carries the classes (multi-output graphs; default 0)
+         * @return this builder
+         */
+        public Builder classificationOutput(int output) {
+            if (output < 0) {
+                throw new IllegalArgumentException("classificationOutput should be >= 0 (got: " + output + ")");
+            }
+            this.classificationOutput = output;
+            return this;
+        }
+
+        /**
+         * @param examples size of the shuffle buffer used when a source read in order is iterated with shuffling
+         *                 (default {@value Experience#DEFAULT_SHUFFLE_BUFFER}); in-memory sources shuffle fully
+         * @return this builder
+         */
+        public Builder shuffleBuffer(int examples) {
+            if (examples < 1) {
+                throw new IllegalArgumentException("shuffleBuffer should be >= 1 (got: " + examples + ")");
+            }
+            this.shuffleBuffer = examples;
             return this;
         }
 
@@ -182,20 +271,19 @@ public final class ClassIncrementalScenario {
          * @throws IllegalArgumentException on data that does not fit the options
          */
         public Scenario build() {
-            ScenarioData.requireSource(train, "train");
-            ScenarioData.requireSource(test, "test");
+            ScenarioData.require(train, "train");
+            ScenarioData.require(test, "test");
             int splitOptions = (numExperiences != null ? 1 : 0) + (classesPerExperience != null ? 1 : 0)
                     + (experienceClasses != null ? 1 : 0);
             if (splitOptions != 1) {
                 throw new IllegalStateException("Set exactly one of numExperiences, classesPerExperience or "
                         + "experienceClasses (got " + splitOptions + ")");
             }
-            int width = (int) train.getLabels().size(1);
-            int[] trainIds = ScenarioData.ids(train);
-            int[] testIds = ScenarioData.ids(test);
-            int[] trainPresent = ScenarioData.present(trainIds);
-            int[] testPresent = ScenarioData.present(testIds);
-            ScenarioData.checkSameClasses(trainPresent, testPresent, width, test.getLabels().size(1));
+            SourceIndex trainIdx = SourceIndex.scan(train, "train", classificationOutput);
+            SourceIndex testIdx = SourceIndex.scan(test, "test", classificationOutput);
+            ScenarioData.checkSameClasses(trainIdx, testIdx);
+            int width = trainIdx.labelWidth;
+            int[] trainPresent = trainIdx.present();
 
             int[] order;
             int[] counts;
@@ -213,23 +301,18 @@ public final class ClassIncrementalScenario {
                         : split(order.length, numExperiences, remainder);
             }
             int k = order.length;
-            DataSet trainR = ScenarioData.relabel(train, order);
-            DataSet testR = ScenarioData.relabel(test, order);
-            int[] inv = ScenarioData.inverse(order, width);
-            int[] trainRel = Arrays.stream(trainIds).map(c -> inv[c]).toArray();
-            int[] testRel = Arrays.stream(testIds).map(c -> inv[c]).toArray();
-
             List<Experience> trainExps = new ArrayList<>();
             List<Experience> testExps = new ArrayList<>();
             int start = 0;
             for (int e = 0; e < counts.length; e++) {
                 int[] classes = ScenarioData.range(start, start + counts[e]);
                 int[] seen = ScenarioData.range(0, start + counts[e]);
+                int[] original = ScenarioData.original(classes, order);
                 int task = taskLabels ? e : -1;
-                trainExps.add(ScenarioData.experience("train", e, task, classes, seen,
-                        ScenarioData.select(trainR, trainRel, classes), null));
-                testExps.add(ScenarioData.experience("test", e, task, classes, seen,
-                        ScenarioData.select(testR, testRel, classes), null));
+                trainExps.add(ScenarioData.experience("train", e, task, classes, seen, trainIdx,
+                        trainIdx.positionsOf(original), null, order, shuffleBuffer));
+                testExps.add(ScenarioData.experience("test", e, task, classes, seen, testIdx,
+                        testIdx.positionsOf(original), null, order, shuffleBuffer));
                 start += counts[e];
             }
             return new Scenario(name, taskLabels ? ScenarioType.TASK_INCREMENTAL : ScenarioType.CLASS_INCREMENTAL,

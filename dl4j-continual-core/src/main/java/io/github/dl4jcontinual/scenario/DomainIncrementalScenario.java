@@ -1,7 +1,8 @@
 package io.github.dl4jcontinual.scenario;
 
+import io.github.dl4jcontinual.data.ExampleSource;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,8 @@ import java.util.Random;
  *   <li>{@link #newInstances}: the training set is split at random into disjoint chunks of all classes
  *       (the test stream is one experience holding the whole test set).</li>
  * </ul>
- * The transforms are applied per minibatch, so no experience holds a transformed copy of the data.
+ * Sources are indexed once and read whenever an experience is iterated; the transforms are applied per minibatch
+ * (to the first input), so no experience holds a transformed copy of the data.
  */
 public final class DomainIncrementalScenario {
     private DomainIncrementalScenario() {
@@ -25,27 +27,48 @@ public final class DomainIncrementalScenario {
     /**
      * Permuted-input scenario (Mammoth's P-MNIST: every experience, the first too, has a random permutation).
      *
-     * @param train          training data (2-d features)
+     * @param train          training data
      * @param test           test data
      * @param numExperiences number of permutations
      * @param seed           seed of the permutations
      * @return the scenario
      */
     public static Scenario permuted(DataSet train, DataSet test, int numExperiences, long seed) {
+        return permuted(ExampleSource.of(train), ExampleSource.of(test), numExperiences, seed);
+    }
+
+    /**
+     * Permuted-input scenario over any sources (the permutation covers every value of an example of input 0).
+     *
+     * @param train          training source
+     * @param test           test source
+     * @param numExperiences number of permutations
+     * @param seed           seed of the permutations
+     * @return the scenario
+     */
+    public static Scenario permuted(ExampleSource train, ExampleSource test, int numExperiences, long seed) {
         checkN(numExperiences);
-        int d = (int) train.getFeatures().size(1);
-        Random r = new Random(seed);
-        List<DataSetPreProcessor> transforms = new ArrayList<>();
-        for (int e = 0; e < numExperiences; e++) {
-            transforms.add(PixelPermutation.random(d, r.nextLong()));
+        SourceIndex trainIdx = SourceIndex.scan(ScenarioData.require(train, "train"), "train", 0);
+        long d = 1;
+        for (long v : trainIdx.exampleShape[0]) {
+            d *= v;
         }
-        return transformed("permuted", train, test, transforms);
+        if (d <= 0) {
+            throw new IllegalArgumentException("A permuted scenario needs examples of one fixed shape (got "
+                    + java.util.Arrays.toString(trainIdx.exampleShape[0]) + ")");
+        }
+        Random r = new Random(seed);
+        List<MultiDataSetPreProcessor> transforms = new ArrayList<>();
+        for (int e = 0; e < numExperiences; e++) {
+            transforms.add(PixelPermutation.random((int) d, r.nextLong()));
+        }
+        return transformed("permuted", trainIdx, test, transforms);
     }
 
     /**
      * Rotated-input scenario with one angle per experience drawn uniformly from [0, 180) (Mammoth's R-MNIST).
      *
-     * @param train          training data, features [n, channels*height*width]
+     * @param train          training data, features [n, channels*height*width] or [n, channels, height, width]
      * @param test           test data
      * @param numExperiences number of angles
      * @param seed           seed of the angles
@@ -78,12 +101,29 @@ public final class DomainIncrementalScenario {
      */
     public static Scenario rotated(DataSet train, DataSet test, double[] degrees, int channels, int height,
                                    int width) {
+        return rotated(ExampleSource.of(train), ExampleSource.of(test), degrees, channels, height, width);
+    }
+
+    /**
+     * Rotated-input scenario with given angles over any sources.
+     *
+     * @param train    training source
+     * @param test     test source
+     * @param degrees  one angle per experience
+     * @param channels image channels
+     * @param height   image height
+     * @param width    image width
+     * @return the scenario
+     */
+    public static Scenario rotated(ExampleSource train, ExampleSource test, double[] degrees, int channels,
+                                   int height, int width) {
         checkN(degrees.length);
-        List<DataSetPreProcessor> transforms = new ArrayList<>();
+        List<MultiDataSetPreProcessor> transforms = new ArrayList<>();
         for (double a : degrees) {
             transforms.add(new ImageRotation(a, channels, height, width));
         }
-        return transformed("rotated", train, test, transforms);
+        return transformed("rotated", SourceIndex.scan(ScenarioData.require(train, "train"), "train", 0), test,
+                transforms);
     }
 
     /**
@@ -97,18 +137,29 @@ public final class DomainIncrementalScenario {
      * @return the scenario
      */
     public static Scenario newInstances(DataSet train, DataSet test, int numExperiences, long seed) {
+        return newInstances(ExampleSource.of(train), ExampleSource.of(test), numExperiences, seed);
+    }
+
+    /**
+     * New-instances scenario over any sources.
+     *
+     * @param train          training source
+     * @param test           test source (one test experience)
+     * @param numExperiences number of chunks
+     * @param seed           seed of the shuffle
+     * @return the scenario
+     */
+    public static Scenario newInstances(ExampleSource train, ExampleSource test, int numExperiences, long seed) {
         checkN(numExperiences);
-        ScenarioData.requireSource(train, "train");
-        ScenarioData.requireSource(test, "test");
-        int n = train.numExamples();
+        SourceIndex trainIdx = SourceIndex.scan(ScenarioData.require(train, "train"), "train", 0);
+        SourceIndex testIdx = SourceIndex.scan(ScenarioData.require(test, "test"), "test", 0);
+        int n = trainIdx.size();
         if (numExperiences > n) {
             throw new IllegalArgumentException("numExperiences (" + numExperiences + ") is larger than the number of "
                     + "training examples (" + n + ")");
         }
-        int[] trainIds = ScenarioData.ids(train);
-        int[] all = ScenarioData.present(trainIds);
-        ScenarioData.checkSameClasses(all, ScenarioData.present(ScenarioData.ids(test)), train.getLabels().size(1),
-                test.getLabels().size(1));
+        ScenarioData.checkSameClasses(trainIdx, testIdx);
+        int[] all = trainIdx.present();
         int[] idx = ScenarioData.range(0, n);
         Random r = new Random(seed);
         for (int i = n - 1; i > 0; i--) {
@@ -117,35 +168,38 @@ public final class DomainIncrementalScenario {
             idx[i] = idx[j];
             idx[j] = t;
         }
-        DataSet trainR = ScenarioData.relabel(train, all);
-        DataSet testR = ScenarioData.relabel(test, all);
         int[] classes = ScenarioData.range(0, all.length);
+        int buffer = Experience.DEFAULT_SHUFFLE_BUFFER;
         List<Experience> exps = new ArrayList<>();
         for (int e = 0; e < numExperiences; e++) {
             int from = (int) ((long) n * e / numExperiences);
             int to = (int) ((long) n * (e + 1) / numExperiences);
-            exps.add(ScenarioData.experience("train", e, -1, classes, classes,
-                    ScenarioData.rows(trainR, java.util.Arrays.copyOfRange(idx, from, to)), null));
+            int[] chunk = java.util.Arrays.copyOfRange(idx, from, to);
+            java.util.Arrays.sort(chunk);
+            exps.add(ScenarioData.experience("train", e, -1, classes, classes, trainIdx, chunk, null, all, buffer));
         }
-        List<Experience> testExps = List.of(ScenarioData.experience("test", 0, -1, classes, classes, testR, null));
+        List<Experience> testExps = List.of(ScenarioData.experience("test", 0, -1, classes, classes, testIdx,
+                testIdx.positionsOf(all), null, all, buffer));
         return new Scenario("new-instances", ScenarioType.DOMAIN_INCREMENTAL, new ExperienceStream("train", exps),
                 new ExperienceStream("test", testExps), all, all.length);
     }
 
-    private static Scenario transformed(String name, DataSet train, DataSet test, List<DataSetPreProcessor> ts) {
-        ScenarioData.requireSource(train, "train");
-        ScenarioData.requireSource(test, "test");
-        int[] all = ScenarioData.present(ScenarioData.ids(train));
-        ScenarioData.checkSameClasses(all, ScenarioData.present(ScenarioData.ids(test)), train.getLabels().size(1),
-                test.getLabels().size(1));
-        DataSet trainR = ScenarioData.relabel(train, all);
-        DataSet testR = ScenarioData.relabel(test, all);
+    private static Scenario transformed(String name, SourceIndex trainIdx, ExampleSource test,
+                                        List<MultiDataSetPreProcessor> ts) {
+        SourceIndex testIdx = SourceIndex.scan(ScenarioData.require(test, "test"), "test", 0);
+        ScenarioData.checkSameClasses(trainIdx, testIdx);
+        int[] all = trainIdx.present();
         int[] classes = ScenarioData.range(0, all.length);
+        int[] trainPos = trainIdx.positionsOf(all);
+        int[] testPos = testIdx.positionsOf(all);
+        int buffer = Experience.DEFAULT_SHUFFLE_BUFFER;
         List<Experience> trainExps = new ArrayList<>();
         List<Experience> testExps = new ArrayList<>();
         for (int e = 0; e < ts.size(); e++) {
-            trainExps.add(ScenarioData.experience("train", e, -1, classes, classes, trainR, ts.get(e)));
-            testExps.add(ScenarioData.experience("test", e, -1, classes, classes, testR, ts.get(e)));
+            trainExps.add(ScenarioData.experience("train", e, -1, classes, classes, trainIdx, trainPos, ts.get(e), all,
+                    buffer));
+            testExps.add(ScenarioData.experience("test", e, -1, classes, classes, testIdx, testPos, ts.get(e), all,
+                    buffer));
         }
         return new Scenario(name, ScenarioType.DOMAIN_INCREMENTAL, new ExperienceStream("train", trainExps),
                 new ExperienceStream("test", testExps), all, all.length);

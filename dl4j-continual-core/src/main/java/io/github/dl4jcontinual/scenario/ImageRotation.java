@@ -4,14 +4,17 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Rotates flattened images ({@code [n, channels*height*width]}, channel-major) by a fixed angle about their
+ * Rotates images ({@code [n, channels*height*width]} channel-major, or {@code [n, channels, height, width]}) by a
+ * fixed angle about their
  * centre, with bilinear interpolation and zero fill (Rotated MNIST). The sampling table is computed once.
  * Immutable; replaces the features with a rotated copy.
  */
-public final class ImageRotation implements DataSetPreProcessor {
+public final class ImageRotation implements DataSetPreProcessor, MultiDataSetPreProcessor {
     private static final long serialVersionUID = 1L;
     private final double degrees;
     private final int channels;
@@ -72,12 +75,22 @@ public final class ImageRotation implements DataSetPreProcessor {
         ds.setFeatures(rotate(ds.getFeatures()));
     }
 
+    /** Rotates the first input of the minibatch. */
+    @Override
+    public void preProcess(MultiDataSet mds) {
+        mds.setFeatures(0, rotate(mds.getFeatures(0)));
+    }
+
     /**
-     * @param features [n, channels*height*width]
-     * @return a rotated copy
+     * @param features {@code [n, channels*height*width]} or {@code [n, channels, height, width]}
+     * @return a rotated copy of the same shape
      */
     public INDArray rotate(INDArray features) {
         int d = channels * height * width;
+        if (features.rank() == 4 && features.size(1) == channels && features.size(2) == height
+                && features.size(3) == width) {
+            return rotate(features.reshape('c', features.size(0), d)).reshape('c', features.shape());
+        }
         if (features.rank() != 2 || features.size(1) != d) {
             throw new IllegalArgumentException("ImageRotation for " + channels + "x" + height + "x" + width
                     + " images expects features [n, " + d + "] (got shape "

@@ -1,16 +1,19 @@
 package io.github.dl4jcontinual.scenario;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 
 import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Permutes the feature columns of every minibatch with one fixed permutation (Permuted MNIST).
+ * Permutes the values of every example (flattened row-major, any rank) with one fixed permutation (Permuted MNIST).
  * Immutable; replaces the features with a permuted copy, never writes into the source.
  */
-public final class PixelPermutation implements DataSetPreProcessor {
+public final class PixelPermutation implements DataSetPreProcessor, MultiDataSetPreProcessor {
     private static final long serialVersionUID = 1L;
     private final int[] permutation;
 
@@ -51,11 +54,29 @@ public final class PixelPermutation implements DataSetPreProcessor {
 
     @Override
     public void preProcess(DataSet ds) {
-        if (ds.getFeatures().size(1) != permutation.length) {
+        ds.setFeatures(permute(ds.getFeatures()));
+    }
+
+    /** Permutes the first input of the minibatch. */
+    @Override
+    public void preProcess(MultiDataSet mds) {
+        mds.setFeatures(0, permute(mds.getFeatures(0)));
+    }
+
+    /**
+     * @param features examples of any rank whose values per example (flattened, row-major) are the permuted ones
+     * @return a permuted copy of the same shape
+     */
+    public INDArray permute(INDArray features) {
+        long d = features.length() / Math.max(1, features.size(0));
+        if (d != permutation.length) {
             throw new IllegalArgumentException("PixelPermutation over " + permutation.length + " features cannot "
-                    + "permute features of width " + ds.getFeatures().size(1));
+                    + "permute examples of " + d + " values (shape " + Arrays.toString(features.shape()) + ")");
         }
-        ds.setFeatures(ds.getFeatures().getColumns(permutation));
+        if (features.rank() == 2) {
+            return features.getColumns(permutation);
+        }
+        return features.reshape('c', features.size(0), d).getColumns(permutation).reshape('c', features.shape());
     }
 
     /** @return a copy of the permutation */

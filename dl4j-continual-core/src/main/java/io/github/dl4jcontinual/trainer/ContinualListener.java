@@ -12,13 +12,18 @@ import io.github.dl4jcontinual.scenario.Scenario;
 public interface ContinualListener {
 
     /**
-     * @param scenario the scenario about to be trained
+     * Once per run, when the trainer starts it (or a trainer made by {@code ContinualTrainer.load} resumes it): in
+     * {@code fit}, or at the first {@code learn}/{@code evaluate} of a run learned one experience at a time.
+     *
+     * @param scenario the scenario about to be trained, or null when experiences are given one at a time
      */
     default void onStreamStart(Scenario scenario) {
     }
 
     /**
-     * After training on and evaluating an experience.
+     * After training on and evaluating an experience: in {@code fit} after every experience (after its
+     * checkpoint, so that the listener may write its own with {@code save}); one experience at a time, at every
+     * {@code evaluate} after a {@code learn}.
      *
      * @param result          what happened in the experience
      * @param classIncremental class-IL matrix so far
@@ -29,6 +34,8 @@ public interface ContinualListener {
     }
 
     /**
+     * When {@code fit} has completed the stream, or at {@code ContinualTrainer.finish()}; once per run.
+     *
      * @param result the whole run
      */
     default void onStreamEnd(ContinualResult result) {

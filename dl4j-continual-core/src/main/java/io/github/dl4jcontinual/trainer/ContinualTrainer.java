@@ -2,28 +2,29 @@ package io.github.dl4jcontinual.trainer;
 
 import io.github.dl4jcontinual.checkpoint.CheckpointException;
 import io.github.dl4jcontinual.checkpoint.CheckpointFile;
-import io.github.dl4jcontinual.data.InMemoryDataSetIterator;
-import io.github.dl4jcontinual.eval.AccuracyMatrix;
+import io.github.dl4jcontinual.data.Batches;
+import io.github.dl4jcontinual.eval.AccuracyMetric;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.eval.ExperienceResult;
+import io.github.dl4jcontinual.eval.MetricRow;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
-import io.github.dl4jcontinual.plugin.EvaluationHead;
+import io.github.dl4jcontinual.plugin.ExperienceTraining;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.plugin.StreamMetric;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.ExperienceStream;
 import io.github.dl4jcontinual.scenario.Scenario;
 import org.bytedeco.javacpp.Pointer;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.dataset.api.preprocessor.CompositeDataSetPreProcessor;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,50 +43,65 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * Turns an existing, initialised DL4J network into a continual learner.
+ * The one training loop of the library: it turns an existing, initialised network — a {@link MultiLayerNetwork},
+ * a {@link ComputationGraph} (any inputs and outputs) or a SameDiff graph, seen through
+ * {@link ContinualModel} — into a continual learner, and every method (replay, regularisation, distillation,
+ * class-incremental heads, meta-learning, the zoo's research methods) plugs into it as a {@link ContinualPlugin}.
  *
  * <pre>{@code
- * ContinualTrainer<MultiLayerNetwork> trainer = ContinualTrainer.wrap(net, conf);
- * ContinualResult result = trainer.fit(scenario);
- * System.out.println(result.report());
+ * ContinualResult result = ContinualTrainer.wrap(net, conf).fit(scenario);     // a whole stream
+ *
+ * ContinualTrainer<MultiLayerNetwork> t = ContinualTrainer.load(checkpoint, conf, MultiLayerNetwork.class);
+ * t.learn(thisMonth);                                                          // one experience at a time
+ * t.evaluate(testExperiences);
+ * t.save(checkpoint);
  * }</pre>
  *
  * <p>For every training experience the trainer grows the head (if {@link HeadPolicy#EXPANDING}), runs the
- * plugins' hooks, trains through the network's own {@code fit(iterator, epochs)} — so listeners the user set on
- * the network keep firing — and then evaluates on every experience of the test stream, filling a class-IL and a
- * task-IL {@link AccuracyMatrix} — and one more pair per extra classifier the plugins offer
- * ({@link EvaluationHead}, e.g. iCaRL's nearest-mean-of-exemplars). Before the first experience it evaluates the untouched model (the baseline of
- * forward transfer). The network itself is not modified apart from its parameters (and the output layer's
- * width under an expanding head). Not thread-safe; one {@code fit} at a time.</p>
+ * plugins' hooks (adapt the model, adapt the data, listeners), trains — through the network's own
+ * {@code fit(iterator, epochs)}, so listeners the user set on the network keep firing, or through a plugin's
+ * {@link ExperienceTraining} — and then evaluates every test experience with its accuracy metric (class-IL and
+ * task-IL) and every plugin's {@link StreamMetric}, all landing as named matrices in one {@link ContinualResult}.
+ * Before the first experience it evaluates the untouched model (the baseline of forward transfer). The network
+ * itself is not modified apart from its parameters (and the output layer's width under an expanding head, or what
+ * a plugin's {@code adaptModel} changes). Not thread-safe.</p>
  *
- * <p>Reproducibility: the configured seed seeds ND4J's global generator ({@code Nd4j.getRandom()}, used by
- * dropout and by weight initialisation of grown heads) at the start of {@code fit}, the shuffling of every
- * experience and each plugin's generator. The same seed, network and data give the same accuracy matrix.</p>
+ * <p>{@link #fit(Scenario)} is exactly {@link #evaluate} (baseline), then {@link #learn} and {@link #evaluate} for
+ * every experience, with a checkpoint after each if {@link #setCheckpointDirectory} is set. The same calls made one
+ * at a time — across separate processes, with {@link #save} and {@link #load} between them — give the same
+ * matrices, bit for bit.</p>
+ *
+ * <p>Reproducibility: the configured seed seeds ND4J's generator ({@code Nd4j.getRandom()}, used by dropout
+ * and by weight initialisation of grown heads) when the run starts, the shuffling of every experience and each
+ * plugin's generator. The same seed, network and data give the same accuracy matrices. Between its calls the
+ * trainer keeps the generator's state as its last call left it and puts it back at the next, so that random draws
+ * in between (building another network, another trainer) do not change the run.</p>
  *
  * <p>Backends: {@link #setBackend} hands training and test-stream evaluation to a {@link TrainingBackend} (e.g.
  * {@code dl4j-continual-spark}'s, which runs them on a Spark cluster); everything else stays here.</p>
  *
- * <p>Checkpoints ({@link #setCheckpointDirectory}, {@link #saveCheckpoint}, {@link #resume}): after any experience
- * the network with its updater, every plugin's state, ND4J's generator and the accuracy rows so far go into one
- * atomically written file; a trainer resumed from it gives the same matrices, bit for bit, as the uninterrupted
- * run. See {@code docs/checkpoint.md}.</p>
+ * <p>Checkpoints ({@link #save}, {@link #load}, {@link #setCheckpointDirectory}): the network with its updater,
+ * every plugin's state, ND4J's generator and everything measured so far go into one atomically written
+ * {@link CheckpointFile}. See {@code docs/checkpoint.md}.</p>
  *
- * @param <T> {@link MultiLayerNetwork} or {@link ComputationGraph}
+ * @param <T> the network's type as the user handed it ({@link #getModel()})
  */
-public final class ContinualTrainer<T extends Model> {
+public final class ContinualTrainer<T> {
     private static final Logger LOG = LoggerFactory.getLogger(ContinualTrainer.class);
 
-    private final NetworkAdapter<T> adapter;
+    private final ContinualModel model;
+    private final Class<T> type;
     private final ContinualConfiguration conf;
     private final List<ContinualListener> listeners = new ArrayList<>();
     private PrintStream progressOut = System.out;
     private Path checkpointDir;
-    private TrainerCheckpoint resumed;
     private TrainingBackend backend;
+    private TrainerCheckpoint restored;
     private Run run;
 
-    private ContinualTrainer(NetworkAdapter<T> adapter, ContinualConfiguration conf) {
-        this.adapter = adapter;
+    private ContinualTrainer(ContinualModel model, Class<T> type, ContinualConfiguration conf) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.type = type;
         this.conf = Objects.requireNonNull(conf, "conf");
     }
 
@@ -95,21 +111,54 @@ public final class ContinualTrainer<T extends Model> {
      * @return a trainer for it
      */
     public static ContinualTrainer<MultiLayerNetwork> wrap(MultiLayerNetwork net, ContinualConfiguration conf) {
-        return new ContinualTrainer<>(NetworkAdapter.of(Objects.requireNonNull(net, "net")), conf);
+        return new ContinualTrainer<>(ContinualModel.of(Objects.requireNonNull(net, "net")), MultiLayerNetwork.class,
+                conf);
     }
 
     /**
-     * @param graph an initialised graph with one input and one output layer
+     * @param graph an initialised graph with one output, the classifier (any number of inputs)
      * @param conf  the configuration
      * @return a trainer for it
      */
     public static ContinualTrainer<ComputationGraph> wrap(ComputationGraph graph, ContinualConfiguration conf) {
-        return new ContinualTrainer<>(NetworkAdapter.of(Objects.requireNonNull(graph, "graph")), conf);
+        return new ContinualTrainer<>(ContinualModel.of(Objects.requireNonNull(graph, "graph")),
+                ComputationGraph.class, conf);
     }
 
-    /** @return the current network (a new object after an expanding head has grown) */
+    /**
+     * @param graph                an initialised graph with any number of inputs and outputs
+     * @param classificationOutput the output layer whose labels are the continual classes
+     * @param conf                 the configuration
+     * @return a trainer for it
+     */
+    public static ContinualTrainer<ComputationGraph> wrap(ComputationGraph graph, String classificationOutput,
+                                                          ContinualConfiguration conf) {
+        return new ContinualTrainer<>(ContinualModel.of(Objects.requireNonNull(graph, "graph"), classificationOutput),
+                ComputationGraph.class, conf);
+    }
+
+    /**
+     * @param model any model view (e.g. a {@link io.github.dl4jcontinual.model.SameDiffModel})
+     * @param conf  the configuration
+     * @return a trainer for it; {@link #getModel()} returns the network behind the view
+     */
+    public static ContinualTrainer<Object> wrap(ContinualModel model, ContinualConfiguration conf) {
+        return new ContinualTrainer<>(model, Object.class, conf);
+    }
+
+    /** @return the current network (a new object after an expanding head has grown or a plugin replaced it) */
     public T getModel() {
-        return adapter.model();
+        return type.cast(type == Object.class ? unwrapAny() : model.unwrap(type));
+    }
+
+    private Object unwrapAny() {
+        return "SameDiff".equals(model.kind()) ? model.unwrap(org.nd4j.autodiff.samediff.SameDiff.class)
+                : model.network();
+    }
+
+    /** @return the model view the trainer and its plugins work through */
+    public ContinualModel continualModel() {
+        return model;
     }
 
     /** @return the configuration */
@@ -153,8 +202,8 @@ public final class ContinualTrainer<T extends Model> {
     }
 
     /**
-     * Writes a checkpoint after every experience into {@code dir} as {@code checkpoint-NNNN.zip} (NNNN = experiences
-     * done; see {@link CheckpointFile}), atomically, keeping the earlier ones.
+     * Writes a checkpoint after every experience of {@link #fit} into {@code dir} as {@code checkpoint-NNNN.zip}
+     * (NNNN = experiences done; see {@link CheckpointFile}), atomically, keeping the earlier ones.
      *
      * @param dir the checkpoint directory (created if needed), or null to stop checkpointing
      * @return this trainer
@@ -165,57 +214,85 @@ public final class ContinualTrainer<T extends Model> {
     }
 
     /**
-     * Writes a checkpoint of the current position on demand: between experiences (e.g. from
-     * {@link ContinualListener#onExperienceEnd}) or after {@code fit} returned. Atomic like the automatic ones.
-     *
-     * @param file the checkpoint file
-     * @return {@code file}
-     * @throws IllegalStateException if no experience has been trained yet or training is in progress
-     * @throws UnsupportedOperationException if a plugin does not support checkpoints
-     */
-    public Path saveCheckpoint(Path file) {
-        if (run == null || run.progress.next() == 0 || run.training) {
-            throw new IllegalStateException("A checkpoint can be written only between experiences, after at least "
-                    + "one (position: " + (run == null ? "fit has not started" : run.training
-                    ? "training experience " + run.progress.next() : "no experience done") + ")");
-        }
-        TrainerCheckpoint.write(file, adapter.model(), conf, run.progress, run.plugins);
-        return file;
-    }
-
-    /**
-     * A trainer that continues from a checkpoint: the network (with its updater state) comes from the file;
-     * {@link #fit(Scenario)} then goes on with the experience after the last one the checkpoint saw, restoring every
-     * plugin's state, ND4J's generator and the accuracy rows measured so far, so that the result equals that of an
-     * uninterrupted run with the same seed.
+     * A trainer that continues from a checkpoint: the network (with its updater state), every plugin's state, ND4J's
+     * generator and everything measured so far come from the file. {@link #fit(Scenario)} then goes on with the
+     * experience after the last one the checkpoint saw; {@link #learn} and {@link #evaluate} go on one at a time.
      *
      * @param file checkpoint written by this library
      * @param conf the configuration to continue with; must equal the checkpoint's (the progress flag excepted)
-     * @param type {@code MultiLayerNetwork.class} or {@code ComputationGraph.class}
+     * @param type {@code MultiLayerNetwork.class}, {@code ComputationGraph.class} or {@code Object.class} (any)
      * @param <M>  the network type
      * @return a trainer positioned after the checkpoint's last experience
      * @throws CheckpointException if the file is missing, truncated, corrupt, of another network type or was
      *                             written with another configuration (the message names the differing settings)
      */
-    public static <M extends Model> ContinualTrainer<M> resume(Path file, ContinualConfiguration conf,
-                                                                Class<M> type) {
+    public static <M> ContinualTrainer<M> load(Path file, ContinualConfiguration conf, Class<M> type) {
         Objects.requireNonNull(conf, "conf");
         TrainerCheckpoint c = TrainerCheckpoint.read(file, conf);
-        M model = c.file.model(type);
-        @SuppressWarnings("unchecked")
-        NetworkAdapter<M> adapter = (NetworkAdapter<M>) (model instanceof ComputationGraph
-                ? NetworkAdapter.of((ComputationGraph) model) : NetworkAdapter.of((MultiLayerNetwork) model));
-        ContinualTrainer<M> t = new ContinualTrainer<>(adapter, conf);
-        t.resumed = c;
+        ContinualModel m = c.file.continualModel();
+        if (type != Object.class) {
+            c.file.model(type);
+        }
+        ContinualTrainer<M> t = new ContinualTrainer<>(m, type, conf);
+        t.restored = c;
         return t;
     }
 
     /**
+     * The same as {@link #load}.
+     *
+     * @param file checkpoint written by this library
+     * @param conf the configuration to continue with
+     * @param type the network type
+     * @param <M>  the network type
+     * @return a trainer positioned after the checkpoint's last experience
+     */
+    public static <M> ContinualTrainer<M> resume(Path file, ContinualConfiguration conf, Class<M> type) {
+        return load(file, conf, type);
+    }
+
+    /**
+     * Writes a checkpoint of the current position: between experiences (e.g. from
+     * {@link ContinualListener#onExperienceEnd}) or after {@code fit} returned. Atomic like the automatic ones.
+     *
+     * @param file the checkpoint file
+     * @return {@code file}
+     * @throws IllegalStateException if training is in progress or nothing has happened yet
+     * @throws UnsupportedOperationException if a plugin does not support checkpoints
+     */
+    public Path save(Path file) {
+        if (run == null && restored != null) {
+            begin(null); // a loaded trainer may be saved again as it is
+        }
+        if (run == null || run.training) {
+            throw new IllegalStateException("A checkpoint can be written only between experiences (position: "
+                    + (run == null ? "nothing learned or evaluated yet" : "training experience "
+                    + run.progress.next()) + ")");
+        }
+        TrainerCheckpoint.write(file, model, conf, run.progress, run.plugins, run.rng);
+        return file;
+    }
+
+    /**
+     * The same as {@link #save}, kept for earlier callers.
+     *
+     * @param file the checkpoint file
+     * @return {@code file}
+     */
+    public Path saveCheckpoint(Path file) {
+        if (run == null || run.progress.next() == 0) {
+            throw new IllegalStateException("A checkpoint can be written only between experiences, after at least "
+                    + "one (position: " + (run == null ? "fit has not started" : "no experience done") + ")");
+        }
+        return save(file);
+    }
+
+    /**
      * Trains on every experience of the scenario's training stream, evaluating on its test stream after each. A
-     * trainer made by {@link #resume} starts after the checkpoint's last experience.
+     * trainer made by {@link #load} starts after the checkpoint's last experience.
      *
      * @param scenario the scenario
-     * @return the result (both accuracy matrices, per-experience results)
+     * @return the result (named matrices, per-experience results)
      * @throws IllegalArgumentException if the network does not fit the scenario (head size, input size)
      */
     public ContinualResult fit(Scenario scenario) {
@@ -224,7 +301,7 @@ public final class ContinualTrainer<T extends Model> {
 
     /**
      * Trains up to experience {@code stopAfter} (exclusive) and returns the partial result, e.g. to stop after a
-     * checkpoint and {@link #resume} later. Plugins' and listeners' {@code onStreamEnd} run only when the stream is
+     * checkpoint and {@link #load} later. Plugins' and listeners' {@code onStreamEnd} run only when the stream is
      * complete.
      *
      * @param scenario  the scenario
@@ -236,192 +313,387 @@ public final class ContinualTrainer<T extends Model> {
      */
     public ContinualResult fit(Scenario scenario, int stopAfter) {
         Objects.requireNonNull(scenario, "scenario");
+        checkNotFinished();
         ExperienceStream train = scenario.trainStream();
-        int from = resumed == null ? 0 : resumed.progress.next();
+        int from = restored != null ? restored.progress.next() : run != null ? run.progress.next() : 0;
         if (stopAfter < Math.max(1, from) || stopAfter > train.size()) {
             throw new IllegalArgumentException("stopAfter should be in [" + Math.max(1, from) + ", " + train.size()
                     + "] (the experiences done when fit returns" + (from > 0 ? ", resuming after " + from : "")
                     + "; got: " + stopAfter + ")");
         }
         checkCompatible(scenario, from);
-        if (resumed != null) {
-            resumed.progress.checkSameScenario(scenario, resumed.file.path());
+        if (restored != null) {
+            restored.progress.checkSameScenario(scenario, restored.file.path());
         }
         long t0 = System.currentTimeMillis();
-        if (resumed == null) {
-            Nd4j.getRandom().setSeed(conf.getSeed());
+        Run r = begin(scenario);
+        List<Experience> test = list(scenario.testStream());
+        if (r.progress.evaluatedAt != r.progress.next()) {
+            // the baseline of a fresh run, or the evaluation still owed to an experience learned before fit
+            evaluate(test, false);
+            if (r.progress.next() > 0) {
+                afterEvaluation(r);
+            }
+        } else if (r.progress.next() > 0) {
+            LOG.info("Resuming {} after experience {}", scenario.name(), r.progress.next() - 1);
         }
-        ExperienceStream test = scenario.testStream();
-        int numClasses = scenario.numClasses();
-        List<ContinualPlugin> plugins = conf.getPlugins().stream().map(PluginConfiguration::instantiate)
-                .collect(Collectors.toList());
-        Context ctx = new Context(train.size());
-        listeners.forEach(l -> l.onStreamStart(scenario));
-        plugins.forEach(p -> p.onStreamStart(ctx));
-
-        StreamProgress progress;
-        if (resumed == null) {
-            long[][] base = evaluate(test, numClasses, range(adapter.outputSize()));
-            progress = new StreamProgress(scenario, accuracies(base[0], test), accuracies(base[1], test));
-        } else {
-            progress = resumed.progress;
-            for (int i = 0; i < plugins.size(); i++) {
-                plugins.get(i).restoreState(ctx, resumed.pluginStates.get(i));
-            }
-            Nd4j.getRandom().setStates(resumed.rng[0], resumed.rng[1]);
-            resumed = null;
-            LOG.info("Resuming {} after experience {}", scenario.name(), progress.next() - 1);
+        // an index loop: a resumed trainer whose checkpoint ends the stream has nothing left
+        for (int next = r.progress.next(); next < stopAfter; next++) {
+            learn(train.get(next));
+            evaluate(test, false);
+            afterEvaluation(r);
         }
-        run = new Run(plugins, progress);
-        List<long[]> classRows = progress.classRows;
-        List<long[]> taskRows = progress.taskRows;
-        java.util.Map<String, List<long[]>> headClassRows = progress.headClassRows;
-        java.util.Map<String, List<long[]>> headTaskRows = progress.headTaskRows;
-
-        // an index loop: a resumed trainer whose checkpoint ends the stream has nothing left (an empty slice)
-        for (int next = progress.next(); next < stopAfter; next++) {
-            Experience exp = train.get(next);
-            ctx.experience = exp;
-            run.training = true;
-            if (conf.getHeadPolicy() == HeadPolicy.EXPANDING) {
-                adapter.expandOutput(exp.seenClassArray().length);
-            }
-            resetHeapPeaks();
-            long tStart = System.currentTimeMillis();
-            plugins.forEach(p -> p.beforeExperience(ctx, exp));
-            boolean trains = plugins.stream().allMatch(p -> p.trainsOn(ctx, exp));
-            ExperienceMonitor monitor = null;
-            if (trains) {
-                DataSetIterator data = exp.iterator(conf.getBatchSize(), conf.isShuffle(), shuffleSeed(exp.index()));
-                data.setPreProcessor(withHead(data.getPreProcessor()));
-                for (ContinualPlugin p : plugins) {
-                    data = Objects.requireNonNull(p.adaptTrainingData(ctx, exp, data),
-                            "plugin returned no training data");
-                }
-                long perEpoch = data instanceof InMemoryDataSetIterator
-                        ? ((InMemoryDataSetIterator) data).numExamples() : exp.numExamples();
-                monitor = new ExperienceMonitor(exp.index(), train.size(), conf.getEpochsPerExperience(), perEpoch,
-                        conf.isProgress() ? progressOut : null);
-                Collection<TrainingListener> userListeners = adapter.listeners();
-                List<TrainingListener> active = new ArrayList<>(userListeners);
-                for (ContinualPlugin p : plugins) {
-                    active.addAll(p.listeners(ctx, exp));
-                }
-                active.add(monitor);
-                if (backend != null) {
-                    backend.fit(adapter.model(), data, conf.getEpochsPerExperience(), active);
-                } else {
-                    adapter.setListeners(active);
-                    try {
-                        adapter.fit(data, conf.getEpochsPerExperience());
-                    } finally {
-                        adapter.setListeners(userListeners);
-                    }
-                }
-                monitor.finish();
-                if (!Double.isFinite(monitor.lastScore()) && monitor.iterations() > 0) {
-                    throw new IllegalStateException("Training diverged on experience " + exp.index()
-                            + ": the model's score is " + monitor.lastScore() + " after " + monitor.iterations()
-                            + " iterations (is the learning rate too high?)");
-                }
-            } else {
-                LOG.info("Experience {}: no training (a plugin skips it)", exp.index());
-            }
-            plugins.forEach(p -> p.afterExperience(ctx, exp));
-            Map<String, Double> metrics = new TreeMap<>();
-            for (int pi = 0; pi < plugins.size(); pi++) {
-                for (Map.Entry<String, Double> m : plugins.get(pi).experienceMetrics(ctx, exp).entrySet()) {
-                    // two plugins of one kind: the later one's figures get its position as a suffix
-                    String key = metrics.containsKey(m.getKey()) ? m.getKey() + "#" + pi : m.getKey();
-                    metrics.put(key, m.getValue());
-                }
-            }
-            long tTrain = System.currentTimeMillis();
-            int[] allowed = conf.getHeadPolicy() == HeadPolicy.FIXED && !conf.isMaskUnseenClasses()
-                    ? range(adapter.outputSize()) : exp.seenClassArray();
-            long[][] row = evaluate(test, numClasses, allowed);
-            classRows.add(row[0]);
-            taskRows.add(row[1]);
-            int done = classRows.size();
-            for (ContinualPlugin p : plugins) {
-                for (EvaluationHead h : p.evaluationHeads(ctx)) {
-                    if (headClassRows.containsKey(h.name()) && headClassRows.get(h.name()).size() == done) {
-                        throw new IllegalStateException("Two evaluation heads are named '" + h.name() + "'");
-                    }
-                    int width = (int) h.scores(test.get(0).iterator(1, false, 0).next().getFeatures()).size(1);
-                    long[][] hr = StreamEvaluator.evaluate(h::scores, width, test, numClasses, exp.seenClassArray(),
-                            conf.getEvalBatchSize());
-                    List<long[]> cr = headClassRows.computeIfAbsent(h.name(), k -> new ArrayList<>());
-                    List<long[]> tr = headTaskRows.computeIfAbsent(h.name(), k -> new ArrayList<>());
-                    // a head that appears later than the first experience gets undefined rows before it
-                    while (cr.size() < done - 1) {
-                        cr.add(undefined(test.size()));
-                        tr.add(undefined(test.size()));
-                    }
-                    cr.add(hr[0]);
-                    tr.add(hr[1]);
-                }
-            }
-            long tEval = System.currentTimeMillis();
-            AccuracyMatrix classMatrix = progress.classMatrix();
-            AccuracyMatrix taskMatrix = progress.taskMatrix();
-            ExperienceResult er = new ExperienceResult(exp.index(), exp.classArray(), trains,
-                    monitor == null ? 0 : monitor.examples(), monitor == null ? 0 : monitor.epochsDone(),
-                    monitor == null ? 0 : monitor.iterations(), monitor == null ? Double.NaN : monitor.lastScore(),
-                    tTrain - tStart, tEval - tTrain, heapPeak(), Pointer.totalBytes(), Pointer.physicalBytes(),
-                    metrics);
-            progress.add(er);
-            run.training = false;
-            if (checkpointDir != null) {
-                saveCheckpoint(checkpointDir.resolve(CheckpointFile.fileName(progress.next())));
-            }
-            for (ContinualListener l : listeners) {
-                l.onExperienceEnd(er, classMatrix, taskMatrix);
-            }
-        }
-        boolean complete = progress.next() == train.size();
+        boolean complete = r.progress.next() == train.size();
+        ContinualResult result = result(System.currentTimeMillis() - t0);
         if (complete) {
-            plugins.forEach(p -> p.onStreamEnd(ctx));
-        }
-        long[] totals = progress.totals;
-        java.util.Map<String, AccuracyMatrix[]> heads = new java.util.LinkedHashMap<>();
-        for (String name : headClassRows.keySet()) {
-            List<long[]> cr = new ArrayList<>(headClassRows.get(name));
-            List<long[]> tr = new ArrayList<>(headTaskRows.get(name));
-            while (cr.size() < classRows.size()) {
-                cr.add(undefined(test.size()));
-                tr.add(undefined(test.size()));
-            }
-            heads.put(name, new AccuracyMatrix[]{new AccuracyMatrix(cr.toArray(new long[0][]), totals, null),
-                    new AccuracyMatrix(tr.toArray(new long[0][]), totals, null)});
-        }
-        String strategy = conf.getPlugins().isEmpty() ? "naive"
-                : conf.getPlugins().stream().map(PluginConfiguration::name).collect(Collectors.joining("+"));
-        ContinualResult result = new ContinualResult(scenario.name(), scenario.type().name(), scenario.classOrder(),
-                strategy, conf, progress.classMatrix(), progress.taskMatrix(), progress.results(),
-                System.currentTimeMillis() - t0)
-                .withHeads(heads);
-        if (complete) {
-            listeners.forEach(l -> l.onStreamEnd(result));
+            finish(result);
         }
         return result;
     }
 
-    private long[][] evaluate(ExperienceStream test, int numClasses, int[] allowed) {
-        return backend == null ? StreamEvaluator.evaluate(adapter, test, numClasses, allowed, conf.getEvalBatchSize())
-                : backend.evaluate(adapter.model(), adapter.outputSize(), test, numClasses, allowed,
-                conf.getEvalBatchSize());
+    /** fit's checkpoint after an evaluated experience, then the listeners' onExperienceEnd. */
+    private void afterEvaluation(Run r) {
+        if (checkpointDir != null) {
+            save(checkpointDir.resolve(CheckpointFile.fileName(r.progress.next())));
+        }
+        notifyExperienceEnd(r.progress);
+    }
+
+    private static List<Experience> list(ExperienceStream s) {
+        List<Experience> l = new ArrayList<>();
+        s.forEach(l::add);
+        return l;
+    }
+
+    /** Puts ND4J's generator (of this thread) where the run left it after its last call. */
+    private void resumeGenerator(Run r) {
+        Nd4j.getRandom().setStates(r.rng[0], r.rng[1]);
+    }
+
+    /** Remembers where the run left ND4J's generator, so that random draws between its calls do not change it. */
+    private void keepGenerator(Run r) {
+        r.rng = new long[]{Nd4j.getRandom().rootState(), Nd4j.getRandom().nodeState()};
+    }
+
+    private void checkNotFinished() {
+        if (run != null && run.finished) {
+            throw new IllegalStateException("The run has finished (finish() was called, or fit completed the stream, "
+                    + "after " + run.progress.next() + " experiences): wrap or load a trainer to go on");
+        }
+    }
+
+    /** Starts the run (or continues the restored one) on the first call. */
+    private Run begin(Scenario scenario) {
+        if (run == null) {
+            StreamProgress progress = restored == null ? new StreamProgress() : restored.progress;
+            if (restored == null && scenario != null) {
+                progress.forScenario(scenario);
+            }
+            List<ContinualPlugin> plugins = conf.getPlugins().stream().map(PluginConfiguration::instantiate)
+                    .collect(Collectors.toList());
+            // the run is kept only once every plugin started (a plugin refusing the run leaves no half-started one)
+            Run r = new Run(plugins, progress);
+            r.scenarioTrain = scenario == null ? null : scenario.trainStream();
+            if (restored == null) {
+                Nd4j.getRandom().setSeed(conf.getSeed());
+            }
+            plugins.forEach(p -> p.onStreamStart(r.ctx));
+            if (restored != null) {
+                for (int i = 0; i < plugins.size(); i++) {
+                    plugins.get(i).restoreState(r.ctx, restored.pluginStates.get(i));
+                }
+                Nd4j.getRandom().setStates(restored.rng[0], restored.rng[1]);
+                restored = null;
+            }
+            keepGenerator(r);
+            run = r;
+            listeners.forEach(l -> l.onStreamStart(scenario));
+        } else if (scenario != null) {
+            run.scenarioTrain = scenario.trainStream();
+            if (run.progress.scenario == null && run.progress.next() == 0 && run.progress.evaluatedAt < 0) {
+                run.progress.forScenario(scenario);
+            }
+        }
+        return run;
+    }
+
+    /**
+     * Learns one experience: grows an expanding head, runs the plugins' hooks, trains and runs
+     * {@code afterExperience} and {@code experienceMetrics}. The experience takes the next position of the stream;
+     * an experience built on its own ({@link Experience#of}) gets it here.
+     *
+     * @param experience the next training experience
+     * @return what happened (its evaluation time is filled in by the next {@link #evaluate})
+     * @throws IllegalArgumentException if the experience does not fit the model or belongs to another position
+     */
+    public ExperienceResult learn(Experience experience) {
+        Objects.requireNonNull(experience, "experience");
+        checkNotFinished();
+        Run r = begin(null);
+        resumeGenerator(r);
+        StreamProgress progress = r.progress;
+        int position = progress.next();
+        if (experience.index() >= 0 && experience.index() != position) {
+            throw new IllegalArgumentException("Experience " + experience.index() + " cannot be learned now: "
+                    + position + " experiences have been learned, so the next one is experience " + position);
+        }
+        if (progress.numClasses >= 0 && experience.numClasses() != progress.numClasses) {
+            throw new IllegalArgumentException("Experience " + position + " has labels over " + experience.numClasses()
+                    + " classes but the run's earlier experiences had " + progress.numClasses);
+        }
+        checkModelFits(experience, experience.numClasses());
+        int[] seen = StreamProgress.union(progress.seen, experience.classArray());
+        int width = seen[seen.length - 1] + 1;
+        if (conf.getHeadPolicy() == HeadPolicy.EXPANDING && model.headSize() > width) {
+            throw new IllegalArgumentException("The model's output size " + model.headSize() + " is larger than the "
+                    + width + " classes (ids 0.." + (width - 1) + ") seen by experience " + position + ": an "
+                    + "EXPANDING head is at most that wide when it starts it");
+        }
+        // nothing of the run changes before this point: a refused experience leaves the trainer as it was
+        progress.numClasses = experience.numClasses();
+        progress.seen = seen;
+        Experience exp = experience.at(position, progress.seen);
+        r.ctx.experience = exp;
+        r.learnedHere.put(position, exp);
+        r.training = true;
+        List<ContinualPlugin> plugins = r.plugins;
+        if (conf.getHeadPolicy() == HeadPolicy.EXPANDING) {
+            model.growHead(width);
+        }
+        resetHeapPeaks();
+        long tStart = System.currentTimeMillis();
+        plugins.forEach(p -> p.adaptModel(r.ctx, exp));
+        plugins.forEach(p -> p.beforeExperience(r.ctx, exp));
+        boolean trains = plugins.stream().allMatch(p -> p.trainsOn(r.ctx, exp));
+        ExperienceMonitor monitor = null;
+        if (trains) {
+            MultiDataSetIterator data = exp.iterator(conf.getBatchSize(), conf.isShuffle(), shuffleSeed(position));
+            data.setPreProcessor(withHead(data.getPreProcessor()));
+            for (ContinualPlugin p : plugins) {
+                data = Objects.requireNonNull(p.adaptTrainingData(r.ctx, exp, data), "plugin returned no training data");
+            }
+            List<TrainingListener> userListeners = model.listeners();
+            List<TrainingListener> active = new ArrayList<>(userListeners);
+            for (ContinualPlugin p : plugins) {
+                active.addAll(p.listeners(r.ctx, exp));
+            }
+            ExperienceTraining step = null;
+            for (ContinualPlugin p : plugins) {
+                ExperienceTraining s = p.training(r.ctx, exp);
+                if (s != null && step != null) {
+                    throw new IllegalStateException("Two plugins replace the training step of experience " + position
+                            + "; at most one may");
+                }
+                step = s == null ? step : s;
+            }
+            int epochs = step == null ? conf.getEpochsPerExperience() : step.epochs(conf.getEpochsPerExperience());
+            if (epochs < 1) {
+                throw new IllegalStateException("The training step of experience " + position + " asks for " + epochs
+                        + " epochs; at least 1 is needed (skip training with trainsOn instead)");
+            }
+            monitor = new ExperienceMonitor(data, model, position, progress.numExperiences, epochs,
+                    exp.numExamples(), conf.isProgress() ? progressOut : null);
+            if (step == null && backend != null) {
+                backend.fit(model, monitor, epochs, active);
+            } else {
+                model.setListeners(active);
+                try {
+                    if (step == null) {
+                        model.fit(monitor, epochs);
+                    } else {
+                        trainWith(step, monitor, epochs);
+                    }
+                } finally {
+                    model.setListeners(userListeners);
+                }
+            }
+            monitor.finish();
+            if (!Double.isFinite(model.lastScore()) && monitor.iterations() > 0) {
+                throw new IllegalStateException("Training diverged on experience " + position + ": the model's score is "
+                        + model.lastScore() + " after " + monitor.iterations() + " iterations (is the learning rate "
+                        + "too high?)");
+            }
+        } else {
+            LOG.info("Experience {}: no training (a plugin skips it)", position);
+        }
+        double lastScore = monitor == null ? Double.NaN : model.lastScore();
+        plugins.forEach(p -> p.afterExperience(r.ctx, exp));
+        Map<String, Double> metrics = new TreeMap<>();
+        for (int pi = 0; pi < plugins.size(); pi++) {
+            for (Map.Entry<String, Double> m : plugins.get(pi).experienceMetrics(r.ctx, exp).entrySet()) {
+                // two plugins of one kind: the later one's figures get its position as a suffix
+                String key = metrics.containsKey(m.getKey()) ? m.getKey() + "#" + pi : m.getKey();
+                metrics.put(key, m.getValue());
+            }
+        }
+        long tTrain = System.currentTimeMillis();
+        ExperienceResult er = new ExperienceResult(position, exp.classArray(), trains,
+                monitor == null ? 0 : monitor.examples(), monitor == null ? 0 : monitor.epochsDone(),
+                monitor == null ? 0 : monitor.iterations(), lastScore, tTrain - tStart, 0, heapPeak(),
+                Pointer.totalBytes(), Pointer.physicalBytes(), metrics);
+        progress.add(er);
+        progress.learned++;
+        r.training = false;
+        keepGenerator(r);
+        return er;
+    }
+
+    private void trainWith(ExperienceTraining step, MultiDataSetIterator data, int epochs) {
+        for (int ep = 0; ep < epochs; ep++) {
+            step.onEpochStart(ep);
+            model.fireEpochStart();
+            if (ep > 0 || !data.hasNext()) {
+                data.reset();
+            }
+            while (data.hasNext()) {
+                step.step(data.next());
+            }
+            model.fireEpochEnd();
+        }
+    }
+
+    /**
+     * Evaluates the model on the test stream: the class-IL and task-IL accuracy and every plugin's stream metrics.
+     * Called before any {@link #learn} it records the baseline (the accuracy before training); after an experience
+     * it records that experience's row. Every evaluation of a run uses the same test experiences.
+     *
+     * @param test the test experiences, in stream order
+     * @return the result so far
+     * @throws IllegalArgumentException if the test stream differs from the one evaluated before
+     * @throws IllegalStateException    if the stream was already evaluated after the last learned experience
+     */
+    public ContinualResult evaluate(List<Experience> test) {
+        return evaluate(test, true);
+    }
+
+    private void notifyExperienceEnd(StreamProgress progress) {
+        List<ExperienceResult> results = progress.results();
+        ExperienceResult er = results.get(results.size() - 1);
+        Map<String, io.github.dl4jcontinual.eval.AccuracyMatrix> m = progress.matrices();
+        for (ContinualListener l : listeners) {
+            l.onExperienceEnd(er, m.get(ContinualResult.CLASS_IL), m.get(ContinualResult.TASK_IL));
+        }
+    }
+
+    private ContinualResult evaluate(List<Experience> test, boolean notify) {
+        checkNotFinished();
+        if (test.isEmpty()) {
+            throw new IllegalArgumentException("The test stream has no experiences");
+        }
+        Run r = begin(null);
+        resumeGenerator(r);
+        StreamProgress progress = r.progress;
+        if (progress.evaluatedAt == progress.next()) {
+            throw new IllegalStateException(progress.next() == 0 ? "The baseline has been evaluated already"
+                    : "The test stream was already evaluated after experience " + (progress.next() - 1));
+        }
+        int numClasses = progress.numClasses < 0 ? test.get(0).numClasses() : progress.numClasses;
+        for (Experience e : test) {
+            if (e.numClasses() != numClasses) {
+                throw new IllegalArgumentException("Test experience " + e.index() + " has labels over "
+                        + e.numClasses() + " classes but the run's experiences have " + numClasses);
+            }
+            checkModelFits(e, numClasses);
+            if (model.headSize() > numClasses) {
+                throw new IllegalArgumentException("The model's output size " + model.headSize() + " ("
+                        + model.classificationOutputName() + ") is larger than the test labels' " + numClasses
+                        + " classes");
+            }
+        }
+        progress.checkTest(test);
+        progress.numClasses = numClasses;
+        long t0 = System.currentTimeMillis();
+        boolean baseline = progress.next() == 0;
+        MetricRow own;
+        if (backend != null) {
+            long[][] c = backend.evaluate(model, test, progress.numClasses, r.ctx.classIlAllowed(),
+                    conf.getEvalBatchSize());
+            own = new MetricRow().put(AccuracyMetric.CLASS_IL, c[0]).put(AccuracyMetric.TASK_IL, c[1]);
+        } else {
+            own = AccuracyMetric.ofModel().evaluate(r.ctx, test);
+        }
+        progress.record("", own, baseline);
+        for (ContinualPlugin p : r.plugins) {
+            for (StreamMetric m : p.streamMetrics(r.ctx)) {
+                if (!baseline || m.hasBaseline()) {
+                    progress.record(m.name(), m.evaluate(r.ctx, test), baseline);
+                }
+            }
+        }
+        if (!baseline) {
+            List<ExperienceResult> results = progress.results();
+            ExperienceResult last = results.get(results.size() - 1);
+            progress.replaceLast(last.withEvalMillis(System.currentTimeMillis() - t0));
+        }
+        progress.evaluatedAt = progress.next();
+        keepGenerator(r);
+        if (notify && !baseline) {
+            notifyExperienceEnd(progress);
+        }
+        return result(0);
+    }
+
+    /**
+     * Ends a run learned one experience at a time: the plugins' {@code onStreamEnd} (e.g. restoring a loss they
+     * swapped), then the listeners' {@link ContinualListener#onStreamEnd} with the result so far. {@link #fit}
+     * calls it when the stream is complete. Only the first call after the run started does anything; learning or
+     * evaluating after it is refused.
+     *
+     * @return the result so far
+     */
+    public ContinualResult finish() {
+        ContinualResult result = result();
+        if (run != null && !run.finished) {
+            finish(result);
+        }
+        return result;
+    }
+
+    private void finish(ContinualResult result) {
+        run.finished = true;
+        run.plugins.forEach(p -> p.onStreamEnd(run.ctx));
+        listeners.forEach(l -> l.onStreamEnd(result));
+    }
+
+    /** @return everything measured so far, as a result */
+    public ContinualResult result() {
+        return result(0);
+    }
+
+    private ContinualResult result(long millis) {
+        // reading the result starts nothing
+        StreamProgress p = run != null ? run.progress : restored != null ? restored.progress : new StreamProgress();
+        Map<String, io.github.dl4jcontinual.eval.AccuracyMatrix> m = p.matrices();
+        if (!m.containsKey(ContinualResult.CLASS_IL)) {
+            long[] totals = p.totals == null ? new long[0] : p.totals;
+            m.put(ContinualResult.CLASS_IL, new io.github.dl4jcontinual.eval.AccuracyMatrix(new long[0][], totals,
+                    p.baselines.get(ContinualResult.CLASS_IL)));
+            m.put(ContinualResult.TASK_IL, new io.github.dl4jcontinual.eval.AccuracyMatrix(new long[0][], totals,
+                    p.baselines.get(ContinualResult.TASK_IL)));
+        }
+        String strategy = conf.getPlugins().isEmpty() ? "naive"
+                : conf.getPlugins().stream().map(PluginConfiguration::name).collect(Collectors.joining("+"));
+        return new ContinualResult(p.scenarioName, p.scenarioType, p.classOrder, strategy, conf, m, p.scalars,
+                p.results(), millis == 0 ? totalMillis(p) : millis);
+    }
+
+    private static long totalMillis(StreamProgress p) {
+        long t = 0;
+        for (ExperienceResult e : p.results()) {
+            t += e.trainMillis() + e.evalMillis();
+        }
+        return t;
     }
 
     private void checkCompatible(Scenario scenario, int from) {
-        int nOut = adapter.outputSize();
+        int nOut = model.headSize();
         int numClasses = scenario.numClasses();
         if (conf.getHeadPolicy() == HeadPolicy.FIXED && nOut != numClasses) {
             throw new IllegalArgumentException("Label width " + numClasses + " of scenario " + scenario.name()
-                    + " does not match the model's output size " + nOut + " (" + adapter.outputLayerName()
+                    + " does not match the model's output size " + nOut + " (" + model.classificationOutputName()
                     + "): a FIXED head needs nOut = " + numClasses + "; use HeadPolicy.EXPANDING to grow it");
         }
-        if (conf.getHeadPolicy() == HeadPolicy.EXPANDING) {
+        if (conf.getHeadPolicy() == HeadPolicy.EXPANDING && from < scenario.trainStream().size()) {
             int first = scenario.trainStream().get(from).seenClassArray().length;
             if (nOut > first) {
                 throw new IllegalArgumentException("The model's output size " + nOut + " is larger than the "
@@ -429,20 +701,41 @@ public final class ContinualTrainer<T extends Model> {
                         + "when it starts it");
             }
         }
-        long nIn = adapter.inputSize();
-        long features = scenario.trainStream().get(0).numFeatures();
-        if (nIn > 0 && nIn != features) {
-            throw new IllegalArgumentException("The scenario's examples have " + features + " features but the "
-                    + "model's first layer expects nIn = " + nIn);
+        checkModelFits(scenario.trainStream().get(0), numClasses);
+    }
+
+    private void checkModelFits(Experience e, int numClasses) {
+        if (e.numInputs() != model.numInputs()) {
+            throw new IllegalArgumentException("The examples have " + e.numInputs() + " input arrays but the "
+                    + model.kind() + " has " + model.numInputs() + " inputs");
+        }
+        if (e.classificationOutput() != model.classificationOutput()) {
+            throw new IllegalArgumentException("The scenario's classes are in label array "
+                    + e.classificationOutput() + " but the model's classification output "
+                    + model.classificationOutputName() + " is output " + model.classificationOutput());
+        }
+        if (conf.getHeadPolicy() == HeadPolicy.FIXED && model.headSize() != numClasses) {
+            throw new IllegalArgumentException("Label width " + numClasses + " does not match the model's output "
+                    + "size " + model.headSize() + " (" + model.classificationOutputName() + "): a FIXED head needs "
+                    + "nOut = " + numClasses + "; use HeadPolicy.EXPANDING to grow it");
+        }
+        long nIn = model.inputSize(0);
+        long[] shape = e.exampleShape(0);
+        if (nIn > 0 && shape.length == 1 && shape[0] > 0 && nIn != shape[0]) {
+            throw new IllegalArgumentException("The examples have " + shape[0] + " features but the model's first "
+                    + "layer expects nIn = " + nIn);
         }
     }
 
-    private DataSetPreProcessor withHead(DataSetPreProcessor transform) {
+    private MultiDataSetPreProcessor withHead(MultiDataSetPreProcessor transform) {
         if (conf.getHeadPolicy() != HeadPolicy.EXPANDING) {
             return transform;
         }
-        DataSetPreProcessor slice = new HeadLabelSlice(adapter.outputSize());
-        return transform == null ? slice : new CompositeDataSetPreProcessor(transform, slice);
+        MultiDataSetPreProcessor slice = new HeadLabelSlice(model.headSize(), model.classificationOutput());
+        return transform == null ? slice : ds -> {
+            transform.preProcess(ds);
+            slice.preProcess(ds);
+        };
     }
 
     private long shuffleSeed(int experience) {
@@ -455,20 +748,6 @@ public final class ContinualTrainer<T extends Model> {
             r[i] = i;
         }
         return r;
-    }
-
-    private static long[] undefined(int n) {
-        long[] r = new long[n];
-        java.util.Arrays.fill(r, -1);
-        return r;
-    }
-
-    private static double[] accuracies(long[] correct, ExperienceStream test) {
-        double[] a = new double[correct.length];
-        for (int j = 0; j < a.length; j++) {
-            a[j] = correct[j] < 0 ? Double.NaN : (double) correct[j] / test.get(j).numExamples();
-        }
-        return a;
     }
 
     private static void resetHeapPeaks() {
@@ -489,47 +768,62 @@ public final class ContinualTrainer<T extends Model> {
         return sum;
     }
 
-    /** Slices one-hot labels to the current head width (expanding head). */
-    static final class HeadLabelSlice implements DataSetPreProcessor {
+    /** Slices the classification labels (and a per-output label mask) to the current head width. */
+    static final class HeadLabelSlice implements MultiDataSetPreProcessor {
         private static final long serialVersionUID = 1L;
         private final int width;
+        private final int output;
 
-        HeadLabelSlice(int width) {
+        HeadLabelSlice(int width, int output) {
             this.width = width;
+            this.output = output;
         }
 
         @Override
-        public void preProcess(org.nd4j.linalg.dataset.api.DataSet ds) {
-            if (ds.getLabels().size(1) != width) {
-                ds.setLabels(ds.getLabels().get(NDArrayIndex.all(), NDArrayIndex.interval(0, width)).dup());
+        public void preProcess(MultiDataSet ds) {
+            INDArray l = ds.getLabels(output);
+            if (l.size(1) != width) {
+                ds.setLabels(output, Batches.classColumns(l, width));
+                INDArray m = Batches.mask(ds.getLabelsMaskArrays(), output);
+                // a per-class mask of 2-d labels, not the time-step mask of sequence labels
+                if (m != null && l.rank() == 2 && m.rank() == 2 && m.size(1) == l.size(1) && l.size(1) > 1) {
+                    ds.setLabelsMaskArray(output, Batches.classColumns(m, width));
+                }
             }
         }
     }
 
-    /** The plugins and progress of the current (or last) fit, for on-demand checkpoints. */
-    private static final class Run {
+    /** The plugins and progress of the run. */
+    private final class Run {
         private final List<ContinualPlugin> plugins;
         private final StreamProgress progress;
+        private final Context ctx;
+        private final Map<Integer, Experience> learnedHere = new java.util.HashMap<>();
+        private ExperienceStream scenarioTrain;
         private boolean training;
+        private boolean finished;
+        /** ND4J's generator state where the run's last call left it. */
+        private long[] rng;
 
         Run(List<ContinualPlugin> plugins, StreamProgress progress) {
             this.plugins = plugins;
             this.progress = progress;
+            this.ctx = new Context(this);
         }
     }
 
-    /** The trainer's context for plugins. */
+    /** The trainer's context for plugins and metrics. */
     private final class Context implements ContinualContext {
-        private final int numExperiences;
+        private final Run run;
         private Experience experience;
 
-        Context(int numExperiences) {
-            this.numExperiences = numExperiences;
+        Context(Run run) {
+            this.run = run;
         }
 
         @Override
-        public Model model() {
-            return adapter.model();
+        public ContinualModel model() {
+            return model;
         }
 
         @Override
@@ -539,30 +833,61 @@ public final class ContinualTrainer<T extends Model> {
 
         @Override
         public int experienceIndex() {
-            return experience == null ? -1 : experience.index();
+            return run.progress.next() - (run.training ? 0 : 1);
         }
 
         @Override
         public int numExperiences() {
-            return numExperiences;
+            return run.progress.numExperiences;
         }
 
         @Override
         public List<Integer> seenClasses() {
-            return experience == null ? List.of() : experience.seenClasses();
+            return Arrays.stream(run.progress.seen).boxed().collect(Collectors.toList());
+        }
+
+        @Override
+        public int[] classIlAllowed() {
+            return conf.getHeadPolicy() == HeadPolicy.FIXED && !conf.isMaskUnseenClasses()
+                    ? range(model.headSize()) : run.progress.seen.clone();
+        }
+
+        @Override
+        public int numClasses() {
+            return run.progress.numClasses;
         }
 
         @Override
         public int headSize() {
-            return adapter.outputSize();
+            return model.headSize();
         }
 
         @Override
-        public DataSetIterator trainingIterator(DataSet data) {
-            DataSetIterator it = new InMemoryDataSetIterator(data, conf.getBatchSize(), conf.isShuffle(),
+        public MultiDataSetIterator trainingIterator(MultiDataSet data) {
+            return trainingIterator(Experience.inMemory(data, model.classificationOutput(), experienceIndex()));
+        }
+
+        @Override
+        public MultiDataSetIterator trainingIterator(Experience data) {
+            MultiDataSetIterator it = data.iterator(conf.getBatchSize(), conf.isShuffle(),
                     shuffleSeed(experienceIndex()) ^ 0x5DEECE66DL);
             it.setPreProcessor(withHead(null));
             return it;
+        }
+
+        @Override
+        public Experience trainExperience(int index) {
+            Experience e = run.learnedHere.get(index);
+            if (e != null) {
+                return e;
+            }
+            if (run.scenarioTrain != null && index >= 0 && index < run.scenarioTrain.size()) {
+                return run.scenarioTrain.get(index);
+            }
+            throw new IllegalStateException("Training experience " + index + " is not known to this trainer: it was "
+                    + "learned before this trainer was loaded, one experience at a time. A plugin that needs the "
+                    + "earlier experiences (e.g. the cumulative baseline) resumes only a run of fit(scenario), which "
+                    + "knows every experience, or runs in one process");
         }
 
         @Override

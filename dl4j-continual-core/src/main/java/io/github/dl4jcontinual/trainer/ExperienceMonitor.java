@@ -1,44 +1,66 @@
 package io.github.dl4jcontinual.trainer;
 
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import io.github.dl4jcontinual.data.Batches;
+import io.github.dl4jcontinual.model.ContinualModel;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * The trainer's own DL4J listener for one experience: counts examples and iterations, keeps the last score and
- * prints a progress line (experience, epoch, samples/s, ETA) at most once per second on an interactive console,
- * every 15 s otherwise. Used on the training thread only; not shared between experiences.
+ * The trainer's view of one experience's training data: it serves the (plugin-adapted) iterator's minibatches
+ * unchanged while counting examples, minibatches and completed passes, and prints a progress line (experience,
+ * epoch, samples/s, ETA, last loss) at most once per second on an interactive console, every 15 s otherwise.
+ * Counting at the data rather than in a listener works for every kind of model and training step. Not
+ * asynchronous; used on the training thread only, one per experience.
  */
-final class ExperienceMonitor extends BaseTrainingListener {
+final class ExperienceMonitor implements MultiDataSetIterator {
+    private static final long serialVersionUID = 1L;
+    private final MultiDataSetIterator data;
+    private final transient ContinualModel model;
     private final int experience;
     private final int numExperiences;
     private final int epochs;
     private final long examplesPerEpoch;
-    private final PrintStream out;
+    private final transient PrintStream out;
     private final boolean interactive;
     private final long start = System.nanoTime();
+    private final int iterationsBefore;
     private long lastPrint = start;
     private long examples;
-    private long iterations;
-    private int epochsDone;
-    private double lastScore = Double.NaN;
+    private long batches;
+    private int passes;
+    private boolean inPass;
 
-    ExperienceMonitor(int experience, int numExperiences, int epochs, long examplesPerEpoch, PrintStream out) {
+    ExperienceMonitor(MultiDataSetIterator data, ContinualModel model, int experience, int numExperiences, int epochs,
+                      long examplesPerEpoch, PrintStream out) {
+        this.data = data;
+        this.model = model;
         this.experience = experience;
         this.numExperiences = numExperiences;
         this.epochs = epochs;
         this.examplesPerEpoch = examplesPerEpoch;
         this.out = out;
         this.interactive = System.console() != null;
+        this.iterationsBefore = model.iterationCount();
     }
 
     @Override
-    public void iterationDone(Model model, int iteration, int epoch) {
-        examples += model.batchSize();
-        iterations++;
-        lastScore = model.score();
+    public MultiDataSet next(int num) {
+        return count(data.next(num));
+    }
+
+    @Override
+    public MultiDataSet next() {
+        return count(data.next());
+    }
+
+    private MultiDataSet count(MultiDataSet ds) {
+        inPass = true;
+        examples += Batches.size(ds);
+        batches++;
         if (out != null) {
             long now = System.nanoTime();
             if (now - lastPrint > (interactive ? 1_000_000_000L : 15_000_000_000L)) {
@@ -46,15 +68,54 @@ final class ExperienceMonitor extends BaseTrainingListener {
                 print(now, false);
             }
         }
+        return ds;
     }
 
     @Override
-    public void onEpochEnd(Model model) {
-        epochsDone++;
+    public boolean hasNext() {
+        boolean has = data.hasNext();
+        if (!has && inPass) {
+            passes++;
+            inPass = false;
+        }
+        return has;
+    }
+
+    @Override
+    public void setPreProcessor(MultiDataSetPreProcessor preProcessor) {
+        data.setPreProcessor(preProcessor);
+    }
+
+    @Override
+    public MultiDataSetPreProcessor getPreProcessor() {
+        return data.getPreProcessor();
+    }
+
+    @Override
+    public boolean resetSupported() {
+        return data.resetSupported();
+    }
+
+    @Override
+    public boolean asyncSupported() {
+        return false;
+    }
+
+    @Override
+    public void reset() {
+        if (inPass) {
+            passes++;
+            inPass = false;
+        }
+        data.reset();
     }
 
     /** Prints the final line of the experience. */
     void finish() {
+        if (inPass) {
+            passes++;
+            inPass = false;
+        }
         if (out != null) {
             print(System.nanoTime(), true);
         }
@@ -65,9 +126,9 @@ final class ExperienceMonitor extends BaseTrainingListener {
         double rate = secs > 0 ? examples / secs : 0;
         long todo = Math.max(0, examplesPerEpoch * epochs - examples);
         String eta = rate > 0 && !last ? String.format(Locale.ROOT, "ETA %.0fs", todo / rate) : "done";
-        String line = String.format(Locale.ROOT, "experience %d/%d | epoch %d/%d | %d samples | %.0f samples/s | "
-                        + "loss %.4f | %s", experience + 1, numExperiences, Math.min(epochsDone + (last ? 0 : 1), epochs),
-                epochs, examples, rate, lastScore, eta);
+        String line = String.format(Locale.ROOT, "experience %d/%s | epoch %d/%d | %d samples | %.0f samples/s | "
+                        + "loss %.4f | %s", experience + 1, numExperiences < 0 ? "?" : Integer.toString(numExperiences),
+                Math.min(passes + (last ? 0 : 1), epochs), epochs, examples, rate, model.lastScore(), eta);
         if (interactive) {
             out.print("\r" + line + (last ? "\n" : ""));
         } else {
@@ -80,15 +141,16 @@ final class ExperienceMonitor extends BaseTrainingListener {
         return examples;
     }
 
+    /** @return parameter updates since the monitor was made (the model's iteration count) */
     long iterations() {
-        return iterations;
+        return model.iterationCount() - iterationsBefore;
+    }
+
+    long batches() {
+        return batches;
     }
 
     int epochsDone() {
-        return epochsDone;
-    }
-
-    double lastScore() {
-        return lastScore;
+        return passes;
     }
 }

@@ -1,7 +1,9 @@
 package io.github.dl4jcontinual.trainer;
 
+import io.github.dl4jcontinual.checkpoint.CheckpointException;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ExperienceResult;
+import io.github.dl4jcontinual.eval.MetricRow;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.ExperienceStream;
 import io.github.dl4jcontinual.scenario.Scenario;
@@ -13,44 +15,65 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
- * Where a {@link ContinualTrainer} stands in a stream and what it has measured so far: the next experience, the
- * baseline and per-experience rows of correct counts (class-IL, task-IL, extra heads) and the experience results.
- * Serialisable so that a checkpoint carries it; the scenario's fingerprint lets a resume check that it continues
- * the same stream. Mutated by the trainer only, on its thread.
+ * Where a {@link ContinualTrainer} stands and what it has measured: the experiences learned, the classes seen, the
+ * test stream's identity, the rows of every named metric (row i: after experience i), the baselines and the
+ * experience results. Serialisable so that a checkpoint carries it; fingerprints of the scenario and of the test
+ * stream let a resumed trainer check that it continues the same run. Mutated by the trainer only, on its thread.
  */
 final class StreamProgress implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    final Map<String, String> scenario;
-    final long[] totals;
-    final double[] baseClass;
-    final double[] baseTask;
-    final List<long[]> classRows = new ArrayList<>();
-    final List<long[]> taskRows = new ArrayList<>();
-    final LinkedHashMap<String, List<long[]>> headClassRows = new LinkedHashMap<>();
-    final LinkedHashMap<String, List<long[]>> headTaskRows = new LinkedHashMap<>();
+    /** The scenario's fingerprint, or null when experiences are given one at a time. */
+    Map<String, String> scenario;
+    String scenarioName = "experiences";
+    String scenarioType = "CLASS_INCREMENTAL";
+    int[] classOrder = new int[0];
+    int numExperiences = -1;
+    int learned;
+    int[] seen = new int[0];
+    int numClasses = -1;
+    /** Fingerprint of the test stream (one entry per experience), fixed at the first evaluation. */
+    List<String> test;
+    long[] totals;
+    final LinkedHashMap<String, List<long[]>> rows = new LinkedHashMap<>();
+    final LinkedHashMap<String, long[]> rowTotals = new LinkedHashMap<>();
+    final LinkedHashMap<String, double[]> baselines = new LinkedHashMap<>();
+    final LinkedHashMap<String, Double> scalars = new LinkedHashMap<>();
+    /** The number of experiences learned when the test stream was last evaluated; -1 before any evaluation. */
+    int evaluatedAt = -1;
     private final List<String> results = new ArrayList<>();
 
-    StreamProgress(Scenario s, double[] baseClass, double[] baseTask) {
-        this.scenario = fingerprint(s);
-        ExperienceStream test = s.testStream();
-        this.totals = new long[test.size()];
-        for (int j = 0; j < test.size(); j++) {
-            totals[j] = test.get(j).numExamples();
-        }
-        this.baseClass = baseClass;
-        this.baseTask = baseTask;
+    void forScenario(Scenario s) {
+        scenario = fingerprint(s);
+        scenarioName = s.name();
+        scenarioType = s.type().name();
+        classOrder = s.classOrder();
+        numExperiences = s.trainStream().size();
+        numClasses = s.numClasses();
     }
 
-    /** @return the number of experiences trained (the index of the next one) */
+    /** @return the number of experiences learned (the index of the next one) */
     int next() {
-        return classRows.size();
+        return learned;
+    }
+
+    /** @return the sorted union of two class sets */
+    static int[] union(int[] a, int[] b) {
+        TreeSet<Integer> s = new TreeSet<>();
+        Arrays.stream(a).forEach(s::add);
+        Arrays.stream(b).forEach(s::add);
+        return s.stream().mapToInt(Integer::intValue).toArray();
     }
 
     void add(ExperienceResult r) {
         results.add(ContinualJson.toJson(r));
+    }
+
+    void replaceLast(ExperienceResult r) {
+        results.set(results.size() - 1, ContinualJson.toJson(r));
     }
 
     List<ExperienceResult> results() {
@@ -59,17 +82,85 @@ final class StreamProgress implements Serializable {
         return r;
     }
 
-    AccuracyMatrix classMatrix() {
-        return new AccuracyMatrix(classRows.toArray(new long[0][]), totals, baseClass);
+    /**
+     * Fixes (first call) or checks the test stream.
+     *
+     * @throws IllegalArgumentException if it differs from the one evaluated before
+     */
+    void checkTest(List<Experience> stream) {
+        List<String> f = new ArrayList<>();
+        for (Experience e : stream) {
+            f.add("classes " + e.classes() + ", " + e.numExamples() + " examples");
+        }
+        if (test == null) {
+            test = f;
+            totals = new long[stream.size()];
+            for (int j = 0; j < totals.length; j++) {
+                totals[j] = stream.get(j).numExamples();
+            }
+        } else if (!test.equals(f)) {
+            throw new IllegalArgumentException("The test stream differs from the one evaluated before (" + test
+                    + "; given " + f + "): every evaluation of a run uses the same test experiences");
+        }
     }
 
-    AccuracyMatrix taskMatrix() {
-        return new AccuracyMatrix(taskRows.toArray(new long[0][]), totals, baseTask);
+    /** Records a metric's row after the last learned experience (or its baseline). */
+    void record(String prefix, MetricRow row, boolean baseline) {
+        for (Map.Entry<String, long[]> e : row.correct().entrySet()) {
+            String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            long[] t = row.totals(e.getKey()) == null ? totals : row.totals(e.getKey());
+            if (baseline) {
+                double[] a = new double[t.length];
+                for (int j = 0; j < a.length; j++) {
+                    a[j] = e.getValue()[j] < 0 || t[j] == 0 ? Double.NaN : (double) e.getValue()[j] / t[j];
+                }
+                baselines.put(key, a);
+                continue;
+            }
+            List<long[]> r = rows.computeIfAbsent(key, k -> new ArrayList<>());
+            rowTotals.putIfAbsent(key, t.clone());
+            // a metric that appears later (or an experience learned without evaluation) leaves undefined rows
+            while (r.size() < learned - 1) {
+                r.add(undefined(t.length));
+            }
+            if (r.size() != learned - 1) {
+                throw new IllegalStateException("Two stream metrics write the matrix '" + key + "'");
+            }
+            r.add(e.getValue().clone());
+        }
+        for (Map.Entry<String, Double> s : row.scalars().entrySet()) {
+            scalars.put(prefix.isEmpty() ? s.getKey() : prefix + "." + s.getKey(), s.getValue());
+        }
+    }
+
+    static long[] undefined(int n) {
+        long[] r = new long[n];
+        Arrays.fill(r, -1);
+        return r;
+    }
+
+    /** @return every matrix so far; matrices shorter than the longest are padded with undefined rows */
+    Map<String, AccuracyMatrix> matrices() {
+        Map<String, AccuracyMatrix> m = new LinkedHashMap<>();
+        int n = 0;
+        for (List<long[]> r : rows.values()) {
+            n = Math.max(n, r.size());
+        }
+        for (Map.Entry<String, List<long[]>> e : rows.entrySet()) {
+            List<long[]> r = new ArrayList<>(e.getValue());
+            long[] t = rowTotals.get(e.getKey());
+            while (r.size() < n) {
+                r.add(undefined(t.length));
+            }
+            m.put(e.getKey(), new AccuracyMatrix(r.toArray(new long[0][]), t, baselines.get(e.getKey())));
+        }
+        return m;
     }
 
     /**
      * @param s a scenario
-     * @return what identifies its streams: name, type, class order, and every experience's classes and size
+     * @return what identifies its streams: name, type, class order, and every experience's classes, size and
+     *         example shape
      */
     static Map<String, String> fingerprint(Scenario s) {
         Map<String, String> m = new LinkedHashMap<>();
@@ -80,19 +171,27 @@ final class StreamProgress implements Serializable {
         for (ExperienceStream stream : List.of(s.trainStream(), s.testStream())) {
             m.put(stream.name() + ".experiences", Integer.toString(stream.size()));
             for (Experience e : stream) {
+                StringBuilder shapes = new StringBuilder();
+                for (int i = 0; i < e.numInputs(); i++) {
+                    shapes.append(i == 0 ? "" : ", ").append(Arrays.toString(e.exampleShape(i)));
+                }
                 m.put(stream.name() + "[" + e.index() + "]", "classes " + e.classes() + ", "
-                        + e.numExamples() + " examples of " + e.numFeatures() + " features");
+                        + e.numExamples() + " examples of shape " + shapes);
             }
         }
         return m;
     }
 
     /**
-     * @param s the scenario a resumed trainer is asked to continue
+     * @param s      the scenario a resumed trainer is asked to continue
      * @param source the checkpoint file, for the message
-     * @throws io.github.dl4jcontinual.checkpoint.CheckpointException if it is not the checkpoint's scenario
+     * @throws CheckpointException if it is not the checkpoint's scenario
      */
     void checkSameScenario(Scenario s, Object source) {
+        if (scenario == null) {
+            throw new CheckpointException("Checkpoint " + source + " was written by a trainer that learned "
+                    + "experiences one at a time; continue it with learn(...) and evaluate(...), not fit(scenario)");
+        }
         Map<String, String> now = fingerprint(s);
         List<String> diff = new ArrayList<>();
         for (String k : scenario.keySet()) {
@@ -106,8 +205,8 @@ final class StreamProgress implements Serializable {
             }
         }
         if (!diff.isEmpty()) {
-            throw new io.github.dl4jcontinual.checkpoint.CheckpointException("Checkpoint " + source
-                    + " was written for another scenario: " + String.join("; ", diff));
+            throw new CheckpointException("Checkpoint " + source + " was written for another scenario: "
+                    + String.join("; ", diff));
         }
     }
 }

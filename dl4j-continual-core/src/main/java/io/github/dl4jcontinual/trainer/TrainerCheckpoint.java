@@ -4,8 +4,7 @@ import io.github.dl4jcontinual.checkpoint.CheckpointException;
 import io.github.dl4jcontinual.checkpoint.CheckpointFile;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.serde.ContinualJson;
-import org.deeplearning4j.nn.api.Model;
-import org.nd4j.linalg.factory.Nd4j;
+import io.github.dl4jcontinual.model.ContinualModel;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
@@ -47,19 +46,20 @@ final class TrainerCheckpoint {
         this.rng = rng;
     }
 
-    static void write(Path target, Model model, ContinualConfiguration conf, StreamProgress progress,
-                      List<ContinualPlugin> plugins) {
+    static void write(Path target, ContinualModel model, ContinualConfiguration conf, StreamProgress progress,
+                      List<ContinualPlugin> plugins, long[] rng) {
         Map<String, Serializable> objects = new LinkedHashMap<>();
         objects.put(CONFIGURATION, conf.toJson());
         objects.put(PROGRESS, progress);
-        objects.put(RNG, new long[]{Nd4j.getRandom().rootState(), Nd4j.getRandom().nodeState()});
+        objects.put(RNG, rng.clone());
         for (int i = 0; i < plugins.size(); i++) {
             objects.put(PLUGIN + i, plugins.get(i).saveState());
         }
         Map<String, String> props = new LinkedHashMap<>();
         props.put(FINGERPRINT, fingerprint(conf.toJson()));
         props.put(DONE, Integer.toString(progress.next()));
-        props.put("scenario", progress.scenario.get("name"));
+        // a run learned one experience at a time has no scenario fingerprint, only its name ("experiences")
+        props.put("scenario", progress.scenarioName);
         CheckpointFile.write(target, model, objects, props);
     }
 

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.checkpoint;
 
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.testutil.Models;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -34,7 +35,7 @@ class CheckpointFileTest {
         Map<String, Serializable> objects = new LinkedHashMap<>();
         objects.put("numbers", new int[]{1, 2, 3});
         objects.put("text", "hello");
-        CheckpointFile.write(f, Models.mlp(8, 16, 4, 0.1, 1), objects, Map.of("answer", "42"));
+        CheckpointFile.write(f, ContinualModel.of(Models.mlp(8, 16, 4, 0.1, 1)), objects, Map.of("answer", "42"));
         return f;
     }
 
@@ -145,13 +146,13 @@ class CheckpointFileTest {
         byte[] before = Files.readAllBytes(f);
         Map<String, Serializable> objects = Map.of("bad", new NotSerialisable());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> CheckpointFile.write(f, Models.mlp(8, 16, 4, 0.1, 2), objects, Map.of()));
+                () -> CheckpointFile.write(f, ContinualModel.of(Models.mlp(8, 16, 4, 0.1, 2)), objects, Map.of()));
         assertTrue(e.getMessage().contains("'bad'") && e.getMessage().contains("cannot be serialised"),
                 e.getMessage());
         assertArrayEquals(before, Files.readAllBytes(f));
         assertFalse(Files.exists(dir.resolve(f.getFileName() + ".tmp")));
-        e = assertThrows(IllegalArgumentException.class, () -> CheckpointFile.write(f, Models.mlp(8, 16, 4, 0.1, 2),
-                Map.of("a/b", "x"), Map.of()));
+        e = assertThrows(IllegalArgumentException.class, () -> CheckpointFile.write(f,
+                ContinualModel.of(Models.mlp(8, 16, 4, 0.1, 2)), Map.of("a/b", "x"), Map.of()));
         assertTrue(e.getMessage().contains("'a/b'"), e.getMessage());
         assertArrayEquals(before, Files.readAllBytes(f));
     }

@@ -188,18 +188,18 @@ class CosineOutputLayerTest {
                                             io.github.dl4jcontinual.eval.AccuracyMatrix c,
                                             io.github.dl4jcontinual.eval.AccuracyMatrix k) {
                     if (r.experience() == 0) {
-                        before[0] = OutputLayers.params(t.getModel()).get("W").dup();
-                        before[1] = OutputLayers.params(t.getModel()).get("s").dup();
+                        before[0] = t.continualModel().headParams().get("W").dup();
+                        before[1] = t.continualModel().headParams().get("s").dup();
                     }
                 }
             });
             io.github.dl4jcontinual.eval.ContinualResult res = t.fit(s);
-            assertEquals(4, ((CosineOutputLayer) OutputLayers.conf(t.getModel())).getNOut());
+            assertEquals(4, ((CosineOutputLayer) t.continualModel().headConf()).getNOut());
             assertEquals(2, before[0].size(1));
             assertTrue(res.classIncremental().get(0, 0) > 0.9, "learned the first experience: "
                     + res.classIncremental());
             // the new network started from the old columns; they then trained on, so compare only the shape
-            assertEquals(4, OutputLayers.params(t.getModel()).get("W").size(1));
+            assertEquals(4, t.continualModel().headParams().get("W").size(1));
         }
     }
 

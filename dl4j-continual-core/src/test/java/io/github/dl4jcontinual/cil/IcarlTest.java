@@ -1,6 +1,7 @@
 package io.github.dl4jcontinual.cil;
 
 import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.plugin.impl.IterationBudget;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -61,19 +63,20 @@ class IcarlTest {
 
     @Test
     void nearestMeanClassifierAssignsToTheNearestNormalisedMean() {
-        MultiLayerNetwork net = CilModels.mlp(3, 4, 2, true, 1e-3, 7);
+        ContinualModel net = ContinualModel.of(CilModels.mlp(3, 4, 2, true, 1e-3, 7));
         // feature layer "0" = the hidden layer; build exemplars whose features we know through the network itself
         INDArray x = Nd4j.rand(DataType.FLOAT, 6, 3);
+        MultiDataSet in = new org.nd4j.linalg.dataset.MultiDataSet(x, Nd4j.zeros(DataType.FLOAT, 6, 2));
         int[] ids = {0, 0, 0, 1, 1, 1};
-        NearestMeanClassifier nme = NearestMeanClassifier.fit(net, "0", x, ids, 3);
-        INDArray f = NearestMeanClassifier.features(net, "0", x);
-        INDArray scores = nme.scores(x);
+        NearestMeanClassifier nme = NearestMeanClassifier.fit(net, "0", in, ids, 3);
+        INDArray f = NearestMeanClassifier.features(net, "0", in);
+        INDArray scores = nme.scores(in);
         assertEquals(3, scores.size(1));
         assertTrue(Double.isInfinite(scores.getDouble(0, 2)), "class 2 has no exemplars");
         INDArray m0 = f.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 3)).mean(0);
         m0.divi(m0.norm2Number());
         assertEquals(f.getRow(0).mul(m0).sumNumber().doubleValue(), scores.getDouble(0, 0), 1e-5);
-        assertThrows(IllegalArgumentException.class, () -> NearestMeanClassifier.fit(net, "0", x, new int[]{0, 5, 0, 0,
+        assertThrows(IllegalArgumentException.class, () -> NearestMeanClassifier.fit(net, "0", in, new int[]{0, 5, 0, 0,
                 0, 0}, 3));
     }
 

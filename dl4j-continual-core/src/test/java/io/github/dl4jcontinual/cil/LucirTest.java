@@ -1,6 +1,7 @@
 package io.github.dl4jcontinual.cil;
 
 import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.plugin.impl.IterationBudget;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
@@ -65,14 +66,14 @@ class LucirTest {
         ContinualTrainer<MultiLayerNetwork> t = ContinualTrainer.wrap(net, conf);
         ContinualResult r = t.fit(s);
         System.out.println(r.report());
-        MultiLayerNetwork m = t.getModel();
-        assertEquals(10, ((CosineOutputLayer) OutputLayers.conf(m)).getNOut());
-        INDArray eff = CosineOutputLayer.effectiveWeights(OutputLayers.params(m));
+        ContinualModel m = t.continualModel();
+        assertEquals(10, ((CosineOutputLayer) m.headConf()).getNOut());
+        INDArray eff = CosineOutputLayer.effectiveWeights(m.headParams());
         int[] old = {0, 1, 2, 3, 4, 5};
         int[] neu = {6, 7, 8, 9};
         double effOld = WeightAligning.meanNorm(eff, old);
         double effNew = WeightAligning.meanNorm(eff, neu);
-        INDArray raw = OutputLayers.params(m).get(CosineOutputLayer.WEIGHT_KEY);
+        INDArray raw = m.headParams().get(CosineOutputLayer.WEIGHT_KEY);
         System.out.printf("effective class-vector norms: old %.4f new %.4f; raw W column norms: old %.4f new %.4f%n",
                 effOld, effNew, WeightAligning.meanNorm(raw, old), WeightAligning.meanNorm(raw, neu));
         assertTrue(Math.abs(effOld / effNew - 1) <= 0.10, "old " + effOld + " vs new " + effNew);

@@ -2,7 +2,10 @@ package io.github.dl4jcontinual.cil;
 
 import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.replay.BufferConfiguration;
+import io.github.dl4jcontinual.replay.selection.RandomSelection;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.serde.ContinualJson;
@@ -17,6 +20,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -31,20 +35,20 @@ class WaBicTest {
 
     @Test
     void weightAligningRescalesNewColumnsToTheOldMeanNorm() {
-        MultiLayerNetwork net = CilModels.mlp(3, 4, 4, false, 1e-3, 1);
-        INDArray w = OutputLayers.param(net, "W", "test");
+        ContinualModel net = ContinualModel.of(CilModels.mlp(3, 4, 4, false, 1e-3, 1));
+        INDArray w = net.headParam("W", "test");
         w.assign(0);
         // old columns 0, 1 with norms 1 and 3; new columns 2, 3 with norms 4 and 8
         w.putScalar(0, 0, 1);
         w.putScalar(1, 1, 3);
         w.putScalar(2, 2, 4);
         w.putScalar(3, 3, 8);
-        INDArray b = OutputLayers.param(net, "b", "test").dup();
+        INDArray b = net.headParam("b", "test").dup();
         double gamma = WeightAligning.align(net, new int[]{0, 1}, new int[]{2, 3});
         assertEquals(2.0 / 6.0, gamma, 1e-6);
         assertEquals(2.0, WeightAligning.meanNorm(w, new int[]{2, 3}), 1e-6);
         assertEquals(2.0, WeightAligning.meanNorm(w, new int[]{0, 1}), 1e-6);
-        assertEquals(b, OutputLayers.param(net, "b", "test"), "biases are not aligned");
+        assertEquals(b, net.headParam("b", "test"), "biases are not aligned");
         assertEquals(new WeightAligning(), ContinualJson.fromJson(new WeightAligning().toJson(),
                 PluginConfiguration.class));
     }
@@ -57,7 +61,7 @@ class WaBicTest {
                 .build());
         net.init();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> WeightAligning.align(net, new int[]{0}, new int[]{1}));
+                () -> WeightAligning.align(ContinualModel.of(net), new int[]{0}, new int[]{1}));
         assertTrue(e.getMessage().contains("'W'") && e.getMessage().contains("layer 1")
                 && e.getMessage().contains("LossLayer"), e.getMessage());
     }
@@ -84,8 +88,9 @@ class WaBicTest {
         }
         assertTrue(after > before + 40, "accuracy before " + before + ", after " + after);
 
-        MultiLayerNetwork net = CilModels.mlp(3, 4, 3, false, 1e-3, 2);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 5, 3);
+        ContinualModel net = ContinualModel.of(CilModels.mlp(3, 4, 3, false, 1e-3, 2));
+        MultiDataSet x = new org.nd4j.linalg.dataset.MultiDataSet(Nd4j.rand(DataType.FLOAT, 5, 3),
+                Nd4j.zeros(DataType.FLOAT, 5, 3));
         INDArray z0 = BiasCorrection.logits(net, x);
         BiasCorrection.fold(net, new int[]{2}, 0.5, -1.25);
         INDArray z1 = BiasCorrection.logits(net, x);
@@ -123,5 +128,31 @@ class WaBicTest {
                                 .plugin(new BiasCorrection.Builder().validationPerClass(30).build()).build()).fit(s));
         assertTrue(e.getMessage().contains("30") && e.getMessage().contains("validationPerClass"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new BiasCorrection.Builder().validationPerClass(0));
+    }
+
+    @Test
+    void biasCorrectionsHeldOutExamplesStayOutOfTheExemplarUnion() {
+        // BiC first, then PyCIL's replay (experience ∪ exemplars): the union is built from BiC's training part
+        Random r = new Random(3);
+        double[][] x = new double[120][3];
+        int[] y = new int[120];
+        for (int i = 0; i < 120; i++) {
+            y[i] = i % 4;
+            for (int d = 0; d < 3; d++) {
+                x[i][d] = (d == y[i] % 3 ? 1 : 0) + (y[i] == 3 ? 0.5 : 0) + 0.2 * r.nextGaussian();
+            }
+        }
+        DataSet ds = new DataSet(Nd4j.createFromArray(x).castTo(DataType.FLOAT), DataSets.oneHot(y, 4));
+        Scenario s = new ClassIncrementalScenario.Builder().train(ds).test(ds).numExperiences(2).build();
+        BufferConfiguration memory = new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
+                .perClass(5).selection(new RandomSelection()).build();
+        ContinualResult res = ContinualTrainer.wrap(CilModels.mlp(3, 8, 4, false, 1e-2, 3),
+                new ContinualConfiguration.Builder().batchSize(10).epochsPerExperience(1).seed(1).progress(false)
+                        .plugin(new BiasCorrection.Builder().validationPerClass(3).build())
+                        .plugin(new IcarlConfiguration.Builder().buffer(memory).distillation(false)
+                                .nearestMean(false).build()).build()).fit(s);
+        // experience 0: 60 − 2 × 3 held out; experience 1: the same 54 plus 2 classes × 5 exemplars (not 60 + 10)
+        assertEquals(54, res.experiences().get(0).examplesSeen());
+        assertEquals(64, res.experiences().get(1).examplesSeen());
     }
 }

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.distillation;
 
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.testutil.Models;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
@@ -64,6 +65,7 @@ class DistillationTest {
     @Test
     void listenerAddsNothingAtTheTeacherAndPullsTowardsItElsewhere() {
         MultiLayerNetwork net = Models.mlp(6, 5, 4, 0.1, 3);
+        ContinualModel model = ContinualModel.of(net);
         INDArray x = Nd4j.rand(8, 6);
         INDArray y = Nd4j.zeros(8, 4);
         for (int i = 0; i < 8; i++) {
@@ -71,7 +73,8 @@ class DistillationTest {
         }
         DistillationLoss loss = new DistillationLoss(new int[]{0, 0, -1, -1}, 2.0,
                 DistillationMode.OLD_CLASSES_SOFTMAX, 1.0);
-        LwfListener same = new LwfListener(net, loss);
+        // the teacher is the model as it is when the listener is made
+        LwfListener same = new LwfListener(model, loss);
         net.setInput(x);
         net.setLabels(y);
         net.computeGradientAndScore();
@@ -79,15 +82,29 @@ class DistillationTest {
         same.onGradientCalculation(net);
         assertEquals(0.0, net.getGradientsViewArray().sub(before).norm2Number().doubleValue(), 1e-5);
 
-        MultiLayerNetwork teacher = Models.mlp(6, 5, 4, 0.1, 99);
-        LwfListener other = new LwfListener(teacher, loss);
+        LwfListener other = new LwfListener(model, loss);
+        // the student moves away from the teacher: the listener's teacher is its own copy, which stays put
+        net.setParams(Models.mlp(6, 5, 4, 0.1, 99).params());
+        net.setInput(x);
+        net.setLabels(y);
         net.computeGradientAndScore();
         before = net.getGradientsViewArray().dup();
         other.onGradientCalculation(net);
         INDArray added = net.getGradientsViewArray().sub(before);
         assertTrue(added.norm2Number().doubleValue() > 1e-4);
-        assertTrue(other.lastLoss() > 0);
-        // the teacher passed in is not modified (the listener works on its own copy)
-        assertEquals(1.0, teacher.output(x).getRow(0).sumNumber().doubleValue(), 1e-5);
+        assertTrue(other.lastLoss() > 0, "distillation loss " + other.lastLoss());
+        assertEquals(other.lastLoss(), other.meanLoss(), 0.0);
+        // the network itself is not modified (the logits come from a twin): its output is still a softmax
+        assertEquals(1.0, net.output(x).getRow(0).sumNumber().doubleValue(), 1e-5);
+    }
+
+    @Test
+    void aModelWithSeveralOutputsIsRefused() {
+        org.deeplearning4j.nn.graph.ComputationGraph g = io.github.dl4jcontinual.testutil.Models.twoOutputGraph(
+                6, 5, 4, 3, 0.1, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new LwfListener(ContinualModel.of(g, "out"), new DistillationLoss(new int[]{0, 0, -1, -1}, 2.0,
+                        DistillationMode.OLD_CLASSES_SOFTMAX, 1.0)));
+        assertTrue(e.getMessage().contains("one output") && e.getMessage().contains("[out, aux]"), e.getMessage());
     }
 }

@@ -1,5 +1,8 @@
 package io.github.dl4jcontinual.regularization;
 
+import io.github.dl4jcontinual.data.ExampleSource;
+import io.github.dl4jcontinual.model.ContinualModel;
+import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.testutil.Models;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -14,14 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The batched per-example importance equals the one-example-at-a-time DL4J gradients. */
 class ImportanceTest {
 
-    private static DataSet data(int n) {
+    private static Experience data(int n) {
         Nd4j.getRandom().setSeed(4);
         INDArray x = Nd4j.rand(n, 6);
         INDArray y = Nd4j.zeros(n, 3);
         for (int i = 0; i < n; i++) {
             y.putScalar(i, (i * 7) % 3, 1);
         }
-        return new DataSet(x, y);
+        return Experience.of(ExampleSource.of(new DataSet(x, y)), 0);
     }
 
     private static void assertClose(INDArray expected, INDArray actual) {
@@ -33,10 +36,12 @@ class ImportanceTest {
 
     @Test
     void batchedPerExampleFisherAndMasMatchOneExampleAtATime() {
-        MultiLayerNetwork net = Models.mlp(6, 5, 3, 0.1, 2);
-        ComputationGraph graph = Models.mlpGraph(6, 5, 3, 0.1, 2);
-        graph.setParams(net.params().dup());
-        DataSet ds = data(300);
+        MultiLayerNetwork mln = Models.mlp(6, 5, 3, 0.1, 2);
+        ComputationGraph cg = Models.mlpGraph(6, 5, 3, 0.1, 2);
+        cg.setParams(mln.params().dup());
+        ContinualModel net = ContinualModel.of(mln);
+        ContinualModel graph = ContinualModel.of(cg);
+        Experience ds = data(300);
         assertTrue(PerExampleDense.supports(net));
         INDArray batched = Importance.empiricalFisher(net, ds, 1, 0, 1);
         // the graph takes the generic path: one DL4J forward/backward per example
@@ -51,8 +56,8 @@ class ImportanceTest {
 
     @Test
     void maxExamplesCapsTheExamplesUsed() {
-        MultiLayerNetwork net = Models.mlp(6, 5, 3, 0.1, 2);
-        DataSet ds = data(300);
+        ContinualModel net = ContinualModel.of(Models.mlp(6, 5, 3, 0.1, 2));
+        Experience ds = data(300);
         INDArray one = Importance.empiricalFisher(net, ds, 1, 1, 1);
         INDArray all = Importance.empiricalFisher(net, ds, 1, 0, 1);
         assertTrue(one.sub(all).norm2Number().doubleValue() > 0);

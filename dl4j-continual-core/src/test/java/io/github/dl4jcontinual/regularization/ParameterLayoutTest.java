@@ -1,6 +1,8 @@
 package io.github.dl4jcontinual.regularization;
 
 import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.model.ContinualModel;
+import io.github.dl4jcontinual.model.ParameterLayout;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.testutil.Models;
@@ -22,9 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Per-parameter state following a grown output layer (EXPANDING head). */
 class ParameterLayoutTest {
 
+    private static ParameterLayout layout(org.deeplearning4j.nn.api.Model net) {
+        return net instanceof ComputationGraph ? ContinualModel.of((ComputationGraph) net).parameterLayout()
+                : ContinualModel.of((MultiLayerNetwork) net).parameterLayout();
+    }
+
     private static void checkGrow(org.deeplearning4j.nn.api.Model small, org.deeplearning4j.nn.api.Model big,
                                   INDArray smallW, INDArray smallB, INDArray bigW, INDArray bigB) {
-        INDArray grown = ParameterLayout.of(small).grow(small.params(), ParameterLayout.of(big),
+        INDArray grown = layout(small).grow(small.params(), layout(big),
                 Nd4j.valueArrayOf(new long[]{1, big.numParams()}, -1.0, small.params().dataType()));
         big.setParams(grown);
         assertEquals(smallW, bigW.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2)));
@@ -54,12 +61,12 @@ class ParameterLayoutTest {
     void shrinkingOrDifferentNetworksAreRejected() {
         MultiLayerNetwork a = Models.mlp(6, 4, 5, 0.1, 1);
         MultiLayerNetwork b = Models.mlp(6, 4, 2, 0.1, 2);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ParameterLayout.of(a)
-                .grow(a.params(), ParameterLayout.of(b), Nd4j.zeros(a.params().dataType(), 1, b.numParams())));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> layout(a)
+                .grow(a.params(), layout(b), Nd4j.zeros(a.params().dataType(), 1, b.numParams())));
         assertTrue(e.getMessage().contains("shrank"), e.getMessage());
         ComputationGraph g = Models.mlpGraph(6, 4, 5, 0.1, 2);
-        assertThrows(IllegalArgumentException.class, () -> ParameterLayout.of(b)
-                .grow(b.params(), ParameterLayout.of(g), Nd4j.zeros(b.params().dataType(), 1, g.numParams())));
+        assertThrows(IllegalArgumentException.class, () -> layout(b)
+                .grow(b.params(), layout(g), Nd4j.zeros(b.params().dataType(), 1, g.numParams())));
     }
 
     @Test
@@ -81,9 +88,9 @@ class ParameterLayoutTest {
         MultiLayerNetwork small = Models.mlp(6, 4, 2, 0.1, 1);
         MultiLayerNetwork big = Models.mlp(6, 4, 5, 0.1, 2);
         INDArray imp = Nd4j.rand(small.params().dataType(), 1, small.numParams()).addi(0.5);
-        ImportanceState st = new ImportanceState("ewc", imp, small.params(), ParameterMask.trainable(small), 1,
-                ParameterLayout.of(small));
-        ImportanceState grown = st.grownTo(big);
+        ImportanceState st = new ImportanceState("ewc", imp, small.params(), ContinualModel.of(small).trainableMask(),
+                1, layout(small));
+        ImportanceState grown = st.grownTo(ContinualModel.of(big));
         assertEquals(big.numParams(), grown.numParams());
         assertEquals(st.penalty(small.params(), 1.0), grown.penalty(grown.anchor(), 1.0), 0.0);
         // old importance all kept (sum), new entries zero
@@ -92,6 +99,6 @@ class ParameterLayoutTest {
         big.setParams(shifted);
         big.getLayer(2).getParam("W").get(NDArrayIndex.all(), NDArrayIndex.interval(2, 5)).addi(10);
         assertEquals(0.0, grown.penalty(big.params(), 1.0), 0.0, "moving only new units costs nothing");
-        assertTrue(st.grownTo(small) == st, "an unchanged layout keeps the state");
+        assertTrue(st.grownTo(ContinualModel.of(small)) == st, "an unchanged layout keeps the state");
     }
 }

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.regularization;
 
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.testutil.Models;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -39,7 +40,7 @@ class PenaltyListenerTest {
 
     private static ImportanceState randomState(MultiLayerNetwork net, long seed) {
         Nd4j.getRandom().setSeed(seed);
-        INDArray mask = ParameterMask.trainable(net);
+        INDArray mask = ContinualModel.of(net).trainableMask();
         INDArray imp = Nd4j.rand(net.params().dataType(), 1, net.numParams()).muli(mask);
         INDArray anchor = net.params().dup().reshape(1, net.numParams())
                 .addi(Nd4j.randn(net.params().dataType(), 1, net.numParams()).muli(0.1));
@@ -78,7 +79,7 @@ class PenaltyListenerTest {
         MultiLayerNetwork free = Models.mlp(6, 5, 3, 0.05, 3);
         MultiLayerNetwork held = Models.mlp(6, 5, 3, 0.05, 3);
         INDArray anchor = held.params().dup().reshape(1, held.numParams());
-        INDArray mask = ParameterMask.trainable(held);
+        INDArray mask = ContinualModel.of(held).trainableMask();
         ImportanceState s = new ImportanceState("test", mask.dup(), anchor, mask, 1);
         held.setListeners(new PenaltyListener(s, 5.0));
         DataSet ds = data(32, 6, 3, 2);
@@ -102,7 +103,7 @@ class PenaltyListenerTest {
                 .build());
         net.init();
         MultiLayerNetwork frozen = new TransferLearning.Builder(net).setFeatureExtractor(0).build();
-        INDArray mask = ParameterMask.trainable(frozen);
+        INDArray mask = ContinualModel.of(frozen).trainableMask();
         // layer 0: 4*5+5 = 25 frozen; BN: gamma 5, beta 5 trainable, mean 5, var 5 not; output 5*2+2 = 12
         assertEquals(25 + 10 + 10 + 12, mask.length());
         assertEquals(10 + 12, mask.sumNumber().intValue());

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.replay;
 
+import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.replay.selection.HerdingSelection;
 import io.github.dl4jcontinual.replay.selection.KMeansSelection;
@@ -48,7 +49,7 @@ class ReplayBufferTest {
         for (int i = 0; i < 100; i++) {
             DataSet batch = stream(classes(10, 0, 1), 2, 10 * i);
             INDArray logits = batch.getFeatures().getColumns(0, 1).mul(2);
-            b.observe(batch, logits, i / 50, rng);
+            b.observe(Batches.of(batch), logits, i / 50, rng);
             batch.getFeatures().assign(-1); // the buffer must hold copies
         }
         assertEquals(50, b.size());
@@ -87,11 +88,11 @@ class ReplayBufferTest {
             int[] called = {0};
             int sizeBefore = lazy.size();
             INDArray storedBefore = lazy.size() == 0 ? null : lazy.contents(2).features().dup();
-            lazy.observeLazily(batch, () -> {
+            lazy.observeLazily(Batches.of(batch), () -> {
                 called[0]++;
                 return logits;
             }, 0, r1);
-            eager.observe(batch, logits, 0, r2);
+            eager.observe(Batches.of(batch), logits, 0, r2);
             assertEquals(before + 10, lazy.seen());
             boolean changed = lazy.size() != sizeBefore || !lazy.contents(2).features().equals(storedBefore);
             assertTrue(called[0] <= 1, "the supplier is called at most once");
@@ -117,7 +118,7 @@ class ReplayBufferTest {
         assertTrue(e.getMessage().contains("(got: -3)"), e.getMessage());
         ReservoirReplayBuffer withLogits = new ReservoirReplayBuffer(5, true);
         assertThrows(IllegalArgumentException.class,
-                () -> withLogits.observe(stream(classes(2, 0), 2, 0), null, 0, new Random(1)));
+                () -> withLogits.observe(Batches.of(stream(classes(2, 0), 2, 0)), null, 0, new Random(1)));
     }
 
     @Test
@@ -126,14 +127,14 @@ class ReplayBufferTest {
         Random rng = new Random(5);
         // 90 % class 0, 10 % class 1, then class 2 arrives
         for (int i = 0; i < 100; i++) {
-            b.observe(stream(classes(10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), 3, 10 * i), null, 0, rng);
+            b.observe(Batches.of(stream(classes(10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), 3, 10 * i)), null, 0, rng);
         }
         Map<Integer, Integer> c = b.countsPerClass();
         assertEquals(100, b.size());
         assertEquals(50, c.get(0));
         assertEquals(50, c.get(1));
         for (int i = 0; i < 20; i++) {
-            b.observe(stream(classes(10, 2), 3, 5000 + 10 * i), null, 1, rng);
+            b.observe(Batches.of(stream(classes(10, 2), 3, 5000 + 10 * i)), null, 1, rng);
         }
         c = b.countsPerClass();
         assertTrue(Math.abs(c.get(0) - 33) <= 1 && Math.abs(c.get(1) - 33) <= 1 && Math.abs(c.get(2) - 33) <= 1,

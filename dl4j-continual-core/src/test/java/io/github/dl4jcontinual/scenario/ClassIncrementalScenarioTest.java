@@ -1,6 +1,7 @@
 package io.github.dl4jcontinual.scenario;
 
 import io.github.dl4jcontinual.data.DataSets;
+import io.github.dl4jcontinual.testutil.Reads;
 import io.github.dl4jcontinual.testutil.SharedData;
 import org.datavec.api.records.reader.RecordReader;
 import org.datavec.api.records.reader.impl.csv.CSVRecordReader;
@@ -61,7 +62,7 @@ class ClassIncrementalScenarioTest {
             assertEquals(List.of(2 * i, 2 * i + 1), e.classes());
             assertEquals(2 * i + 2, e.seenClasses().size());
             assertEquals(OptionalInt.empty(), e.taskId());
-            int[] ids = DataSets.classIds(e.dataSet().getLabels());
+            int[] ids = DataSets.classIds(Reads.dataSet(e).getLabels());
             assertTrue(Arrays.stream(ids).allMatch(c -> c == 2 * i || c == 2 * i + 1));
             assertEquals(10, e.numClasses());
         }
@@ -77,7 +78,7 @@ class ClassIncrementalScenarioTest {
         int original = a.originalClassId(0);
         int[] trainIds = DataSets.classIds(SharedData.head(SharedData.mnistTrain(), 3000).getLabels());
         long expected = Arrays.stream(trainIds).filter(c -> c == original).count();
-        long got = Arrays.stream(DataSets.classIds(a.trainStream().get(0).dataSet().getLabels()))
+        long got = Arrays.stream(DataSets.classIds(Reads.dataSet(a.trainStream().get(0)).getLabels()))
                 .filter(c -> c == 0).count();
         assertEquals(expected, got);
     }

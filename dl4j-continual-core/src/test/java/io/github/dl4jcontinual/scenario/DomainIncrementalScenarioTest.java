@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.scenario;
 
+import io.github.dl4jcontinual.testutil.Reads;
 import io.github.dl4jcontinual.testutil.SharedData;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,8 +26,8 @@ class DomainIncrementalScenarioTest {
         Scenario s = DomainIncrementalScenario.permuted(train, SharedData.head(SharedData.mnistTest(), 300), 3, 11);
         assertEquals(ScenarioType.DOMAIN_INCREMENTAL, s.type());
         INDArray orig = train.getFeatures().getRow(0).dup();
-        INDArray p0 = s.trainStream().get(0).dataSet().getFeatures().getRow(0);
-        INDArray p1 = s.trainStream().get(1).dataSet().getFeatures().getRow(0);
+        INDArray p0 = Reads.dataSet(s.trainStream().get(0)).getFeatures().getRow(0);
+        INDArray p1 = Reads.dataSet(s.trainStream().get(1)).getFeatures().getRow(0);
         assertFalse(p0.equals(p1));
         float[] a = orig.toFloatVector();
         float[] b = p0.toFloatVector();
@@ -34,7 +35,7 @@ class DomainIncrementalScenarioTest {
         Arrays.sort(b);
         assertArrayEquals(a, b, 0f);
         assertEquals(10, s.trainStream().get(2).classes().size());
-        assertEquals(s.trainStream().get(1).dataSet().getLabels(), train.getLabels());
+        assertEquals(Reads.dataSet(s.trainStream().get(1)).getLabels(), train.getLabels());
     }
 
     @Test
@@ -82,7 +83,7 @@ class DomainIncrementalScenarioTest {
         int n = 0;
         for (Experience e : s.trainStream()) {
             assertEquals(10, e.classes().size());
-            for (float v : e.dataSet().getFeatures().sum(1).toFloatVector()) {
+            for (float v : Reads.dataSet(e).getFeatures().sum(1).toFloatVector()) {
                 sums.add(v);
                 n++;
             }

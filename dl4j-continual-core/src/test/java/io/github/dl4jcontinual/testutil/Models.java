@@ -66,4 +66,34 @@ public final class Models {
         g.init();
         return g;
     }
+
+    /**
+     * A graph with two outputs, as a multi-task user would build it: the classifier "out" (softmax +
+     * cross-entropy) and a regression head "aux" (identity + MSE) on the same hidden layers, plain SGD.
+     *
+     * @param nIn    inputs
+     * @param hidden hidden width
+     * @param nOut   classes of "out"
+     * @param nAux   regression targets of "aux"
+     * @param lr     SGD learning rate
+     * @param seed   initialisation seed
+     * @return an initialised graph with outputs ["out", "aux"]
+     */
+    public static ComputationGraph twoOutputGraph(int nIn, int hidden, int nOut, int nAux, double lr, long seed) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(seed).updater(new Sgd(lr)).weightInit(WeightInit.XAVIER_UNIFORM)
+                .graphBuilder()
+                .addInputs("in")
+                .addLayer("h1", new DenseLayer.Builder().nIn(nIn).nOut(hidden).activation(Activation.RELU).build(), "in")
+                .addLayer("h2", new DenseLayer.Builder().nIn(hidden).nOut(hidden).activation(Activation.RELU).build(), "h1")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(hidden).nOut(nOut)
+                        .activation(Activation.SOFTMAX).build(), "h2")
+                .addLayer("aux", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(hidden).nOut(nAux)
+                        .activation(Activation.IDENTITY).build(), "h2")
+                .setOutputs("out", "aux")
+                .build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        return g;
+    }
 }

@@ -1,5 +1,8 @@
 /**
  * Test helpers shipped in the core test-jar: locating {@code shared/data} (failing under {@code CI=true}
- * when it is missing), the DER-protocol MLP, and a seconds-fast synthetic scenario for mechanics tests.
+ * when it is missing), the DER-protocol MLP and a SameDiff MLP built as users build them, seconds-fast synthetic
+ * data for mechanics tests, a sequential {@code MultiDataSetIterator} source ({@link
+ * io.github.dl4jcontinual.testutil.ChunkedMultiDataSetIterator}) and reading an experience back through its
+ * iterator ({@link io.github.dl4jcontinual.testutil.Reads}).
  */
 package io.github.dl4jcontinual.testutil;

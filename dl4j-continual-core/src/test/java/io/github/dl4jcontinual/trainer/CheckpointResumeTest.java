@@ -1,12 +1,19 @@
 package io.github.dl4jcontinual.trainer;
 
 import io.github.dl4jcontinual.checkpoint.CheckpointFile;
+import io.github.dl4jcontinual.cil.BiasCorrection;
+import io.github.dl4jcontinual.cil.CosineOutputLayer;
+import io.github.dl4jcontinual.cil.IcarlConfiguration;
+import io.github.dl4jcontinual.cil.LucirConfiguration;
+import io.github.dl4jcontinual.cil.WeightAligning;
 import io.github.dl4jcontinual.distillation.DistillationMode;
 import io.github.dl4jcontinual.distillation.LwfConfiguration;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.multihead.TaskHeads;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.plugin.impl.CumulativeTraining;
+import io.github.dl4jcontinual.plugin.impl.JointTraining;
 import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationMethod;
 import io.github.dl4jcontinual.replay.strategy.AGem;
@@ -100,6 +107,19 @@ class CheckpointResumeTest {
      */
     static <M extends Model> void assertResumeIsExact(ContinualConfiguration conf, Path dir, Supplier<M> net,
                                                       Class<M> type, int... ks) throws Exception {
+        assertResumeIsExact(scenario, conf, dir, net, type, ks);
+    }
+
+    /**
+     * @param scenario the scenario
+     * @param conf     the configuration
+     * @param dir      a scratch directory
+     * @param net      makes the same fresh network every time
+     * @param type     its class
+     * @param ks       the experiences after which to stop
+     */
+    static <M extends Model> void assertResumeIsExact(Scenario scenario, ContinualConfiguration conf, Path dir,
+                                                      Supplier<M> net, Class<M> type, int... ks) throws Exception {
         ContinualTrainer<M> whole = wrap(net.get(), conf);
         ContinualResult expected = whole.fit(scenario);
         int n = scenario.trainStream().size();
@@ -119,9 +139,16 @@ class CheckpointResumeTest {
             ContinualResult resumed = second.fit(scenario);
             assertSameMatrix(expected.classIncremental(), resumed.classIncremental(), "class-IL, k=" + k);
             assertSameMatrix(expected.taskIncremental(), resumed.taskIncremental(), "task-IL, k=" + k);
+            // every matrix, the plugins' own (e.g. iCaRL's "nme.class_il") included
+            assertEquals(expected.matrixNames(), resumed.matrixNames(), "matrices, k=" + k);
+            for (String name : expected.matrixNames()) {
+                assertSameMatrix(expected.matrix(name), resumed.matrix(name), name + ", k=" + k);
+            }
             for (int e = 0; e < n; e++) {
                 assertEquals(expected.experiences().get(e).examplesSeen(), resumed.experiences().get(e).examplesSeen(),
                         "examples seen in experience " + e + ", k=" + k);
+                assertEquals(untimed(expected.experiences().get(e).metrics()),
+                        untimed(resumed.experiences().get(e).metrics()), "metrics of experience " + e + ", k=" + k);
             }
             // the trainer's model: an expanding head replaces the network object when it grows
             assertArrayEquals(whole.getModel().params().toFloatVector(),
@@ -133,6 +160,12 @@ class CheckpointResumeTest {
     private static <M extends Model> ContinualTrainer<M> wrap(M net, ContinualConfiguration conf) {
         return (ContinualTrainer<M>) (net instanceof ComputationGraph ? ContinualTrainer.wrap((ComputationGraph) net,
                 conf) : ContinualTrainer.wrap((MultiLayerNetwork) net, conf));
+    }
+
+    private static java.util.Map<String, Double> untimed(java.util.Map<String, Double> m) {
+        java.util.Map<String, Double> r = new java.util.TreeMap<>(m);
+        r.keySet().removeIf(k -> k.endsWith("_ms"));
+        return r;
     }
 
     static void assertSameMatrix(AccuracyMatrix a, AccuracyMatrix b, String what) {
@@ -210,6 +243,62 @@ class CheckpointResumeTest {
     @MethodSource("otherStrategies")
     void otherStrategiesResumeExactly(PluginConfiguration plugin, @TempDir Path dir) throws Exception {
         assertResumeIsExact(conf(plugin), dir, CheckpointResumeTest::net, MultiLayerNetwork.class, 2);
+    }
+
+    /** The MLP with iCaRL's sigmoid output trained with binary cross-entropy. */
+    static MultiLayerNetwork sigmoidNet() {
+        MultiLayerNetwork n = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .seed(3).updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER).list()
+                .layer(new DenseLayer.Builder().nIn(784).nOut(64).activation(Activation.RELU).dropOut(0.8).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.XENT).nIn(64).nOut(10)
+                        .activation(Activation.SIGMOID).build())
+                .build());
+        n.init();
+        return n;
+    }
+
+    /** A small MLP with LUCIR's cosine classifier, for the synthetic stream (the cosine layer is slow on MNIST). */
+    static MultiLayerNetwork cosineNet() {
+        MultiLayerNetwork n = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .seed(3).updater(new Adam(1e-2)).weightInit(WeightInit.XAVIER).list()
+                .layer(new DenseLayer.Builder().nIn(8).nOut(16).activation(Activation.RELU).dropOut(0.8).build())
+                .layer(new CosineOutputLayer.Builder().nIn(16).nOut(6).build())
+                .build());
+        n.init();
+        return n;
+    }
+
+    @Test
+    void icarlResumesExactly(@TempDir Path dir) throws Exception {
+        // exemplars, their generator and the nearest-mean head (refitted from them on restore)
+        assertResumeIsExact(conf(new IcarlConfiguration.Builder().exemplarsPerClass(10).build()), dir,
+                CheckpointResumeTest::sigmoidNet, MultiLayerNetwork.class, 1, 3);
+    }
+
+    @Test
+    void lucirResumesExactly(@TempDir Path dir) throws Exception {
+        // 6 synthetic classes in 3 experiences
+        assertResumeIsExact(IncrementalLearningTest.scenario(), conf(new LucirConfiguration.Builder()
+                .exemplarsPerClass(10).build()), dir, CheckpointResumeTest::cosineNet, MultiLayerNetwork.class, 1, 2);
+    }
+
+    @Test
+    void bicAndWaWithReplayResumeExactly(@TempDir Path dir) throws Exception {
+        // BiC's held-out validation examples, corrections and generator; WA's factors
+        assertResumeIsExact(conf(new BiasCorrection.Builder().validationPerClass(5).iterations(100).build(),
+                new ExperienceReplay.Builder().bufferSize(100).replayBatch(8).build()), dir.resolve("bic"),
+                CheckpointResumeTest::net, MultiLayerNetwork.class, 2);
+        assertResumeIsExact(conf(new ExperienceReplay.Builder().bufferSize(100).replayBatch(8).build(),
+                new WeightAligning()), dir.resolve("wa"), CheckpointResumeTest::net, MultiLayerNetwork.class, 2);
+    }
+
+    @Test
+    void jointAndCumulativeResumeExactly(@TempDir Path dir) throws Exception {
+        // the experiences seen come back from the scenario by position; Joint trains at the last experience only
+        assertResumeIsExact(conf(new CumulativeTraining()), dir.resolve("cumulative"), CheckpointResumeTest::net,
+                MultiLayerNetwork.class, 2);
+        assertResumeIsExact(conf(new JointTraining()), dir.resolve("joint"), CheckpointResumeTest::net,
+                MultiLayerNetwork.class, 2, 4);
     }
 
     @Test

@@ -1,8 +1,10 @@
 package io.github.dl4jcontinual.trainer;
 
+import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.eval.ExperienceResult;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -68,26 +71,31 @@ class ContinualTrainerTest {
         assertTrue(!a.taskIncremental().equals(c.taskIncremental()), "another shuffling seed changes the run");
     }
 
+    /** @return every example of an experience, in its unshuffled order (a small test experience) */
+    static DataSet read(Experience e) {
+        return Batches.toDataSet(e.iterator(e.numExamples(), false, 0).next());
+    }
+
     @Test
     void expandingHeadKeepsOldPredictionsUntilTrainingResumes() {
         MultiLayerNetwork net = Models.mlp(784, 100, 2, 0.03, 3);
-        NetworkAdapter<MultiLayerNetwork> adapter = NetworkAdapter.of(net);
+        ContinualModel model = ContinualModel.of(net);
         Experience first = scenario.trainStream().get(0);
-        DataSet d0 = first.dataSet();
+        DataSet d0 = read(first);
         DataSet sliced = new DataSet(d0.getFeatures(), d0.getLabels().get(NDArrayIndex.all(),
                 NDArrayIndex.interval(0, 2)).dup());
         net.fit(sliced);
-        INDArray x = scenario.testStream().get(0).dataSet().getFeatures();
-        INDArray before = adapter.output(x);
-        adapter.expandOutput(4);
-        assertNotSame(net, adapter.model());
-        assertEquals(4, adapter.outputSize());
-        INDArray after = adapter.output(x);
+        INDArray[] x = {read(scenario.testStream().get(0)).getFeatures()};
+        INDArray before = model.output(x, null)[0];
+        model.growHead(4);
+        assertNotSame(net, model.network());
+        assertEquals(4, model.headSize());
+        INDArray after = model.output(x, null)[0];
         INDArray oldCols = after.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2));
         INDArray renorm = oldCols.divColumnVector(oldCols.sum(1));
         assertTrue(renorm.equalsWithEps(before, 1e-5), "softmax restricted to old classes is unchanged");
         assertArrayEquals(before.argMax(1).toIntVector(), oldCols.argMax(1).toIntVector());
-        INDArray w = adapter.outputParams().get("W");
+        INDArray w = model.headParams().get("W");
         assertTrue(w.get(NDArrayIndex.all(), NDArrayIndex.interval(2, 4)).norm2Number().doubleValue() > 0,
                 "new units are initialised, not zero");
     }
@@ -99,11 +107,11 @@ class ContinualTrainerTest {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(20).nOut(2).hasBias(false)
                         .activation(Activation.SOFTMAX).build()).build());
         net.init();
-        NetworkAdapter<MultiLayerNetwork> adapter = NetworkAdapter.of(net);
-        INDArray w = adapter.outputParams().get("W").dup();
-        adapter.expandOutput(5);
-        assertEquals(Set.of("W"), adapter.outputParams().keySet());
-        INDArray grown = adapter.outputParams().get("W");
+        ContinualModel model = ContinualModel.of(net);
+        INDArray w = model.headParams().get("W").dup();
+        model.growHead(5);
+        assertEquals(Set.of("W"), model.headParams().keySet());
+        INDArray grown = model.headParams().get("W");
         assertArrayEquals(new long[]{20, 5}, grown.shape());
         assertEquals(w, grown.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2)));
         MultiLayerNetwork lossOnly = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
@@ -112,7 +120,7 @@ class ContinualTrainerTest {
                 .build());
         lossOnly.init();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> NetworkAdapter.of(lossOnly).expandOutput(4));
+                () -> ContinualModel.of(lossOnly).growHead(4));
         assertTrue(e.getMessage().contains("weight parameter W"), e.getMessage());
     }
 
@@ -301,8 +309,8 @@ class ContinualTrainerTest {
                 }
 
                 @Override
-                public org.nd4j.linalg.dataset.api.iterator.DataSetIterator adaptTrainingData(ContinualContext ctx,
-                        Experience e, org.nd4j.linalg.dataset.api.iterator.DataSetIterator data) {
+                public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience e,
+                                                              MultiDataSetIterator data) {
                     CALLS.add(name + ":adapt" + e.index());
                     return data;
                 }

@@ -29,7 +29,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -291,7 +291,7 @@ public final class Benchmark {
         long trainNanos = 0;
         evaluateAll(net, scenario);
         for (Experience e : scenario.trainStream()) {
-            DataSetIterator it = e.iterator(batch, true, Math.max(repeat, 0));
+            MultiDataSetIterator it = e.iterator(batch, true, Math.max(repeat, 0));
             long t = System.nanoTime();
             if (net instanceof MultiLayerNetwork) {
                 ((MultiLayerNetwork) net).fit(it);
@@ -307,7 +307,7 @@ public final class Benchmark {
 
     private static void evaluateAll(Model net, Scenario scenario) {
         for (Experience e : scenario.testStream()) {
-            DataSetIterator it = e.iterator(256, false, 0);
+            MultiDataSetIterator it = e.iterator(256, false, 0);
             if (net instanceof MultiLayerNetwork) {
                 ((MultiLayerNetwork) net).evaluate(it);
             } else {

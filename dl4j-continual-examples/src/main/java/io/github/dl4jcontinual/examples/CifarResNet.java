@@ -1,12 +1,10 @@
 package io.github.dl4jcontinual.examples;
 
-import io.github.dl4jcontinual.data.InMemoryDataSetIterator;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.ExperienceTraining;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
-import io.github.dl4jcontinual.plugin.impl.IterationBudget;
 import io.github.dl4jcontinual.scenario.Experience;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -19,15 +17,10 @@ import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.learning.config.Nesterovs;
-
-import java.util.List;
 
 /**
  * The CIFAR-100 B0-10 configuration of {@code reproduce-cil --dataset cifar100} (PyCIL's protocol from
@@ -107,7 +100,8 @@ final class CifarResNet {
 
     /**
      * @param method the method (its later-experience milestones)
-     * @return the schedule plugin: epochs per experience as minibatch budgets, learning rate 0.1 ÷ 10 at milestones
+     * @return the schedule plugin: its training step runs PyCIL's epochs per experience, learning rate 0.1 ÷ 10 at
+     *         the milestone epochs
      */
     static PluginConfiguration schedule(String method) {
         int[] later = method.equals("icarl") ? new int[]{80, 120} : new int[]{60, 100, 140};
@@ -134,45 +128,38 @@ final class CifarResNet {
         @Override
         public ContinualPlugin instantiate() {
             return new ContinualPlugin() {
-                private int[] milestones;
-                private long perEpoch;
-
                 @Override
-                public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
-                                                         DataSetIterator data) {
+                public ExperienceTraining training(ContinualContext ctx, Experience experience) {
                     boolean first = experience.index() == 0;
-                    int epochs = first ? FIRST_EPOCHS : LATER_EPOCHS;
-                    milestones = first ? new int[]{60, 120, 170} : later;
-                    long n = data instanceof InMemoryDataSetIterator ? ((InMemoryDataSetIterator) data).numExamples()
-                            : experience.numExamples();
-                    perEpoch = (n + data.batch() - 1) / data.batch();
-                    // the trainer runs FIRST_EPOCHS epochs; each is 1/FIRST_EPOCHS of this experience's budget
-                    long total = perEpoch * epochs;
-                    return new IterationBudget((int) Math.max(1, total / FIRST_EPOCHS)).instantiate()
-                            .adaptTrainingData(ctx, experience, data);
-                }
-
-                @Override
-                public List<TrainingListener> listeners(ContinualContext ctx, Experience experience) {
-                    return List.of(new BaseTrainingListener() {
-                        private long it;
+                    int[] milestones = first ? new int[]{60, 120, 170} : later;
+                    return new ExperienceTraining() {
+                        @Override
+                        public int epochs(int configured) {
+                            return first ? FIRST_EPOCHS : LATER_EPOCHS;
+                        }
 
                         @Override
-                        public void iterationDone(Model model, int iteration, int epoch) {
-                            it++;
+                        public void onEpochStart(int epoch) {
                             double lr = 0.1;
                             for (int m : milestones) {
-                                if (it >= m * perEpoch) {
+                                if (epoch >= m) {
                                     lr *= 0.1;
                                 }
                             }
-                            if (model instanceof ComputationGraph) {
-                                ((ComputationGraph) model).setLearningRate(lr);
-                            } else {
-                                ((MultiLayerNetwork) model).setLearningRate(lr);
-                            }
+                            ctx.model().setLearningRate(lr);
                         }
-                    });
+
+                        @Override
+                        public long step(MultiDataSet batch) {
+                            ctx.model().fit(batch);
+                            return 1;
+                        }
+                    };
+                }
+
+                @Override
+                public java.io.Serializable saveState() {
+                    return null;
                 }
             };
         }

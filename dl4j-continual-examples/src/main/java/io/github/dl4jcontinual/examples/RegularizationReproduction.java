@@ -5,6 +5,7 @@ import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.distillation.DistillationMode;
 import io.github.dl4jcontinual.distillation.LwfConfiguration;
 import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.multihead.TaskHeads;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.plugin.impl.IterationBudget;
@@ -223,16 +224,15 @@ public final class RegularizationReproduction {
         MultiLayerNetwork net = TaskHeads.attach(new Mlp.Builder(784, 10).hidden(400, 400).updater(new Adam(1e-3))
                 .seed(seed).build(), scenario);
         Experience e = scenario.trainStream().get(0);
-        org.nd4j.linalg.dataset.api.iterator.DataSetIterator it = new IterationBudget.Budgeted(
-                e.iterator(128, true, seed), iterations);
+        ContinualModel model = ContinualModel.of(net);
         long t0 = System.nanoTime();
-        net.fit(it);
+        model.fit(new IterationBudget.Budgeted(e.iterator(128, true, seed), iterations), 1);
         long train = System.nanoTime() - t0;
         t0 = System.nanoTime();
-        Importance.empiricalFisher(net, e.dataSet(), 1, 0, seed);
+        Importance.empiricalFisher(model, e, 1, 0, seed);
         long fisher = System.nanoTime() - t0;
         t0 = System.nanoTime();
-        Importance.outputSensitivity(net, e.dataSet(), 1, 0, seed);
+        Importance.outputSensitivity(model, e, 1, 0, seed);
         long mas = System.nanoTime() - t0;
         System.out.printf(Locale.ROOT, "MLP 784-400-400-10, experience 0 (%d examples): training %d iterations of "
                         + "batch 128: %.1f s%n", e.numExamples(), iterations, train / 1e9);

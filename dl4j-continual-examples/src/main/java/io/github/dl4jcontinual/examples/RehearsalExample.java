@@ -1,10 +1,12 @@
 package io.github.dl4jcontinual.examples;
 
+import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.data.InMemoryDataSetIterator;
-import io.github.dl4jcontinual.data.ReplayDataSetIterator;
+import io.github.dl4jcontinual.data.ReplayIterator;
 import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBatch;
@@ -22,7 +24,9 @@ import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.zoo.model.Mlp;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.adapter.MultiDataSetIteratorAdapter;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.learning.config.Sgd;
 
 import java.io.File;
@@ -176,16 +180,19 @@ public final class RehearsalExample {
         int samples = a.getInt("samples", 6000);
         Experience e0 = scenario.trainStream().get(0);
         Experience e1 = scenario.trainStream().get(1);
-        DataSet pool = DataSet.merge(List.of(e1.dataSet(), e0.dataSet()));
-        if (2 * samples > pool.numExamples()) {
-            throw new IllegalArgumentException("--samples should be <= " + pool.numExamples() / 2 + " (got: "
-                    + samples + ")");
+        int pool = e1.numExamples() + e0.numExamples();
+        if (2 * samples > pool) {
+            throw new IllegalArgumentException("--samples should be <= " + pool / 2 + " (got: " + samples + ")");
         }
-        DataSet cur = (DataSet) pool.getRange(0, samples);
-        DataSet doubled = (DataSet) pool.getRange(0, 2 * samples);
+        // the first 2 × samples examples of experience 1 then 0, read into memory (an in-memory benchmark)
+        MultiDataSet doubled = first(e1, Math.min(2 * samples, e1.numExamples()));
+        if (2 * samples > e1.numExamples()) {
+            doubled = Batches.concat(doubled, first(e0, 2 * samples - e1.numExamples()));
+        }
+        DataSet cur = Batches.toDataSet(Batches.rows(doubled, range(samples)));
         ReplayBuffer buffer = new ReservoirReplayBuffer(500, false);
         Random rng = new Random(1);
-        DataSetIterator fill = e0.iterator(10, true, 1);
+        MultiDataSetIterator fill = e0.iterator(10, true, 1);
         while (fill.hasNext()) {
             buffer.observe(fill.next(), null, 0, rng);
         }
@@ -194,11 +201,24 @@ public final class RehearsalExample {
             throw new IllegalArgumentException("--part should be all, er or selection (got: " + part + ")");
         }
         if (!part.equals("selection")) {
-            erVersusFit(net0(), buffer, cur, doubled, samples, repeats);
+            erVersusFit(net0(), buffer, cur, Batches.toDataSet(doubled), samples, repeats);
         }
         if (!part.equals("er")) {
             selectionCost(e0, e1, buffer, repeats);
         }
+    }
+
+    private static int[] range(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+
+    /** The first {@code n} examples of an experience (unshuffled order), read now. */
+    private static MultiDataSet first(Experience e, int n) {
+        return e.rows(range(n));
     }
 
     private static MultiLayerNetwork net0() {
@@ -216,11 +236,12 @@ public final class RehearsalExample {
             net.fit(new InMemoryDataSetIterator(doubled, 20, true, r));
             plain.add((System.nanoTime() - t) / 1e9);
             Random sr = new Random(r);
-            ReplayDataSetIterator it = new ReplayDataSetIterator(new InMemoryDataSetIterator(cur, 10, true, r), c -> {
-                ReplayBatch b = buffer.sample(10, (int) c.getLabels().size(1), sr);
-                buffer.observe(c, null, 1, sr);
-                return b.toDataSet();
-            });
+            ReplayIterator it = new ReplayIterator(new MultiDataSetIteratorAdapter(
+                    new InMemoryDataSetIterator(cur, 10, true, r)), 0, c -> {
+                        ReplayBatch b = buffer.sample(10, (int) c.getLabels(0).size(1), sr);
+                        buffer.observe(c, null, 1, sr);
+                        return b.toMultiDataSet();
+                    });
             t = System.nanoTime();
             net.fit(it);
             er.add((System.nanoTime() - t) / 1e9);
@@ -252,8 +273,8 @@ public final class RehearsalExample {
             m.fit(e0.iterator(10, true, r));
             double plain = (System.nanoTime() - t) / 1e9;
             Random sr = new Random(r);
-            ReplayDataSetIterator it = new ReplayDataSetIterator(e1.iterator(10, true, r),
-                    c -> replay.sample(10, (int) c.getLabels().size(1), sr).toDataSet());
+            ReplayIterator it = new ReplayIterator(e1.iterator(10, true, r), 0,
+                    c -> replay.sample(10, (int) c.getLabels(0).size(1), sr).toMultiDataSet());
             t = System.nanoTime();
             m.fit(it);
             double er = (System.nanoTime() - t) / 1e9;
@@ -265,7 +286,7 @@ public final class RehearsalExample {
                 ReplayBuffer b = new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
                         .capacity(500).selection(p).build().build(false);
                 t = System.nanoTime();
-                b.consolidate(e0, m, new Random(r));
+                b.consolidate(e0, ContinualModel.of(m), new Random(r));
                 double s = (System.nanoTime() - t) / 1e9;
                 if (r >= 0) {
                     vsPlain.computeIfAbsent(p, k -> new ArrayList<>()).add(100 * s / plain);

@@ -46,7 +46,7 @@ final class ReportOutput {
     }
 
     /**
-     * Writes only the run's report (for results whose files another writer made, e.g. iTAML's).
+     * Writes only the run's report (for results whose files another writer made).
      *
      * @param r   the run
      * @param dir its directory

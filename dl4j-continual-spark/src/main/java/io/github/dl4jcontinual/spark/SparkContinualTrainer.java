@@ -66,7 +66,7 @@ public final class SparkContinualTrainer {
 
     /**
      * @param sc    the Spark context
-     * @param graph an initialised graph with one input and one output layer
+     * @param graph an initialised graph with any number of inputs and one output layer, the classifier
      * @param conf  the configuration
      * @param tm    the training master
      * @return a trainer whose training and evaluation run on Spark, in {@code sc.defaultParallelism()} partitions
@@ -80,9 +80,28 @@ public final class SparkContinualTrainer {
     }
 
     /**
+     * @param sc                   the Spark context
+     * @param graph                an initialised graph with any number of inputs and outputs
+     * @param classificationOutput the output layer whose labels are the continual classes
+     * @param conf                 the configuration
+     * @param tm                   the training master
+     * @return a trainer whose training and evaluation run on Spark, in {@code sc.defaultParallelism()} partitions
+     * @throws UnsupportedOperationException if a plugin of {@code conf} is not supported distributed
+     */
+    public static ContinualTrainer<ComputationGraph> wrap(JavaSparkContext sc, ComputationGraph graph,
+                                                          String classificationOutput, ContinualConfiguration conf,
+                                                          TrainingMaster<?, ?> tm) {
+        checkSupported(conf);
+        return ContinualTrainer.wrap(graph, classificationOutput, conf).setBackend(new SparkTrainingBackend(sc, tm,
+                sc.defaultParallelism()));
+    }
+
+    /**
      * A parameter-averaging training master for continual training: every worker trains
      * {@code averagingFrequency} minibatches of {@code batchSizePerWorker} examples, then parameters and updater
-     * state are averaged; DL4J exports the minibatches to its temporary directory first (its default approach).
+     * state are averaged; DL4J exports the minibatches to its temporary directory first (its default approach), in
+     * files of {@code batchSizePerWorker} rows, and {@link SparkTrainingBackend} hands it RDDs of whole splits, so
+     * every row of the trainer's minibatches is trained, in minibatches of that size.
      *
      * @param batchSizePerWorker examples per minibatch on a worker: the trainer's minibatch size including replay
      *                           rows (e.g. batch 10 + 10 replayed = 20), so that DL4J does not re-split them
@@ -98,9 +117,11 @@ public final class SparkContinualTrainer {
             throw new IllegalArgumentException("batchSizePerWorker, averagingFrequency and workers should be at "
                     + "least 1 (got: " + batchSizePerWorker + ", " + averagingFrequency + ", " + workers + ")");
         }
+        // the builder's second argument is the examples per DataSet of the RDD; the workers' minibatch size is set
+        // separately (DL4J's default, 16, would re-batch the trainer's minibatches and drop remainders)
         return new ParameterAveragingTrainingMaster.Builder(workers, batchSizePerWorker)
-                .averagingFrequency(averagingFrequency).workerPrefetchNumBatches(0)
-                .saveUpdater(true).build();
+                .batchSizePerWorker(batchSizePerWorker).averagingFrequency(averagingFrequency)
+                .workerPrefetchNumBatches(0).saveUpdater(true).build();
     }
 
     /**

@@ -2,18 +2,20 @@ package io.github.dl4jcontinual.spark;
 
 import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
+import io.github.dl4jcontinual.eval.AccuracyMetric;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.eval.ExperienceResult;
 import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationMethod;
 import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
+import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.testutil.SharedData;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.trainer.ContinualListener;
 import io.github.dl4jcontinual.trainer.ContinualTrainer;
-import io.github.dl4jcontinual.trainer.StreamEvaluator;
 import org.apache.spark.TaskContext;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -57,6 +59,7 @@ class SparkContinualTrainerTest {
         static final Map<Long, long[]> PER_TASK = new ConcurrentHashMap<>();
         static final Set<String> THREADS = ConcurrentHashMap.newKeySet();
         static final AtomicLong ITERATIONS = new AtomicLong();
+        static final AtomicLong STEPS = new AtomicLong();
         static final Set<Integer> PARTITIONS = ConcurrentHashMap.newKeySet();
         static volatile int oldClasses;
 
@@ -79,6 +82,7 @@ class SparkContinualTrainerTest {
                 counts[1] += old;
             }
             PARTITIONS.add(task.partitionId());
+            STEPS.incrementAndGet();
         }
 
         @Override
@@ -92,6 +96,7 @@ class SparkContinualTrainerTest {
             THREADS.clear();
             PARTITIONS.clear();
             ITERATIONS.set(0);
+            STEPS.set(0);
             oldClasses = old;
         }
     }
@@ -162,6 +167,9 @@ class SparkContinualTrainerTest {
             rows += e.getValue()[0];
         }
         assertTrue(replayed > 0.25 * rows, "replayed rows: " + replayed + " of " + rows);
+        // every row the driver read (current and replayed) was trained on a worker, in the trainer's minibatches
+        assertEquals(result.experiences().get(1).examplesSeen(), rows, "rows trained on the workers");
+        assertEquals((rows + 19) / 20, CountingListener.STEPS.get(), "minibatches of 10 + 10 rows");
         assertEquals(2, result.classIncremental().rows());
     }
 
@@ -193,11 +201,19 @@ class SparkContinualTrainerTest {
         assertTrue(r.experiences().get(4).examplesSeen() > 1000, "the driver's monitor saw no iteration");
 
         SparkTrainingBackend backend = (SparkTrainingBackend) trainer.getBackend();
+        ContinualModel model = trainer.continualModel();
+        List<Experience> test = new ArrayList<>();
+        scenario.testStream().forEach(test::add);
         int[] all = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
-        long[][] remote = backend.evaluate(net, 10, scenario.testStream(), 10, all, 100);
-        long[][] local = StreamEvaluator.evaluate(x -> net.output(x, false), 10, scenario.testStream(), 10, all, 100);
+        long[][] remote = backend.evaluate(model, test, 10, all, 100);
+        long[][] local = AccuracyMetric.evaluate(model::classScores, 10, test, 10, all, 100);
         assertArrayEquals(local[0], remote[0]);
         assertArrayEquals(local[1], remote[1]);
+        // in chunks of 3 minibatches per RDD (several RDDs per test experience, evaluations merged): the same
+        SparkTrainingBackend chunked = new SparkTrainingBackend(LocalSpark.context(), backend.trainingMaster(), 2, 3);
+        long[][] merged = chunked.evaluate(model, test, 10, all, 100);
+        assertArrayEquals(local[0], merged[0]);
+        assertArrayEquals(local[1], merged[1]);
         assertNotNull(r.toJson());
     }
 

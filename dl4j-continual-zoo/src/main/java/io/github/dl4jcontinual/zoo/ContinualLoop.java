@@ -1,6 +1,8 @@
 package io.github.dl4jcontinual.zoo;
 
+import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
+import io.github.dl4jcontinual.eval.AccuracyMetric;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.eval.ExperienceResult;
 import io.github.dl4jcontinual.scenario.Experience;
@@ -8,8 +10,8 @@ import io.github.dl4jcontinual.scenario.ExperienceStream;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.trainer.HeadPolicy;
-import io.github.dl4jcontinual.trainer.StreamEvaluator;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -20,7 +22,7 @@ import java.util.function.Function;
 /**
  * The train-then-evaluate loop of the zoo's self-contained learners (fixed K-way head): for every training
  * experience, {@link Learner#train}, then class-IL and task-IL accuracy of {@link Learner#logits} on every test
- * experience (core's {@link StreamEvaluator}; undefined cells −1 for classes not yet allowed), collected into a
+ * experience (core's {@link AccuracyMetric#evaluate}; undefined cells −1 for classes not yet allowed), collected into a
  * {@link ContinualResult}.
  */
 public final class ContinualLoop {
@@ -47,6 +49,23 @@ public final class ContinualLoop {
     }
 
     /**
+     * The whole experience read into memory, relabelled and transformed as its iterator gives it, in its unshuffled
+     * order: the self-contained learners hold their current experience in memory (as they did before experiences
+     * were streamed); they move onto the trainer, which streams, in a later issue. Not for anything else.
+     *
+     * @param experience the experience
+     * @return its examples as one data set (single input, single output)
+     * @throws IllegalArgumentException if the experience has several inputs or outputs
+     */
+    public static DataSet inMemory(Experience experience) {
+        int[] all = new int[experience.numExamples()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        return Batches.toDataSet(experience.rows(all));
+    }
+
+    /**
      * @param scenario   the scenario
      * @param learner    the learner
      * @param numClasses K
@@ -68,8 +87,10 @@ public final class ContinualLoop {
         ExperienceStream train = scenario.trainStream();
         ExperienceStream test = scenario.testStream();
         long[] totals = new long[test.size()];
+        List<Experience> testList = new ArrayList<>();
         for (int j = 0; j < totals.length; j++) {
             totals[j] = test.get(j).numExamples();
+            testList.add(test.get(j));
         }
         List<long[]> classRows = new ArrayList<>();
         List<long[]> taskRows = new ArrayList<>();
@@ -80,7 +101,8 @@ public final class ContinualLoop {
             long ts = System.currentTimeMillis();
             long steps = learner.train(exp);
             long te = System.currentTimeMillis();
-            long[][] row = StreamEvaluator.evaluate(learner::logits, learner.outputWidth(exp, numClasses), test,
+            long[][] row = AccuracyMetric.evaluate(ds -> learner.logits(ds.getFeatures(0)),
+                    learner.outputWidth(exp, numClasses), testList,
                     numClasses, allowed.apply(exp), evalBatch);
             classRows.add(row[0]);
             taskRows.add(row[1]);

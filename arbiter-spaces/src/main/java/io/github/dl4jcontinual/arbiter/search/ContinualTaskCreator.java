@@ -97,7 +97,7 @@ public class ContinualTaskCreator implements TaskCreator {
                             + " at the end of experience " + e.experience());
                 }
             }
-            INDArray params = trainer.getModel().params();
+            INDArray params = trainer.continualModel().params();
             if (BooleanIndexing.or(params, Conditions.isNan()) || BooleanIndexing.or(params, Conditions.isInfinite())) {
                 throw new IllegalStateException("diverged: the trained model has non-finite parameters");
             }

@@ -4,8 +4,7 @@ import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.scenario.Experience;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -39,13 +38,21 @@ public class CumulativeTraining implements PluginConfiguration {
         return getClass().hashCode();
     }
 
-    /** The runtime side: remembers the experiences it has passed and trains on their union. */
+    /** The runtime side: remembers the experiences it has passed and trains on their union (read from the sources). */
     static final class Runtime implements ContinualPlugin {
         private final boolean onlyLast;
         private final List<Experience> seen = new ArrayList<>();
 
         Runtime(boolean onlyLast) {
             this.onlyLast = onlyLast;
+        }
+
+        @Override
+        public void onStreamStart(ContinualContext ctx) {
+            if (onlyLast && ctx.numExperiences() < 0) {
+                throw new IllegalStateException("JointTraining trains once, at the last experience, so it needs to know "
+                        + "the stream's length: use fit(scenario), not learn(experience) one at a time");
+            }
         }
 
         @Override
@@ -59,15 +66,31 @@ public class CumulativeTraining implements PluginConfiguration {
         }
 
         @Override
-        public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
+        public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
+                                                      MultiDataSetIterator data) {
             if (seen.size() == 1) {
                 return data;
             }
-            List<DataSet> parts = new ArrayList<>();
-            for (Experience e : seen) {
-                parts.add(e.dataSet());
+            return ctx.trainingIterator(Experience.union(seen));
+        }
+
+        /** The positions of the experiences seen so far (their examples stay in their sources). */
+        @Override
+        public java.io.Serializable saveState() {
+            return seen.stream().mapToInt(Experience::index).toArray();
+        }
+
+        /** Takes the experiences seen before back from the trainer ({@link ContinualContext#trainExperience}). */
+        @Override
+        public void restoreState(ContinualContext ctx, java.io.Serializable state) {
+            if (!(state instanceof int[])) {
+                throw new IllegalArgumentException("Expected the experience positions of a cumulative plugin (got: "
+                        + (state == null ? null : state.getClass().getName()) + ")");
             }
-            return ctx.trainingIterator(DataSet.merge(parts));
+            seen.clear();
+            for (int i : (int[]) state) {
+                seen.add(ctx.trainExperience(i));
+            }
         }
     }
 }

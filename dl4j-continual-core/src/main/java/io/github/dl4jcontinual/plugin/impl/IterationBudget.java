@@ -4,11 +4,10 @@ import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.scenario.Experience;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
-import java.util.List;
 
 /**
  * Trains a fixed number of minibatches per experience (van de Ven's "2000 iterations per task") instead of
@@ -45,8 +44,8 @@ public final class IterationBudget implements PluginConfiguration {
     public ContinualPlugin instantiate() {
         return new ContinualPlugin() {
             @Override
-            public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
-                                                     DataSetIterator data) {
+            public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
+                                                          MultiDataSetIterator data) {
                 return new Budgeted(data, iterations);
             }
 
@@ -77,9 +76,9 @@ public final class IterationBudget implements PluginConfiguration {
      * An iterator that yields exactly {@code n} minibatches per epoch (until {@link #reset()}), cycling over its
      * delegate and resetting it when it runs out. Not async-capable; single-threaded.
      */
-    public static final class Budgeted implements DataSetIterator {
+    public static final class Budgeted implements MultiDataSetIterator {
         private static final long serialVersionUID = 1L;
-        private final DataSetIterator in;
+        private final MultiDataSetIterator in;
         private final int n;
         private int done;
 
@@ -87,7 +86,7 @@ public final class IterationBudget implements PluginConfiguration {
          * @param in the delegate (must support reset)
          * @param n  minibatches per epoch, at least 1
          */
-        public Budgeted(DataSetIterator in, int n) {
+        public Budgeted(MultiDataSetIterator in, int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("n should be >= 1 (got: " + n + ")");
             }
@@ -96,12 +95,12 @@ public final class IterationBudget implements PluginConfiguration {
         }
 
         @Override
-        public DataSet next(int num) {
+        public MultiDataSet next(int num) {
             throw new UnsupportedOperationException("next(num) is not supported");
         }
 
         @Override
-        public DataSet next() {
+        public MultiDataSet next() {
             if (!hasNext()) {
                 throw new java.util.NoSuchElementException("budget of " + n + " minibatches used; call reset()");
             }
@@ -115,16 +114,6 @@ public final class IterationBudget implements PluginConfiguration {
         @Override
         public boolean hasNext() {
             return done < n;
-        }
-
-        @Override
-        public int inputColumns() {
-            return in.inputColumns();
-        }
-
-        @Override
-        public int totalOutcomes() {
-            return in.totalOutcomes();
         }
 
         @Override
@@ -144,23 +133,13 @@ public final class IterationBudget implements PluginConfiguration {
         }
 
         @Override
-        public int batch() {
-            return in.batch();
-        }
-
-        @Override
-        public void setPreProcessor(DataSetPreProcessor preProcessor) {
+        public void setPreProcessor(MultiDataSetPreProcessor preProcessor) {
             in.setPreProcessor(preProcessor);
         }
 
         @Override
-        public DataSetPreProcessor getPreProcessor() {
+        public MultiDataSetPreProcessor getPreProcessor() {
             return in.getPreProcessor();
-        }
-
-        @Override
-        public List<String> getLabels() {
-            return in.getLabels();
         }
     }
 }

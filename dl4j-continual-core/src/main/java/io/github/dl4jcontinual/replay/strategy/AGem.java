@@ -6,6 +6,7 @@ import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.replay.selection.RandomSelection;
 import io.github.dl4jcontinual.scenario.Experience;
+import io.github.dl4jcontinual.model.ContinualModel;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -49,7 +50,7 @@ public class AGem extends RehearsalConfiguration {
     }
 
     static final class Runtime extends RehearsalRuntime {
-        private SharedParameterTwin twin;
+        private ContinualModel.Twin twin;
         private long projections;
 
         Runtime(RehearsalConfiguration conf) {
@@ -74,7 +75,7 @@ public class AGem extends RehearsalConfiguration {
         @Override
         public void beforeExperience(ContinualContext ctx, Experience experience) {
             if (twin == null || !twin.isFor(ctx.model())) {
-                twin = SharedParameterTwin.sameLoss(ctx.model());
+                twin = ctx.model().twin(null, null);
             }
         }
 
@@ -89,7 +90,7 @@ public class AGem extends RehearsalConfiguration {
                         return;
                     }
                     INDArray g = model.getGradientsViewArray();
-                    INDArray r = twin.gradient(ref.features(), ref.labels());
+                    INDArray r = twin.gradient(ref.toMultiDataSet());
                     double dot = g.mul(r).sumNumber().doubleValue();
                     if (dot < 0) {
                         double rr = r.mul(r).sumNumber().doubleValue();

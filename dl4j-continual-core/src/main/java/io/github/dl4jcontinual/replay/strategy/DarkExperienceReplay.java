@@ -1,6 +1,8 @@
 package io.github.dl4jcontinual.replay.strategy;
 
-import io.github.dl4jcontinual.data.ReplayDataSetIterator;
+import io.github.dl4jcontinual.data.Batches;
+import io.github.dl4jcontinual.data.ReplayIterator;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
@@ -9,7 +11,8 @@ import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.trainer.HeadPolicy;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -100,7 +103,6 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
     static final class Runtime extends RehearsalRuntime {
         private final DarkExperienceReplay der;
         private final OutputLossSwap loss = new OutputLossSwap("DER");
-        private SharedParameterTwin twin;
         private ReplayBatch pending;
         private long currentRows;
 
@@ -120,9 +122,6 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
                 throw new IllegalArgumentException("DER stores logits of a fixed-width head: use HeadPolicy.FIXED "
                         + "(got: " + ctx.configuration().getHeadPolicy() + ")");
             }
-            if (twin == null || !twin.isFor(ctx.model())) {
-                twin = SharedParameterTwin.logits(ctx.model());
-            }
             loss.install(ctx.model(), DerJointLoss::new);
         }
 
@@ -138,28 +137,32 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
         }
 
         @Override
-        public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
+        public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
+                                                      MultiDataSetIterator data) {
             int exp = experience.index();
             int mb = conf.getReplayBatch();
-            ReplayDataSetIterator it = new ReplayDataSetIterator(data, cur -> {
-                int width = (int) cur.getLabels().size(1);
+            ContinualModel model = ctx.model();
+            int out = model.classificationOutput();
+            ReplayIterator it = new ReplayIterator(data, out, cur -> {
+                int width = (int) cur.getLabels(out).size(1);
                 pending = der.alpha > 0 ? buffer.sample(mb, width, sampleRng) : null;
                 ReplayBatch labelled = der.beta > 0 ? buffer.sample(mb, width, sampleRng) : null;
                 // the current parameters' logits, computed only if the buffer keeps rows of this minibatch
-                buffer.observeLazily(cur, () -> twin.output(cur.getFeatures()), exp, bufferRng);
-                currentRows = cur.numExamples();
-                return labelled == null ? null : labelled.toDataSet();
+                buffer.observeLazily(cur, () -> model.logits(cur.getFeatures(), cur.getFeaturesMaskArrays()), exp,
+                        bufferRng);
+                currentRows = Batches.size(cur);
+                return labelled == null ? null : labelled.toMultiDataSet();
             });
-            it.setPreProcessor(this::toJointLayout);
+            it.setPreProcessor(ds -> toJointLayout(ds, out));
             return it;
         }
 
-        private void toJointLayout(org.nd4j.linalg.dataset.api.DataSet ds) {
+        private void toJointLayout(MultiDataSet ds, int out) {
             ReplayBatch p = pending;
             pending = null;
             boolean none = p == null || p.size() == 0;
-            joinedMinibatch(ds, currentRows, der.beta, none ? null : p.features(), none ? null : p.logits(),
-                    der.alpha);
+            joinedMinibatch(ds, out, currentRows, der.beta, none ? null : p.toMultiDataSet(),
+                    none ? null : p.logits(), der.alpha);
         }
     }
 
@@ -167,26 +170,32 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
      * Puts a minibatch into {@link DerJointLoss}'s layout, appending the logit-replay rows, so that the whole DER
      * loss is one forward/backward pass. With c current rows, l labelled replay rows after them and m logit rows
      * appended, DL4J's mean over all n = c + l + m rows equals
-     * {@code mean_c loss + β·mean_l loss + α·mean_m mean_k (z − ẑ)²} (weights n/c, β·n/l and α·n/m).
+     * {@code mean_c loss + β·mean_l loss + α·mean_m mean_k (z − ẑ)²} (weights n/c, β·n/l and α·n/m). The logit rows
+     * join every input (and every other output with their stored labels).
      *
-     * @param ds      c current rows followed by l labelled replay rows (labels [c + l, k], no label mask);
-     *                changed in place
+     * @param ds      c current rows followed by l labelled replay rows (classification labels [c + l, k], no label
+     *                mask on that output); changed in place
+     * @param out     the classification output
      * @param current c
      * @param beta    weight of the labelled replay's mean loss
-     * @param x       logit-replay inputs [m, ...], or null for none
+     * @param x       the logit-replay rows (all arrays), or null for none
      * @param logits  their stored logits [m, k], or null
      * @param alpha   weight of the logit MSE
      */
-    static void joinedMinibatch(org.nd4j.linalg.dataset.api.DataSet ds, long current, double beta, INDArray x,
+    static void joinedMinibatch(MultiDataSet ds, int out, long current, double beta, MultiDataSet x,
                                 INDArray logits, double alpha) {
-        if (ds.getLabelsMaskArray() != null) {
+        if (Batches.mask(ds.getLabelsMaskArrays(), out) != null) {
             throw new IllegalArgumentException("DER's joined step does not take labels with a label mask (got shape "
-                    + java.util.Arrays.toString(ds.getLabelsMaskArray().shape()) + ")");
+                    + java.util.Arrays.toString(ds.getLabelsMaskArrays()[out].shape()) + ")");
         }
-        INDArray y0 = ds.getLabels();
+        INDArray y0 = ds.getLabels(out);
+        if (y0.rank() != 2) {
+            throw new IllegalArgumentException("DER regresses logits of 2-d class labels [n, k]; got labels of shape "
+                    + java.util.Arrays.toString(y0.shape()));
+        }
         long n0 = y0.size(0);
         long k = y0.size(1);
-        long m = x == null ? 0 : x.size(0);
+        long m = x == null ? 0 : Batches.size(x);
         long n = n0 + m;
         if (current < 1 || current > n0) {
             throw new IllegalArgumentException("current rows should be in [1, " + n0 + "] (got: " + current + ")");
@@ -207,8 +216,19 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
             y.get(NDArrayIndex.interval(n0, n), NDArrayIndex.interval(k, 2 * k)).assign(logits.castTo(dt));
             y.get(NDArrayIndex.interval(n0, n), NDArrayIndex.point(2 * k)).assign(1.0);
             w.get(NDArrayIndex.interval(n0, n)).assign(alpha * n / m);
-            ds.setFeatures(Nd4j.concat(0, ds.getFeatures(), x.castTo(ds.getFeatures().dataType())));
+            INDArray[] xl = x.getLabels().clone();
+            xl[out] = Batches.classColumns(x.getLabels(out), k);
+            MultiDataSet joined = Batches.concat(ds, new org.nd4j.linalg.dataset.MultiDataSet(x.getFeatures(), xl,
+                    x.getFeaturesMaskArrays(), x.getLabelsMaskArrays()));
+            for (int i = 0; i < joined.numFeatureArrays(); i++) {
+                ds.setFeatures(i, joined.getFeatures(i));
+            }
+            for (int i = 0; i < joined.numLabelsArrays(); i++) {
+                ds.setLabels(i, joined.getLabels(i));
+            }
+            ds.setFeaturesMaskArrays(joined.getFeaturesMaskArrays());
+            ds.setLabelsMaskArray(joined.getLabelsMaskArrays());
         }
-        ds.setLabels(y);
+        ds.setLabels(out, y);
     }
 }

@@ -1,15 +1,15 @@
 package io.github.dl4jcontinual.replay.strategy;
 
 import io.github.dl4jcontinual.data.DataSets;
-import io.github.dl4jcontinual.data.ReplayDataSetIterator;
+import io.github.dl4jcontinual.data.Batches;
+import io.github.dl4jcontinual.data.ReplayIterator;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.scenario.Experience;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.TreeSet;
@@ -89,12 +89,19 @@ public class ErAce extends RehearsalConfiguration {
         }
 
         @Override
-        public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
+        public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
+                                                      MultiDataSetIterator data) {
             int exp = experience.index();
             int mb = conf.getReplayBatch();
-            return new ReplayDataSetIterator(data, cur -> {
-                int width = (int) cur.getLabels().size(1);
-                int[] present = DataSets.classIds(cur.getLabels());
+            int out = ctx.model().classificationOutput();
+            return new ReplayIterator(data, out, cur -> {
+                INDArray labels = cur.getLabels(out);
+                if (labels.rank() != 2) {
+                    throw new IllegalArgumentException("ER-ACE restricts the softmax of 2-d class labels [n, k]; got "
+                            + "labels of shape " + java.util.Arrays.toString(labels.shape()));
+                }
+                int width = (int) labels.size(1);
+                int[] present = DataSets.classIds(labels);
                 for (int c : present) {
                     seenSoFar.add(c);
                 }
@@ -107,12 +114,12 @@ public class ErAce extends RehearsalConfiguration {
                     for (int c = seenSoFar.last(); c < width; c++) {
                         allowed[c] = 1f;
                     }
-                    INDArray row = Nd4j.createFromArray(allowed).reshape(1, width).castTo(cur.getLabels().dataType());
-                    cur.setLabelsMaskArray(Nd4j.ones(row.dataType(), cur.numExamples(), 1).mmul(row));
+                    INDArray row = Nd4j.createFromArray(allowed).reshape(1, width).castTo(labels.dataType());
+                    Batches.setLabelMask(cur, out, Nd4j.ones(row.dataType(), Batches.size(cur), 1).mmul(row));
                     rb = buffer.sample(mb, width, sampleRng);
                 }
                 buffer.observe(cur, null, exp, bufferRng);
-                return rb == null ? null : rb.toDataSet();
+                return rb == null ? null : rb.toMultiDataSet();
             }).weighted(1.0, 1.0);
         }
     }

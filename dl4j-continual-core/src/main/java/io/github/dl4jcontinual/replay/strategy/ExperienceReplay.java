@@ -1,12 +1,12 @@
 package io.github.dl4jcontinual.replay.strategy;
 
-import io.github.dl4jcontinual.data.ReplayDataSetIterator;
+import io.github.dl4jcontinual.data.ReplayIterator;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.scenario.Experience;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 /**
  * Experience Replay (ER, as in Mammoth's {@code models/er.py}): every minibatch of the current experience is
@@ -46,13 +46,15 @@ public class ExperienceReplay extends RehearsalConfiguration {
         }
 
         @Override
-        public DataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience, DataSetIterator data) {
+        public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
+                                                      MultiDataSetIterator data) {
             int exp = experience.index();
             int mb = conf.getReplayBatch();
-            return new ReplayDataSetIterator(data, cur -> {
-                ReplayBatch rb = buffer.sample(mb, (int) cur.getLabels().size(1), sampleRng);
+            int out = ctx.model().classificationOutput();
+            return new ReplayIterator(data, out, cur -> {
+                ReplayBatch rb = buffer.sample(mb, (int) cur.getLabels(out).size(1), sampleRng);
                 buffer.observe(cur, null, exp, bufferRng);
-                return rb == null ? null : rb.toDataSet();
+                return rb == null ? null : rb.toMultiDataSet();
             });
         }
     }

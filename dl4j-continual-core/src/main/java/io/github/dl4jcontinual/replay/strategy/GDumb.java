@@ -5,13 +5,11 @@ import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.scenario.Experience;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.api.Updater;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import io.github.dl4jcontinual.model.ContinualModel;
+import io.github.dl4jcontinual.plugin.ExperienceTraining;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 import java.io.Serializable;
 import java.util.Objects;
@@ -20,7 +18,8 @@ import java.util.Objects;
  * GDumb (Prabhu et al. 2020): the model never trains on the stream. Each experience is streamed into a greedy
  * class-balanced buffer (the online {@code CLASS_BALANCED} buffer), then the model is reset to its initial
  * parameters (and fresh updater state) and trained from scratch on the buffer alone for {@code epochs} epochs,
- * with the trainer's batch size. Needs a FIXED head (the reset restores the initial parameter vector).
+ * with the trainer's batch size, by the trainer's loop (its listeners and measurements see the retraining). Needs
+ * a FIXED head (the reset restores the initial parameter vector).
  */
 public class GDumb extends RehearsalConfiguration {
     private static final long serialVersionUID = 1L;
@@ -102,43 +101,52 @@ public class GDumb extends RehearsalConfiguration {
             initial = ((INDArray) extra).dup().detach();
         }
 
+        /** Streams the experience into the buffer, then resets the model to its initial parameters. */
         @Override
-        public boolean trainsOn(ContinualContext ctx, Experience experience) {
-            return false;
-        }
-
-        @Override
-        public void afterExperience(ContinualContext ctx, Experience experience) {
-            DataSetIterator stream = experience.iterator(1000, true, bufferRng.nextLong());
+        public void beforeExperience(ContinualContext ctx, Experience experience) {
+            MultiDataSetIterator stream = experience.iterator(1000, true, bufferRng.nextLong());
             while (stream.hasNext()) {
                 buffer.observe(stream.next(), null, experience.index(), bufferRng);
             }
             buffer.consolidate(experience, ctx.model(), bufferRng);
-            Model model = ctx.model();
+            ContinualModel model = ctx.model();
             if (model.numParams() != initial.length()) {
                 throw new IllegalStateException("GDumb resets the model to its initial parameters, but the model now "
                         + "has " + model.numParams() + " parameters instead of " + initial.length()
                         + " (use HeadPolicy.FIXED)");
             }
             model.setParams(initial);
-            resetUpdater(model);
-            ReplayBatch all = buffer.contents(ctx.headSize());
-            fit(model, ctx.trainingIterator(new DataSet(all.features(), all.labels())), gdumb.epochs);
+            model.resetUpdater();
         }
 
-        private static void resetUpdater(Model model) {
-            Updater u = model instanceof MultiLayerNetwork ? ((MultiLayerNetwork) model).getUpdater(false) : null;
-            INDArray state = u != null ? u.getStateViewArray()
-                    : model instanceof ComputationGraph && ((ComputationGraph) model).getUpdater(false) != null
-                    ? ((ComputationGraph) model).getUpdater(false).getStateViewArray() : null;
-            if (state != null) {
-                state.assign(0);
-            }
-            if (model instanceof MultiLayerNetwork) {
-                ((MultiLayerNetwork) model).setIterationCount(0);
-            } else if (model instanceof ComputationGraph) {
-                ((ComputationGraph) model).getConfiguration().setIterationCount(0);
-            }
+        /** Trains on the buffer alone, not on the experience. */
+        @Override
+        public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
+                                                      MultiDataSetIterator data) {
+            return ctx.trainingIterator(buffer.contents(ctx.headSize()).toMultiDataSet());
+        }
+
+        /** {@code epochs} passes over the buffer, one update per minibatch. */
+        @Override
+        public ExperienceTraining training(ContinualContext ctx, Experience experience) {
+            ContinualModel model = ctx.model();
+            return new ExperienceTraining() {
+                @Override
+                public int epochs(int configured) {
+                    return gdumb.epochs;
+                }
+
+                @Override
+                public long step(MultiDataSet batch) {
+                    model.fit(batch);
+                    return 1;
+                }
+            };
+        }
+
+        /** Consolidation happened before training. */
+        @Override
+        public void afterExperience(ContinualContext ctx, Experience experience) {
         }
     }
 }

@@ -1,13 +1,10 @@
 package io.github.dl4jcontinual.replay.strategy;
 
+import io.github.dl4jcontinual.plugin.PluginStates;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.replay.ReplayBuffer;
 import io.github.dl4jcontinual.scenario.Experience;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 import org.apache.commons.lang3.SerializationUtils;
 
@@ -32,7 +29,7 @@ abstract class RehearsalRuntime implements ContinualPlugin {
 
     @Override
     public void onStreamStart(ContinualContext ctx) {
-        buffer = conf.getBuffer().build(storesLogits());
+        buffer = conf.getBuffer().build(storesLogits()).classificationOutput(ctx.model().classificationOutput());
         bufferRng = ctx.rng("replay.buffer");
         sampleRng = ctx.rng("replay.sampling");
     }
@@ -51,14 +48,13 @@ abstract class RehearsalRuntime implements ContinualPlugin {
 
     @Override
     public void restoreState(ContinualContext ctx, Serializable state) {
-        if (!(state instanceof Serializable[]) || ((Serializable[]) state).length != 4) {
-            throw new IllegalArgumentException("Expected the state of a " + conf.name() + " strategy (got: "
-                    + (state == null ? null : state.getClass().getName()) + ")");
-        }
-        Serializable[] s = (Serializable[]) state;
+        String what = "a " + conf.name() + " strategy";
+        Serializable[] s = PluginStates.parts(state, 4, what);
+        Random b = PluginStates.part(s, 1, Random.class, false, what);
+        Random r = PluginStates.part(s, 2, Random.class, false, what);
         buffer.restoreState(s[0]);
-        bufferRng = SerializationUtils.clone((Random) s[1]);
-        sampleRng = SerializationUtils.clone((Random) s[2]);
+        bufferRng = SerializationUtils.clone(b);
+        sampleRng = SerializationUtils.clone(r);
         restoreExtraState(s[3]);
     }
 
@@ -74,13 +70,5 @@ abstract class RehearsalRuntime implements ContinualPlugin {
     /** @return the buffer (for inspection) */
     ReplayBuffer buffer() {
         return buffer;
-    }
-
-    static void fit(Model model, DataSetIterator data, int epochs) {
-        if (model instanceof MultiLayerNetwork) {
-            ((MultiLayerNetwork) model).fit(data, epochs);
-        } else {
-            ((ComputationGraph) model).fit(data, epochs);
-        }
     }
 }

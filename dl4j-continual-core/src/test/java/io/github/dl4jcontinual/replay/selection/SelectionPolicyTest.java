@@ -1,11 +1,13 @@
 package io.github.dl4jcontinual.replay.selection;
 
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBuffer;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.testutil.Models;
+import io.github.dl4jcontinual.testutil.Reads;
 import io.github.dl4jcontinual.testutil.SharedData;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -39,14 +41,14 @@ class SelectionPolicyTest {
 
     private static void fill(ReplayBuffer b, Scenario s, MultiLayerNetwork net, long seed) {
         for (Experience e : s.trainStream()) {
-            b.consolidate(e, net, new Random(seed + e.index()));
+            b.consolidate(e, ContinualModel.of(net), new Random(seed + e.index()));
         }
     }
 
     private static double meanGap(ReplayBuffer b, Experience e, MultiLayerNetwork net) {
-        DataSet all = e.dataSet();
-        INDArray fAll = FeatureExtractor.features(net, null, all.getFeatures());
-        INDArray fSel = FeatureExtractor.features(net, null, b.contents(10).features());
+        DataSet all = Reads.dataSet(e);
+        INDArray fAll = features(net, null, all.getFeatures());
+        INDArray fSel = features(net, null, b.contents(10).features());
         INDArray selLabels = b.contents(10).labels();
         double gap = 0;
         for (int c : e.classArray()) {
@@ -59,13 +61,20 @@ class SelectionPolicyTest {
         return gap / e.classArray().length;
     }
 
+    /** The features a selection policy sees: {@link ContinualModel#features} of the network. */
+    private static INDArray features(Object net, String layer, INDArray x) {
+        ContinualModel m = net instanceof MultiLayerNetwork ? ContinualModel.of((MultiLayerNetwork) net)
+                : ContinualModel.of((ComputationGraph) net);
+        return m.features(layer, new INDArray[]{x}, null);
+    }
+
     @Test
     void herdingAndKMeansMatchClassMeansBetterThanRandomAndStayBalanced() {
         Scenario s = new ClassIncrementalScenario.Builder().train(SharedData.mnistTrain())
                 .test(SharedData.mnistTest()).numExperiences(5).name("split-mnist").build();
         Experience e0 = s.trainStream().get(0);
         MultiLayerNetwork net = Models.mlp(784, 100, 10, 0.03, 1);
-        net.fit(e0.iterator(32, true, 1));
+        ContinualModel.of(net).fit(e0.iterator(32, true, 1), 1);
         double[] randomGaps = new double[3];
         for (int seed = 0; seed < 3; seed++) {
             ReplayBuffer r = buffer(new RandomSelection());
@@ -170,12 +179,12 @@ class SelectionPolicyTest {
         ComputationGraph g = Models.mlpGraph(4, 6, 3, 0.1, 1);
         g.setParams(net.params());
         INDArray x = Nd4j.rand(5, 4);
-        assertArrayEquals(new long[]{5, 6}, FeatureExtractor.features(net, null, x).shape());
-        assertEquals(FeatureExtractor.features(net, null, x), FeatureExtractor.features(g, null, x));
-        assertEquals(FeatureExtractor.features(net, "0", x), FeatureExtractor.features(g, "h1", x));
+        assertArrayEquals(new long[]{5, 6}, features(net, null, x).shape());
+        assertEquals(features(net, null, x), features(g, null, x));
+        assertEquals(features(net, "0", x), features(g, "h1", x));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> FeatureExtractor.features(net, "nope", x));
+                () -> features(net, "nope", x));
         assertTrue(e.getMessage().contains("'nope'"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> FeatureExtractor.features(g, "nope", x));
+        assertThrows(IllegalArgumentException.class, () -> features(g, "nope", x));
     }
 }

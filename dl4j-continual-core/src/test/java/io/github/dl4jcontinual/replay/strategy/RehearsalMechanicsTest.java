@@ -1,6 +1,8 @@
 package io.github.dl4jcontinual.replay.strategy;
 
+import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.data.DataSets;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
@@ -24,6 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.nd4j.linalg.lossfunctions.impl.LossMSE;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 
 import java.util.List;
 
@@ -49,30 +53,34 @@ class RehearsalMechanicsTest {
     @Test
     void logitTwinSharesParametersAndItsGradientIsTheMseGradient() {
         MultiLayerNetwork net = doubleMlp();
-        SharedParameterTwin twin = SharedParameterTwin.logits(net);
+        ContinualModel model = ContinualModel.of(net);
+        ContinualModel.Twin twin = model.twin(new LossMSE(), new ActivationIdentity());
         Nd4j.getRandom().setSeed(1);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 6, 4);
         INDArray target = Nd4j.rand(DataType.DOUBLE, 6, 3);
-        INDArray z = twin.output(x);
+        INDArray z = twin.output(new INDArray[]{x}, null);
+        assertEquals(z, model.logits(new INDArray[]{x}, null), "the identity twin's output is the model's logits");
         assertEquals(net.output(x), Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.custom
                 .SoftMax(z.dup()))[0], "softmax of the twin's logits is the model's output");
-        INDArray g = twin.gradient(x, target).dup();
+        INDArray g = twin.gradient(Batches.of(new DataSet(x, target))).dup();
         // finite differences of sum over rows of mean over columns of (z - t)^2
         INDArray p = net.params();
         for (int i : new int[]{0, 7, 20, 30, 37}) {
             double eps = 1e-6;
             double v = p.getDouble(i);
             p.putScalar(i, v + eps);
-            double up = sq(twin.output(x), target);
+            double up = sq(twin.output(new INDArray[]{x}, null), target);
             p.putScalar(i, v - eps);
-            double down = sq(twin.output(x), target);
+            double down = sq(twin.output(new INDArray[]{x}, null), target);
             p.putScalar(i, v);
             assertEquals((up - down) / (2 * eps), g.getDouble(i), 1e-5, "d/dparam " + i);
         }
         net.fit(new DataSet(x, DataSets.oneHot(new int[]{0, 1, 2, 0, 1, 2}, 3).castTo(DataType.DOUBLE)));
-        assertTrue(twin.isFor(net));
+        assertTrue(twin.isFor(model));
         assertEquals(net.output(x), Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.custom
-                .SoftMax(twin.output(x)))[0], "the twin follows the model's updates");
+                .SoftMax(twin.output(new INDArray[]{x}, null)))[0], "the twin follows the model's updates");
+        model.growHead(4);
+        assertTrue(!twin.isFor(model), "a grown head is another network: the twin no longer belongs to it");
     }
 
     private static double sq(INDArray z, INDArray t) {
@@ -141,13 +149,13 @@ class RehearsalMechanicsTest {
             Nd4j.getRandom().setSeed(4);
             INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 4);
             INDArray y = DataSets.oneHot(new int[]{1, 2, 0, 1}, 3).castTo(DataType.DOUBLE);
-            // ER-ACE's masks after ReplayDataSetIterator.weighted: restricted current rows, weighted replay rows
+            // ER-ACE's masks after ReplayIterator.weighted: restricted current rows, weighted replay rows
             INDArray mask = Nd4j.createFromArray(new double[][]{{0, 2, 2}, {0, 2, 2}, {2, 2, 2}, {2, 2, 2}});
             assertTrue(org.deeplearning4j.gradientcheck.GradientCheckUtil.checkGradients(
                     new org.deeplearning4j.gradientcheck.GradientCheckUtil.MLNConfig().net(net).input(x).labels(y)
                             .labelMask(mask).epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)));
             // and the score DL4J reports is the weighted restricted cross-entropy of the true logits
-            INDArray z = SharedParameterTwin.logits(net).output(x);
+            INDArray z = ContinualModel.of(net).logits(new INDArray[]{x}, null);
             double expected = 0;
             for (int r = 0; r < 4; r++) {
                 double lse = 0;

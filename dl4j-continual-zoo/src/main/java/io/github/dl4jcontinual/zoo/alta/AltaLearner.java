@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.zoo.alta;
 
+import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.replay.ReservoirReplayBuffer;
@@ -245,7 +246,7 @@ public final class AltaLearner implements ContinualLoop.Learner {
     /** Trains on one experience (features, one-hot labels over all K classes); returns the parameter updates. */
     @Override
     public long train(Experience exp) {
-        DataSet d = exp.dataSet();
+        DataSet d = ContinualLoop.inMemory(exp);
         checkFeatures(d.getFeatures());
         if (d.getLabels().size(1) != numClasses) {
             throw new IllegalArgumentException("Labels have " + d.getLabels().size(1) + " columns, expected "
@@ -283,7 +284,7 @@ public final class AltaLearner implements ContinualLoop.Learner {
                 OutAndGrad og = sd.calculateGradientsAndOutputs(feed, List.of(LOGITS), trainable);
                 step(og.getGradients(), lr);
                 if (buffer != null) {
-                    buffer.observe(new DataSet(x, y), og.getOutputs().get(LOGITS).detach(), exp.index(), rng);
+                    buffer.observe(Batches.of(new DataSet(x, y)), og.getOutputs().get(LOGITS).detach(), exp.index(), rng);
                 }
                 steps++;
             }

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.zoo.ctp;
 
+import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.eval.CumulativeRetrieval;
 import io.github.dl4jcontinual.eval.RetrievalMatrix;
 import io.github.dl4jcontinual.eval.RetrievalMetrics;
@@ -491,7 +492,7 @@ public final class CtpLearner {
             for (int i = 0; i < perm.length; i++) {
                 ids.putScalar(i, 0, encode(t, perm[i]));
             }
-            reservoir.observe(new DataSet(ids, Nd4j.ones(DataType.FLOAT, perm.length, 1)), null, t, rng);
+            reservoir.observe(Batches.of(new DataSet(ids, Nd4j.ones(DataType.FLOAT, perm.length, 1))), null, t, rng);
         } else if (m.usesMemory() && conf.memory > 0) {
             long sum = 0;
             for (int d = 0; d <= t; d++) {

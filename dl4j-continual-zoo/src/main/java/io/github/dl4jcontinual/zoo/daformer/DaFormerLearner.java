@@ -3,6 +3,7 @@ package io.github.dl4jcontinual.zoo.daformer;
 import io.github.dl4jcontinual.distillation.DistillationLoss;
 import io.github.dl4jcontinual.distillation.DistillationMode;
 import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.replay.ClassBalancedReplayBuffer;
 import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.replay.ReplayBuffer;
@@ -191,7 +192,7 @@ public final class DaFormerLearner implements ContinualLoop.Learner {
         ComputationGraph student = grow(newClasses);
         classesPerTask.add(newClasses);
         student.setListeners(new FrozenParameters(frozenForTask(t)));
-        DataSet data = withMemory(exp.dataSet(), seen);
+        DataSet data = withMemory(ContinualLoop.inMemory(exp), seen);
         Random rng = new Random(conf.getSeed() * 1_000_003L + t);
         long iterations = 0;
         long t0 = System.currentTimeMillis();
@@ -209,7 +210,7 @@ public final class DaFormerLearner implements ContinualLoop.Learner {
                 conf.getEpochs(), data.numExamples(), data.numExamples() - exp.numExamples(),
                 (System.currentTimeMillis() - t0) / 1000, student.score());
         if (conf.getMemorySize() > 0) {
-            memory.consolidate(exp, model, new Random(conf.getSeed() * 7919L + t));
+            memory.consolidate(exp, ContinualModel.of(model, DaFormer.OUT), new Random(conf.getSeed() * 7919L + t));
         }
         if (t > 0 && conf.getFineTuneEpochs() > 0 && !memory.isEmpty()) {
             iterations += fineTune(seen, t, rng);
@@ -352,14 +353,17 @@ public final class DaFormerLearner implements ContinualLoop.Learner {
      * @return the accuracy matrices and per-experience results (strategy "daformer-s"/"daformer-m")
      */
     public ContinualResult fit(Scenario scenario) {
-        long features = scenario.trainStream().get(0).numFeatures();
+        long features = 1;
+        for (long d : scenario.trainStream().get(0).exampleShape(0)) {
+            features *= d;
+        }
         long expected = (long) conf.getChannels() * conf.getImageHeight() * conf.getImageWidth();
         if (features != expected) {
             throw new IllegalArgumentException("The scenario's examples have " + features + " features but the "
                     + "configured image is " + conf.getChannels() + "×" + conf.getImageHeight() + "×"
                     + conf.getImageWidth() + " = " + expected);
         }
-        int numClasses = (int) scenario.trainStream().get(0).dataSet().getLabels().size(1);
+        int numClasses = scenario.trainStream().get(0).numClasses();
         return ContinualLoop.run(scenario, this, numClasses, Experience::seenClassArray,
                 "daformer-" + conf.getEdition().name().toLowerCase(java.util.Locale.ROOT), HeadPolicy.EXPANDING,
                 conf.getEpochs(), conf.getBatchSize(), conf.getEvalBatchSize(), conf.getSeed(), progress);

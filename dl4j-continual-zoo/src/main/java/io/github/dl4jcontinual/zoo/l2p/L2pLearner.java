@@ -244,7 +244,7 @@ public final class L2pLearner implements ContinualLoop.Learner {
     /** Trains on one experience; returns the number of parameter updates. */
     @Override
     public long train(Experience exp) {
-        DataSet d = exp.dataSet();
+        DataSet d = ContinualLoop.inMemory(exp);
         if (d.getLabels().size(1) != numClasses) {
             throw new IllegalArgumentException("Labels have " + d.getLabels().size(1) + " columns, expected "
                     + numClasses);

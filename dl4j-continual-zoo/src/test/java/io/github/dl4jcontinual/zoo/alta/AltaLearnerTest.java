@@ -3,6 +3,7 @@ package io.github.dl4jcontinual.zoo.alta;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.zoo.ContinualLoop;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.TinyBert;
 import org.junit.jupiter.api.Test;
@@ -88,7 +89,7 @@ class AltaLearnerTest {
             assertTrue(Arrays.equals(e.getValue(), alta.graph().getArrForVarName("tower/" + e.getKey()).dup().data()
                     .asFloat()), e.getKey() + " changed");
         }
-        INDArray z = alta.logits(s.testStream().get(0).dataSet().getFeatures());
+        INDArray z = alta.logits(ContinualLoop.inMemory(s.testStream().get(0)).getFeatures());
         assertEquals(4, z.size(1));
         assertFalse(z.isNaN().any());
     }

@@ -4,6 +4,7 @@ import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.zoo.ContinualLoop;
 import io.github.dl4jcontinual.zoo.transformer.DaFormer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
@@ -67,7 +68,7 @@ public class DaFormerLearnerTest {
             Scenario s = synthetic(10, 1);
             DaFormerLearner l = new DaFormerLearner(tiny(e).build());
             l.train(s.trainStream().get(0));
-            INDArray x = s.testStream().get(0).dataSet().getFeatures();
+            INDArray x = ContinualLoop.inMemory(s.testStream().get(0)).getFeatures();
             INDArray before = l.logits(x);
             ComputationGraph grown = l.grow(2);
             INDArray after = grown.feedForward(x, false).get(DaFormer.HEADS);

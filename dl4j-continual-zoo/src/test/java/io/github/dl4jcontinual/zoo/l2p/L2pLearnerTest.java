@@ -2,6 +2,7 @@ package io.github.dl4jcontinual.zoo.l2p;
 
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.zoo.ContinualLoop;
 import io.github.dl4jcontinual.zoo.FiniteDifferences;
 import io.github.dl4jcontinual.zoo.daformer.DaFormerLearnerTest;
 import io.github.dl4jcontinual.zoo.transformer.Vit;
@@ -45,7 +46,7 @@ class L2pLearnerTest {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         try {
             L2pLearner l2p = new L2pLearner(small().build(), vit, 6);
-            DataSet d = DaFormerLearnerTest.synthetic(2, 1).trainStream().get(0).dataSet();
+            DataSet d = ContinualLoop.inMemory(DaFormerLearnerTest.synthetic(2, 1).trainStream().get(0));
             Map<String, INDArray> feed = l2p.trainingFeed(d.getFeatures().castTo(DataType.DOUBLE),
                     d.getLabels().castTo(DataType.DOUBLE), 0, 1);
             int checked = FiniteDifferences.check(l2p.graph(), feed, l2p.trainableVariables());
@@ -68,7 +69,7 @@ class L2pLearnerTest {
         assertEquals(4.0, sel.sumNumber().doubleValue());
 
         Scenario s = DaFormerLearnerTest.synthetic(12, 2);
-        INDArray q = l2p.queries(s.trainStream().get(0).dataSet().getFeatures());
+        INDArray q = l2p.queries(ContinualLoop.inMemory(s.trainStream().get(0)).getFeatures());
         double pullBefore = selectedCosine(l2p, q);
         String[] frozenNames = l2p.graph().variables().stream().map(v -> v.name()).filter(n -> n.startsWith("vit/"))
                 .toArray(String[]::new);
@@ -112,7 +113,7 @@ class L2pLearnerTest {
         Scenario s = DaFormerLearnerTest.synthetic(12, 2);
         L2pLearner off = new L2pLearner(small().build(), tinyVit(DataType.FLOAT), 6);
         L2pLearner on = new L2pLearner(small().frequencyPenalty(true).build(), tinyVit(DataType.FLOAT), 6);
-        INDArray q = on.queries(s.trainStream().get(1).dataSet().getFeatures());
+        INDArray q = on.queries(ContinualLoop.inMemory(s.trainStream().get(1)).getFeatures());
         assertEquals(on.select(q), on.trainingSelect(q), "no history before the first task");
         on.train(s.trainStream().get(0));
         off.train(s.trainStream().get(0));

@@ -1,0 +1,195 @@
+package io.github.dl4jcontinual.eval;
+
+import io.github.dl4jcontinual.plugin.ContinualContext;
+import io.github.dl4jcontinual.plugin.StreamMetric;
+import io.github.dl4jcontinual.scenario.Experience;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Class-IL and task-IL accuracy on every test experience from one forward pass per minibatch (rows
+ * {@code "class_il"} and {@code "task_il"}). Predictions are restricted to an allowed class set by a
+ * {@link MaskedEvaluation}: class-IL to the classes a prediction may take after the experience (the model's metric:
+ * {@link ContinualContext#classIlAllowed()}; an extra head: the classes seen so far), task-IL to the evaluated
+ * experience's classes. A cell is undefined (-1) when the allowed set does not contain every class of the evaluated
+ * experience. Sequence outputs {@code [n, classes, T]} are scored at each example's last unmasked time step
+ * (sequence classification).
+ *
+ * <p>The trainer evaluates {@link #ofModel()} after every experience and before the first (the baseline of forward
+ * transfer); a plugin offers an extra classifier with {@link #of(String, Function)}.</p>
+ */
+public final class AccuracyMetric implements StreamMetric {
+    /** Row name of the class-IL accuracies. */
+    public static final String CLASS_IL = "class_il";
+    /** Row name of the task-IL accuracies. */
+    public static final String TASK_IL = "task_il";
+
+    private final String name;
+    private final Function<MultiDataSet, INDArray> scorer;
+
+    private AccuracyMetric(String name, Function<MultiDataSet, INDArray> scorer) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.scorer = scorer;
+    }
+
+    /** @return the accuracy of the model's classification output (unnamed: rows "class_il" and "task_il") */
+    public static AccuracyMetric ofModel() {
+        return new AccuracyMetric("", null);
+    }
+
+    /**
+     * @param name   the head's name (e.g. "nme"); its matrices are "name.class_il" and "name.task_il"
+     * @param scorer a test minibatch (read only) to scores {@code [n, width]}, larger is more likely, column c is
+     *               class c; classes the head cannot predict should score {@code -Infinity}
+     * @return the metric of that head
+     */
+    public static AccuracyMetric of(String name, Function<MultiDataSet, INDArray> scorer) {
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("An extra head needs a name");
+        }
+        return new AccuracyMetric(name, Objects.requireNonNull(scorer, "scorer"));
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public boolean hasBaseline() {
+        return scorer == null;
+    }
+
+    @Override
+    public MetricRow evaluate(ContinualContext ctx, List<Experience> test) {
+        Function<MultiDataSet, INDArray> s = scorer != null ? scorer : ctx.model()::classScores;
+        int[] allowed;
+        if (scorer == null) {
+            allowed = ctx.classIlAllowed();
+        } else {
+            allowed = ctx.seenClasses().stream().mapToInt(Integer::intValue).toArray();
+        }
+        int width = scorer == null ? ctx.headSize() : -1;
+        long[][] r = evaluate(s, width, test, ctx.numClasses(), allowed, ctx.configuration().getEvalBatchSize());
+        return new MetricRow().put(CLASS_IL, r[0]).put(TASK_IL, r[1]);
+    }
+
+    /**
+     * @param scorer         test minibatch to scores [n, width] (larger is more likely)
+     * @param headSize       the scorer's output width, or -1 to take it from the first minibatch
+     * @param stream         the test experiences
+     * @param numClasses     label width
+     * @param classIlAllowed classes allowed for class-IL predictions
+     * @param batchSize      evaluation minibatch size
+     * @return {classIlCorrect[], taskIlCorrect[]} per experience of the stream, -1 where undefined
+     */
+    public static long[][] evaluate(Function<MultiDataSet, INDArray> scorer, int headSize, List<Experience> stream,
+                                    int numClasses, int[] classIlAllowed, int batchSize) {
+        long[] classIl = new long[stream.size()];
+        long[] taskIl = new long[stream.size()];
+        for (int j = 0; j < stream.size(); j++) {
+            Experience e = stream.get(j);
+            MultiDataSetIterator it = e.iterator(batchSize, false, 0);
+            MaskedEvaluation[] ev = null;
+            while (it.hasNext()) {
+                MultiDataSet ds = it.next();
+                INDArray[] pl = scoresAndLabels(scorer.apply(ds), ds, e.classificationOutput());
+                if (ev == null) {
+                    ev = evaluations(e, numClasses, headSize > 0 ? headSize : (int) pl[0].size(1), classIlAllowed);
+                }
+                for (MaskedEvaluation m : ev) {
+                    if (m != null) {
+                        m.eval(pl[1], pl[0]);
+                    }
+                }
+            }
+            classIl[j] = ev == null || ev[0] == null ? -1 : ev[0].correct();
+            taskIl[j] = ev == null || ev[1] == null ? -1 : ev[1].correct();
+        }
+        return new long[][]{classIl, taskIl};
+    }
+
+    /**
+     * Two-dimensional scores and labels of a minibatch: the scores as given for {@code [n, k]} outputs; for
+     * sequence outputs {@code [n, k, T]} the step of every example's last unmasked label.
+     *
+     * @param scores      the scorer's output
+     * @param batch       the minibatch
+     * @param classOutput the output whose labels carry the classes
+     * @return {scores [n, k], labels [n, classes]}
+     */
+    public static INDArray[] scoresAndLabels(INDArray scores, MultiDataSet batch, int classOutput) {
+        INDArray labels = batch.getLabels(classOutput);
+        if (labels.rank() == 2) {
+            return new INDArray[]{scores, labels};
+        }
+        INDArray mask = batch.getLabelsMaskArrays() == null ? null : batch.getLabelsMaskArrays()[classOutput];
+        int n = (int) labels.size(0);
+        int t = (int) labels.size(2);
+        int[] rows = new int[n];
+        float[] m = mask == null ? null : mask.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).reshape(n, -1)
+                .dup('c').data().asFloat();
+        for (int i = 0; i < n; i++) {
+            int last = t - 1;
+            if (m != null) {
+                while (last > 0 && m[i * t + last] == 0f) {
+                    last--;
+                }
+            }
+            rows[i] = i * t + last;
+        }
+        return new INDArray[]{lastSteps(scores, rows), lastSteps(labels, rows)};
+    }
+
+    private static INDArray lastSteps(INDArray seq, int[] rows) {
+        if (seq.rank() != 3) {
+            throw new IllegalArgumentException("Sequence labels need sequence scores [n, classes, T] (got shape "
+                    + java.util.Arrays.toString(seq.shape()) + ")");
+        }
+        INDArray flat = seq.permute(0, 2, 1).dup('c').reshape(seq.size(0) * seq.size(2), seq.size(1));
+        return Nd4j.pullRows(flat, 1, rows);
+    }
+
+    /**
+     * The two evaluations of one test experience, for evaluators that run the forward passes elsewhere (e.g. on a
+     * Spark cluster): class-IL restricted to {@code classIlAllowed}, task-IL restricted to the experience's own
+     * classes. An evaluation is null when its cell is undefined (the allowed set, within the head, does not contain
+     * every class of the experience).
+     *
+     * @param e              the test experience
+     * @param numClasses     label width
+     * @param headSize       width of the scores
+     * @param classIlAllowed classes allowed for class-IL predictions
+     * @return {classIl, taskIl}, each null where undefined
+     */
+    public static MaskedEvaluation[] evaluations(Experience e, int numClasses, int headSize, int[] classIlAllowed) {
+        int[] classes = e.classArray();
+        return new MaskedEvaluation[]{
+                containsAll(classIlAllowed, classes, headSize)
+                        ? new MaskedEvaluation(numClasses, headSize, classIlAllowed) : null,
+                containsAll(classes, classes, headSize) ? new MaskedEvaluation(numClasses, headSize, classes) : null};
+    }
+
+    private static boolean containsAll(int[] allowed, int[] classes, int headSize) {
+        Set<Integer> a = new HashSet<>();
+        for (int c : allowed) {
+            if (c < headSize) {
+                a.add(c);
+            }
+        }
+        for (int c : classes) {
+            if (!a.contains(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
