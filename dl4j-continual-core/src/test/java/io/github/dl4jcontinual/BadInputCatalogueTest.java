@@ -243,6 +243,67 @@ class BadInputCatalogueTest {
         c.add(new Case("checkpoint: resumed run stops before its position", IllegalArgumentException.class, () ->
                 ContinualTrainer.resume(checkpoint, erConf(), MultiLayerNetwork.class).fit(scenario, 1),
                 "stopAfter should be in [2, 5]", "resuming after 2", "got: 1"));
+        // run identity (issue 22): network, data, a newer run in a used directory, stray files, tampering
+        c.add(new Case("checkpoint: different learning rate", CheckpointException.class, () ->
+                ContinualTrainer.resume(checkpoint, erConf(), Models.mlp(8, 16, 10, 5.0, 1)),
+                "another network", "learningRate: checkpoint 0.1, given 5.0"));
+        c.add(new Case("checkpoint: different network architecture", CheckpointException.class, () ->
+                ContinualTrainer.resume(checkpoint, erConf(), Models.mlp(8, 32, 10, 0.1, 1)),
+                "another network", "nout: checkpoint 16, given 32"));
+        c.add(new Case("checkpoint: different data of the same shapes", CheckpointException.class, () ->
+                ContinualTrainer.resume(checkpoint, erConf(), Models.mlp(8, 16, 10, 0.1, 1)).fit(
+                        new ClassIncrementalScenario.Builder().train(SyntheticData.blobs(10, 20, 8, 1, 4))
+                                .test(test()).numExperiences(5).name("blobs").build()),
+                "another scenario", "train.sampledRows: checkpoint has 200 examples"));
+        c.add(new Case("checkpoint: newer run in a used directory", CheckpointException.class, () -> {
+            // the directory holds checkpoints 1 and 2 of the seed-11 run; a seed-12 run writes checkpoint 1 there
+            Path dir = Files.createDirectories(tmp.resolve("reused"));
+            for (int k = 1; k <= 2; k++) {
+                Files.copy(checkpoint.resolveSibling(CheckpointFile.fileName(k)), dir.resolve(CheckpointFile.fileName(k)));
+            }
+            ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1), erConf().toBuilder().seed(12).build())
+                    .setCheckpointDirectory(dir).fit(scenario, 1);
+            Path latest = CheckpointFile.latestIn(dir).orElseThrow();
+            assertEquals(CheckpointFile.fileName(1), latest.getFileName().toString(), "the newer run's checkpoint");
+            // resuming it as if it were the seed-11 run is refused, naming the setting
+            ContinualTrainer.resume(latest, erConf(), MultiLayerNetwork.class);
+        }, "another configuration", "seed: checkpoint 12, given 11"));
+        c.add(new Case("checkpoint: stray file with a checkpoint's name", CheckpointException.class, () -> {
+            Path dir = Files.createDirectories(tmp.resolve("stray"));
+            Path stray = Files.write(dir.resolve("checkpoint-99999999999.zip"), new byte[]{1, 2, 3});
+            Files.write(dir.resolve(CheckpointFile.fileName(7)), new byte[]{1, 2, 3});
+            assertTrue(CheckpointFile.latestIn(dir).isEmpty(), "latestIn ignores files that are not checkpoints");
+            ContinualTrainer.resume(stray, erConf(), MultiLayerNetwork.class);
+        }, "checkpoint-99999999999.zip", "truncated or corrupt"));
+        c.add(new Case("checkpoint: tampered entry of a class outside the allow-list", CheckpointException.class, () ->
+                ContinualTrainer.resume(io.github.dl4jcontinual.checkpoint.CheckpointSecurityTest.forge(checkpoint,
+                        tmp.resolve("tampered.zip"), java.util.Map.of("objects/continual.plugin-0",
+                                io.github.dl4jcontinual.checkpoint.CheckpointSecurityTest.serialise(
+                                        new java.io.File("/etc/passwd")))), erConf(), MultiLayerNetwork.class),
+                "objects/continual.plugin-0", "java.io.File is not allowed in a checkpoint", "nothing was loaded"));
+        c.add(new Case("trainer: checkpoint directory is a file", IllegalArgumentException.class, () -> {
+            Path file = Files.write(tmp.resolve("not-a-dir"), new byte[]{1});
+            ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1), conf().build()).setCheckpointDirectory(file)
+                    .fit(scenario);
+        }, "checkpoint directory", "not-a-dir", "is not a directory", "expected a directory"));
+        c.add(new Case("trainer: second fit after the stream was completed", IllegalStateException.class, () -> {
+            ContinualTrainer<MultiLayerNetwork> t = ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1),
+                    conf().build());
+            t.fit(scenario);
+            t.fit(scenario);
+        }, "The run has finished", "after 5 experiences", "wrap or load a trainer"));
+        c.add(new Case("data: forged IDX header", IllegalArgumentException.class, () -> {
+            java.io.File f = tmp.resolve("forged-images.gz").toFile();
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.util.zip.GZIPOutputStream(
+                    new java.io.FileOutputStream(f)))) {
+                out.writeInt(0x803);
+                out.writeInt(70000);
+                out.writeInt(28);
+                out.writeInt(28);
+                out.write(new byte[100]);
+            }
+            io.github.dl4jcontinual.data.IdxDatasets.readImages(f);
+        }, "forged-images.gz", "70000 images of 28x28 pixels need 54880000 bytes", "holds 100"));
         return c;
     }
 

@@ -244,7 +244,7 @@ public final class ContinualTrainer<T> {
     /**
      * Like {@link #resume(Path, ContinualConfiguration, Class)}, and first checks that {@code expected} is the
      * network the checkpoint was written for: its configuration JSON (layers, sizes, activations, updater, learning
-     * rates, seed; iteration and epoch counters excepted) must equal the checkpoint's, compared before anything is
+     * rates; iteration and epoch counters and the initialisation seed excepted) must equal the checkpoint's, compared before anything is
      * deserialised. The parameters and updater state come from the checkpoint; {@code expected} is not changed.
      *
      * @param file     checkpoint written by this library
@@ -788,7 +788,7 @@ public final class ContinualTrainer<T> {
         String strategy = conf.getPlugins().isEmpty() ? "naive"
                 : conf.getPlugins().stream().map(PluginConfiguration::name).collect(Collectors.joining("+"));
         return new ContinualResult(p.scenarioName, p.scenarioType, p.classOrder, strategy, conf, m, p.scalars,
-                p.results(), millis == 0 ? totalMillis(p) : millis);
+                p.results(), millis == 0 ? totalMillis(p) : millis).withRun(p.runId, TrainerCheckpoint.networkJson(model));
     }
 
     private static long totalMillis(StreamProgress p) {

@@ -40,8 +40,9 @@ final class TrainerCheckpoint {
     static final String DONE = "experiencesDone";
     /** Settings that do not change what is computed, left out of the comparison. */
     private static final String[] IGNORED = {"progress"};
-    /** Counters in a network configuration that training advances, left out of the network comparison. */
-    private static final java.util.Set<String> COUNTERS = java.util.Set.of("iterationCount", "epochCount");
+    /** Fields of a network configuration left out of the comparison: the counters training advances, and the seed
+     * (it decides only the initial weights, which the checkpoint replaces). */
+    private static final java.util.Set<String> COUNTERS = java.util.Set.of("iterationCount", "epochCount", "seed");
 
     final CheckpointFile file;
     final StreamProgress progress;
@@ -111,8 +112,8 @@ final class TrainerCheckpoint {
 
     /**
      * Checks, from the checkpoint's plain-JSON network configuration, that {@code expected} is the network it was
-     * written for (layers, sizes, activations, updater and learning rates, seed; the iteration and epoch counters
-     * excepted).
+     * written for (layers, sizes, activations, updater and learning rates; the iteration and epoch counters and the
+     * initialisation seed excepted).
      *
      * @throws CheckpointException naming every differing field
      */

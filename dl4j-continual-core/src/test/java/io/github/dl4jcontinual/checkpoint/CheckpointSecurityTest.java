@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * deserialisation filter stands in the way) cannot run a {@code readObject} of the classpath, a nested-collection
  * bomb and a forged array length are refused at once, and entries DL4J would deserialise unfiltered are refused.
  */
-class CheckpointSecurityTest {
+public class CheckpointSecurityTest {
     /** Where {@link Planted#readObject} writes; the test asserts it never appears. */
     static volatile Path marker;
 
@@ -55,7 +55,7 @@ class CheckpointSecurityTest {
         }
     }
 
-    static byte[] serialise(Object o) throws IOException {
+    public static byte[] serialise(Object o) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(b)) {
             out.writeObject(o);
@@ -64,7 +64,7 @@ class CheckpointSecurityTest {
     }
 
     /** Replaces (or adds) entries and rewrites the manifest's digests to match, as a forger would. */
-    static Path forge(Path original, Path to, Map<String, byte[]> replace) throws Exception {
+    public static Path forge(Path original, Path to, Map<String, byte[]> replace) throws Exception {
         Map<String, byte[]> entries = CheckpointFileTest.entries(original);
         entries.putAll(replace);
         ObjectNode manifest = (ObjectNode) ContinualJson.mapper().readTree(
