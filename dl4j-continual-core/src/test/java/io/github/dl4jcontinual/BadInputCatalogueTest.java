@@ -304,7 +304,33 @@ class BadInputCatalogueTest {
             }
             io.github.dl4jcontinual.data.IdxDatasets.readImages(f);
         }, "forged-images.gz", "70000 images of 28x28 pixels need 54880000 bytes", "holds 100"));
+        c.add(new Case("scenario: partly consumed non-resettable iterator", IllegalStateException.class, () -> {
+            org.nd4j.linalg.dataset.api.iterator.DataSetIterator it =
+                    new io.github.dl4jcontinual.data.InMemoryDataSetIterator(train(), 20, false, 1) {
+                        @Override
+                        public boolean resetSupported() {
+                            return false;
+                        }
+                    };
+            it.next(); // a caller already read the first minibatch: the scenario would silently miss it
+            new ClassIncrementalScenario.Builder().train(it).test(test()).numExperiences(5).build();
+        }, "does not support reset()", "needs a resettable iterator"));
         return c;
+    }
+
+    /** Buffers grow with what they store: a capacity of Integer.MAX_VALUE on 2 000 examples trains and checkpoints. */
+    @Test
+    void aHugeBufferCapacityAllocatesOnlyWhatItStores() throws Exception {
+        Scenario s = new ClassIncrementalScenario.Builder().train(SyntheticData.blobs(10, 200, 8, 1, 2))
+                .test(test()).numExperiences(5).name("blobs").build();
+        Path dir = Files.createDirectories(tmp.resolve("huge-buffer"));
+        ContinualTrainer<MultiLayerNetwork> t = ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1), conf()
+                .plugin(new ExperienceReplay.Builder().bufferSize(Integer.MAX_VALUE).build()).build())
+                .setCheckpointDirectory(dir);
+        assertEquals(5, t.fit(s).classIncremental().rows());
+        assertTrue(t.checkpointFailures().isEmpty(), t.checkpointFailures().toString());
+        assertTrue(Files.size(dir.resolve(CheckpointFile.fileName(5))) < 1_000_000, "the checkpoint holds the "
+                + "2 000 stored examples, not the capacity");
     }
 
     /** A user's plugin that keeps no state and does not implement {@code saveState()}. */
