@@ -283,7 +283,7 @@ public final class CheckpointFile {
         }
     }
 
-    private static byte[] serialise(String key, Serializable value) {
+    static byte[] serialise(String key, Serializable value) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new CheckedOutput(bytes)) {
             out.writeObject(value);

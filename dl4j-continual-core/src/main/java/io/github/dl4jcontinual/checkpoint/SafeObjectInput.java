@@ -84,6 +84,19 @@ public final class SafeObjectInput {
     }
 
     /**
+     * Serialises a state as {@link CheckpointFile} does (ND4J arrays as {@code StoredArray}s), refusing any object
+     * {@link #read} would refuse, so that what is written can be read back.
+     *
+     * @param what  what the state is, for messages
+     * @param value the state
+     * @return its bytes
+     * @throws IllegalArgumentException naming the class that a checkpoint may not contain
+     */
+    public static byte[] write(String what, java.io.Serializable value) {
+        return CheckpointFile.serialise(what, value);
+    }
+
+    /**
      * @param maxArrayLength the longest array admitted (the length of the bytes read is a safe bound)
      * @return the filter {@link #read} installs, for callers that read a stream themselves
      */
