@@ -146,6 +146,14 @@ class BadInputCatalogueTest {
         c.add(new Case("scenario: class id out of range", IllegalArgumentException.class, () ->
                 new ClassIncrementalScenario.Builder().train(train()).test(test())
                         .experienceClasses(new int[]{0, 1}, new int[]{2, 12}).build(), "Class id 12", "[0, 10)"));
+        c.add(new Case("scenario: overlapping experienceClasses groups", IllegalArgumentException.class, () ->
+                new ClassIncrementalScenario.Builder().train(train()).test(test())
+                        .experienceClasses(new int[]{0, 1, 2}, new int[]{3, 4}, new int[]{5, 2, 6}),
+                "Class 2 appears in experienceClasses[0] [0, 1, 2] and experienceClasses[2] [5, 2, 6]",
+                "the groups overlap", "each class must be in exactly one group"));
+        c.add(new Case("scenario: class twice in one experienceClasses group", IllegalArgumentException.class, () ->
+                new ClassIncrementalScenario.Builder().experienceClasses(new int[]{0, 1}, new int[]{3, 4, 3}),
+                "Class 3 appears twice in experienceClasses[1] [3, 4, 3]", "in exactly one group"));
         c.add(new Case("scenario: empty experience", IllegalArgumentException.class, () ->
                 new ClassIncrementalScenario.Builder().train(train()).test(test())
                         .experienceClasses(new int[]{0, 1}, new int[]{}).build(), "experienceClasses[1] is empty"));
@@ -196,7 +204,22 @@ class BadInputCatalogueTest {
         // trainer
         c.add(new Case("trainer: head smaller than the class count", IllegalArgumentException.class, () ->
                 ContinualTrainer.wrap(Models.mlp(8, 16, 5, 0.1, 1), conf().build()).fit(scenario),
-                "Label width 10", "output size 5", "nOut = 10"));
+                "have 10 columns", "use all 10 classes", "output size 5", "nOut = 10"));
+        c.add(new Case("trainer: labels wider than the classes they use", IllegalArgumentException.class, () -> {
+            // 10 label columns, examples of classes 0..4 only: the scenario relabels 5 classes, the model has 10
+            DataSet tr = SyntheticData.blobs(5, 20, 8, 1, 2);
+            DataSet te = SyntheticData.blobs(5, 5, 8, 1, 3);
+            Scenario wide = new ClassIncrementalScenario.Builder()
+                    .train(new DataSet(tr.getFeatures(), Nd4j.concat(1, tr.getLabels(),
+                            Nd4j.zeros(tr.getLabels().dataType(), tr.numExamples(), 5))))
+                    .test(new DataSet(te.getFeatures(), Nd4j.concat(1, te.getLabels(),
+                            Nd4j.zeros(te.getLabels().dataType(), te.numExamples(), 5))))
+                    .numExperiences(5).name("wide").build();
+            assertEquals(10, wide.sourceLabelWidth());
+            assertEquals(5, wide.numClasses());
+            ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1), conf().build()).fit(wide);
+        }, "labels of scenario wide have 10 columns", "use 5 of them, classes [0, 1, 2, 3, 4]",
+                "labels over 5 classes", "output size 10", "nOut = 5"));
         c.add(new Case("trainer: feature shape does not fit the model", IllegalArgumentException.class, () ->
                 ContinualTrainer.wrap(Models.mlp(6, 16, 10, 0.1, 1), conf().build()).fit(scenario),
                 "8 features", "nIn = 6"));
@@ -304,6 +327,26 @@ class BadInputCatalogueTest {
             }
             io.github.dl4jcontinual.data.IdxDatasets.readImages(f);
         }, "forged-images.gz", "70000 images of 28x28 pixels need 54880000 bytes", "holds 100"));
+        c.add(new Case("data: letter label in a raw CSV", IllegalArgumentException.class, () -> {
+            // the UCI letter layout: the class letter in column 0, then 16 integer features
+            Path csv = tmp.resolve("letters.csv");
+            StringBuilder rows = new StringBuilder();
+            for (int i = 0; i < 40; i++) {
+                rows.append((char) ('A' + i % 26));
+                for (int f = 0; f < 16; f++) {
+                    rows.append(',').append((i + f) % 16);
+                }
+                rows.append('\n');
+            }
+            rows.setCharAt(0, 'T');
+            Files.writeString(csv, rows.toString());
+            org.datavec.api.records.reader.impl.csv.CSVRecordReader reader =
+                    new org.datavec.api.records.reader.impl.csv.CSVRecordReader();
+            reader.initialize(new org.datavec.api.split.FileSplit(csv.toFile()));
+            new ClassIncrementalScenario.Builder().train(reader, 0, 26).test(test()).numExperiences(5).build();
+        }, "label column 0", "record 1 of CSVRecordReader", "letters.csv, line 1)", "holds \"T\"",
+                "expected an integer class index in [0, 26)",
+                "categoricalToInteger", "docs/data.md"));
         c.add(new Case("scenario: partly consumed non-resettable iterator", IllegalStateException.class, () -> {
             org.nd4j.linalg.dataset.api.iterator.DataSetIterator it =
                     new io.github.dl4jcontinual.data.InMemoryDataSetIterator(train(), 20, false, 1) {
@@ -331,6 +374,35 @@ class BadInputCatalogueTest {
         assertTrue(t.checkpointFailures().isEmpty(), t.checkpointFailures().toString());
         assertTrue(Files.size(dir.resolve(CheckpointFile.fileName(5))) < 1_000_000, "the checkpoint holds the "
                 + "2 000 stored examples, not the capacity");
+    }
+
+    /**
+     * The label check of {@code train(RecordReader, labelIndex, numClasses)} passes integer labels through (the
+     * scenario sees every row and class) and refuses an out-of-range one, naming the record.
+     */
+    @Test
+    void aCsvReaderWithIntegerLabelsPassesTheLabelCheck() throws Exception {
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 30; i++) {
+            rows.append(i % 3).append(',').append(i).append(',').append(-i).append('\n');
+        }
+        Path good = Files.writeString(tmp.resolve("ints.csv"), rows.toString());
+        Path bad = Files.writeString(tmp.resolve("ints-bad.csv"), rows.toString().replaceFirst("\n2,", "\n3,"));
+        org.datavec.api.records.reader.impl.csv.CSVRecordReader r =
+                new org.datavec.api.records.reader.impl.csv.CSVRecordReader();
+        r.initialize(new org.datavec.api.split.FileSplit(good.toFile()));
+        Scenario s = new ClassIncrementalScenario.Builder().train(r, 0, 3).test(SyntheticData.blobs(3, 2, 2, 1, 2))
+                .numExperiences(3).build();
+        assertEquals(30, s.trainStream().numExamples());
+        assertEquals(3, s.numClasses());
+        org.datavec.api.records.reader.impl.csv.CSVRecordReader b =
+                new org.datavec.api.records.reader.impl.csv.CSVRecordReader();
+        b.initialize(new org.datavec.api.split.FileSplit(bad.toFile()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                new ClassIncrementalScenario.Builder().train(b, 0, 3).test(SyntheticData.blobs(3, 2, 2, 1, 2))
+                        .numExperiences(3).build());
+        assertTrue(e.getMessage().contains("record 3 of CSVRecordReader") && e.getMessage().contains("holds \"3\"")
+                && e.getMessage().contains("[0, 3)"), e.getMessage());
     }
 
     /** A user's plugin that keeps no state and does not implement {@code saveState()}. */

@@ -803,9 +803,12 @@ public final class ContinualTrainer<T> {
         int nOut = model.headSize();
         int numClasses = scenario.numClasses();
         if (conf.getHeadPolicy() == HeadPolicy.FIXED && nOut != numClasses) {
-            throw new IllegalArgumentException("Label width " + numClasses + " of scenario " + scenario.name()
-                    + " does not match the model's output size " + nOut + " (" + model.classificationOutputName()
-                    + "): a FIXED head needs nOut = " + numClasses + "; use HeadPolicy.EXPANDING to grow it");
+            throw new IllegalArgumentException("The labels of scenario " + scenario.name() + " have "
+                    + scenario.sourceLabelWidth() + " columns and use " + describeClasses(scenario)
+                    + ", so the scenario yields labels over " + numClasses + " classes (relabelled 0.." + (numClasses - 1)
+                    + " in order of arrival), which does not match the model's output size " + nOut + " ("
+                    + model.classificationOutputName() + "): a FIXED head needs nOut = " + numClasses
+                    + "; use HeadPolicy.EXPANDING to grow it");
         }
         if (conf.getHeadPolicy() == HeadPolicy.EXPANDING && from < scenario.trainStream().size()) {
             int first = scenario.trainStream().get(from).seenClassArray().length;
@@ -816,6 +819,17 @@ public final class ContinualTrainer<T> {
             }
         }
         checkModelFits(scenario.trainStream().get(0), numClasses);
+    }
+
+    /** "all 10 classes" or "5 classes [0, 1, 2, 3, 4]" (the dataset's ids, at most 20 listed). */
+    private static String describeClasses(Scenario scenario) {
+        int[] ids = scenario.classOrder();
+        Arrays.sort(ids);
+        if (ids.length == scenario.sourceLabelWidth()) {
+            return "all " + ids.length + " classes";
+        }
+        String listed = Arrays.stream(ids).limit(20).mapToObj(String::valueOf).collect(Collectors.joining(", "));
+        return ids.length + " of them, classes [" + listed + (ids.length > 20 ? ", ..." : "") + "]";
     }
 
     private void checkModelFits(Experience e, int numClasses) {
