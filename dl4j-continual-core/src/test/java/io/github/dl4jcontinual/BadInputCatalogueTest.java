@@ -146,6 +146,14 @@ class BadInputCatalogueTest {
         c.add(new Case("scenario: class id out of range", IllegalArgumentException.class, () ->
                 new ClassIncrementalScenario.Builder().train(train()).test(test())
                         .experienceClasses(new int[]{0, 1}, new int[]{2, 12}).build(), "Class id 12", "[0, 10)"));
+        c.add(new Case("scenario: overlapping experienceClasses groups", IllegalArgumentException.class, () ->
+                new ClassIncrementalScenario.Builder().train(train()).test(test())
+                        .experienceClasses(new int[]{0, 1, 2}, new int[]{3, 4}, new int[]{5, 2, 6}),
+                "Class 2 appears in experienceClasses[0] [0, 1, 2] and experienceClasses[2] [5, 2, 6]",
+                "the groups overlap", "each class must be in exactly one group"));
+        c.add(new Case("scenario: class twice in one experienceClasses group", IllegalArgumentException.class, () ->
+                new ClassIncrementalScenario.Builder().experienceClasses(new int[]{0, 1}, new int[]{3, 4, 3}),
+                "Class 3 appears twice in experienceClasses[1] [3, 4, 3]", "in exactly one group"));
         c.add(new Case("scenario: empty experience", IllegalArgumentException.class, () ->
                 new ClassIncrementalScenario.Builder().train(train()).test(test())
                         .experienceClasses(new int[]{0, 1}, new int[]{}).build(), "experienceClasses[1] is empty"));
@@ -196,7 +204,22 @@ class BadInputCatalogueTest {
         // trainer
         c.add(new Case("trainer: head smaller than the class count", IllegalArgumentException.class, () ->
                 ContinualTrainer.wrap(Models.mlp(8, 16, 5, 0.1, 1), conf().build()).fit(scenario),
-                "Label width 10", "output size 5", "nOut = 10"));
+                "have 10 columns", "use all 10 classes", "output size 5", "nOut = 10"));
+        c.add(new Case("trainer: labels wider than the classes they use", IllegalArgumentException.class, () -> {
+            // 10 label columns, examples of classes 0..4 only: the scenario relabels 5 classes, the model has 10
+            DataSet tr = SyntheticData.blobs(5, 20, 8, 1, 2);
+            DataSet te = SyntheticData.blobs(5, 5, 8, 1, 3);
+            Scenario wide = new ClassIncrementalScenario.Builder()
+                    .train(new DataSet(tr.getFeatures(), Nd4j.concat(1, tr.getLabels(),
+                            Nd4j.zeros(tr.getLabels().dataType(), tr.numExamples(), 5))))
+                    .test(new DataSet(te.getFeatures(), Nd4j.concat(1, te.getLabels(),
+                            Nd4j.zeros(te.getLabels().dataType(), te.numExamples(), 5))))
+                    .numExperiences(5).name("wide").build();
+            assertEquals(10, wide.sourceLabelWidth());
+            assertEquals(5, wide.numClasses());
+            ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1), conf().build()).fit(wide);
+        }, "labels of scenario wide have 10 columns", "use 5 of them, classes [0, 1, 2, 3, 4]",
+                "labels over 5 classes", "output size 10", "nOut = 5"));
         c.add(new Case("trainer: feature shape does not fit the model", IllegalArgumentException.class, () ->
                 ContinualTrainer.wrap(Models.mlp(6, 16, 10, 0.1, 1), conf().build()).fit(scenario),
                 "8 features", "nIn = 6"));
@@ -243,7 +266,143 @@ class BadInputCatalogueTest {
         c.add(new Case("checkpoint: resumed run stops before its position", IllegalArgumentException.class, () ->
                 ContinualTrainer.resume(checkpoint, erConf(), MultiLayerNetwork.class).fit(scenario, 1),
                 "stopAfter should be in [2, 5]", "resuming after 2", "got: 1"));
+        // run identity (issue 22): network, data, a newer run in a used directory, stray files, tampering
+        c.add(new Case("checkpoint: different learning rate", CheckpointException.class, () ->
+                ContinualTrainer.resume(checkpoint, erConf(), Models.mlp(8, 16, 10, 5.0, 1)),
+                "another network", "learningRate: checkpoint 0.1, given 5.0"));
+        c.add(new Case("checkpoint: different network architecture", CheckpointException.class, () ->
+                ContinualTrainer.resume(checkpoint, erConf(), Models.mlp(8, 32, 10, 0.1, 1)),
+                "another network", "nout: checkpoint 16, given 32"));
+        c.add(new Case("checkpoint: different data of the same shapes", CheckpointException.class, () ->
+                ContinualTrainer.resume(checkpoint, erConf(), Models.mlp(8, 16, 10, 0.1, 1)).fit(
+                        new ClassIncrementalScenario.Builder().train(SyntheticData.blobs(10, 20, 8, 1, 4))
+                                .test(test()).numExperiences(5).name("blobs").build()),
+                "another scenario", "train.sampledRows: checkpoint has 200 examples"));
+        c.add(new Case("checkpoint: newer run in a used directory", CheckpointException.class, () -> {
+            // the directory holds checkpoints 1 and 2 of the seed-11 run; a seed-12 run writes checkpoint 1 there
+            Path dir = Files.createDirectories(tmp.resolve("reused"));
+            for (int k = 1; k <= 2; k++) {
+                Files.copy(checkpoint.resolveSibling(CheckpointFile.fileName(k)), dir.resolve(CheckpointFile.fileName(k)));
+            }
+            ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1), erConf().toBuilder().seed(12).build())
+                    .setCheckpointDirectory(dir).fit(scenario, 1);
+            Path latest = CheckpointFile.latestIn(dir).orElseThrow();
+            assertEquals(CheckpointFile.fileName(1), latest.getFileName().toString(), "the newer run's checkpoint");
+            // resuming it as if it were the seed-11 run is refused, naming the setting
+            ContinualTrainer.resume(latest, erConf(), MultiLayerNetwork.class);
+        }, "another configuration", "seed: checkpoint 12, given 11"));
+        c.add(new Case("checkpoint: stray file with a checkpoint's name", CheckpointException.class, () -> {
+            Path dir = Files.createDirectories(tmp.resolve("stray"));
+            Path stray = Files.write(dir.resolve("checkpoint-99999999999.zip"), new byte[]{1, 2, 3});
+            Files.write(dir.resolve(CheckpointFile.fileName(7)), new byte[]{1, 2, 3});
+            assertTrue(CheckpointFile.latestIn(dir).isEmpty(), "latestIn ignores files that are not checkpoints");
+            ContinualTrainer.resume(stray, erConf(), MultiLayerNetwork.class);
+        }, "checkpoint-99999999999.zip", "truncated or corrupt"));
+        c.add(new Case("checkpoint: tampered entry of a class outside the allow-list", CheckpointException.class, () ->
+                ContinualTrainer.resume(io.github.dl4jcontinual.checkpoint.CheckpointSecurityTest.forge(checkpoint,
+                        tmp.resolve("tampered.zip"), java.util.Map.of("objects/continual.plugin-0",
+                                io.github.dl4jcontinual.checkpoint.CheckpointSecurityTest.serialise(
+                                        new java.io.File("/etc/passwd")))), erConf(), MultiLayerNetwork.class),
+                "objects/continual.plugin-0", "java.io.File is not allowed in a checkpoint", "nothing was loaded"));
+        c.add(new Case("trainer: checkpoint directory is a file", IllegalArgumentException.class, () -> {
+            Path file = Files.write(tmp.resolve("not-a-dir"), new byte[]{1});
+            ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1), conf().build()).setCheckpointDirectory(file)
+                    .fit(scenario);
+        }, "checkpoint directory", "not-a-dir", "is not a directory", "expected a directory"));
+        c.add(new Case("trainer: second fit after the stream was completed", IllegalStateException.class, () -> {
+            ContinualTrainer<MultiLayerNetwork> t = ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1),
+                    conf().build());
+            t.fit(scenario);
+            t.fit(scenario);
+        }, "The run has finished", "after 5 experiences", "wrap or load a trainer"));
+        c.add(new Case("data: forged IDX header", IllegalArgumentException.class, () -> {
+            java.io.File f = tmp.resolve("forged-images.gz").toFile();
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.util.zip.GZIPOutputStream(
+                    new java.io.FileOutputStream(f)))) {
+                out.writeInt(0x803);
+                out.writeInt(70000);
+                out.writeInt(28);
+                out.writeInt(28);
+                out.write(new byte[100]);
+            }
+            io.github.dl4jcontinual.data.IdxDatasets.readImages(f);
+        }, "forged-images.gz", "70000 images of 28x28 pixels need 54880000 bytes", "holds 100"));
+        c.add(new Case("data: letter label in a raw CSV", IllegalArgumentException.class, () -> {
+            // the UCI letter layout: the class letter in column 0, then 16 integer features
+            Path csv = tmp.resolve("letters.csv");
+            StringBuilder rows = new StringBuilder();
+            for (int i = 0; i < 40; i++) {
+                rows.append((char) ('A' + i % 26));
+                for (int f = 0; f < 16; f++) {
+                    rows.append(',').append((i + f) % 16);
+                }
+                rows.append('\n');
+            }
+            rows.setCharAt(0, 'T');
+            Files.writeString(csv, rows.toString());
+            org.datavec.api.records.reader.impl.csv.CSVRecordReader reader =
+                    new org.datavec.api.records.reader.impl.csv.CSVRecordReader();
+            reader.initialize(new org.datavec.api.split.FileSplit(csv.toFile()));
+            new ClassIncrementalScenario.Builder().train(reader, 0, 26).test(test()).numExperiences(5).build();
+        }, "label column 0", "record 1 of CSVRecordReader", "letters.csv, line 1)", "holds \"T\"",
+                "expected an integer class index in [0, 26)",
+                "categoricalToInteger", "docs/data.md"));
+        c.add(new Case("scenario: partly consumed non-resettable iterator", IllegalStateException.class, () -> {
+            org.nd4j.linalg.dataset.api.iterator.DataSetIterator it =
+                    new io.github.dl4jcontinual.data.InMemoryDataSetIterator(train(), 20, false, 1) {
+                        @Override
+                        public boolean resetSupported() {
+                            return false;
+                        }
+                    };
+            it.next(); // a caller already read the first minibatch: the scenario would silently miss it
+            new ClassIncrementalScenario.Builder().train(it).test(test()).numExperiences(5).build();
+        }, "does not support reset()", "needs a resettable iterator"));
         return c;
+    }
+
+    /** Buffers grow with what they store: a capacity of Integer.MAX_VALUE on 2 000 examples trains and checkpoints. */
+    @Test
+    void aHugeBufferCapacityAllocatesOnlyWhatItStores() throws Exception {
+        Scenario s = new ClassIncrementalScenario.Builder().train(SyntheticData.blobs(10, 200, 8, 1, 2))
+                .test(test()).numExperiences(5).name("blobs").build();
+        Path dir = Files.createDirectories(tmp.resolve("huge-buffer"));
+        ContinualTrainer<MultiLayerNetwork> t = ContinualTrainer.wrap(Models.mlp(8, 16, 10, 0.1, 1), conf()
+                .plugin(new ExperienceReplay.Builder().bufferSize(Integer.MAX_VALUE).build()).build())
+                .setCheckpointDirectory(dir);
+        assertEquals(5, t.fit(s).classIncremental().rows());
+        assertTrue(t.checkpointFailures().isEmpty(), t.checkpointFailures().toString());
+        assertTrue(Files.size(dir.resolve(CheckpointFile.fileName(5))) < 1_000_000, "the checkpoint holds the "
+                + "2 000 stored examples, not the capacity");
+    }
+
+    /**
+     * The label check of {@code train(RecordReader, labelIndex, numClasses)} passes integer labels through (the
+     * scenario sees every row and class) and refuses an out-of-range one, naming the record.
+     */
+    @Test
+    void aCsvReaderWithIntegerLabelsPassesTheLabelCheck() throws Exception {
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 30; i++) {
+            rows.append(i % 3).append(',').append(i).append(',').append(-i).append('\n');
+        }
+        Path good = Files.writeString(tmp.resolve("ints.csv"), rows.toString());
+        Path bad = Files.writeString(tmp.resolve("ints-bad.csv"), rows.toString().replaceFirst("\n2,", "\n3,"));
+        org.datavec.api.records.reader.impl.csv.CSVRecordReader r =
+                new org.datavec.api.records.reader.impl.csv.CSVRecordReader();
+        r.initialize(new org.datavec.api.split.FileSplit(good.toFile()));
+        Scenario s = new ClassIncrementalScenario.Builder().train(r, 0, 3).test(SyntheticData.blobs(3, 2, 2, 1, 2))
+                .numExperiences(3).build();
+        assertEquals(30, s.trainStream().numExamples());
+        assertEquals(3, s.numClasses());
+        org.datavec.api.records.reader.impl.csv.CSVRecordReader b =
+                new org.datavec.api.records.reader.impl.csv.CSVRecordReader();
+        b.initialize(new org.datavec.api.split.FileSplit(bad.toFile()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                new ClassIncrementalScenario.Builder().train(b, 0, 3).test(SyntheticData.blobs(3, 2, 2, 1, 2))
+                        .numExperiences(3).build());
+        assertTrue(e.getMessage().contains("record 3 of CSVRecordReader") && e.getMessage().contains("holds \"3\"")
+                && e.getMessage().contains("[0, 3)"), e.getMessage());
     }
 
     /** A user's plugin that keeps no state and does not implement {@code saveState()}. */

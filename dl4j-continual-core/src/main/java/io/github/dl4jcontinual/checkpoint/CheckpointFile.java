@@ -11,7 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -56,9 +55,19 @@ public final class CheckpointFile {
     /** The format name in the manifest. */
     public static final String FORMAT = "dl4j-continual-checkpoint";
     /** The format version this code writes and reads. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     private static final String OBJECTS = "objects/";
     private static final String MODEL_TYPE = "modelType";
+    /** The manifest property naming the run that wrote a checkpoint (one id from a fresh start to every resume). */
+    public static final String RUN_ID = "runId";
+    /** The manifest property holding when the checkpoint was written (milliseconds since the epoch). */
+    public static final String WRITTEN_AT = "writtenAt";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CheckpointFile.class);
+    /** The model entries a checkpoint may hold ({@link ModelFiles}: ModelSerializer's zip without a normaliser or
+     * pre-processor, which ModelSerializer would read with unfiltered Java deserialisation, or SameDiff's). */
+    private static final java.util.Set<String> MODEL_ENTRIES = java.util.Set.of(ModelSerializer.CONFIGURATION_JSON,
+            ModelSerializer.COEFFICIENTS_BIN, ModelSerializer.UPDATER_BIN, ModelSerializer.NO_PARAMS_MARKER,
+            ModelFiles.DESCRIPTOR, ModelFiles.SAMEDIFF);
     private static final Pattern NUMBERED = Pattern.compile("checkpoint-(\\d+)\\.zip");
 
     private final Path path;
@@ -82,29 +91,123 @@ public final class CheckpointFile {
     }
 
     /**
+     * The newest checkpoint of the run that wrote last into {@code dir}: among the files named {@link #fileName},
+     * the checkpoints are grouped by the {@link #RUN_ID} of their manifest, the run whose checkpoint was written
+     * most recently ({@link #WRITTEN_AT}) is taken, and its highest-numbered checkpoint returned. Checkpoints
+     * another run left in the directory with higher numbers are not returned. Temporary files are ignored; a file
+     * with a checkpoint's name whose manifest cannot be read (a stray file, a number out of range) is skipped with
+     * a logged warning naming it.
+     *
      * @param dir a checkpoint directory
-     * @return the checkpoint named {@link #fileName} with the highest number in it (temporary files are ignored),
-     *         or empty if there is none or the directory does not exist
+     * @return that checkpoint, or empty if there is none or the directory does not exist
      */
     public static Optional<Path> latestIn(Path dir) {
+        return latest(dir, null);
+    }
+
+    /**
+     * @param dir   a checkpoint directory
+     * @param runId the run (its {@link #RUN_ID}, e.g. {@code ContinualTrainer.runId()})
+     * @return the highest-numbered checkpoint of that run in {@code dir} (other runs' files are ignored), or empty
+     */
+    public static Optional<Path> latestIn(Path dir, String runId) {
+        return latest(dir, Objects.requireNonNull(runId, "runId"));
+    }
+
+    private static Optional<Path> latest(Path dir, String runId) {
         if (!Files.isDirectory(dir)) {
             return Optional.empty();
         }
-        Path best = null;
-        int bestN = -1;
+        // per run: its highest number and file, and when it last wrote
+        Map<String, Object[]> runs = new LinkedHashMap<>();
         try (Stream<Path> files = Files.list(dir)) {
-            for (Iterator<Path> it = files.iterator(); it.hasNext(); ) {
+            for (Iterator<Path> it = files.sorted().iterator(); it.hasNext(); ) {
                 Path p = it.next();
                 Matcher m = NUMBERED.matcher(p.getFileName().toString());
-                if (m.matches() && Integer.parseInt(m.group(1)) > bestN) {
-                    bestN = Integer.parseInt(m.group(1));
-                    best = p;
+                if (!m.matches()) {
+                    continue;
                 }
+                if (m.group(1).length() > 9) {
+                    LOG.warn("Ignoring {} in the checkpoint directory: its number {} is out of range (checkpoints "
+                            + "are numbered 0..999999999 by the experiences done)", p, m.group(1));
+                    continue;
+                }
+                int n = Integer.parseInt(m.group(1));
+                Map<String, String> props = manifestProperties(p);
+                if (props == null) {
+                    continue;
+                }
+                String run = props.getOrDefault(RUN_ID, "");
+                if (runId != null && !runId.equals(run)) {
+                    continue;
+                }
+                long written = parseLong(props.get(WRITTEN_AT), lastModified(p));
+                Object[] r = runs.computeIfAbsent(run, k -> new Object[]{-1, null, Long.MIN_VALUE});
+                if (n > (Integer) r[0]) {
+                    r[0] = n;
+                    r[1] = p;
+                }
+                r[2] = Math.max((Long) r[2], written);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot list the checkpoint directory " + dir, e);
         }
-        return Optional.ofNullable(best);
+        Object[] best = null;
+        for (Object[] r : runs.values()) {
+            if (best == null || (Long) r[2] > (Long) best[2]) {
+                best = r;
+            }
+        }
+        if (runId == null && runs.size() > 1 && best != null) {
+            LOG.warn("The checkpoint directory {} holds checkpoints of {} runs; taking {} of the run that wrote "
+                    + "last (run ids: {})", dir, runs.size(), best[1], runs.keySet());
+        }
+        return best == null ? Optional.empty() : Optional.of((Path) best[1]);
+    }
+
+    /** @return the manifest's properties, read without loading the rest; null (warned) if unreadable */
+    private static Map<String, String> manifestProperties(Path p) {
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(p.toFile())) {
+            ZipEntry e = z.getEntry(MANIFEST);
+            if (e == null || e.getSize() > 1 << 24) {
+                LOG.warn("Ignoring {} in the checkpoint directory: it has no {}, so it is not a checkpoint", p,
+                        MANIFEST);
+                return null;
+            }
+            JsonNode manifest;
+            try (InputStream in = z.getInputStream(e)) {
+                manifest = ContinualJson.mapper().readTree(new String(in.readNBytes(1 << 24),
+                        StandardCharsets.UTF_8));
+            }
+            if (manifest == null || !FORMAT.equals(manifest.path("format").asText())) {
+                LOG.warn("Ignoring {} in the checkpoint directory: its {} is not of the format '{}'", p, MANIFEST,
+                        FORMAT);
+                return null;
+            }
+            Map<String, String> props = new LinkedHashMap<>();
+            manifest.path("properties").fields().forEachRemaining(f -> props.put(f.getKey(), f.getValue().asText()));
+            return props;
+        } catch (IOException | RuntimeException ex) {
+            LOG.warn("Ignoring {} in the checkpoint directory: it is not a readable checkpoint ({})", p,
+                    ex.toString());
+            return null;
+        }
+    }
+
+    private static long lastModified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p).toMillis();
+        } catch (IOException e) {
+            return Long.MIN_VALUE;
+        }
+    }
+
+    private static long parseLong(String s, long otherwise) {
+        try {
+            return s == null ? otherwise : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return otherwise;
+        }
     }
 
     /**
@@ -135,6 +238,7 @@ public final class CheckpointFile {
         manifest.put("version", VERSION);
         Map<String, String> props = new LinkedHashMap<>(properties);
         props.put(MODEL_TYPE, model.kind());
+        props.putIfAbsent(WRITTEN_AT, Long.toString(System.currentTimeMillis()));
         manifest.put("properties", props);
         Map<String, String> digests = new LinkedHashMap<>();
         content.forEach((name, bytes) -> digests.put(name, sha256(bytes)));
@@ -179,15 +283,43 @@ public final class CheckpointFile {
         }
     }
 
-    private static byte[] serialise(String key, Serializable value) {
+    static byte[] serialise(String key, Serializable value) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+        try (ObjectOutputStream out = new CheckedOutput(bytes)) {
             out.writeObject(value);
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("The checkpoint object '" + key + "' ("
-                    + (value == null ? null : value.getClass().getName()) + ") cannot be serialised: " + e, e);
+                    + (value == null ? null : value.getClass().getName()) + ") cannot be serialised: "
+                    + e.getMessage(), e);
         }
         return bytes.toByteArray();
+    }
+
+    /** Refuses, while writing, every object that {@link SafeObjectInput} would refuse when reading it back. */
+    private static final class CheckedOutput extends ObjectOutputStream {
+        CheckedOutput(ByteArrayOutputStream out) throws IOException {
+            super(out);
+            enableReplaceObject(true);
+        }
+
+        @Override
+        protected Object replaceObject(Object obj) {
+            if (obj instanceof org.nd4j.linalg.api.ndarray.INDArray) {
+                return StoredArray.of((org.nd4j.linalg.api.ndarray.INDArray) obj);
+            }
+            if (obj instanceof org.nd4j.linalg.api.ndarray.BaseNDArrayProxy) {
+                // ND4J's writeReplace ran first: back to the array (as its readResolve does), then our form
+                return StoredArray.of(StoredArray.unproxy(obj));
+            }
+            if (obj != null && !(obj instanceof Class) && !(obj instanceof java.io.ObjectStreamClass)
+                    && !SafeObjectInput.admits(obj.getClass())) {
+                throw new IllegalArgumentException("it holds a " + obj.getClass().getName() + ", a class a "
+                        + "checkpoint may not contain: a state holds boxed primitives, strings, arrays, JDK "
+                        + "collections, java.util.Random, ND4J arrays and classes implementing "
+                        + CheckpointState.class.getName());
+            }
+            return obj;
+        }
     }
 
     /**
@@ -262,6 +394,12 @@ public final class CheckpointFile {
             }
         }
         for (String name : entries.keySet()) {
+            if (!name.startsWith(OBJECTS) && !MODEL_ENTRIES.contains(name)) {
+                // ModelSerializer would Java-deserialise a preprocessor.bin or normalizer.bin without a filter
+                throw new CheckpointException("Checkpoint " + file + " has an entry " + name + " that a "
+                        + "checkpoint never holds (expected " + MODEL_ENTRIES + " and objects/...); nothing was "
+                        + "loaded");
+            }
             if (!listed.has(name)) {
                 throw new CheckpointException("Checkpoint " + file + " has an entry " + name
                         + " that its manifest does not list; nothing was loaded");
@@ -402,18 +540,21 @@ public final class CheckpointFile {
         if (bytes == null) {
             throw new CheckpointException("Checkpoint " + path + " has no entry " + OBJECTS + key);
         }
-        Object o;
-        try (InputStream in = new ByteArrayInputStream(bytes); ObjectInputStream oin = new ObjectInputStream(in)) {
-            o = oin.readObject();
-        } catch (IOException | ClassNotFoundException | RuntimeException e) {
-            throw new CheckpointException("Checkpoint " + path + ": the entry " + OBJECTS + key
-                    + " cannot be deserialised: " + e, e);
-        }
+        Object o = SafeObjectInput.read(bytes, "Checkpoint " + path + ": the entry " + OBJECTS + key);
         if (o != null && !type.isInstance(o)) {
             throw new CheckpointException("Checkpoint " + path + ": the entry " + OBJECTS + key + " holds a "
                     + o.getClass().getName() + ", expected a " + type.getName());
         }
         return type.cast(o);
+    }
+
+    /**
+     * @param name a model entry, e.g. {@code configuration.json}
+     * @return its bytes (verified against the manifest; not deserialised), or null if the checkpoint has none
+     */
+    public byte[] modelEntry(String name) {
+        byte[] b = name.startsWith(OBJECTS) ? null : entries.get(name);
+        return b == null ? null : b.clone();
     }
 
     /**

@@ -65,13 +65,16 @@ public interface ExampleSource {
      * @param batchSize  examples per read
      * @param labelIndex the column (writable) holding the integer class label
      * @param numClasses the label width
-     * @return a source reading it in order
+     * @return a source reading it in order; reading a record whose label is not an integer in
+     *         {@code [0, numClasses)} fails with an {@link IllegalArgumentException} naming the column, the value
+     *         and the record
      */
     static ExampleSource of(RecordReader reader, int batchSize, int labelIndex, int numClasses) {
         if (numClasses < 2) {
             throw new IllegalArgumentException("numClasses should be >= 2 (got: " + numClasses + ")");
         }
-        return new IteratorSource(new RecordReaderDataSetIterator(reader, batchSize, labelIndex, numClasses));
+        return new IteratorSource(new RecordReaderDataSetIterator(LabelCheckingReader.wrap(reader, labelIndex,
+                numClasses), batchSize, labelIndex, numClasses));
     }
 
     /**

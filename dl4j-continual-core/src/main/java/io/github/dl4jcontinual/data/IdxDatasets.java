@@ -100,9 +100,20 @@ public final class IdxDatasets {
             int n = in.readInt();
             int rows = in.readInt();
             int cols = in.readInt();
+            long need = (long) n * rows * cols;
+            if (n < 0 || rows < 0 || cols < 0 || need > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("The IDX image file " + file + " has a forged or corrupt header: "
+                        + "it declares " + n + " images of " + rows + "x" + cols + " pixels (" + need + " bytes), "
+                        + "expected non-negative sizes of at most " + (Integer.MAX_VALUE - 8) + " bytes in all");
+            }
             int d = rows * cols;
-            byte[] raw = new byte[n * d];
-            in.readFully(raw);
+            byte[] raw = new byte[(int) need];
+            int got = in.readNBytes(raw, 0, raw.length);
+            if (got < raw.length) {
+                throw new IllegalArgumentException("The IDX image file " + file + " is shorter than its header "
+                        + "declares: " + n + " images of " + rows + "x" + cols + " pixels need " + need
+                        + " bytes but the file holds " + got + " (a truncated file or a forged header)");
+            }
             float[] values = new float[raw.length];
             for (int i = 0; i < raw.length; i++) {
                 values[i] = (raw[i] & 0xFF) / 255f;
@@ -130,8 +141,17 @@ public final class IdxDatasets {
                         + Integer.toHexString(magic) + ", expected 0x00000801 (is it gzipped and unmodified?)");
             }
             int n = in.readInt();
+            if (n < 0 || n > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("The IDX label file " + file + " has a forged or corrupt header: "
+                        + "it declares " + n + " labels, expected a non-negative count");
+            }
             byte[] raw = new byte[n];
-            in.readFully(raw);
+            int got = in.readNBytes(raw, 0, n);
+            if (got < n) {
+                throw new IllegalArgumentException("The IDX label file " + file + " is shorter than its header "
+                        + "declares: " + n + " labels need " + n + " bytes but the file holds " + got
+                        + " (a truncated file or a forged header)");
+            }
             int[] labels = new int[n];
             for (int i = 0; i < n; i++) {
                 labels[i] = raw[i] & 0xFF;

@@ -70,6 +70,10 @@ final class IteratorSource implements ExampleSource {
                 read++;
                 try {
                     return dsi != null ? Batches.of((org.nd4j.linalg.dataset.DataSet) dsi.next()) : mdsi.next();
+                } catch (IllegalArgumentException e) {
+                    // bad data (e.g. a label that is not a class index): stays an IllegalArgumentException
+                    throw new IllegalArgumentException("Reading minibatch " + read + " of the source " + describe()
+                            + " failed: " + e.getMessage(), e);
                 } catch (RuntimeException e) {
                     throw new IllegalStateException("Reading minibatch " + read + " of the source " + describe()
                             + " failed: " + e.getMessage(), e);

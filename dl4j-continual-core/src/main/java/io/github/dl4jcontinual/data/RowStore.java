@@ -359,7 +359,7 @@ public final class RowStore {
     }
 
     /** The serialised form. */
-    private static final class Snapshot implements Serializable {
+    private static final class Snapshot implements io.github.dl4jcontinual.checkpoint.CheckpointState {
         private static final long serialVersionUID = 1L;
         private final int capacity;
         private final int size;

@@ -45,6 +45,9 @@ public final class ContinualResult {
     private Map<String, Double> scalars = new LinkedHashMap<>();
     private List<ExperienceResult> experiences;
     private long totalMillis;
+    /** The run's identity: its id and the network's configuration (layers, updater, learning rates), or null. */
+    private String runId;
+    private Object network;
 
     private ContinualResult() {
         // for Jackson
@@ -116,8 +119,41 @@ public final class ContinualResult {
             m.put(e.getKey() + "." + CLASS_IL, e.getValue()[0]);
             m.put(e.getKey() + "." + TASK_IL, e.getValue()[1]);
         }
-        return new ContinualResult(scenario, scenarioType, classOrder, strategy, configuration, m, scalars,
-                experiences, totalMillis);
+        ContinualResult r = new ContinualResult(scenario, scenarioType, classOrder, strategy, configuration, m,
+                scalars, experiences, totalMillis);
+        r.runId = runId;
+        r.network = network;
+        return r;
+    }
+
+    /**
+     * A copy of this result that records the run's identity, so that {@code result.json} holds every setting of
+     * the run: the trainer's configuration and the network's (updater, learning rates, layers).
+     *
+     * @param runId       the run's id (kept by its checkpoints), or null
+     * @param networkJson the network's configuration JSON, or null (SameDiff)
+     * @return a new result
+     */
+    public ContinualResult withRun(String runId, String networkJson) {
+        ContinualResult r = new ContinualResult(scenario, scenarioType, classOrder, strategy, configuration,
+                matrices, scalars, experiences, totalMillis);
+        r.runId = runId;
+        try {
+            r.network = networkJson == null ? null : ContinualJson.mapper().readValue(networkJson, Object.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("The network configuration is not JSON: " + e.getMessage(), e);
+        }
+        return r;
+    }
+
+    /** @return the run's id (see {@link #withRun}), or null */
+    public String runId() {
+        return runId;
+    }
+
+    /** @return the network's configuration as a JSON tree (maps, lists, values), or null if not recorded */
+    public Object network() {
+        return network;
     }
 
     /** @return the names of the matrices, in order (the network's first) */

@@ -18,11 +18,11 @@ import java.util.Map;
  * old entry to the same (layer, key, index) of the new layout and fills the new entries. Immutable and
  * {@link Serializable}.
  */
-public final class ParameterLayout implements Serializable {
+public final class ParameterLayout implements io.github.dl4jcontinual.checkpoint.CheckpointState {
     private static final long serialVersionUID = 1L;
 
     /** One parameter array: layer + key, shape, order ('c' or 'f') and offset in the flattened vector. */
-    static final class Block implements Serializable {
+    static final class Block implements io.github.dl4jcontinual.checkpoint.CheckpointState {
         private static final long serialVersionUID = 1L;
         final String name;
         final long[] shape;

@@ -18,7 +18,7 @@ import java.util.Objects;
  * Arrays are detached copies owned by the state; getters return them without copying (do not modify).
  * The state is {@link Serializable} and can be stored inside a DL4J model zip with {@link #saveTo(File)}.
  */
-public final class ImportanceState implements Serializable {
+public final class ImportanceState implements io.github.dl4jcontinual.checkpoint.CheckpointState {
     private static final long serialVersionUID = 1L;
     /** Key of the state inside a model zip ({@link ModelSerializer#addObjectToFile}). */
     public static final String ZIP_KEY = "dl4j-continual-importance";

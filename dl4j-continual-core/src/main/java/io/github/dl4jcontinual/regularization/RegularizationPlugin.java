@@ -90,7 +90,7 @@ public final class RegularizationPlugin implements ContinualPlugin {
     }
 
     /** What {@link #saveState()} keeps; the importance state is immutable and shared. */
-    private static final class Saved implements Serializable {
+    private static final class Saved implements io.github.dl4jcontinual.checkpoint.CheckpointState {
         private static final long serialVersionUID = 1L;
         private final ImportanceState state;
         private final INDArray fisher;

@@ -251,7 +251,7 @@ public abstract class ReplayBuffer {
     }
 
     /** The serialised form of a buffer. */
-    private static final class Snapshot implements Serializable {
+    private static final class Snapshot implements io.github.dl4jcontinual.checkpoint.CheckpointState {
         private static final long serialVersionUID = 2L;
         private final String type;
         private final int capacity;

@@ -217,12 +217,28 @@ public final class ClassIncrementalScenario {
          *
          * @param groups one array of class ids per experience, disjoint, covering every class with examples
          * @return this builder
+         * @throws IllegalArgumentException if a group is empty or a class is in two groups (or twice in one),
+         *                                  naming the class and the groups
          */
         public Builder experienceClasses(int[]... groups) {
             for (int i = 0; i < groups.length; i++) {
                 if (groups[i] == null || groups[i].length == 0) {
                     throw new IllegalArgumentException("experienceClasses[" + i + "] is empty: an experience "
                             + "without classes would have no examples");
+                }
+            }
+            java.util.Map<Integer, Integer> groupOf = new java.util.HashMap<>();
+            for (int i = 0; i < groups.length; i++) {
+                for (int c : groups[i]) {
+                    Integer j = groupOf.putIfAbsent(c, i);
+                    if (j != null) {
+                        throw new IllegalArgumentException(j == i
+                                ? "Class " + c + " appears twice in experienceClasses[" + i + "] "
+                                + Arrays.toString(groups[i]) + ": each class must be listed once, in exactly one group"
+                                : "Class " + c + " appears in experienceClasses[" + j + "] " + Arrays.toString(groups[j])
+                                + " and experienceClasses[" + i + "] " + Arrays.toString(groups[i]) + ": the groups "
+                                + "overlap; each class must be in exactly one group");
+                    }
                 }
             }
             this.experienceClasses = Arrays.stream(groups).map(int[]::clone).toArray(int[][]::new);
@@ -316,7 +332,7 @@ public final class ClassIncrementalScenario {
                 start += counts[e];
             }
             return new Scenario(name, taskLabels ? ScenarioType.TASK_INCREMENTAL : ScenarioType.CLASS_INCREMENTAL,
-                    new ExperienceStream("train", trainExps), new ExperienceStream("test", testExps), order, k);
+                    new ExperienceStream("train", trainExps), new ExperienceStream("test", testExps), order, k, width);
         }
 
         private static int[] checkCounts(int[] counts, int numClasses) {

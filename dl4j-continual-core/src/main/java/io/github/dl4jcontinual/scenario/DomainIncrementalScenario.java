@@ -181,7 +181,8 @@ public final class DomainIncrementalScenario {
         List<Experience> testExps = List.of(ScenarioData.experience("test", 0, -1, classes, classes, testIdx,
                 testIdx.positionsOf(all), null, all, buffer));
         return new Scenario("new-instances", ScenarioType.DOMAIN_INCREMENTAL, new ExperienceStream("train", exps),
-                new ExperienceStream("test", testExps), all, all.length);
+                new ExperienceStream("test", testExps), all, all.length,
+                trainIdx.labelWidth);
     }
 
     private static Scenario transformed(String name, SourceIndex trainIdx, ExampleSource test,
@@ -202,7 +203,8 @@ public final class DomainIncrementalScenario {
                     buffer));
         }
         return new Scenario(name, ScenarioType.DOMAIN_INCREMENTAL, new ExperienceStream("train", trainExps),
-                new ExperienceStream("test", testExps), all, all.length);
+                new ExperienceStream("test", testExps), all, all.length,
+                trainIdx.labelWidth);
     }
 
     private static void checkN(int n) {

@@ -17,9 +17,19 @@ public final class Scenario {
     private final ExperienceStream test;
     private final int[] classOrder;
     private final int numClasses;
+    private final int sourceLabelWidth;
 
     Scenario(String name, ScenarioType type, ExperienceStream train, ExperienceStream test, int[] classOrder,
              int numClasses) {
+        this(name, type, train, test, classOrder, numClasses, numClasses);
+    }
+
+    Scenario(String name, ScenarioType type, ExperienceStream train, ExperienceStream test, int[] classOrder,
+             int numClasses, int sourceLabelWidth) {
+        if (sourceLabelWidth < numClasses) {
+            throw new IllegalArgumentException("The source's labels have " + sourceLabelWidth + " columns, fewer "
+                    + "than the scenario's " + numClasses + " classes");
+        }
         for (ExperienceStream stream : List.of(train, test)) {
             for (Experience e : stream) {
                 if (e.taskId().isPresent() != (type == ScenarioType.TASK_INCREMENTAL)) {
@@ -36,6 +46,7 @@ public final class Scenario {
         this.test = test;
         this.classOrder = classOrder.clone();
         this.numClasses = numClasses;
+        this.sourceLabelWidth = sourceLabelWidth;
     }
 
     /** @return a human-readable name, e.g. "split-mnist" */
@@ -58,9 +69,21 @@ public final class Scenario {
         return test;
     }
 
-    /** @return the label width, which a fixed output layer must match */
+    /**
+     * @return the number of classes of the scenario (relabelled 0..numClasses-1): the width of the labels it
+     *         yields, which a fixed output layer must match
+     */
     public int numClasses() {
         return numClasses;
+    }
+
+    /**
+     * @return the number of label columns of the dataset the scenario was built from; wider than
+     *         {@link #numClasses()} when some of its classes have no examples (the scenario keeps only the classes
+     *         it uses, {@link #classOrder()})
+     */
+    public int sourceLabelWidth() {
+        return sourceLabelWidth;
     }
 
     /** @return the dataset's class ids in arrival order (index = relabelled id) */

@@ -32,7 +32,9 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -98,6 +100,7 @@ public final class ContinualTrainer<T> {
     private TrainingBackend backend;
     private TrainerCheckpoint restored;
     private Run run;
+    private final List<String> checkpointFailures = new ArrayList<>();
 
     private ContinualTrainer(ContinualModel model, Class<T> type, ContinualConfiguration conf) {
         this.model = Objects.requireNonNull(model, "model");
@@ -239,7 +242,59 @@ public final class ContinualTrainer<T> {
     }
 
     /**
-     * The same as {@link #load}.
+     * Like {@link #resume(Path, ContinualConfiguration, Class)}, and first checks that {@code expected} is the
+     * network the checkpoint was written for: its configuration JSON (layers, sizes, activations, updater, learning
+     * rates; iteration and epoch counters and the initialisation seed excepted) must equal the checkpoint's, compared before anything is
+     * deserialised. The parameters and updater state come from the checkpoint; {@code expected} is not changed.
+     *
+     * @param file     checkpoint written by this library
+     * @param conf     the configuration to continue with
+     * @param expected the network the caller would train afresh (e.g. built from the same command-line options)
+     * @return a trainer positioned after the checkpoint's last experience
+     * @throws CheckpointException naming every differing field of the configuration or the network
+     */
+    public static ContinualTrainer<MultiLayerNetwork> resume(Path file, ContinualConfiguration conf,
+                                                             MultiLayerNetwork expected) {
+        return resume(file, conf, ContinualModel.of(Objects.requireNonNull(expected, "expected")),
+                MultiLayerNetwork.class);
+    }
+
+    /**
+     * The {@code ComputationGraph} form of {@link #resume(Path, ContinualConfiguration, MultiLayerNetwork)}.
+     *
+     * @param file     checkpoint written by this library
+     * @param conf     the configuration to continue with
+     * @param expected the graph the caller would train afresh
+     * @return a trainer positioned after the checkpoint's last experience
+     * @throws CheckpointException naming every differing field of the configuration or the network
+     */
+    public static ContinualTrainer<ComputationGraph> resume(Path file, ContinualConfiguration conf,
+                                                            ComputationGraph expected) {
+        return resume(file, conf, ContinualModel.of(Objects.requireNonNull(expected, "expected")),
+                ComputationGraph.class);
+    }
+
+    /**
+     * The general form of {@link #resume(Path, ContinualConfiguration, MultiLayerNetwork)}.
+     *
+     * @param file     checkpoint written by this library
+     * @param conf     the configuration to continue with
+     * @param expected the model the caller would train afresh
+     * @param type     the network type, as for {@link #load}
+     * @param <M>      the network type
+     * @return a trainer positioned after the checkpoint's last experience
+     * @throws CheckpointException naming every differing field of the configuration or the network
+     */
+    public static <M> ContinualTrainer<M> resume(Path file, ContinualConfiguration conf, ContinualModel expected,
+                                                 Class<M> type) {
+        Objects.requireNonNull(expected, "expected");
+        TrainerCheckpoint.checkNetwork(CheckpointFile.read(file), expected);
+        return load(file, conf, type);
+    }
+
+    /**
+     * The same as {@link #load}: the network comes from the checkpoint as it is (use
+     * {@link #resume(Path, ContinualConfiguration, MultiLayerNetwork)} to have it compared with the intended one).
      *
      * @param file checkpoint written by this library
      * @param conf the configuration to continue with
@@ -326,6 +381,7 @@ public final class ContinualTrainer<T> {
             restored.progress.checkSameScenario(scenario, restored.file.path());
         }
         long t0 = System.currentTimeMillis();
+        checkCheckpointDirectory();
         Run r = begin(scenario);
         List<Experience> test = list(scenario.testStream());
         if (r.progress.evaluatedAt != r.progress.next()) {
@@ -351,12 +407,70 @@ public final class ContinualTrainer<T> {
         return result;
     }
 
-    /** fit's checkpoint after an evaluated experience, then the listeners' onExperienceEnd. */
+    /**
+     * fit's checkpoint after an evaluated experience, then the listeners' onExperienceEnd. A checkpoint that cannot
+     * be written (full disk, permissions) does not stop the run: the failure is logged, kept in
+     * {@link #checkpointFailures()}, and training goes on (the previous checkpoint, if any, is untouched).
+     */
     private void afterEvaluation(Run r) {
         if (checkpointDir != null) {
-            save(checkpointDir.resolve(CheckpointFile.fileName(r.progress.next())));
+            Path target = checkpointDir.resolve(CheckpointFile.fileName(r.progress.next()));
+            try {
+                save(target);
+            } catch (java.io.UncheckedIOException e) {
+                String msg = "Checkpoint " + target + " after experience " + (r.progress.next() - 1)
+                        + " could not be written (" + e.getCause() + "); training goes on without it";
+                LOG.warn(msg);
+                checkpointFailures.add(msg);
+            }
         }
         notifyExperienceEnd(r.progress);
+    }
+
+    /**
+     * @return the automatic checkpoints of {@link #fit} that could not be written, one message each (file,
+     *         experience, cause), in order; empty when all were written
+     */
+    public List<String> checkpointFailures() {
+        return java.util.Collections.unmodifiableList(checkpointFailures);
+    }
+
+    /**
+     * @return the id of this trainer's run (kept by its checkpoints and every trainer resumed from them; see
+     *         {@link CheckpointFile#latestIn(Path, String)}), or null before the run started
+     */
+    public String runId() {
+        return run != null ? run.progress.runId : restored != null ? restored.progress.runId : null;
+    }
+
+    /**
+     * Checks the checkpoint directory before any training: creates it if needed and writes and deletes a probe
+     * file, so that a file in its place or a read-only directory fails now rather than after an experience.
+     * Warns when it holds checkpoints of other runs.
+     */
+    private void checkCheckpointDirectory() {
+        if (checkpointDir == null) {
+            return;
+        }
+        if (Files.exists(checkpointDir) && !Files.isDirectory(checkpointDir)) {
+            throw new IllegalArgumentException("The checkpoint directory " + checkpointDir + " is not a directory "
+                    + "(a file of that name exists): expected a directory to write checkpoint-NNNN.zip into");
+        }
+        try {
+            Files.createDirectories(checkpointDir);
+            Path probe = Files.createTempFile(checkpointDir, ".write-check", ".tmp");
+            Files.delete(probe);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("The checkpoint directory " + checkpointDir + " cannot be written ("
+                    + e + "): expected a writable directory; nothing was trained", e);
+        }
+        String id = runId();
+        Optional<Path> other = CheckpointFile.latestIn(checkpointDir);
+        if (other.isPresent() && (id == null || !CheckpointFile.latestIn(checkpointDir, id).equals(other))) {
+            LOG.warn("The checkpoint directory {} holds checkpoints of another run (newest: {}); this run "
+                    + "writes its own, and CheckpointFile.latestIn returns the run that wrote last", checkpointDir,
+                    other.get());
+        }
     }
 
     private static List<Experience> list(ExperienceStream s) {
@@ -674,7 +788,7 @@ public final class ContinualTrainer<T> {
         String strategy = conf.getPlugins().isEmpty() ? "naive"
                 : conf.getPlugins().stream().map(PluginConfiguration::name).collect(Collectors.joining("+"));
         return new ContinualResult(p.scenarioName, p.scenarioType, p.classOrder, strategy, conf, m, p.scalars,
-                p.results(), millis == 0 ? totalMillis(p) : millis);
+                p.results(), millis == 0 ? totalMillis(p) : millis).withRun(p.runId, TrainerCheckpoint.networkJson(model));
     }
 
     private static long totalMillis(StreamProgress p) {
@@ -689,9 +803,12 @@ public final class ContinualTrainer<T> {
         int nOut = model.headSize();
         int numClasses = scenario.numClasses();
         if (conf.getHeadPolicy() == HeadPolicy.FIXED && nOut != numClasses) {
-            throw new IllegalArgumentException("Label width " + numClasses + " of scenario " + scenario.name()
-                    + " does not match the model's output size " + nOut + " (" + model.classificationOutputName()
-                    + "): a FIXED head needs nOut = " + numClasses + "; use HeadPolicy.EXPANDING to grow it");
+            throw new IllegalArgumentException("The labels of scenario " + scenario.name() + " have "
+                    + scenario.sourceLabelWidth() + " columns and use " + describeClasses(scenario)
+                    + ", so the scenario yields labels over " + numClasses + " classes (relabelled 0.." + (numClasses - 1)
+                    + " in order of arrival), which does not match the model's output size " + nOut + " ("
+                    + model.classificationOutputName() + "): a FIXED head needs nOut = " + numClasses
+                    + "; use HeadPolicy.EXPANDING to grow it");
         }
         if (conf.getHeadPolicy() == HeadPolicy.EXPANDING && from < scenario.trainStream().size()) {
             int first = scenario.trainStream().get(from).seenClassArray().length;
@@ -702,6 +819,17 @@ public final class ContinualTrainer<T> {
             }
         }
         checkModelFits(scenario.trainStream().get(0), numClasses);
+    }
+
+    /** "all 10 classes" or "5 classes [0, 1, 2, 3, 4]" (the dataset's ids, at most 20 listed). */
+    private static String describeClasses(Scenario scenario) {
+        int[] ids = scenario.classOrder();
+        Arrays.sort(ids);
+        if (ids.length == scenario.sourceLabelWidth()) {
+            return "all " + ids.length + " classes";
+        }
+        String listed = Arrays.stream(ids).limit(20).mapToObj(String::valueOf).collect(Collectors.joining(", "));
+        return ids.length + " of them, classes [" + listed + (ids.length > 20 ? ", ..." : "") + "]";
     }
 
     private void checkModelFits(Experience e, int numClasses) {

@@ -23,8 +23,11 @@ import java.util.TreeSet;
  * experience results. Serialisable so that a checkpoint carries it; fingerprints of the scenario and of the test
  * stream let a resumed trainer check that it continues the same run. Mutated by the trainer only, on its thread.
  */
-final class StreamProgress implements Serializable {
-    private static final long serialVersionUID = 2L;
+final class StreamProgress implements io.github.dl4jcontinual.checkpoint.CheckpointState {
+    private static final long serialVersionUID = 3L;
+
+    /** The run's identity: drawn when a run starts afresh, kept by every checkpoint and resume of it. */
+    final String runId = java.util.UUID.randomUUID().toString();
 
     /** The scenario's fingerprint, or null when experiences are given one at a time. */
     Map<String, String> scenario;
@@ -178,8 +181,63 @@ final class StreamProgress implements Serializable {
                 m.put(stream.name() + "[" + e.index() + "]", "classes " + e.classes() + ", "
                         + e.numExamples() + " examples of shape " + shapes);
             }
+            String rows = sampledRows(stream);
+            m.put(stream.name() + ".sampledRows", rows.equals(sampledRows(stream)) ? rows : VARIES);
         }
         return m;
+    }
+
+    /** The sampled-rows entry of a stream whose rows differ between two reads (random augmentation). */
+    static final String VARIES = "differ between reads (random augmentation?): not compared";
+
+    /** How many evenly spaced rows of a stream {@link #sampledRows} hashes. */
+    static final int SAMPLED_ROWS = 16;
+
+    /**
+     * @param stream a stream
+     * @return the SHA-256 (first 16 hex digits) of {@value #SAMPLED_ROWS} evenly spaced rows of the union of its
+     *         experiences, features and labels as read (one read of those rows; the same data in the same order
+     *         gives the same digest, other values or another normalisation another)
+     */
+    static String sampledRows(ExperienceStream stream) {
+        List<Experience> all = new ArrayList<>();
+        stream.forEach(all::add);
+        if (all.isEmpty()) {
+            return "none";
+        }
+        Experience u = Experience.union(all);
+        int n = u.numExamples();
+        int k = Math.min(SAMPLED_ROWS, n);
+        int[] idx = new int[k];
+        for (int i = 0; i < k; i++) {
+            idx[i] = (int) ((long) i * (n - 1) / Math.max(1, k - 1));
+        }
+        org.nd4j.linalg.dataset.api.MultiDataSet rows = u.rows(idx);
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (org.nd4j.linalg.api.ndarray.INDArray[] arrays : List.of(rows.getFeatures(), rows.getLabels())) {
+            for (org.nd4j.linalg.api.ndarray.INDArray a : arrays) {
+                float[] v = a.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * v.length + 8 * a.rank());
+                for (long d : a.shape()) {
+                    b.putLong(d);
+                }
+                for (float f : v) {
+                    b.putFloat(f);
+                }
+                md.update(b.array());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        byte[] d = md.digest();
+        for (int i = 0; i < 8; i++) {
+            sb.append(String.format("%02x", d[i]));
+        }
+        return n + " examples, rows " + Arrays.toString(idx) + " hash " + sb;
     }
 
     /**
@@ -195,6 +253,9 @@ final class StreamProgress implements Serializable {
         Map<String, String> now = fingerprint(s);
         List<String> diff = new ArrayList<>();
         for (String k : scenario.keySet()) {
+            if (VARIES.equals(scenario.get(k)) || VARIES.equals(now.get(k))) {
+                continue;
+            }
             if (!scenario.get(k).equals(now.get(k))) {
                 diff.add(k + ": checkpoint has " + scenario.get(k) + ", given " + now.get(k));
             }

@@ -120,11 +120,11 @@ class CheckpointFileTest {
 
         entries = entries(f);
         String m = new String(entries.get(CheckpointFile.MANIFEST), StandardCharsets.UTF_8);
-        entries.put(CheckpointFile.MANIFEST, m.replace("\"version\" : 1", "\"version\" : 7")
+        entries.put(CheckpointFile.MANIFEST, m.replace("\"version\" : " + CheckpointFile.VERSION, "\"version\" : 7")
                 .getBytes(StandardCharsets.UTF_8));
         rezip(entries, bad);
         e = assertThrows(CheckpointException.class, () -> CheckpointFile.read(bad));
-        assertTrue(e.getMessage().contains("format version 7; this library reads version 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("format version 7; this library reads version " + CheckpointFile.VERSION), e.getMessage());
     }
 
     @Test
@@ -158,12 +158,25 @@ class CheckpointFileTest {
     }
 
     @Test
-    void latestInPicksTheHighestNumberAndIgnoresTemporaryFiles(@TempDir Path dir) throws Exception {
+    void latestInPicksTheNewestRunAndIgnoresTemporaryAndStrayFiles(@TempDir Path dir) throws Exception {
         assertTrue(CheckpointFile.latestIn(dir.resolve("none")).isEmpty());
-        Files.write(dir.resolve(CheckpointFile.fileName(2)), new byte[0]);
-        Files.write(dir.resolve(CheckpointFile.fileName(10)), new byte[0]);
+        ContinualModel m = ContinualModel.of(Models.mlp(8, 16, 4, 0.1, 1));
+        CheckpointFile.write(dir.resolve(CheckpointFile.fileName(2)), m, Map.of(),
+                Map.of(CheckpointFile.RUN_ID, "old", CheckpointFile.WRITTEN_AT, "1000"));
+        CheckpointFile.write(dir.resolve(CheckpointFile.fileName(10)), m, Map.of(),
+                Map.of(CheckpointFile.RUN_ID, "old", CheckpointFile.WRITTEN_AT, "2000"));
         Files.write(dir.resolve(CheckpointFile.fileName(11) + ".tmp"), new byte[0]);
+        // stray files with a checkpoint's name: a number out of int range, and one that is not a zip
+        Files.write(dir.resolve("checkpoint-99999999999.zip"), new byte[]{1, 2, 3});
+        Files.write(dir.resolve(CheckpointFile.fileName(12)), new byte[]{1, 2, 3});
         assertEquals(CheckpointFile.fileName(10), CheckpointFile.latestIn(dir).orElseThrow().getFileName().toString());
+        // a new run into the same directory: its (lower-numbered) checkpoint wins, the old run's stay reachable
+        CheckpointFile.write(dir.resolve(CheckpointFile.fileName(1)), m, Map.of(),
+                Map.of(CheckpointFile.RUN_ID, "new", CheckpointFile.WRITTEN_AT, "3000"));
+        assertEquals(CheckpointFile.fileName(1), CheckpointFile.latestIn(dir).orElseThrow().getFileName().toString());
+        assertEquals(CheckpointFile.fileName(10),
+                CheckpointFile.latestIn(dir, "old").orElseThrow().getFileName().toString());
+        assertTrue(CheckpointFile.latestIn(dir, "other").isEmpty());
     }
 
     private static final class NotSerialisable implements Serializable {

@@ -12,6 +12,7 @@ public final class ScenarioFixtures {
      * @throws IllegalArgumentException if the experiences' task ids do not fit {@code type}
      */
     public static Scenario withType(Scenario s, ScenarioType type) {
-        return new Scenario(s.name(), type, s.trainStream(), s.testStream(), s.classOrder(), s.numClasses());
+        return new Scenario(s.name(), type, s.trainStream(), s.testStream(), s.classOrder(), s.numClasses(),
+                s.sourceLabelWidth());
     }
 }

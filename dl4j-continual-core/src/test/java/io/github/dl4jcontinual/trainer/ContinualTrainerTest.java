@@ -184,7 +184,8 @@ class ContinualTrainerTest {
     void labelWidthDifferentFromTheOutputSizeIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ContinualTrainer.wrap(Models.mlp(784, 100, 5, 0.03, 3), conf().build()).fit(scenario));
-        assertTrue(e.getMessage().contains("Label width 10") && e.getMessage().contains("output size 5"),
+        assertTrue(e.getMessage().contains("have 10 columns") && e.getMessage().contains("output size 5")
+                        && e.getMessage().contains("nOut = 10"),
                 e.getMessage());
         IllegalArgumentException g = assertThrows(IllegalArgumentException.class,
                 () -> ContinualTrainer.wrap(Models.mlp(784, 100, 6, 0.03, 3),

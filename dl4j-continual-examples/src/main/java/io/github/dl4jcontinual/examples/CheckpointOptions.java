@@ -64,7 +64,8 @@ final class CheckpointOptions {
     /**
      * Trains one run, checkpointing and resuming as the options say.
      *
-     * @param net      the fresh network (unused when the run resumes from a checkpoint)
+     * @param net      the fresh network; when the run resumes, its configuration must equal the checkpoint's (its
+     *                 weights are not used)
      * @param conf     the configuration
      * @param scenario the scenario
      * @param run      the run's name, its checkpoint subdirectory
@@ -79,7 +80,9 @@ final class CheckpointOptions {
         ContinualTrainer<MultiLayerNetwork> t;
         if (latest.isPresent()) {
             System.out.println("Resuming " + run + " from " + latest.get());
-            t = ContinualTrainer.resume(latest.get(), conf, MultiLayerNetwork.class);
+            // the network built from this command's options (layers, updater, learning rate) must be the
+            // checkpoint's: a mismatching --lr or --batch is refused, naming the setting
+            t = ContinualTrainer.resume(latest.get(), conf, net);
         } else {
             t = ContinualTrainer.wrap(net, conf);
         }

@@ -46,7 +46,14 @@ class CheckpointOptionsTest {
         assertEquals(1, part.classIncremental().rows());
         assertEquals(CheckpointFile.fileName(1), CheckpointFile.latestIn(dir.resolve("run")).orElseThrow()
                 .getFileName().toString());
-        // the network given here is ignored: the run continues from its checkpoint
+        // a network built with another learning rate (--lr 5.0 on a checkpoint of --lr 0.1) is refused by name
+        io.github.dl4jcontinual.checkpoint.CheckpointException lr = assertThrows(
+                io.github.dl4jcontinual.checkpoint.CheckpointException.class, () -> new CheckpointOptions(new Args(
+                        new String[]{"--checkpoint-dir", d, "--resume"}, CheckpointOptions.with()))
+                        .fit(Models.mlp(10, 16, 6, 5.0, 1), conf, s, "run"));
+        assertTrue(lr.getMessage().contains("another network") && lr.getMessage().contains(
+                "learningRate: checkpoint 0.1, given 5.0"), lr.getMessage());
+        // the network's weights (another initialisation seed) are not used: the run continues from its checkpoint
         ContinualResult resumed = new CheckpointOptions(new Args(new String[]{"--checkpoint-dir", d, "--resume"},
                 CheckpointOptions.with())).fit(Models.mlp(10, 16, 6, 0.1, 99), conf, s, "run");
         assertEquals(3, resumed.classIncremental().rows());
@@ -57,6 +64,9 @@ class CheckpointOptionsTest {
             }
         }
         assertTrue(Files.isRegularFile(dir.resolve("run").resolve(CheckpointFile.fileName(3))));
+        // result.json records the network's settings (updater, learning rate) and the run's id
+        assertTrue(resumed.toJson().contains("\"learningRate\" : 0.1") && resumed.runId() != null
+                && resumed.runId().equals(part.runId()), resumed.runId() + " / " + part.runId());
         assertArrayEquals(new int[]{0, 1, 2}, resumed.experiences().stream().mapToInt(r -> r.experience()).toArray());
     }
 }

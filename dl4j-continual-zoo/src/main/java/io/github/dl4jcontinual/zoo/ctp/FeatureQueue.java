@@ -101,7 +101,7 @@ public final class FeatureQueue {
     }
 
     /** An immutable queue snapshot. */
-    public static final class State implements java.io.Serializable {
+    public static final class State implements io.github.dl4jcontinual.checkpoint.CheckpointState {
         private static final long serialVersionUID = 1L;
         final INDArray rows;
         final int[] ids;
