@@ -352,7 +352,7 @@ final class DaFormerGraph {
             outputs.add(KNN);
         }
         b.setOutputs(outputs.toArray(new String[0]));
-        ComputationGraph out = b.build();
+        ComputationGraph out = ofType(b.build(), g);
         copyParameters(g, site.attention, out, DUAL);
         if (isConverted(g)) {
             // the heads of earlier tasks; a divergence head belongs to one task, so the next stage's starts afresh
@@ -377,9 +377,25 @@ final class DaFormerGraph {
             }
         }
         b.setOutputs(classifier);
-        ComputationGraph out = b.build();
+        ComputationGraph out = ofType(b.build(), g);
         out.getConfiguration().setIterationCount(0);
         out.getConfiguration().setEpochCount(g.getConfiguration().getEpochCount());
+        return out;
+    }
+
+    /**
+     * {@code built} in the data type of {@code like}: M2.1's {@code TransferLearning.GraphBuilder} builds a FLOAT
+     * graph from a DOUBLE one.
+     */
+    private static ComputationGraph ofType(ComputationGraph built, ComputationGraph like) {
+        DataType type = like.getConfiguration().getDataType();
+        if (built.getConfiguration().getDataType() == type) {
+            return built;
+        }
+        ComputationGraphConfiguration c = built.getConfiguration().clone();
+        c.setDataType(type);
+        ComputationGraph out = new ComputationGraph(c);
+        out.init(built.params().castTo(type), false);
         return out;
     }
 
