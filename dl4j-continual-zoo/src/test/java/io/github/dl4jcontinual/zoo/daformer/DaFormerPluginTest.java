@@ -85,7 +85,11 @@ public class DaFormerPluginTest {
      * (the first residual), average pooling, softmax output.
      */
     static ComputationGraph dl4jVit(int side, int d, int classes, long seed) {
-        ComputationGraphConfiguration c = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(1e-2))
+        return dl4jVit(side, d, classes, seed, 1e-2);
+    }
+
+    static ComputationGraph dl4jVit(int side, int d, int classes, long seed, double lr) {
+        ComputationGraphConfiguration c = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(lr))
                 .weightInit(WeightInit.XAVIER).graphBuilder().addInputs("in")
                 .setInputTypes(InputType.feedForward((long) side * side))
                 .addVertex("tokens", new ReshapeVertex(-1, side, side), "in")
