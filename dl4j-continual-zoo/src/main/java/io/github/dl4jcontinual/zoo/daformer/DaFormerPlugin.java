@@ -25,7 +25,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +51,9 @@ import java.util.TreeMap;
  * model (the teacher) in {@link #adaptTrainingData}.</p>
  *
  * <p><b>Training</b> is the network's own {@code fit} with its own updater (a fresh state per stage, as a new
- * optimiser) on the experience's examples and the exemplar memory as one shuffled pool, for the trainer's epochs;
+ * optimiser) on the experience's examples and the exemplar memory as one shuffled pool
+ * ({@code ctx.trainingIterator} over their union, in place of the iterator it is handed once there is a memory), for
+ * the trainer's epochs;
  * {@link FrozenParameters} keeps the old key sets (M) and the old heads bit-identical. <b>After</b> it
  * ({@link #afterExperience}): herding into core's {@link ClassBalancedReplayBuffer} with {@link HerdingSelection} on
  * the dual block's output ({@code memorySize} in all, an equal share per seen class); the classification-only graph;
