@@ -4,7 +4,7 @@ import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.zoo.ContinualLoop;
 import io.github.dl4jcontinual.zoo.FiniteDifferences;
-import io.github.dl4jcontinual.zoo.daformer.DaFormerLearnerTest;
+import io.github.dl4jcontinual.zoo.daformer.DaFormerPluginTest;
 import io.github.dl4jcontinual.zoo.transformer.Vit;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
@@ -46,7 +46,7 @@ class L2pLearnerTest {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         try {
             L2pLearner l2p = new L2pLearner(small().build(), vit, 6);
-            DataSet d = ContinualLoop.inMemory(DaFormerLearnerTest.synthetic(2, 1).trainStream().get(0));
+            DataSet d = ContinualLoop.inMemory(DaFormerPluginTest.synthetic(2, 1).trainStream().get(0));
             Map<String, INDArray> feed = l2p.trainingFeed(d.getFeatures().castTo(DataType.DOUBLE),
                     d.getLabels().castTo(DataType.DOUBLE), 0, 1);
             int checked = FiniteDifferences.check(l2p.graph(), feed, l2p.trainableVariables());
@@ -68,7 +68,7 @@ class L2pLearnerTest {
         assertEquals(1.0, sel.getDouble(1, 0, 2));
         assertEquals(4.0, sel.sumNumber().doubleValue());
 
-        Scenario s = DaFormerLearnerTest.synthetic(12, 2);
+        Scenario s = DaFormerPluginTest.synthetic(12, 2);
         INDArray q = l2p.queries(ContinualLoop.inMemory(s.trainStream().get(0)).getFeatures());
         double pullBefore = selectedCosine(l2p, q);
         String[] frozenNames = l2p.graph().variables().stream().map(v -> v.name()).filter(n -> n.startsWith("vit/"))
@@ -110,7 +110,7 @@ class L2pLearnerTest {
 
     @Test
     void aFrequentlyUsedPromptLosesTrainingSelectionsItWouldOtherwiseWin() {
-        Scenario s = DaFormerLearnerTest.synthetic(12, 2);
+        Scenario s = DaFormerPluginTest.synthetic(12, 2);
         L2pLearner off = new L2pLearner(small().build(), tinyVit(DataType.FLOAT), 6);
         L2pLearner on = new L2pLearner(small().frequencyPenalty(true).build(), tinyVit(DataType.FLOAT), 6);
         INDArray q = on.queries(ContinualLoop.inMemory(s.trainStream().get(1)).getFeatures());
