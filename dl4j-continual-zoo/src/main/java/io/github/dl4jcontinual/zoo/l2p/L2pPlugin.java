@@ -35,7 +35,8 @@ import java.util.Map;
  *   query {@code q} is the pretrained network's own pooled feature, computed inside the graph without prompts;</li>
  *   <li>{@code l2p_select} ({@link PromptKeySelection}): the keys; it selects the N prompts whose keys are most
  *   cosine-similar to q and outputs the selection and the distance {@code Σ_selected (1 − cos(q, key))};</li>
- *   <li>{@code l2p_prompt} ({@link PromptPrepend}): the prompts, prepended to the token sequence, which now feeds
+ *   <li>{@code l2p_prompt_tokens} ({@link PromptTokens}): the prompts, the selected ones as tokens, and
+ *   {@code l2p_prompt}, a DL4J {@code MergeVertex} that prepends them to the token sequence, which now feeds
  *   every reader of the original one;</li>
  *   <li>{@code l2p_prompt_pool} ({@link PromptTokenPooling}): the mean of the prompt tokens' outputs where the
  *   sequence was pooled (after the pool's LayerNorm for a zoo {@code TokenPooling}), feeding a new linear

@@ -49,7 +49,9 @@ import java.util.stream.Collectors;
 final class PromptPoolGraph {
     /** The key-selection layer. */
     static final String SELECT = "l2p_select";
-    /** The prompt vertex. */
+    /** The selected prompts' tokens. */
+    static final String PROMPT_TOKENS = "l2p_prompt_tokens";
+    /** The prompted token sequence (a MergeVertex: prompts, then the tokens). */
     static final String PROMPT = "l2p_prompt";
     /** The mean of the prompt tokens' outputs. */
     static final String PROMPT_POOL = "l2p_prompt_pool";
@@ -246,8 +248,12 @@ final class PromptPoolGraph {
         String query = queried.contains(feature) ? QUERY + feature : feature;
         b.addLayer(SELECT, new PromptKeySelection.Builder().poolSize(conf.getPoolSize()).topN(conf.getTopK())
                 .queryWidth(queryWidth).updater(updater.clone()).build(), query);
-        b.addVertex(PROMPT, new PromptPrepend(format, conf.getPoolSize(), conf.getTopK(), conf.getPromptLength(),
-                width, numTokens, updater.clone()), tokens, SELECT);
+        b.addLayer(PROMPT_TOKENS, new PromptTokens.Builder().format(format).poolSize(conf.getPoolSize())
+                .topN(conf.getTopK()).promptLength(conf.getPromptLength()).width(width).updater(updater.clone())
+                .build(), SELECT);
+        org.deeplearning4j.nn.conf.graph.MergeVertex merge = new org.deeplearning4j.nn.conf.graph.MergeVertex();
+        merge.setMergeAxis(format == TokenFormat.FLAT ? 1 : 2);
+        b.addVertex(PROMPT, merge, PROMPT_TOKENS, tokens);
         // the prompted path: frozen with backprop, rewired to the prompted tokens, token counts grown
         for (String n : order) {
             if (!prompted.contains(n)) {
@@ -372,7 +378,7 @@ final class PromptPoolGraph {
     private static void initialise(ComputationGraph g, Random rng, String classifier) {
         fill(g.getVertex(SELECT).paramTable(false).get(PromptKeySelection.KEYS), rng, 1.0);
         g.getVertex(SELECT).paramTable(false).get(PromptKeySelection.FREQUENCY).assign(0.0);
-        fill(g.getVertex(PROMPT).paramTable(false).get(PromptPrepend.PROMPTS), rng, 1.0);
+        fill(g.getVertex(PROMPT_TOKENS).paramTable(false).get(PromptTokens.PROMPTS), rng, 1.0);
         INDArray w = g.getLayer(classifier).getParam("W");
         fill(w, rng, Math.sqrt(6.0 / (w.size(0) + w.size(1))));
         g.getLayer(classifier).getParam("b").assign(0.0);
