@@ -28,6 +28,10 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * Run: {@code java -cp ... io.github.dl4jcontinual.examples.L2pOwnVitExample ../shared/data}.
  */
 public final class L2pOwnVitExample {
+    private static SelfAttentionLayer attention() {
+        return new SelfAttentionLayer.Builder().nIn(32).nOut(32).nHeads(4).projectInput(true).build();
+    }
+
     public static void main(String[] args) {
         DataDirectory dir = DataDirectory.resolve(args.length > 0 ? args[0] : null);
         ComputationGraph vit = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1)
@@ -36,9 +40,9 @@ public final class L2pOwnVitExample {
                 .addVertex("tokens", new ReshapeVertex(-1, 28, 28), "in")
                 .addLayer("embed", new Convolution1DLayer.Builder(3).nIn(28).nOut(32).activation(Activation.TANH)
                         .build(), "tokens")
-                .addLayer("att1", new SelfAttentionLayer.Builder().nIn(32).nOut(32).nHeads(4).build(), "embed")
+                .addLayer("att1", attention(), "embed")
                 .addVertex("res1", new ElementWiseVertex(ElementWiseVertex.Op.Add), "embed", "att1")
-                .addLayer("att2", new SelfAttentionLayer.Builder().nIn(32).nOut(32).nHeads(4).build(), "res1")
+                .addLayer("att2", attention(), "res1")
                 .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "att2")
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
                         .activation(Activation.SOFTMAX).build(), "pool")

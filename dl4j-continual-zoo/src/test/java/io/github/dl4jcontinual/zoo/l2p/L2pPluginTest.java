@@ -265,6 +265,25 @@ class L2pPluginTest {
         return g.feedForward(x, false).get(PromptPoolGraph.SELECT).getColumn(2 * 4).meanNumber().doubleValue();
     }
 
+    /**
+     * The penalty acts on training-time selection from the second experience on: the first experience trains
+     * exactly as without it (no history), the second selects differently.
+     */
+    @Test
+    void theFrequencyPenaltyChangesTrainingSelectionsFromTheSecondExperienceOn() {
+        Scenario s = mnist(300, 200, 5);
+        ComputationGraph base = pretrained();
+        ContinualResult off = ContinualTrainer.wrap(base.clone(), trainer(small().build())).fit(s, 2);
+        ContinualResult on = ContinualTrainer.wrap(base.clone(), trainer(small().frequencyPenalty(true).build()))
+                .fit(s, 2);
+        assertEquals(off.experiences().get(0).metrics().get("l2p.selection_entropy"),
+                on.experiences().get(0).metrics().get("l2p.selection_entropy"));
+        assertEquals(Double.doubleToLongBits(off.classIncremental().get(0, 0)),
+                Double.doubleToLongBits(on.classIncremental().get(0, 0)), "the penalty acted without history");
+        assertNotEquals(off.experiences().get(1).metrics().get("l2p.selection_entropy"),
+                on.experiences().get(1).metrics().get("l2p.selection_entropy"), "the penalty changed no selection");
+    }
+
     @Test
     void resumeIsBitIdentical(@TempDir Path dir) throws Exception {
         Scenario s = mnist(300, 200, 5);
