@@ -15,7 +15,6 @@ import io.github.dl4jcontinual.zoo.alta.AltaConfiguration;
 import io.github.dl4jcontinual.zoo.alta.AltaHead;
 import io.github.dl4jcontinual.zoo.alta.AltaLearner;
 import io.github.dl4jcontinual.zoo.l2p.L2pConfiguration;
-import io.github.dl4jcontinual.zoo.l2p.L2pLearner;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.WordPieceTokenizer;
 import io.github.dl4jcontinual.zoo.transformer.Vit;
@@ -179,11 +178,9 @@ public final class PromptsExample {
                         r = new AltaLearner(base.toBuilder().head(AltaHead.ALTA).seed(seed).build(), encoder,
                                 tokenizer, streamNames).progress(a.has("quiet") ? null : System.out).fit(union);
                     } else if (method.equals("l2p")) {
-                        r = new L2pLearner(new L2pConfiguration.Builder().epochs(epochs).batchSize(batch)
-                                .learningRate(a.getDouble("l2p-lr", 0.01)).frequencyPenalty(a.has("l2p-frequency"))
-                                .seed(seed).build(),
-                                pretrainedVit(align, alignEpochs, seed), 10)
-                                .progress(a.has("quiet") ? null : System.out).fit(images);
+                        // L2P as a plugin of the trainer on the pre-trained zoo ViT (L2pExample)
+                        r = L2pExample.run(pretrainedVit(align, alignEpochs, seed), images, epochs, batch,
+                                a.getDouble("l2p-lr", 0.01), a.has("l2p-frequency"), seed, !a.has("quiet"));
                     } else {
                         AltaHead head = AltaHead.valueOf(method.toUpperCase(Locale.ROOT));
                         r = new AltaLearner(base.toBuilder().head(head).seed(seed).build(), encoder, tokenizer, streamNames)
