@@ -195,6 +195,7 @@ public final class AltaPlugin implements ContinualPlugin {
             if (!restored && ctx.experienceIndex() == 0) {
                 writeText(m, allClasses());
             }
+            followHeadSchedule(m);
             return;
         }
         int nIn = (int) ((FeedForwardLayer) m.headConf()).getNIn();
@@ -241,18 +242,24 @@ public final class AltaPlugin implements ContinualPlugin {
                     ctx.configuration().getEpochsPerExperience(), m.epochCount());
             live.getUpdater().setLrAndSchedule(Double.NaN, s);
             live.getBiasUpdater().setLrAndSchedule(Double.NaN, s);
-            if (ctxUpdaterConf != null) {
-                ctxUpdaterConf.setLrAndSchedule(Double.NaN, s);
-            }
         } else if (conf.getSchedule() == AltaConfiguration.Schedule.AS_RELEASED) {
             live.getUpdater().setLrAndSchedule(1e-5, null);
             live.getBiasUpdater().setLrAndSchedule(1e-5, null);
-            if (ctxUpdaterConf != null) {
-                ctxUpdaterConf.setLrAndSchedule(1e-5, null);
-            }
         }
+        followHeadSchedule(m);
         writeText(m, allClasses());
         LOG.info("ALTA: {} head on {} features of {}", conf.getHead(), nIn, m.describe());
+    }
+
+    /**
+     * The context's updater: the head's (its learning rate or schedule, which the checkpointed network carries),
+     * over the context's own state.
+     */
+    private void followHeadSchedule(ContinualModel m) {
+        if (ctxUpdaterConf != null) {
+            ctxUpdaterConf = ((AltaHeadLayer) m.headConf()).getUpdater().clone();
+            ctxUpdater = ctxUpdaterConf.instantiate(ctxUpdaterState, false);
+        }
     }
 
     private int[] allClasses() {
