@@ -56,7 +56,7 @@ import java.util.Random;
  * <p>No pretrained image-text model exists offline, so the image tower is "pre-trained" first, with DL4J alone: a
  * small CNN (conv 5×5×16, max-pool, conv 5×5×32, max-pool, dense 128, dense 384 identity = the text projection)
  * ending in core's {@link CosineOutputLayer} whose class vectors are MiniLM's embeddings of the ten digit names
- * ("a photo of a zero." ...), frozen (their gradient zeroed before every update), scale {@code --scale}, trained on {@code --align-per-class}
+ * ("a photo of a zero." ...), frozen (put back after every update), scale {@code --scale}, trained on {@code --align-per-class}
  * MNIST training images per digit ({@code --align-epochs} epochs of Adam 1e-3, batch 64); it never sees
  * Fashion-MNIST. For ALTA the cosine layer is then replaced by an ordinary output layer over the 384-d features and
  * the network is handed to the trainer: the plugin replaces that output layer by its head (no projection: the
@@ -195,16 +195,13 @@ public final class AltaExample {
         net.init();
         INDArray anchors = text.transpose().dup();
         net.getOutputLayer().setParam(CosineOutputLayer.WEIGHT_KEY, anchors);
-        // DL4J's NoOp updater applies the raw gradient: the anchors' gradient is zeroed before every update instead
-        String anchorLayer = (net.getnLayers() - 1) + "_";
+        // the anchors and the scale are put back after every update (DL4J's NoOp updater is not a freeze)
         net.setListeners(new BaseTrainingListener() {
             @Override
-            public void onGradientCalculation(Model model) {
-                model.gradient().gradientForVariable().forEach((k, g) -> {
-                    if (k.startsWith(anchorLayer)) {
-                        g.assign(0);
-                    }
-                });
+            public void iterationDone(Model model, int iteration, int epoch) {
+                MultiLayerNetwork m = (MultiLayerNetwork) model;
+                m.getOutputLayer().getParam(CosineOutputLayer.WEIGHT_KEY).assign(anchors);
+                m.getOutputLayer().getParam(CosineOutputLayer.SCALE_KEY).assign(scale);
             }
         });
         List<DataSet> list = data.asList();

@@ -105,6 +105,17 @@ class AltaPluginTest {
     }
 
     @Test
+    void theCosineRestartsEveryTask() {
+        CosinePerTaskSchedule s = new CosinePerTaskSchedule(0.002, 4, 3);
+        assertEquals(0.002, s.valueAt(0, 3), 1e-15);
+        assertEquals(0.001, s.valueAt(0, 5), 1e-15);
+        assertEquals(0.002, s.valueAt(99, 7), 1e-15, "restarted for the next task");
+        assertEquals(s, s.clone());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new CosinePerTaskSchedule(0.1, 0, 0))
+                .getMessage().contains("0.1, 0, 0"));
+    }
+
+    @Test
     void badValuesAndNetworksAreRefusedWithTheirValues() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> alta().alpha(-1)).getMessage().contains("-1"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> alta().updater(new NoOp())).getMessage()
