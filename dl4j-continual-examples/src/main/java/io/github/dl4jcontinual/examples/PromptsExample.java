@@ -11,9 +11,6 @@ import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.trainer.ContinualTrainer;
 import io.github.dl4jcontinual.trainer.HeadPolicy;
-import io.github.dl4jcontinual.zoo.alta.AltaConfiguration;
-import io.github.dl4jcontinual.zoo.alta.AltaHead;
-import io.github.dl4jcontinual.zoo.alta.AltaLearner;
 import io.github.dl4jcontinual.zoo.l2p.L2pConfiguration;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.WordPieceTokenizer;
@@ -126,13 +123,6 @@ public final class PromptsExample {
         int batch = a.getInt("batch", 32);
         int memory = a.getInt("memory", 200);
         int alignEpochs = a.getInt("align-epochs", 3);
-        String schedule = a.get("schedule", "cosine");
-        AltaConfiguration base = new AltaConfiguration.Builder().epochs(epochs).batchSize(batch).replayBatchSize(batch)
-                .bufferSize(memory).learningRate(a.getDouble("lr", 0.01)).scale(scale)
-                .schedule(schedule.equals("cosine") ? AltaConfiguration.Schedule.COSINE_PER_TASK
-                        : schedule.equals("constant") ? AltaConfiguration.Schedule.CONSTANT
-                        : AltaConfiguration.Schedule.valueOf(schedule.toUpperCase(Locale.ROOT).replace('-', '_')))
-                .classIlOverAllClasses(!a.get("class-il", "all").equals("seen")).build();
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
         File out = new File(a.get("out", "results/prompts"));
         ReportOutput reports = new ReportOutput(a);
@@ -170,21 +160,14 @@ public final class PromptsExample {
                         r = er(tower, images, epochs, batch, seed, !a.has("quiet"), method.equals("er")
                                 ? new ExperienceReplay.Builder().bufferSize(memory).replayBatch(batch).build()
                                 : new JointTraining());
-                    } else if (method.equals("alta-joint")) {
-                        // the non-continual reference: the ALTA head trained on the union of the five experiences
-                        // as one experience, same epochs per image, optimiser, schedule and buffer
-                        Scenario union = new ClassIncrementalScenario.Builder().train(trainFeatures)
-                                .test(testFeatures).numExperiences(1).name("joint-features").build();
-                        r = new AltaLearner(base.toBuilder().head(AltaHead.ALTA).seed(seed).build(), encoder,
-                                tokenizer, streamNames).progress(a.has("quiet") ? null : System.out).fit(union);
                     } else if (method.equals("l2p")) {
                         // L2P as a plugin of the trainer on the pre-trained zoo ViT (L2pExample)
                         r = L2pExample.run(pretrainedVit(align, alignEpochs, seed), images, epochs, batch,
                                 a.getDouble("l2p-lr", 0.01), a.has("l2p-frequency"), seed, !a.has("quiet"));
                     } else {
-                        AltaHead head = AltaHead.valueOf(method.toUpperCase(Locale.ROOT));
-                        r = new AltaLearner(base.toBuilder().head(head).seed(seed).build(), encoder, tokenizer, streamNames)
-                                .progress(a.has("quiet") ? null : System.out).fit(features);
+                        // ALTA and its ablations run as a trainer plugin in the alta command (AltaExample)
+                        throw new IllegalArgumentException("--methods " + method + " is not a prompts method any "
+                                + "more: ALTA and its ablations moved to `bin/examples alta` (AltaExample)");
                     }
                     DaFormerExample.record(method, seed, r, ts, false, reports, out, results, seconds);
                 }
@@ -192,7 +175,6 @@ public final class PromptsExample {
         }
         reports.compare(out);
         String table = DaFormerExample.table(results, seconds);
-        System.out.println(base);
         System.out.println(table);
         a.writeIfGiven("markdown", table);
     }
