@@ -4,7 +4,7 @@ import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.eval.CumulativeRetrieval;
 import io.github.dl4jcontinual.eval.RetrievalMatrix;
 import io.github.dl4jcontinual.zoo.ctp.CachedTextFeatures;
-import io.github.dl4jcontinual.zoo.ctp.CtpConfiguration;
+import io.github.dl4jcontinual.zoo.ctp.CtpLearnerConfiguration;
 import io.github.dl4jcontinual.zoo.ctp.CtpLearner;
 import io.github.dl4jcontinual.zoo.ctp.PairCsvLoader;
 import io.github.dl4jcontinual.zoo.ctp.PairStream;
@@ -135,7 +135,7 @@ public final class CtpExample {
                 }
                 for (VlMethod m : ms) {
                     long t0 = System.currentTimeMillis();
-                    CtpConfiguration conf = new CtpConfiguration().method(m).seed(seed)
+                    CtpLearnerConfiguration conf = new CtpLearnerConfiguration().method(m).seed(seed)
                             .epochs(a.getInt("epochs", 5)).batchSize(a.getInt("batch", 32))
                             .memory(a.getInt("memory", 200)).queueSize(a.getInt("queue", 1024))
                             .ctpWeights(Double.parseDouble(w.get(0)), Double.parseDouble(w.get(1)),

@@ -106,7 +106,7 @@ class TopLayerTextFeaturesTest {
         }
         PairDataset d = new PairDataset(Nd4j.createFromArray(img), caps, new int[16]);
         PairStream s = new PairStream(List.of("only"), List.of(d), List.of(d));
-        CtpConfiguration conf = new CtpConfiguration().method(VlMethod.SEQF).epochs(1).batchSize(8).widths(8, 4, 2)
+        CtpLearnerConfiguration conf = new CtpLearnerConfiguration().method(VlMethod.SEQF).epochs(1).batchSize(8).widths(8, 4, 2)
                 .seed(3);
         CtpLearner a = new CtpLearner(conf, top, 8);
         String q = TopLayerTextFeatures.PREFIX + "encoder.layer.1.attention.self.query.weight";
