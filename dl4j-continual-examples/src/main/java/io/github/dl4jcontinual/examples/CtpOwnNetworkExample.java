@@ -26,7 +26,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /**
  * CTP on an image network built with DL4J's ordinary builders (a small CNN classifier): the plugin turns its body
  * into the image tower of a dual encoder over frozen MiniLM caption features and trains it on the real
- * MNIST / Fashion-MNIST image–caption stream of ../shared/data ({@code bin/examples ctp-own [data-dir]}).
+ * MNIST / Fashion-MNIST image–caption stream of ../shared/data (argument: the data directory).
  */
 public final class CtpOwnNetworkExample {
     public static void main(String[] args) throws Exception {

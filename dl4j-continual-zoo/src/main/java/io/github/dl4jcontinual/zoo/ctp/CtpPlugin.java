@@ -109,7 +109,7 @@ public final class CtpPlugin implements ContinualPlugin {
     }
 
     /** @return whether {@code g} is already the assembled dual encoder (e.g. restored from a checkpoint) */
-    static boolean isAssembled(ComputationGraph g) {
+    public static boolean isAssembled(ComputationGraph g) {
         return g.getConfiguration().getVertices().containsKey(MERGE);
     }
 

@@ -36,11 +36,15 @@ class CtpPluginTest {
 
     /** An ordinary DL4J image classifier, the user's network: 784 → 32 ReLU → softmax 10. */
     static ComputationGraph imageNet() {
+        return imageNet(32);
+    }
+
+    static ComputationGraph imageNet(int hidden) {
         ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(7)
                 .updater(new Adam(1e-3)).graphBuilder().addInputs("img")
-                .addLayer("hidden", new DenseLayer.Builder().nIn(784).nOut(32).activation(Activation.RELU).build(),
-                        "img")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(32).nOut(10)
+                .addLayer("hidden", new DenseLayer.Builder().nIn(784).nOut(hidden).activation(Activation.RELU)
+                        .build(), "img")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(hidden).nOut(10)
                         .activation(Activation.SOFTMAX).build(), "hidden")
                 .setOutputs("out").build());
         g.init();
@@ -113,8 +117,8 @@ class CtpPluginTest {
     void learnsRetrievalOnRealPairsWithTheUsersNetwork() {
         Scenario s = PairScenarios.of(realStream(300, 80, 2), new CtpLearnerTest.HashedText(32));
         // the plain dual encoder (SeqF), as the learner's test did
-        ContinualTrainer<ComputationGraph> t = ContinualTrainer.wrap(imageNet(), trainer(4,
-                new CtpConfiguration.Builder().plain().embedDim(16).adapterBottleneck(8).queueSize(64).build()));
+        ContinualTrainer<ComputationGraph> t = ContinualTrainer.wrap(imageNet(256), trainer(4,
+                new CtpConfiguration.Builder().plain().build()));
         ContinualResult r = t.fit(s);
         RetrievalMatrix m = CtpResults.retrieval(r);
         assertEquals(2, m.rows());
@@ -129,7 +133,7 @@ class CtpPluginTest {
         ComputationGraph g = t.getModel();
         assertTrue(CtpPlugin.isAssembled(g));
         // the user's hidden layer is the image tower, trained in place
-        assertEquals(784 * 32 + 32, g.getLayer("hidden").numParams());
+        assertEquals(784 * 256 + 256, g.getLayer("hidden").numParams());
         double scale = Math.exp(g.getLayer(CtpPlugin.SCALE).getParam("W").getDouble(0));
         assertTrue(scale >= 2 && scale <= 100, "scale " + scale);
     }
