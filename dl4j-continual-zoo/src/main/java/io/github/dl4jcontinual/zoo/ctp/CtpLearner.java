@@ -48,7 +48,7 @@ public final class CtpLearner {
     private static final int EVAL_CHUNK = 512;
     private static final double MIN_SCALE = Math.log(2);
     private static final double MAX_SCALE = Math.log(100);
-    private final CtpConfiguration conf;
+    private final CtpLearnerConfiguration conf;
     private final TextFeatures text;
     private final DualEncoder model;
     private final DualEncoder aux;
@@ -79,7 +79,7 @@ public final class CtpLearner {
      * @throws IllegalArgumentException if the configuration's pretrained image tower does not read {@code pixels}
      *                                  inputs
      */
-    public CtpLearner(CtpConfiguration conf, TextFeatures text, int pixels) {
+    public CtpLearner(CtpLearnerConfiguration conf, TextFeatures text, int pixels) {
         this.conf = conf;
         this.text = text;
         DualEncoder.Spec spec = new DualEncoder.Spec(pixels, conf.hidden, text.dim(), conf.adapterBottleneck,

@@ -19,7 +19,7 @@ import java.util.function.Function;
  * The "partly trainable" text tower: the pretrained encoder's layers 0..L−k−1 stay frozen and are run once per
  * distinct caption and cached (token states and padding mask), while its top {@code k} layers become part of the
  * {@link DualEncoder} graph with trainable copies of their pretrained weights (variables
- * {@code txt_bert.encoder.layer.l.…}), followed by masked mean pooling. Given to {@link CtpLearner} as its
+ * {@code txt_bert.encoder.layer.l.…}), followed by masked mean pooling. Given to {@link DualEncoder} as its
  * {@link TextFeatures}, it switches the learner's text tower to this mode; untrained, the pooled output equals
  * {@link CachedTextFeatures}' frozen embedding.
  *

@@ -71,8 +71,8 @@ class CtpLearnerTest {
         return new PairStream(List.of("a", "b"), tr, te);
     }
 
-    private static CtpConfiguration tiny(VlMethod m) {
-        return new CtpConfiguration().method(m).epochs(1).batchSize(8).widths(8, 4, 2).queueSize(20).memory(6).seed(5);
+    private static CtpLearnerConfiguration tiny(VlMethod m) {
+        return new CtpLearnerConfiguration().method(m).epochs(1).batchSize(8).widths(8, 4, 2).queueSize(20).memory(6).seed(5);
     }
 
     @Test
@@ -155,7 +155,7 @@ class CtpLearnerTest {
         assertTrue(s.train(1).captions().get(0).startsWith("a photo of a "), s.train(1).captions().get(0));
         assertTrue(new HashSet<>(s.train(0).captions()).size() <= 90);
         PairStream digits = new PairStream(List.of("digits"), List.of(s.train(0)), List.of(s.test(0)));
-        CtpLearner l = new CtpLearner(new CtpConfiguration().method(VlMethod.SEQF).epochs(3).seed(1),
+        CtpLearner l = new CtpLearner(new CtpLearnerConfiguration().method(VlMethod.SEQF).epochs(3).seed(1),
                 new HashedText(32), 784);
         double before = l.evaluate(s.test(0))[6];
         RetrievalMatrix r = l.fit(digits);

@@ -57,7 +57,7 @@ class PretrainedImageTowerTest {
     @Test
     void towerHiddenActivationsEqualTheNetworksFeedForward() {
         MultiLayerNetwork n = trained(16, 12);
-        CtpConfiguration conf = new CtpConfiguration().method(VlMethod.CTP).epochs(1).batchSize(8).queueSize(20)
+        CtpLearnerConfiguration conf = new CtpLearnerConfiguration().method(VlMethod.CTP).epochs(1).batchSize(8).queueSize(20)
                 .seed(5).pretrainedImageTower(n);
         CtpLearner l = new CtpLearner(conf, new CtpLearnerTest.HashedText(6), 16);
         assertEquals(12, conf.pretrainedImageTower().hidden());
@@ -78,7 +78,7 @@ class PretrainedImageTowerTest {
         assertEquals(0, l.model().features(x, new CtpLearnerTest.HashedText(6).features(caps)).get("img_hidden")
                 .sub(dl4j).amaxNumber().doubleValue(), 1e-6);
         // the rest of the model is the random start of the same seed
-        CtpLearner scratch = new CtpLearner(new CtpConfiguration().method(VlMethod.CTP).widths(12, 128, 64).seed(5),
+        CtpLearner scratch = new CtpLearner(new CtpLearnerConfiguration().method(VlMethod.CTP).widths(12, 128, 64).seed(5),
                 new CtpLearnerTest.HashedText(6), 16);
         assertEquals(scratch.model().parameters().get("img_proj_w"), l.model().parameters().get("img_proj_w"));
     }
@@ -93,7 +93,7 @@ class PretrainedImageTowerTest {
         assertTrue(m.contains("layer 0 is a OutputLayer; expected a DenseLayer"), m);
 
         MultiLayerNetwork tanh = net(16, 8, Activation.TANH, true);
-        m = assertThrows(IllegalArgumentException.class, () -> new CtpConfiguration().pretrainedImageTower(tanh))
+        m = assertThrows(IllegalArgumentException.class, () -> new CtpLearnerConfiguration().pretrainedImageTower(tanh))
                 .getMessage();
         assertTrue(m.contains("layer 0 (DenseLayer [nIn 16, nOut 8]) has activation") && m.contains("expected ReLU"), m);
 
@@ -101,12 +101,12 @@ class PretrainedImageTowerTest {
                 () -> PretrainedImageTower.of(net(16, 8, Activation.RELU, false))).getMessage();
         assertTrue(m.contains("no initialised layers (call init()"), m);
 
-        CtpConfiguration wrongWidth = new CtpConfiguration().pretrainedImageTower(net(10, 8, Activation.RELU, true));
+        CtpLearnerConfiguration wrongWidth = new CtpLearnerConfiguration().pretrainedImageTower(net(10, 8, Activation.RELU, true));
         m = assertThrows(IllegalArgumentException.class,
                 () -> new CtpLearner(wrongWidth, new CtpLearnerTest.HashedText(6), 16)).getMessage();
         assertTrue(m.contains("layer 0 (DenseLayer [nIn 10, nOut 8]) reads 10 inputs; expected the images' width 16"), m);
 
-        CtpConfiguration resized = new CtpConfiguration().pretrainedImageTower(net(16, 8, Activation.RELU, true))
+        CtpLearnerConfiguration resized = new CtpLearnerConfiguration().pretrainedImageTower(net(16, 8, Activation.RELU, true))
                 .widths(32, 128, 64);
         m = assertThrows(IllegalArgumentException.class,
                 () -> new CtpLearner(resized, new CtpLearnerTest.HashedText(6), 16)).getMessage();
@@ -116,7 +116,7 @@ class PretrainedImageTowerTest {
     @Test
     void pretrainedLearnerSurvivesACheckpointRoundTrip(@TempDir Path dir) {
         MultiLayerNetwork n = trained(16, 8);
-        CtpConfiguration conf = new CtpConfiguration().method(VlMethod.CTP_ER).epochs(1).batchSize(8).queueSize(20)
+        CtpLearnerConfiguration conf = new CtpLearnerConfiguration().method(VlMethod.CTP_ER).epochs(1).batchSize(8).queueSize(20)
                 .memory(6).seed(5).pretrainedImageTower(n);
         PairStream s = CtpLearnerTest.synthetic();
         CtpLearner a = new CtpLearner(conf, new CtpLearnerTest.HashedText(6), 16);
