@@ -15,9 +15,14 @@ import io.github.dl4jcontinual.zoo.atlas.AtlasHeadLayer;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.WordPieceTokenizer;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
@@ -129,8 +134,8 @@ public final class AtlasExample {
             INDArray digitText = digitCaptions(encoder, tokenizer);
             Map<Integer, String> names = new LinkedHashMap<>();
             for (int c = 0; c < 5; c++) {
-                names.put(c, PromptsExample.DIGITS.get(c));
-                names.put(15 + c, PromptsExample.FASHION.get(5 + c));
+                names.put(c, AltaExample.DIGITS.get(c));
+                names.put(15 + c, AltaExample.FASHION.get(5 + c));
             }
             AtlasConfiguration texts = new AtlasConfiguration.Builder()
                     .classTexts(encoder, tokenizer, names, "a photo of a %s.").build();
@@ -290,19 +295,38 @@ public final class AtlasExample {
     /** MiniLM's embeddings of "a photo of a zero." ... "a photo of a nine." (the alignment anchors). */
     static INDArray digitCaptions(BertTextEncoder encoder, WordPieceTokenizer tokenizer) {
         List<String> prompts = new ArrayList<>();
-        for (String d : PromptsExample.DIGITS) {
+        for (String d : AltaExample.DIGITS) {
             prompts.add("a photo of a " + d + ".");
         }
         return encoder.embed(tokenizer, prompts);
     }
 
+    /** The small CNN image classifier (conv 5×5×16, max-pool, conv 5×5×32, max-pool, dense 128, 10 outputs). */
+    static MultiLayerNetwork cnn(long seed) {
+        MultiLayerConfiguration c = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(1e-3))
+                .weightInit(WeightInit.RELU).list()
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(16).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                        .build())
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(32).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                        .build())
+                .layer(new DenseLayer.Builder().nOut(128).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(28, 28, 1)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(c);
+        net.init();
+        return net;
+    }
+
     /**
-     * The prompts example's CNN with its output layer replaced by a projection into the text space (width D of the
+     * The small CNN ({@link #cnn}) with its output layer replaced by a projection into the text space (width D of the
      * anchors) and an {@link AtlasHeadLayer} matching the ten digit captions (scale 30) under a softmax loss, trained
      * on the UCI digits (Adam 1e-3, batch 64).
      */
     static MultiLayerNetwork alignedTower(DataSet digits, INDArray digitText, int epochs, long seed) {
-        MultiLayerNetwork cnn = PromptsExample.cnn(seed);
+        MultiLayerNetwork cnn = cnn(seed);
         int d = (int) digitText.size(1);
         double[][] anchors = digitText.castTo(DataType.DOUBLE).toDoubleMatrix();
         MultiLayerNetwork net = new TransferLearning.Builder(cnn)

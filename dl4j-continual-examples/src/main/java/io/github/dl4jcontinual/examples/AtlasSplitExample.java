@@ -138,7 +138,7 @@ final class AtlasSplitExample {
         if (testPerClass > 0) {
             test = AtlasExample.perClass(test, testPerClass);
         }
-        List<String> names = fashion ? PromptsExample.FASHION : PromptsExample.DIGITS;
+        List<String> names = fashion ? AltaExample.FASHION : AltaExample.DIGITS;
         DataSet digits = AtlasExample.sklearnDigits(dir);
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
         Map<String, List<AccuracyMatrix>> results = new LinkedHashMap<>();

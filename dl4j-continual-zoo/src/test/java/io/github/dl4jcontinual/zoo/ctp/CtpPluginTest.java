@@ -97,7 +97,7 @@ class CtpPluginTest {
 
     @Test
     void aNetworkThatCannotBeATowerIsRefused() {
-        Scenario s = PairScenarios.of(CtpLearnerTest.synthetic(), new CtpLearnerTest.HashedText(6));
+        Scenario s = PairScenarios.of(CtpTestData.synthetic(), new CtpTestData.HashedText(6));
         MultiLayerNetwork mln = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
                 .layer(new OutputLayer.Builder().nIn(16).nOut(2).activation(Activation.SOFTMAX).build()).build());
         mln.init();
@@ -115,7 +115,7 @@ class CtpPluginTest {
 
     @Test
     void learnsRetrievalOnRealPairsWithTheUsersNetwork() {
-        Scenario s = PairScenarios.of(realStream(300, 80, 2), new CtpLearnerTest.HashedText(32));
+        Scenario s = PairScenarios.of(realStream(300, 80, 2), new CtpTestData.HashedText(32));
         // the plain dual encoder (SeqF), as the learner's test did
         ContinualTrainer<ComputationGraph> t = ContinualTrainer.wrap(imageNet(256), trainer(4,
                 new CtpConfiguration.Builder().plain().build()));
@@ -140,7 +140,7 @@ class CtpPluginTest {
 
     @Test
     void resumeIsBitIdentical(@TempDir Path dir) throws Exception {
-        Scenario s = PairScenarios.of(realStream(64, 30, 3), new CtpLearnerTest.HashedText(16));
+        Scenario s = PairScenarios.of(realStream(64, 30, 3), new CtpTestData.HashedText(16));
         ContinualConfiguration conf = trainer(1, small());
         ContinualTrainer<ComputationGraph> whole = ContinualTrainer.wrap(imageNet(), conf);
         ContinualResult expected = whole.fit(s);

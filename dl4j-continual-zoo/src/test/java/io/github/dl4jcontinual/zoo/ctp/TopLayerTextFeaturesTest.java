@@ -106,7 +106,7 @@ class TopLayerTextFeaturesTest {
         }
         PairDataset d = new PairDataset(Nd4j.createFromArray(img), caps, new int[16]);
         PairStream s = new PairStream(List.of("only"), List.of(d), List.of(d));
-        // training the top layers ran on the removed CtpLearner; the plugin does not train them yet (docs/ctp.md §9)
+        // the plugin does not train the top text layers yet (docs/ctp.md §9): only the variables are checked here
         assertTrue(top.variableNames().contains(TopLayerTextFeatures.PREFIX
                 + "encoder.layer.1.attention.self.query.weight"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
