@@ -215,15 +215,20 @@ public final class CtpExample {
         plugins.add(c.build());
         int memory = a.getInt("memory", 200);
         int batch = a.getInt("batch", 32);
+        // importance from minibatch gradients at the training batch size (as the removed CtpLearner did): the
+        // contrastive loss has no per-example form
         switch (method) {
             case "ewc":
-                plugins.add(new RegularizationConfiguration.Builder(RegularizationMethod.EWC).lambda(5000).build());
+                plugins.add(new RegularizationConfiguration.Builder(RegularizationMethod.EWC).lambda(5000)
+                        .importanceBatchSize(batch).build());
                 break;
             case "mas":
-                plugins.add(new RegularizationConfiguration.Builder(RegularizationMethod.MAS).lambda(1).build());
+                plugins.add(new RegularizationConfiguration.Builder(RegularizationMethod.MAS).lambda(1)
+                        .importanceBatchSize(batch).build());
                 break;
             case "rwalk":
-                plugins.add(new RegularizationConfiguration.Builder(RegularizationMethod.RWALK).lambda(1000).build());
+                plugins.add(new RegularizationConfiguration.Builder(RegularizationMethod.RWALK).lambda(1000)
+                        .importanceBatchSize(batch).build());
                 break;
             case "er":
             case "ctp_er":

@@ -199,6 +199,11 @@ public final class ContrastiveLoss implements ILossFunction {
     private Pair<Double, INDArray> detachedLossAndGradient(INDArray labels, INDArray preOutput) {
         int n = (int) preOutput.size(0);
         int d = embedDim;
+        if (n < 2) {
+            throw new IllegalArgumentException("ContrastiveLoss needs at least 2 image-caption pairs per minibatch "
+                    + "(got: " + n + "): the other pairs are its negatives. With EWC/MAS/RWalk on CTP set "
+                    + "RegularizationConfiguration.Builder.importanceBatchSize to the training batch size");
+        }
         if (preOutput.size(1) != outputWidth()) {
             throw new IllegalArgumentException("ContrastiveLoss expects the packed output of width 2d + 2 = "
                     + outputWidth() + " but got " + preOutput.size(1));
