@@ -57,9 +57,7 @@ public final class SparkContinualTrainer {
             Map.entry("atlas", "it rebuilds the network with new adapter branches at every experience and runs "
                     + "its own training step for its two stages, which the Spark backend does not call"),
             Map.entry("ctp", "its momentum model and feature queues are updated after every minibatch from the "
-                    + "driver's model, which a training master does not expose"),
-            Map.entry("dual-encoder", "its loss reads feature queues kept in the driver and updated after every "
-                    + "minibatch"));
+                    + "driver's model, which a training master does not expose"));
 
     private SparkContinualTrainer() {
     }
