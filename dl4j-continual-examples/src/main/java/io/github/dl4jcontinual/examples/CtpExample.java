@@ -41,14 +41,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Vision-language continual pretraining ({@code ctp} command): CTP and the VL baselines of methods.md §2.6 on a
+ * Vision-language continual pretraining ({@code ctp} command): CTP and the VL baselines of docs/ctp.md §5 on a
  * domain stream of image–caption pairs, evaluated by image→text / text→image R@1/5/10 per domain after every
  * experience. By default the stream is {@link TemplatedPairStream} (real MNIST / Fashion-MNIST images, templated
  * captions); {@code --stream omniglot} takes four Omniglot alphabets as domains instead
  * ({@link TemplatedPairStream#omniglot}); {@code --pairs DIR} reads {@code DIR/train.csv} and {@code DIR/test.csv} instead
  * ({@link PairCsvLoader}, images resized to {@code --image-size}). Text: the pretrained all-MiniLM-L6-v2 (frozen,
- * cached per caption; {@code --text-trainable-layers k} trains its top k layers instead, see
- * {@link TopLayerTextFeatures}) + trainable adapter and projection; image: an MLP tower trained from scratch, or with
+ * cached per caption; {@code --text-trainable-layers} other than 0 is refused: the plugin does not train MiniLM's
+ * top layers yet) + trainable adapter and projection; image: an MLP tower trained from scratch, or with
  * {@code --image-pretrain omniglot} whose hidden layer starts from a character classifier pre-trained on Omniglot
  * ({@link OmniglotPretraining}, once per seed, its held-out accuracy printed and written to
  * {@code omniglot-pretrain.csv}). Prints a

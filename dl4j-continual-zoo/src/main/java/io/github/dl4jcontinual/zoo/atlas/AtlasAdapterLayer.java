@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One ATLAS adapter site as a DL4J layer (methods.md §4.2; the math of {@link AtlasAdapterSite}), inserted by
+ * One ATLAS adapter site as a DL4J layer (docs/prompts-adapters.md; the math of {@link AtlasAdapterSite}), inserted by
  * {@link AtlasPlugin} after a feed-forward layer of the user's network. It holds n bottleneck adapters
  * {@code Φ_i(u) = u + W2_i silu(W1_i u + b1_i) + b2_i} with keys {@code k_i}, and the queries of every task branch.
  *

@@ -12,7 +12,7 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * One ATLAS insertion site (methods.md §4.2): a bank of n adapters over the sub-layer output u {@code [N*T, D]},
+ * One ATLAS insertion site (docs/prompts-adapters.md): a bank of n adapters over the sub-layer output u {@code [N*T, D]},
  * each with a learnable query {@code q_i} and key {@code k_i}. "adapter-whole-weighted"
  * ({@link AtlasConfiguration.Weighting#WHOLE}, queries and keys {@code [1, D]}):
  * <pre>

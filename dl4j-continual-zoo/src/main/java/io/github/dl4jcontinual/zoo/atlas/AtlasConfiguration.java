@@ -17,12 +17,12 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The ATLAS plugin's configuration (arXiv 2410.10923; methods.md §4; {@link AtlasPlugin} is the runtime): adapter
+ * The ATLAS plugin's configuration (arXiv 2410.10923; docs/prompts-adapters.md; {@link AtlasPlugin} is the runtime): adapter
  * sites with query/key weighting after the layers the user names, two training stages per experience, per-task
  * heads, image-text tasks through fixed class-name text embeddings. Immutable, built with {@link Builder} (every
  * setter names a bad value), JSON round trip through the trainer's {@code ContinualConfiguration} JSON.
  *
- * <p>Defaults (methods.md §4.5 scaled down for a CPU, fixed before any run): stage 1 ("experience-based learning")
+ * <p>Defaults (docs/prompts-adapters.md scaled down for a CPU, fixed before any run): stage 1 ("experience-based learning")
  * 2 epochs, stage 2 ("novel knowledge expansion") 3 epochs (paper: 20 per stage); AdamW = DL4J's {@code Adam} with
  * β = (0.9, 0.98), ε 1e-8 plus DL4J's {@code WeightDecay} 0.01 (decoupled, scaled by the learning rate) on the
  * adapters' and heads' weight matrices; base learning rate 1e-3 (adapters, keys, heads), queries in stage 1 at 5e-2;
@@ -46,7 +46,7 @@ public final class AtlasConfiguration implements PluginConfiguration {
         SEQUENTIAL
     }
 
-    /** How an adapter's output is weighted at a site (methods.md §4.2). */
+    /** How an adapter's output is weighted at a site (docs/prompts-adapters.md). */
     public enum Weighting {
         /** "adapter-whole-weighted": one gate α_i ∈ [0, 1] per sample and adapter (query and key {@code [1, D]}). */
         WHOLE,
