@@ -4,6 +4,7 @@ import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
+import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.trainer.ContinualTrainer;
 import io.github.dl4jcontinual.trainer.HeadPolicy;
@@ -16,7 +17,6 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -30,8 +30,16 @@ public final class AltaOwnCnnExample {
     /** @param args optional: the data directory (default ../shared/data) */
     public static void main(String[] args) {
         DataDirectory dir = DataDirectory.resolve(args.length > 0 ? args[0] : "../shared/data");
-        DataSet train = DaFormerExample.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, 200);
-        DataSet test = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST);
+        ContinualResult r = run(new ClassIncrementalScenario.Builder().name("split-fashion-mnist")
+                .train(DaFormerExample.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, 200))
+                .test(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST)).numExperiences(5).build(), 3);
+        System.out.println(r.classIncremental());
+        System.out.printf("final class-IL %.2f %%, task-IL %.2f %%%n", 100 * r.classIncremental()
+                .finalAverageAccuracy(), 100 * r.taskIncremental().finalAverageAccuracy());
+    }
+
+    /** Builds the CNN and learns the Split-Fashion-MNIST scenario with ALTA, {@code epochs} per experience. */
+    static ContinualResult run(Scenario scenario, int epochs) {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1)
                 .updater(new Adam(1e-3)).list()
                 .layer(new ConvolutionLayer.Builder(5, 5).nOut(16).activation(Activation.RELU).build())
@@ -44,12 +52,8 @@ public final class AltaOwnCnnExample {
         AltaConfiguration alta = new AltaConfiguration.Builder().trainBackbone(true).classNames(List.of(
                 "T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
                 "ankle boot")).build();
-        ContinualConfiguration conf = new ContinualConfiguration.Builder().epochsPerExperience(3).batchSize(32)
-                .headPolicy(HeadPolicy.FIXED).maskUnseenClasses(false).seed(1).plugin(alta).build();
-        ContinualResult r = ContinualTrainer.wrap(net, conf).fit(new ClassIncrementalScenario.Builder()
-                .train(train).test(test).numExperiences(5).name("split-fashion-mnist").build());
-        System.out.println(r.classIncremental());
-        System.out.printf("final class-IL %.2f %%, task-IL %.2f %%%n", 100 * r.classIncremental()
-                .finalAverageAccuracy(), 100 * r.taskIncremental().finalAverageAccuracy());
+        return ContinualTrainer.wrap(net, new ContinualConfiguration.Builder().epochsPerExperience(epochs)
+                .batchSize(32).headPolicy(HeadPolicy.FIXED).maskUnseenClasses(false).seed(1).plugin(alta).build())
+                .fit(scenario);
     }
 }

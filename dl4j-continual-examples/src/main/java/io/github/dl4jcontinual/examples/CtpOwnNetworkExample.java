@@ -3,14 +3,9 @@ package io.github.dl4jcontinual.examples;
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.eval.RetrievalMatrix;
-import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.trainer.ContinualTrainer;
-import io.github.dl4jcontinual.zoo.ctp.CachedTextFeatures;
-import io.github.dl4jcontinual.zoo.ctp.CtpConfiguration;
-import io.github.dl4jcontinual.zoo.ctp.CtpResults;
-import io.github.dl4jcontinual.zoo.ctp.PairScenarios;
-import io.github.dl4jcontinual.zoo.ctp.TemplatedPairStream;
+import io.github.dl4jcontinual.zoo.ctp.*;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.WordPieceTokenizer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -31,6 +26,14 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 public final class CtpOwnNetworkExample {
     public static void main(String[] args) throws Exception {
         DataDirectory data = DataDirectory.resolve(args.length > 0 ? args[0] : null);
+        ContinualResult result = run(TemplatedPairStream.load(data, 500, 200), 2);
+        RetrievalMatrix r = CtpResults.retrieval(result);
+        System.out.printf("final mean R_m %.2f %%, forgetting %.2f points%n%s%n", 100 * r.finalMeanRecall(),
+                100 * r.forgetting(), CtpResults.cumulative(result));
+    }
+
+    /** Builds the CNN and learns the pair stream with CTP, {@code epochs} per domain. */
+    static ContinualResult run(PairStream stream, int epochs) throws Exception {
         ComputationGraph cnn = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1).graphBuilder()
                 .addInputs("img").setInputTypes(InputType.convolutionalFlat(28, 28, 1))
                 .addLayer("conv", new ConvolutionLayer.Builder(5, 5).nOut(16).activation(Activation.RELU).build(),
@@ -41,15 +44,11 @@ public final class CtpOwnNetworkExample {
                         .activation(Activation.SOFTMAX).build(), "hidden")
                 .setOutputs("out").build());
         cnn.init();
-        ContinualConfiguration conf = new ContinualConfiguration.Builder().epochsPerExperience(2).batchSize(32)
+        ContinualConfiguration conf = new ContinualConfiguration.Builder().epochsPerExperience(epochs).batchSize(32)
                 .seed(1).plugin(new CtpConfiguration.Builder().build()).build();
         try (WordPieceTokenizer tok = WordPieceTokenizer.allMiniLmL6V2()) {
-            Scenario pairs = PairScenarios.of(TemplatedPairStream.load(data, 500, 200),
-                    new CachedTextFeatures(BertTextEncoder.allMiniLmL6V2(), tok));
-            ContinualResult result = ContinualTrainer.wrap(cnn, conf).fit(pairs);
-            RetrievalMatrix r = CtpResults.retrieval(result);
-            System.out.printf("final mean R_m %.2f %%, forgetting %.2f points%n%s%n", 100 * r.finalMeanRecall(),
-                    100 * r.forgetting(), CtpResults.cumulative(result));
+            return ContinualTrainer.wrap(cnn, conf).fit(PairScenarios.of(stream,
+                    new CachedTextFeatures(BertTextEncoder.allMiniLmL6V2(), tok)));
         }
     }
 }

@@ -2,15 +2,13 @@ package io.github.dl4jcontinual.examples;
 
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
+import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
-import io.github.dl4jcontinual.trainer.ContinualConfiguration;
-import io.github.dl4jcontinual.trainer.ContinualTrainer;
-import io.github.dl4jcontinual.trainer.HeadPolicy;
+import io.github.dl4jcontinual.trainer.*;
 import io.github.dl4jcontinual.zoo.daformer.DaFormerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.graph.ReshapeVertex;
+import org.deeplearning4j.nn.conf.graph.*;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.*;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -26,12 +24,16 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * {@code java -cp ... io.github.dl4jcontinual.examples.DaFormerOwnVitExample ../shared/data}.
  */
 public final class DaFormerOwnVitExample {
-    private static SelfAttentionLayer attention() {
-        return new SelfAttentionLayer.Builder().nIn(64).nOut(64).nHeads(4).projectInput(true).build();
-    }
-
     public static void main(String[] args) {
         DataDirectory dir = DataDirectory.resolve(args.length > 0 ? args[0] : null);
+        Scenario fashion = new ClassIncrementalScenario.Builder()
+                .train(DaFormerExample.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, 300))
+                .test(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST)).numExperiences(5).build();
+        System.out.println(run(fashion, 2, 500).classIncremental());
+    }
+
+    /** Builds the ViT and learns the scenario with DAFormer-M ({@code epochs} per experience, that memory). */
+    static ContinualResult run(Scenario scenario, int epochs, int memory) {
         ComputationGraph vit = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1)
                 .updater(new Adam(1e-3)).graphBuilder().addInputs("in").setInputTypes(InputType.feedForward(784))
                 .addVertex("tokens", new ReshapeVertex(-1, 28, 28), "in")
@@ -47,12 +49,12 @@ public final class DaFormerOwnVitExample {
                         .activation(Activation.SOFTMAX).build(), "pool")
                 .setOutputs("out").build());
         vit.init();
-        Scenario fashion = new ClassIncrementalScenario.Builder()
-                .train(DaFormerExample.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, 300))
-                .test(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST)).numExperiences(5).build();
-        ContinualConfiguration conf = new ContinualConfiguration.Builder().headPolicy(HeadPolicy.FIXED)
-                .epochsPerExperience(2).batchSize(64).seed(1)
-                .plugin(new DaFormerConfiguration.Builder().edition(DaFormerConfiguration.Edition.M).build()).build();
-        System.out.println(ContinualTrainer.wrap(vit, conf).fit(fashion).classIncremental());
+        return ContinualTrainer.wrap(vit, new ContinualConfiguration.Builder().headPolicy(HeadPolicy.FIXED)
+                .epochsPerExperience(epochs).batchSize(64).seed(1).plugin(new DaFormerConfiguration.Builder()
+                        .edition(DaFormerConfiguration.Edition.M).memorySize(memory).build()).build()).fit(scenario);
+    }
+
+    private static SelfAttentionLayer attention() {
+        return new SelfAttentionLayer.Builder().nIn(64).nOut(64).nHeads(4).projectInput(true).build();
     }
 }

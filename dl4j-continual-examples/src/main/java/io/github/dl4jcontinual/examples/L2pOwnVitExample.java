@@ -2,17 +2,15 @@ package io.github.dl4jcontinual.examples;
 
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
+import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
-import io.github.dl4jcontinual.trainer.ContinualConfiguration;
-import io.github.dl4jcontinual.trainer.ContinualTrainer;
-import io.github.dl4jcontinual.trainer.HeadPolicy;
+import io.github.dl4jcontinual.trainer.*;
 import io.github.dl4jcontinual.zoo.l2p.L2pConfiguration;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.graph.ReshapeVertex;
+import org.deeplearning4j.nn.conf.graph.*;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.*;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -28,16 +26,20 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * Run: {@code java -cp ... io.github.dl4jcontinual.examples.L2pOwnVitExample ../shared/data}.
  */
 public final class L2pOwnVitExample {
-    private static SelfAttentionLayer attention() {
-        return new SelfAttentionLayer.Builder().nIn(32).nOut(32).nHeads(4).projectInput(true).build();
-    }
-
     public static void main(String[] args) {
         DataDirectory dir = DataDirectory.resolve(args.length > 0 ? args[0] : null);
+        DataSet digits = DaFormerExample.perClass(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), 0, 200);
+        Scenario fashion = new ClassIncrementalScenario.Builder()
+                .train(DaFormerExample.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, 200))
+                .test(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST)).numExperiences(5).build();
+        System.out.println(run(digits, 2, fashion, 3).classIncremental());
+    }
+
+    /** Pre-trains the ViT on {@code digits} (shuffled in place), then L2P ({@code epochs} per experience). */
+    static ContinualResult run(DataSet digits, int pretrainEpochs, Scenario scenario, int epochs) {
         ComputationGraph vit = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1)
                 .updater(new Adam(1e-3)).convolutionMode(ConvolutionMode.Same).graphBuilder().addInputs("in")
-                .setInputTypes(InputType.feedForward(784))
-                .addVertex("tokens", new ReshapeVertex(-1, 28, 28), "in")
+                .setInputTypes(InputType.feedForward(784)).addVertex("tokens", new ReshapeVertex(-1, 28, 28), "in")
                 .addLayer("embed", new Convolution1DLayer.Builder(3).nIn(28).nOut(32).activation(Activation.TANH)
                         .build(), "tokens")
                 .addLayer("att1", attention(), "embed")
@@ -48,15 +50,14 @@ public final class L2pOwnVitExample {
                         .activation(Activation.SOFTMAX).build(), "pool")
                 .setOutputs("out").build());
         vit.init();
-        DataSet digits = DaFormerExample.perClass(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), 0, 200);
         digits.shuffle(1);
-        vit.fit(new ListDataSetIterator<>(digits.asList(), 32), 2);
-        Scenario fashion = new ClassIncrementalScenario.Builder()
-                .train(DaFormerExample.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, 200))
-                .test(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST)).numExperiences(5).build();
-        ContinualConfiguration conf = new ContinualConfiguration.Builder().headPolicy(HeadPolicy.FIXED)
-                .epochsPerExperience(3).batchSize(32).seed(1)
-                .plugin(new L2pConfiguration.Builder().updater(new Adam(0.01)).build()).build();
-        System.out.println(ContinualTrainer.wrap(vit, conf).fit(fashion).classIncremental());
+        vit.fit(new ListDataSetIterator<>(digits.asList(), 32), pretrainEpochs);
+        return ContinualTrainer.wrap(vit, new ContinualConfiguration.Builder().headPolicy(HeadPolicy.FIXED)
+                .epochsPerExperience(epochs).batchSize(32).seed(1)
+                .plugin(new L2pConfiguration.Builder().updater(new Adam(0.01)).build()).build()).fit(scenario);
+    }
+
+    private static SelfAttentionLayer attention() {
+        return new SelfAttentionLayer.Builder().nIn(32).nOut(32).nHeads(4).projectInput(true).build();
     }
 }

@@ -252,7 +252,8 @@ class AtlasPluginTest {
                 .setOutputs("out").build();
         ComputationGraph g = new ComputationGraph(c);
         g.init();
-        ContinualTrainer<ComputationGraph> t = ContinualTrainer.wrap(g, trainer(small().siteLayers("proj").stage2Epochs(8).build()));
+        ContinualTrainer<ComputationGraph> t = ContinualTrainer.wrap(g,
+                trainer(small().siteLayers("proj").stage1Epochs(2).stage2Epochs(20).build()));
         ContinualResult r = t.fit(scenario(2));
         ComputationGraph net = t.getModel();
         assertInstanceOf(AtlasAdapterLayer.class, net.getLayer(AtlasPlugin.SITE_PREFIX + "proj").conf().getLayer());
