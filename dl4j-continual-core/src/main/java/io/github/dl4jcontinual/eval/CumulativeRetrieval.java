@@ -4,7 +4,7 @@ import java.io.Serializable;
 import java.util.Locale;
 
 /**
- * Retrieval on <em>cumulative</em> test sets, the forgetting measure of CTP's {@code eval.py} (methods.md §2.7):
+ * Retrieval on <em>cumulative</em> test sets, the forgetting measure of CTP's {@code eval.py} (docs/ctp.md):
  * cell (i, k), k ≤ i, holds the seven values of {@link RetrievalMetrics#crossModal} (TR@1/5/10, IR@1/5/10, R_m) of
  * the model after experience i on the union of the test data of domains 0..k. The diagonal is the "so-far" model
  * (r_k^so-far = checkpoint k on domains ≤ k), the last row the final model on every prefix (r_k^final).

@@ -14,7 +14,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * iTAML (Rajasegaran et al., CVPR 2020; methods.md §5) as a plugin of the
+ * iTAML (Rajasegaran et al., CVPR 2020; docs/itaml.md) as a plugin of the
  * {@link io.github.dl4jcontinual.trainer.ContinualTrainer}: the immutable, JSON-serialisable ({@code @class})
  * configuration of its task-agnostic meta-update, its exemplar memory and its task prediction with test-time
  * adaptation. See {@link ItamlPlugin} for what the plugin does.
@@ -62,7 +62,7 @@ public final class ItamlConfiguration implements PluginConfiguration {
     }
 
     /**
-     * The paper's Split-MNIST settings of the plugin (methods.md §5.5): the defaults plus 5 epochs in the first
+     * The paper's Split-MNIST settings of the plugin (docs/itaml.md): the defaults plus 5 epochs in the first
      * session and learning rate 0.05 in session 4. Use it with {@link #splitMnistTrainer(ItamlConfiguration)}.
      *
      * @return a Builder to adjust further

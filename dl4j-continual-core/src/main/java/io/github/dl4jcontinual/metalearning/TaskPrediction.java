@@ -6,7 +6,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.List;
 
 /**
- * iTAML's task prediction from a continuum (methods.md §5.3 item 6): given the generic model's scores z for a
+ * iTAML's task prediction from a continuum (docs/itaml.md item 6): given the generic model's scores z for a
  * group of samples assumed to come from one unknown task, each candidate task i gets
  * {@code s_i = mean_{x} max_{c∈C_i} z_c(x)} and the predicted task is {@code argmax_i s_i} (the first on ties).
  * With a continuum of one sample this is per-sample task prediction.

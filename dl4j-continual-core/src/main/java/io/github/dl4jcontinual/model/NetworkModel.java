@@ -371,9 +371,20 @@ abstract class NetworkModel<N extends Model> implements ContinualModel {
         if (loss == null && activation == null) {
             return;
         }
+        if (layer instanceof org.deeplearning4j.nn.conf.layers.LossLayer) {
+            // a parameterless LossLayer (e.g. a plugin's custom loss over the previous layer's output)
+            org.deeplearning4j.nn.conf.layers.LossLayer l = (org.deeplearning4j.nn.conf.layers.LossLayer) layer;
+            if (loss != null) {
+                l.setLossFn(loss);
+            }
+            if (activation != null) {
+                l.setActivationFn(activation);
+            }
+            return;
+        }
         if (!(layer instanceof BaseOutputLayer)) {
             throw new IllegalArgumentException("The classification output " + name + " is a "
-                    + layer.getClass().getSimpleName() + "; an output layer with a loss (BaseOutputLayer) is needed "
+                    + layer.getClass().getSimpleName() + "; an output layer or a LossLayer is needed "
                     + "to compute logits or another loss");
         }
         if (loss != null) {

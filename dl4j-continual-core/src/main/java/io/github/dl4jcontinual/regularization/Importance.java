@@ -8,7 +8,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.impl.LossL2;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -68,7 +67,7 @@ public final class Importance {
         if (batchSize == 1 && PerExampleDense.supports(model)) {
             return PerExampleDense.importance(model, data, false, maxExamples, seed);
         }
-        return accumulate(model, model.twin(new LossL2(), new ActivationIdentity()), data, batchSize, maxExamples,
+        return accumulate(model, model.twin(new SquaredOutputLoss(), new ActivationIdentity()), data, batchSize, maxExamples,
                 seed, false);
     }
 
@@ -85,13 +84,16 @@ public final class Importance {
         MultiDataSetIterator it = data.iterator(batchSize, true, seed);
         long limit = maxExamples == 0 ? data.numExamples() : Math.min(maxExamples, data.numExamples());
         int out = model.classificationOutput();
-        int nOut = model.headSize();
+        boolean classColumns = !isLossLayer(model);
+        int nOut = classColumns ? model.headSize() : 0;
         long seen = 0;
         while (it.hasNext() && seen < limit) {
             MultiDataSet ds = it.next();
-            INDArray y = ds.getLabels(out);
-            INDArray labels = !square ? Nd4j.zeros(y.dataType(), y.size(0), nOut) : Batches.classColumns(y, nOut);
-            INDArray g = twin.gradient(Batches.withLabels(ds, out, labels)).reshape(1, n);
+            // MAS: the labels are ignored by SquaredOutputLoss; a LossLayer output (a plugin's own loss, e.g. CTP's
+            // contrastive loss) gets the labels it is trained with
+            MultiDataSet batch = square && classColumns
+                    ? Batches.withLabels(ds, out, Batches.classColumns(ds.getLabels(out), nOut)) : ds;
+            INDArray g = twin.gradient(batch).reshape(1, n);
             int b = Batches.size(ds);
             if (square) {
                 // exact for b == 1; b·(mean gradient)² otherwise
@@ -102,5 +104,13 @@ public final class Importance {
             seen += b;
         }
         return sum.divi(Math.max(1, seen)).detach();
+    }
+
+    private static boolean isLossLayer(ContinualModel model) {
+        try {
+            return model.headConf() instanceof org.deeplearning4j.nn.conf.layers.LossLayer;
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
     }
 }

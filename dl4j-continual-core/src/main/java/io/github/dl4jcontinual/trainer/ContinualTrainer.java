@@ -376,7 +376,9 @@ public final class ContinualTrainer<T> {
                     + "] (the experiences done when fit returns" + (from > 0 ? ", resuming after " + from : "")
                     + "; got: " + stopAfter + ")");
         }
-        checkCompatible(scenario, from);
+        if (run != null) {
+            checkCompatible(scenario, from);
+        }
         if (restored != null) {
             restored.progress.checkSameScenario(scenario, restored.file.path());
         }
@@ -512,6 +514,11 @@ public final class ContinualTrainer<T> {
                 Nd4j.getRandom().setSeed(conf.getSeed());
             }
             plugins.forEach(p -> p.onStreamStart(r.ctx));
+            // checked after onStreamStart, where a plugin may rebuild the network for the scenario's inputs (CTP's
+            // dual encoder); a refused scenario leaves no run
+            if (scenario != null) {
+                checkCompatible(scenario, progress.next());
+            }
             if (restored != null) {
                 for (int i = 0; i < plugins.size(); i++) {
                     plugins.get(i).restoreState(r.ctx, restored.pluginStates.get(i));

@@ -63,7 +63,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Mechanism tests of the iTAML plugin (methods.md §5.7 (i)–(vi)) on tiny models and synthetic data: the meta-step
+ * Mechanism tests of the iTAML plugin (docs/itaml.md (i)–(vi)) on tiny models and synthetic data: the meta-step
  * against values computed by hand (both rules, on a logit head and on a softmax head), freezing and BatchNorm,
  * the loss put back, the configuration's JSON, bad inputs, and whole runs through the trainer (listeners, learning
  * rate schedule, memory quotas, softmax head, learn/evaluate, bit-identical resume).

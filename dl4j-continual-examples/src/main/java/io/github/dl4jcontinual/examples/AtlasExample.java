@@ -4,18 +4,37 @@ import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.data.OmniglotDatasets;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
+import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.multihead.MultiHeadSoftmaxCrossEntropy;
+import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
+import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.trainer.ContinualConfiguration;
+import io.github.dl4jcontinual.trainer.ContinualTrainer;
 import io.github.dl4jcontinual.zoo.atlas.AtlasConfiguration;
-import io.github.dl4jcontinual.zoo.atlas.AtlasImageSide;
-import io.github.dl4jcontinual.zoo.atlas.AtlasLearner;
-import io.github.dl4jcontinual.zoo.atlas.AtlasTask;
+import io.github.dl4jcontinual.zoo.atlas.AtlasHeadLayer;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.WordPieceTokenizer;
-import io.github.dl4jcontinual.zoo.vl.AlignedImageTower;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.io.BufferedReader;
 import java.io.FileInputStream;
@@ -24,38 +43,42 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.zip.GZIPInputStream;
 
 /**
- * The ATLAS measurement of issue 10 ({@code atlas} command): upstream generalisation and forgetting on real images
- * with real class names.
+ * The ATLAS measurement of issue 10 ({@code atlas} command), on the continual trainer with the ATLAS plugin
+ * ({@link AtlasConfiguration}): upstream generalisation and forgetting on real images with real class names.
  *
- * <p>Frozen towers: all-MiniLM-L6-v2 (text) and a small CNN (the prompts example's) aligned with MiniLM's
- * embeddings of "a photo of a zero." ... "a photo of a nine." on the UCI optical digits of scikit-learn (1 797
- * images, 8×8 upsampled bilinearly to 20×20 and centred in 28×28; {@code --align-epochs} epochs, Adam 1e-3, scale
- * 30): a stand-in for a pretrained image-text model, trained on none of the stream's images.
+ * <p>Frozen towers: all-MiniLM-L6-v2 (text; its embeddings of the class captions are the image-text tasks'
+ * constants) and the prompts example's CNN with a projection into MiniLM's space, aligned with the embeddings of
+ * "a photo of a zero." ... "a photo of a nine." on the UCI optical digits of scikit-learn (1 797 images, 8×8
+ * upsampled bilinearly to 20×20 and centred in 28×28; {@code --align-epochs} epochs, Adam 1e-3, scale 30; the
+ * alignment head is an {@link AtlasHeadLayer} with one matching task): a stand-in for a pretrained image-text model,
+ * trained on none of the stream's images. The user's network for the trainer is that tower with a fresh output
+ * layer; ATLAS puts its sites after the CNN's dense layer and after the projection.
  *
  * <p>Upstream stream (task-incremental, mixed modalities, {@code --train-per-class} training images per class,
  * the full test sets of the task's classes): MNIST 0–4 as image-text matching with the digit names, MNIST 5–9
- * image-only, Fashion-MNIST 0–4 image-only, Fashion-MNIST 5–9 image-text matching with the real class names.
- * Downstream: {@code --omniglot-classes} Omniglot characters (image-only; Omniglot has no class names to match),
- * {@code --omniglot-train} drawings each for training and the other 20 − k for testing.
+ * image-only, Fashion-MNIST 0–4 image-only, Fashion-MNIST 5–9 image-text matching with the real class names; the
+ * downstream task ({@code --omniglot-classes} Omniglot characters, image-only, {@code --omniglot-train} drawings
+ * each for training and the other 20 − k for testing) is the fifth experience, with {@code --down-stage1} +
+ * {@code --down-stage2} epochs.
  *
- * <p>Compared: (1) downstream accuracy of ATLAS after the upstream stream (stage 1 for {@code --down-stage1}
- * epochs, stage 2 for {@code --down-stage2} epochs) against adapters trained from the original towers (one new
- * adapter per site, query, key and head, for down-stage1 + down-stage2 epochs: the same number of steps);
- * (2) upstream forgetting of ATLAS against sequential fine-tuning of one adapter set (same sites, epochs =
- * stage-1 + stage-2 epochs of ATLAS per task, per-task heads) and ATLAS with shared (re-learned) queries as
- * released. Controls: the downstream head alone on the frozen towers, and ATLAS on the downstream task after an
- * upstream stream whose adapters, queries and keys were added but never trained (same structure, no experience).
- * {@code --skip-upstream-baselines} leaves out (2)'s sequential and shared-queries runs (the downstream reading
- * needs neither); {@code --weighting whole|dimension} picks the adapters' gates for every learner. Everything fixed
- * before the runs; the seed changes the alignment, the initialisations, the minibatch order and the Omniglot
- * characters.
+ * <p>Compared: (1) downstream accuracy of ATLAS after the upstream stream against adapters trained from the original
+ * towers (a run on the downstream task alone, down-stage1 + down-stage2 epochs of stage 2: the same number of
+ * steps); (2) upstream forgetting of ATLAS against sequential fine-tuning of one adapter set (stage1 + stage2 epochs
+ * per task, per-task heads) and ATLAS with shared (re-learned) queries as released. Controls: the downstream head
+ * alone on the frozen towers ({@code adapters(false)}), and ATLAS on the downstream task after an upstream stream
+ * whose experiences added their adapters, queries, keys and heads untrained. {@code --skip-upstream-baselines}
+ * leaves out (2)'s sequential and shared-queries runs; {@code --weighting whole|dimension} picks the gates. The seed
+ * changes the alignment, the initialisations, the minibatch order and the Omniglot characters.
  *
  * <p>{@code --stream split-fashion|split-mnist} runs ATLAS on Split-Fashion-MNIST / Split-MNIST with the class names
  * instead ({@link AtlasSplitExample}); the default {@code --stream upstream} is the measurement above.
@@ -69,8 +92,8 @@ public final class AtlasExample {
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "seeds", "train-per-class", "align-epochs", "stage1", "stage2",
-                "down-stage1", "down-stage2", "omniglot-classes", "omniglot-train", "markdown", "quiet", "stream", "methods", "out", "test-per-class",
-                "weighting", "skip-upstream-baselines");
+                "down-stage1", "down-stage2", "omniglot-classes", "omniglot-train", "markdown", "quiet", "stream",
+                "methods", "out", "test-per-class", "weighting", "skip-upstream-baselines");
         if (a.has("help")) {
             System.out.println("atlas [--data-dir DIR] [--seeds 1,2,3] [--train-per-class 100] [--align-epochs 5] "
                     + "[--stage1 2] [--stage2 3] [--down-stage1 10] [--down-stage2 10] [--omniglot-classes 20] "
@@ -99,10 +122,9 @@ public final class AtlasExample {
         AtlasConfiguration.Weighting weighting = AtlasSplitExample.weighting(a);
         boolean baselines = !a.has("skip-upstream-baselines");
         boolean quiet = a.has("quiet");
-        DataSet mnistTrain = DaFormerExample.perClass(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), 0, perClass);
+        DataSet mnistTrain = perClass(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), perClass);
         DataSet mnistTest = IdxDatasets.mnist(dir, IdxDatasets.Split.TEST);
-        DataSet fashionTrain = DaFormerExample.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0,
-                perClass);
+        DataSet fashionTrain = perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), perClass);
         DataSet fashionTest = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST);
         DataSet digits = sklearnDigits(dir);
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
@@ -110,74 +132,70 @@ public final class AtlasExample {
         StringBuilder perSeed = new StringBuilder();
         try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
             INDArray digitText = digitCaptions(encoder, tokenizer);
+            Map<Integer, String> names = new LinkedHashMap<>();
+            for (int c = 0; c < 5; c++) {
+                names.put(c, AltaExample.DIGITS.get(c));
+                names.put(15 + c, AltaExample.FASHION.get(5 + c));
+            }
+            AtlasConfiguration texts = new AtlasConfiguration.Builder()
+                    .classTexts(encoder, tokenizer, names, "a photo of a %s.").build();
             for (long seed : a.getLongs("seeds", "1,2,3")) {
                 long t0 = System.currentTimeMillis();
-                AlignedImageTower tower = alignedTower(digits, digitText, a.getInt("align-epochs", 5), seed);
+                MultiLayerNetwork tower = alignedTower(digits, digitText, a.getInt("align-epochs", 5), seed);
                 System.out.printf(Locale.ROOT, "seed %d: image tower aligned on the UCI digits in %d s (MNIST test "
                                 + "accuracy through the digit-name anchors: %.2f %%)%n", seed,
-                        (System.currentTimeMillis() - t0) / 1000, 100 * tower.accuracy(mnistTest));
-                AtlasImageSide side = AtlasImageSide.of(tower);
-                List<AtlasTask> upstream = List.of(
-                        task(tower, "mnist-0-4 (text)", AtlasTask.Kind.IMAGE_TEXT, mnistTrain, mnistTest, 0,
-                                PromptsExample.DIGITS),
-                        task(tower, "mnist-5-9 (image)", AtlasTask.Kind.IMAGE, mnistTrain, mnistTest, 5,
-                                PromptsExample.DIGITS),
-                        task(tower, "fashion-0-4 (image)", AtlasTask.Kind.IMAGE, fashionTrain, fashionTest, 0,
-                                PromptsExample.FASHION),
-                        task(tower, "fashion-5-9 (text)", AtlasTask.Kind.IMAGE_TEXT, fashionTrain, fashionTest, 5,
-                                PromptsExample.FASHION));
+                        (System.currentTimeMillis() - t0) / 1000, 100 * anchorAccuracy(tower, mnistTest));
                 DataSet[] omni = OmniglotDatasets.load(dir, omniClasses, omniTrain, 28, seed);
-                List<String> chars = new ArrayList<>();
-                for (int c = 0; c < omniClasses; c++) {
-                    chars.add("character " + c);
-                }
-                AtlasTask down = new AtlasTask("omniglot-" + omniClasses, AtlasTask.Kind.IMAGE, chars,
-                        hidden(tower, omni[0]), hidden(tower, omni[1]));
-                AtlasConfiguration conf = new AtlasConfiguration.Builder().stage1Epochs(s1).stage2Epochs(s2)
-                        .weighting(weighting).seed(seed).build();
+                int width = 20 + omniClasses;
+                DataSet train = DataSet.merge(List.of(relabel(mnistTrain, 0, width), relabel(fashionTrain, 10, width),
+                        relabel(omni[0], 20, width)));
+                DataSet test = DataSet.merge(List.of(relabel(mnistTest, 0, width), relabel(fashionTest, 10, width),
+                        relabel(omni[1], 20, width)));
+                int[] down = new int[omniClasses];
+                Arrays.setAll(down, i -> 20 + i);
+                int[][] groups = {range(0, 5), range(5, 10), range(10, 15), range(15, 20), down};
+                Scenario all = scenario(train, test, groups, "mnist-fashion-omniglot");
+                Scenario upstream = scenario(train, test, Arrays.copyOf(groups, 4), "mnist-fashion");
+                Scenario downOnly = scenario(relabel(omni[0], 0, omniClasses), relabel(omni[1], 0, omniClasses),
+                        new int[][]{range(0, omniClasses)}, "omniglot");
+                AtlasConfiguration atlas = texts.toBuilder().stage1Epochs(s1).stage2Epochs(s2).weighting(weighting)
+                        .experienceEpochs(4, d1, d2).build();
                 if (seed == a.getLongs("seeds", "1,2,3")[0]) {
-                    System.out.println(conf.toJson());
+                    System.out.println(atlas);
                 }
                 // ATLAS: upstream stream, then the downstream task
                 long ta = System.currentTimeMillis();
-                AtlasLearner atlas = new AtlasLearner(conf, side, encoder, tokenizer).progress(quiet ? null : System.out);
-                AccuracyMatrix ra = atlas.fit(upstream);
-                atlas.train(down, d1, d2);
-                double downAtlas = atlas.testAccuracy(upstream.size());
+                AccuracyMatrix ra = fit(tower, width, atlas, all, seed, quiet);
                 long atlasSeconds = (System.currentTimeMillis() - ta) / 1000;
                 // sequential fine-tuning of one adapter set, same number of steps per task
                 long tq = System.currentTimeMillis();
-                AccuracyMatrix rq = baselines ? new AtlasLearner(conf.toBuilder()
-                        .method(AtlasConfiguration.Method.SEQUENTIAL).stage2Epochs(s1 + s2).build(), side, encoder,
-                        tokenizer).progress(quiet ? null : System.out).fit(upstream) : null;
+                AccuracyMatrix rq = baselines ? fit(tower, width, atlas.toBuilder()
+                        .method(AtlasConfiguration.Method.SEQUENTIAL).stage2Epochs(s1 + s2).build(), upstream, seed,
+                        quiet) : null;
                 long seqSeconds = (System.currentTimeMillis() - tq) / 1000;
                 // ATLAS with one query per adapter, re-learned by every later task (as released)
-                AccuracyMatrix rs = baselines ? new AtlasLearner(conf.toBuilder().queryPerTask(false).build(), side,
-                        encoder, tokenizer).progress(quiet ? null : System.out).fit(upstream) : null;
+                AccuracyMatrix rs = baselines ? fit(tower, width, atlas.toBuilder().queryPerTask(false).build(),
+                        upstream, seed, quiet) : null;
+                AtlasConfiguration downConf = texts.toBuilder().weighting(weighting).experienceEpochs(0, d1, d2)
+                        .build();
                 // control: the task head alone on the frozen towers (no adapter), same number of steps
-                AtlasLearner headOnly = new AtlasLearner(conf.toBuilder().hiddenImageSite(false)
-                        .embeddingImageSite(false).build(), side, encoder, tokenizer);
-                headOnly.train(down, 0, d1 + d2);
-                double downHead = headOnly.testAccuracy(0);
-                // control: the same number of adapters, queries and keys as after the upstream stream, untrained
-                AtlasLearner untrained = new AtlasLearner(conf, side, encoder, tokenizer);
-                for (AtlasTask u : upstream) {
-                    untrained.addUntrained(u);
-                }
-                untrained.train(down, d1, d2);
-                double downUntrained = untrained.testAccuracy(upstream.size());
+                double downHead = fit(tower, omniClasses, downConf.toBuilder().adapters(false).build(), downOnly,
+                        seed, quiet).get(0, 0);
+                // control: the same adapters, queries and keys as after the upstream stream, untrained
+                double downUntrained = fit(tower, width, atlas.toBuilder().untrained(0, 1, 2, 3).build(), all, seed,
+                        quiet).get(4, 4);
                 // adapters trained from the original towers on the downstream task, same number of steps
-                AtlasLearner fresh = new AtlasLearner(conf, side, encoder, tokenizer).progress(quiet ? null : System.out);
-                fresh.train(down, 0, d1 + d2);
-                double downFresh = fresh.testAccuracy(0);
-                add(cols, "upstream final ATLAS", 100 * ra.finalAverageAccuracy());
-                add(cols, "forgetting ATLAS", 100 * ra.averageForgetting());
+                double downFresh = fit(tower, omniClasses, downConf, downOnly, seed, quiet).get(0, 0);
+                AccuracyMatrix up = upstreamPart(ra, 4);
+                add(cols, "upstream final ATLAS", 100 * up.finalAverageAccuracy());
+                add(cols, "forgetting ATLAS", 100 * up.averageForgetting());
                 if (baselines) {
                     add(cols, "upstream final sequential", 100 * rq.finalAverageAccuracy());
                     add(cols, "upstream final ATLAS, shared queries", 100 * rs.finalAverageAccuracy());
                     add(cols, "forgetting ATLAS, shared queries", 100 * rs.averageForgetting());
                     add(cols, "forgetting sequential", 100 * rq.averageForgetting());
                 }
+                double downAtlas = ra.get(4, 4);
                 add(cols, "downstream ATLAS after upstream", 100 * downAtlas);
                 add(cols, "downstream adapters from original", 100 * downFresh);
                 add(cols, "downstream head only (frozen towers)", 100 * downHead);
@@ -187,12 +205,13 @@ public final class AtlasExample {
                     add(cols, "time sequential (s)", seqSeconds);
                 }
                 String line = String.format(Locale.ROOT, "seed %d: upstream final ATLAS %.2f %% / sequential "
-                                + "%.2f %%; forgetting ATLAS %.2f / sequential %.2f; downstream %s: ATLAS %.2f %% vs "
-                                + "from the original %.2f %%, head only %.2f %%, after an untrained upstream %.2f %%%n"
-                                + "  ATLAS matrix:%n%s  ATLAS shared-queries matrix:%n%s  sequential matrix:%n%s",
-                        seed, 100 * ra.finalAverageAccuracy(), baselines ? 100 * rq.finalAverageAccuracy() : Double.NaN,
-                        100 * ra.averageForgetting(), baselines ? 100 * rq.averageForgetting() : Double.NaN,
-                        down.name(), 100 * downAtlas, 100 * downFresh, 100 * downHead, 100 * downUntrained,
+                                + "%.2f %%; forgetting ATLAS %.2f / sequential %.2f; downstream omniglot-%d: ATLAS "
+                                + "%.2f %% vs from the original %.2f %%, head only %.2f %%, after an untrained "
+                                + "upstream %.2f %%%n  ATLAS matrix (task-IL, upstream + downstream):%n%s  ATLAS "
+                                + "shared-queries matrix:%n%s  sequential matrix:%n%s",
+                        seed, 100 * up.finalAverageAccuracy(), baselines ? 100 * rq.finalAverageAccuracy() : Double.NaN,
+                        100 * up.averageForgetting(), baselines ? 100 * rq.averageForgetting() : Double.NaN,
+                        omniClasses, 100 * downAtlas, 100 * downFresh, 100 * downHead, 100 * downUntrained,
                         ra.toCsv(), baselines ? rs.toCsv() : "(skipped)\n", baselines ? rq.toCsv() : "(skipped)\n");
                 System.out.print(line);
                 perSeed.append(line);
@@ -212,49 +231,142 @@ public final class AtlasExample {
         a.writeIfGiven("markdown", table + "\n```\n" + perSeed + "```\n");
     }
 
+    /**
+     * One run of the trainer with the ATLAS plugin on a copy of the aligned tower with a fresh output layer.
+     *
+     * @return the task-IL matrix
+     */
+    static AccuracyMatrix fit(MultiLayerNetwork tower, int classes, AtlasConfiguration atlas, Scenario scenario,
+                              long seed, boolean quiet) {
+        ContinualConfiguration conf = new ContinualConfiguration.Builder().batchSize(32).seed(seed).progress(!quiet)
+                .plugin(atlas).build();
+        return ContinualTrainer.wrap(userNetwork(tower, classes, seed), conf).fit(scenario).taskIncremental();
+    }
+
+    /** Rows and columns 0..n−1 of a task-IL matrix (the upstream part of upstream + downstream). */
+    static AccuracyMatrix upstreamPart(AccuracyMatrix m, int n) {
+        long[][] correct = new long[n][n];
+        long[] total = new long[n];
+        for (int j = 0; j < n; j++) {
+            total[j] = m.total(j);
+            for (int i = 0; i < n; i++) {
+                correct[i][j] = j > i ? -1 : Math.round(m.get(i, j) * m.total(j));
+            }
+        }
+        return new AccuracyMatrix(correct, total, null);
+    }
+
+    static int[] range(int from, int to) {
+        int[] r = new int[to - from];
+        Arrays.setAll(r, i -> from + i);
+        return r;
+    }
+
+    static Scenario scenario(DataSet train, DataSet test, int[][] groups, String name) {
+        return new ClassIncrementalScenario.Builder().train(train).test(test).experienceClasses(groups)
+                .taskLabels(true).name(name).build();
+    }
+
+    /** Labels moved to columns [offset, offset + k) of a width-{@code width} one-hot matrix. */
+    static DataSet relabel(DataSet d, int offset, int width) {
+        INDArray y = Nd4j.zeros(d.getLabels().dataType(), d.numExamples(), width);
+        y.get(NDArrayIndex.all(), NDArrayIndex.interval(offset, offset + d.getLabels().size(1)))
+                .assign(d.getLabels());
+        return new DataSet(d.getFeatures(), y);
+    }
+
+    /** The first {@code perClass} examples of every class, in data order. */
+    static DataSet perClass(DataSet d, int perClass) {
+        if (perClass <= 0) {
+            throw new IllegalArgumentException("--train-per-class should be > 0 (got: " + perClass + ")");
+        }
+        INDArray y = d.getLabels().argMax(1);
+        int[] count = new int[(int) d.getLabels().size(1)];
+        List<Integer> keep = new ArrayList<>();
+        for (int i = 0; i < d.numExamples(); i++) {
+            if (count[y.getInt(i)]++ < perClass) {
+                keep.add(i);
+            }
+        }
+        int[] idx = keep.stream().mapToInt(Integer::intValue).toArray();
+        return new DataSet(d.getFeatures().getRows(idx), d.getLabels().getRows(idx));
+    }
+
     /** MiniLM's embeddings of "a photo of a zero." ... "a photo of a nine." (the alignment anchors). */
     static INDArray digitCaptions(BertTextEncoder encoder, WordPieceTokenizer tokenizer) {
         List<String> prompts = new ArrayList<>();
-        for (String d : PromptsExample.DIGITS) {
+        for (String d : AltaExample.DIGITS) {
             prompts.add("a photo of a " + d + ".");
         }
         return encoder.embed(tokenizer, prompts);
     }
 
-    /** The prompts example's CNN aligned with the digit captions on the UCI digits (Adam 1e-3, scale 30). */
-    static AlignedImageTower alignedTower(DataSet digits, INDArray digitText, int epochs, long seed) {
-        return new AlignedImageTower.Builder(PromptsExample.cnn(seed), digitText).scale(30).epochs(epochs)
-                .batchSize(64).seed(seed).align(digits);
+    /** The small CNN image classifier (conv 5×5×16, max-pool, conv 5×5×32, max-pool, dense 128, 10 outputs). */
+    static MultiLayerNetwork cnn(long seed) {
+        MultiLayerConfiguration c = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(1e-3))
+                .weightInit(WeightInit.RELU).list()
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(16).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                        .build())
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(32).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                        .build())
+                .layer(new DenseLayer.Builder().nOut(128).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(28, 28, 1)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(c);
+        net.init();
+        return net;
+    }
+
+    /**
+     * The small CNN ({@link #cnn}) with its output layer replaced by a projection into the text space (width D of the
+     * anchors) and an {@link AtlasHeadLayer} matching the ten digit captions (scale 30) under a softmax loss, trained
+     * on the UCI digits (Adam 1e-3, batch 64).
+     */
+    static MultiLayerNetwork alignedTower(DataSet digits, INDArray digitText, int epochs, long seed) {
+        MultiLayerNetwork cnn = cnn(seed);
+        int d = (int) digitText.size(1);
+        double[][] anchors = digitText.castTo(DataType.DOUBLE).toDoubleMatrix();
+        MultiLayerNetwork net = new TransferLearning.Builder(cnn)
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Adam(1e-3)).seed(seed).build())
+                .removeOutputLayer()
+                .addLayer(new DenseLayer.Builder().nIn(128).nOut(d).activation(Activation.IDENTITY)
+                        .weightInit(WeightInit.XAVIER).name("projection").build())
+                .addLayer(new AtlasHeadLayer.Builder().width(d).numClasses(10).task(range(0, 10), 0, anchors).scale(30)
+                        .build())
+                .addLayer(new LossLayer.Builder(new MultiHeadSoftmaxCrossEntropy(new int[10]))
+                        .activation(Activation.IDENTITY).build())
+                .build();
+        List<DataSet> list = digits.asList();
+        for (int e = 0; e < epochs; e++) {
+            Collections.shuffle(list, new Random(seed + e));
+            net.fit(new ListDataSetIterator<>(list, 64));
+        }
+        return net;
+    }
+
+    /** The aligned tower's MNIST accuracy through the digit-name anchors. */
+    static double anchorAccuracy(MultiLayerNetwork tower, DataSet test) {
+        INDArray p = tower.output(test.getFeatures()).argMax(1);
+        return p.eq(test.getLabels().argMax(1)).castTo(DataType.INT).sumNumber().doubleValue() / test.numExamples();
+    }
+
+    /** The user's network: the aligned tower (copied) up to its projection, with a new {@code classes}-way output. */
+    static MultiLayerNetwork userNetwork(MultiLayerNetwork tower, int classes, long seed) {
+        return new TransferLearning.Builder(tower.clone())
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Adam(1e-3)).seed(seed).build())
+                .removeLayersFromOutput(2)
+                .addLayer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(tower.getLayer(
+                        tower.getnLayers() - 3).conf().getLayer() instanceof DenseLayer ? ((DenseLayer) tower.getLayer(
+                        tower.getnLayers() - 3).conf().getLayer()).getNOut() : 0).nOut(classes)
+                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build())
+                .build();
     }
 
     private static void add(Map<String, List<Double>> cols, String key, double v) {
         cols.computeIfAbsent(key, k -> new ArrayList<>()).add(v);
-    }
-
-    private static DataSet hidden(AlignedImageTower tower, DataSet images) {
-        return new DataSet(AtlasImageSide.hidden(tower, images.getFeatures()), images.getLabels());
-    }
-
-    /** The task of classes [from, from + 5) of a 10-class set, relabelled 0..4, on the tower's hidden features. */
-    private static AtlasTask task(AlignedImageTower tower, String name, AtlasTask.Kind kind, DataSet train,
-                                  DataSet test, int from, List<String> names) {
-        return new AtlasTask(name, kind, names.subList(from, from + 5), hidden(tower, classes(train, from, 5)),
-                hidden(tower, classes(test, from, 5)));
-    }
-
-    /** The examples of classes [from, from + count), labels relabelled 0..count − 1. */
-    static DataSet classes(DataSet d, int from, int count) {
-        INDArray y = d.getLabels().argMax(1);
-        List<Integer> keep = new ArrayList<>();
-        for (int i = 0; i < d.numExamples(); i++) {
-            int c = y.getInt(i);
-            if (c >= from && c < from + count) {
-                keep.add(i);
-            }
-        }
-        int[] idx = keep.stream().mapToInt(Integer::intValue).toArray();
-        return new DataSet(d.getFeatures().getRows(idx),
-                d.getLabels().getRows(idx).get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + count)).dup());
     }
 
     /**

@@ -3,13 +3,11 @@ package io.github.dl4jcontinual.examples;
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
+import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.zoo.atlas.AtlasConfiguration;
-import io.github.dl4jcontinual.zoo.atlas.AtlasImageSide;
-import io.github.dl4jcontinual.zoo.atlas.AtlasLearner;
-import io.github.dl4jcontinual.zoo.atlas.AtlasTask;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.WordPieceTokenizer;
-import io.github.dl4jcontinual.zoo.vl.AlignedImageTower;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -40,7 +38,8 @@ import java.util.Map;
  * optical digits ({@code --align-epochs} 5), which has seen none of the stream's images. Methods: {@code atlas}
  * (per-task queries), {@code atlas-shared} (one query per adapter, re-learned by later tasks, as released) and
  * {@code sequential} ({@link AtlasConfiguration.Method#SEQUENTIAL}) and {@code zero-shot} (the frozen towers with no
- * adapter and no training: image embedding against the task's caption embeddings). The seed changes the
+ * adapter and no training, {@code adapters(false)} with every experience untrained: image embedding against the
+ * task's caption embeddings). The seed changes the
  * alignment, the initialisations and the minibatch order.
  */
 final class AtlasSplitExample {
@@ -132,52 +131,51 @@ final class AtlasSplitExample {
         boolean quiet = a.has("quiet");
         boolean fashion = stream.equals("split-fashion");
         File out = new File(a.get("out", "results/atlas-" + stream));
-        DataSet train = DaFormerExample.perClass(fashion ? IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN)
-                : IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), 0, perClass);
+        DataSet train = AtlasExample.perClass(fashion ? IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN)
+                : IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), perClass);
         DataSet test = fashion ? IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST)
                 : IdxDatasets.mnist(dir, IdxDatasets.Split.TEST);
         if (testPerClass > 0) {
-            test = DaFormerExample.perClass(test, 0, testPerClass);
+            test = AtlasExample.perClass(test, testPerClass);
         }
-        List<String> names = fashion ? PromptsExample.FASHION : PromptsExample.DIGITS;
+        List<String> names = fashion ? AltaExample.FASHION : AltaExample.DIGITS;
         DataSet digits = AtlasExample.sklearnDigits(dir);
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
         Map<String, List<AccuracyMatrix>> results = new LinkedHashMap<>();
         Map<String, List<Double>> seconds = new LinkedHashMap<>();
         StringBuilder matrices = new StringBuilder();
         AtlasConfiguration shown = null;
+        int[][] groups = new int[5][];
+        for (int k = 0; k < 5; k++) {
+            groups[k] = new int[]{2 * k, 2 * k + 1};
+        }
+        Scenario scenario = AtlasExample.scenario(train, test, groups, stream);
         try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
             INDArray digitText = AtlasExample.digitCaptions(encoder, tokenizer);
+            Map<Integer, String> classNames = new LinkedHashMap<>();
+            for (int c = 0; c < 10; c++) {
+                classNames.put(c, names.get(c));
+            }
+            AtlasConfiguration texts = new AtlasConfiguration.Builder()
+                    .classTexts(encoder, tokenizer, classNames, "a photo of a %s.").build();
             for (long seed : a.getLongs("seeds", "1,2,3")) {
-                AlignedImageTower tower = AtlasExample.alignedTower(digits, digitText, alignEpochs, seed);
-                AtlasImageSide side = AtlasImageSide.of(tower);
-                DataSet hTrain = new DataSet(AtlasImageSide.hidden(tower, train.getFeatures()), train.getLabels());
-                DataSet hTest = new DataSet(AtlasImageSide.hidden(tower, test.getFeatures()), test.getLabels());
-                List<AtlasTask> tasks = new ArrayList<>();
-                for (int k = 0; k < 5; k++) {
-                    tasks.add(new AtlasTask((fashion ? "fashion-" : "mnist-") + (2 * k) + "-" + (2 * k + 1),
-                            AtlasTask.Kind.IMAGE_TEXT, names.subList(2 * k, 2 * k + 2),
-                            AtlasExample.classes(hTrain, 2 * k, 2), AtlasExample.classes(hTest, 2 * k, 2)));
-                }
-                AtlasConfiguration atlas = new AtlasConfiguration.Builder().stage1Epochs(s1).stage2Epochs(s2)
-                        .weighting(weighting).seed(seed).build();
+                MultiLayerNetwork tower = AtlasExample.alignedTower(digits, digitText, alignEpochs, seed);
+                AtlasConfiguration atlas = texts.toBuilder().stage1Epochs(s1).stage2Epochs(s2).weighting(weighting)
+                        .build();
                 for (String m : methods) {
                     AtlasConfiguration conf = m.equals("atlas") ? atlas
                             : m.equals("atlas-shared") ? atlas.toBuilder().queryPerTask(false).build()
-                            : m.equals("zero-shot") ? atlas.toBuilder().hiddenImageSite(false)
-                            .embeddingImageSite(false).textSiteLayers(List.of()).build()
+                            : m.equals("zero-shot") ? atlas.toBuilder().adapters(false).untrained(0, 1, 2, 3, 4).build()
                             : atlas.toBuilder().method(AtlasConfiguration.Method.SEQUENTIAL).stage1Epochs(0)
                             .stage2Epochs(s1 + s2).build();
                     String label = weighting == AtlasConfiguration.Weighting.DIMENSION && m.startsWith("atlas")
                             ? m + " (dimension)" : m;
                     if (shown == null) {
                         shown = atlas;
-                        System.out.println(atlas.toJson());
+                        System.out.println(atlas);
                     }
                     long t0 = System.currentTimeMillis();
-                    AtlasLearner learner = new AtlasLearner(conf, side, encoder, tokenizer)
-                            .progress(quiet ? null : System.out);
-                    AccuracyMatrix r = m.equals("zero-shot") ? learner.fitUntrained(tasks) : learner.fit(tasks);
+                    AccuracyMatrix r = AtlasExample.fit(tower, 10, conf, scenario, seed, quiet);
                     double sec = (System.currentTimeMillis() - t0) / 1000.0;
                     results.computeIfAbsent(label, k -> new ArrayList<>()).add(r);
                     seconds.computeIfAbsent(label, k -> new ArrayList<>()).add(sec);

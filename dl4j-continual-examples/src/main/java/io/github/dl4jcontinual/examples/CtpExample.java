@@ -4,14 +4,27 @@ import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.eval.CumulativeRetrieval;
 import io.github.dl4jcontinual.eval.RetrievalMatrix;
 import io.github.dl4jcontinual.zoo.ctp.CachedTextFeatures;
+import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
+import io.github.dl4jcontinual.regularization.RegularizationMethod;
+import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
+import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.trainer.ContinualConfiguration;
+import io.github.dl4jcontinual.trainer.ContinualTrainer;
 import io.github.dl4jcontinual.zoo.ctp.CtpConfiguration;
-import io.github.dl4jcontinual.zoo.ctp.CtpLearner;
+import io.github.dl4jcontinual.zoo.ctp.CtpResults;
 import io.github.dl4jcontinual.zoo.ctp.PairCsvLoader;
+import io.github.dl4jcontinual.zoo.ctp.PairScenarios;
 import io.github.dl4jcontinual.zoo.ctp.PairStream;
 import io.github.dl4jcontinual.zoo.ctp.TemplatedPairStream;
-import io.github.dl4jcontinual.zoo.ctp.TextFeatures;
-import io.github.dl4jcontinual.zoo.ctp.TopLayerTextFeatures;
-import io.github.dl4jcontinual.zoo.ctp.VlMethod;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.WordPieceTokenizer;
 
@@ -28,14 +41,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Vision-language continual pretraining ({@code ctp} command): CTP and the VL baselines of methods.md §2.6 on a
+ * Vision-language continual pretraining ({@code ctp} command): CTP and the VL baselines of docs/ctp.md §5 on a
  * domain stream of image–caption pairs, evaluated by image→text / text→image R@1/5/10 per domain after every
  * experience. By default the stream is {@link TemplatedPairStream} (real MNIST / Fashion-MNIST images, templated
  * captions); {@code --stream omniglot} takes four Omniglot alphabets as domains instead
  * ({@link TemplatedPairStream#omniglot}); {@code --pairs DIR} reads {@code DIR/train.csv} and {@code DIR/test.csv} instead
  * ({@link PairCsvLoader}, images resized to {@code --image-size}). Text: the pretrained all-MiniLM-L6-v2 (frozen,
- * cached per caption; {@code --text-trainable-layers k} trains its top k layers instead, see
- * {@link TopLayerTextFeatures}) + trainable adapter and projection; image: an MLP tower trained from scratch, or with
+ * cached per caption; {@code --text-trainable-layers} other than 0 is refused: the plugin does not train MiniLM's
+ * top layers yet) + trainable adapter and projection; image: an MLP tower trained from scratch, or with
  * {@code --image-pretrain omniglot} whose hidden layer starts from a character classifier pre-trained on Omniglot
  * ({@link OmniglotPretraining}, once per seed, its held-out accuracy printed and written to
  * {@code omniglot-pretrain.csv}). Prints a
@@ -91,34 +104,30 @@ public final class CtpExample {
                     a.getInt("train-per-domain", 1000), a.getInt("test-per-domain", 300));
         }
         List<String> methods = a.getList("methods", "all");
-        List<VlMethod> ms = new ArrayList<>();
-        if (methods.size() == 1 && methods.get(0).equals("all")) {
-            ms.addAll(List.of(VlMethod.values()));
-        } else {
-            for (String m : methods) {
-                ms.add(VlMethod.valueOf(m.toUpperCase(Locale.ROOT).replace('-', '_')));
+        List<String> ms = new ArrayList<>();
+        for (String m : methods.size() == 1 && methods.get(0).equals("all") ? METHODS : methods) {
+            String k = m.toLowerCase(Locale.ROOT).replace('-', '_');
+            if (!METHODS.contains(k)) {
+                throw new IllegalArgumentException("--methods: " + m + " is not one of " + METHODS + " (joint, lwf, "
+                        + "mof, kmeans, icarl and lucir ran on the removed CtpLearner and are not ported to the "
+                        + "trainer's plugins yet)");
             }
+            ms.add(k);
+        }
+        if (a.getInt("text-trainable-layers", 0) != 0) {
+            throw new IllegalArgumentException("--text-trainable-layers: the partly trainable MiniLM tower ran on the "
+                    + "removed CtpLearner and is not ported to the plugin yet; use 0 (frozen MiniLM)");
         }
         File out = new File(a.get("out", "results/ctp"));
         if (!out.isDirectory() && !out.mkdirs()) {
             throw new IllegalStateException("cannot create " + out);
         }
         boolean quiet = a.has("quiet");
-        Map<VlMethod, List<double[]>> rows = new LinkedHashMap<>();
+        Map<String, List<double[]>> rows = new LinkedHashMap<>();
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
         try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
-            int topLayers = a.getInt("text-trainable-layers", 0);
-            TextFeatures text;
-            if (topLayers == 0) {
-                text = new CachedTextFeatures(encoder, tokenizer);
-            } else {
-                List<String> captions = new ArrayList<>(stream.allTraining().captions());
-                for (int d = 0; d < stream.size(); d++) {
-                    captions.addAll(stream.test(d).captions());
-                }
-                text = new TopLayerTextFeatures(encoder, tokenizer, topLayers,
-                        TopLayerTextFeatures.longest(tokenizer, captions));
-            }
+            Scenario pairs = PairScenarios.of(stream, new CachedTextFeatures(encoder, tokenizer));
+            int pixels = (int) stream.train(0).images().size(1);
             StringBuilder pretrainCsv = new StringBuilder("seed,omniglot_train_accuracy,omniglot_heldout_accuracy,seconds\n");
             for (long seed : a.getLongs("seeds", "1,2,3")) {
                 OmniglotPretraining.Result tower = null;
@@ -133,25 +142,19 @@ public final class CtpExample {
                             tower.heldOutAccuracy, ps));
                     write(new File(out, "omniglot-pretrain.csv"), pretrainCsv.toString());
                 }
-                for (VlMethod m : ms) {
+                for (String m : ms) {
                     long t0 = System.currentTimeMillis();
-                    CtpConfiguration conf = new CtpConfiguration().method(m).seed(seed)
-                            .epochs(a.getInt("epochs", 5)).batchSize(a.getInt("batch", 32))
-                            .memory(a.getInt("memory", 200)).queueSize(a.getInt("queue", 1024))
-                            .ctpWeights(Double.parseDouble(w.get(0)), Double.parseDouble(w.get(1)),
-                                    Double.parseDouble(w.get(2)), Double.parseDouble(w.get(3)),
-                                    Double.parseDouble(w.get(4)));
-                    if (tower != null) {
-                        conf.pretrainedImageTower(tower.net);
+                    ContinualConfiguration conf = trainer(m, seed, a, w);
+                    ComputationGraph net = tower != null ? tower.net.toComputationGraph() : imageNetwork(pixels, seed);
+                    ContinualTrainer<ComputationGraph> trainer = ContinualTrainer.wrap(net, conf);
+                    if (quiet) {
+                        trainer.setProgressStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
                     }
-                    CtpLearner learner = new CtpLearner(conf, text, (int) stream.train(0).images().size(1));
-                    if (!quiet) {
-                        learner.progress(System.out::println);
-                    }
-                    RetrievalMatrix r = learner.fit(stream);
+                    ContinualResult result = trainer.fit(pairs);
+                    RetrievalMatrix r = CtpResults.retrieval(result);
                     double secs = (System.currentTimeMillis() - t0) / 1000.0;
                     int last = r.rows() - 1;
-                    CumulativeRetrieval cum = learner.cumulativeRetrieval();
+                    CumulativeRetrieval cum = CtpResults.cumulative(result);
                     double[] row = new double[FIRST_DOMAIN + stream.size()];
                     row[0] = r.finalMeanRecall();
                     double tr1 = 0;
@@ -166,15 +169,13 @@ public final class CtpExample {
                     row[3] = r.forgetting();
                     row[4] = r.backwardTransfer();
                     row[5] = secs;
-                    row[6] = cum == null ? Double.NaN : cum.backwardTransfer();
+                    row[6] = cum.backwardTransfer();
                     rows.computeIfAbsent(m, k -> new ArrayList<>()).add(row);
-                    String file = m.name().toLowerCase(Locale.ROOT) + "-seed" + seed;
+                    String file = m + "-seed" + seed;
                     write(new File(out, file + ".csv"), r.toCsv());
-                    if (cum != null) {
-                        write(new File(out, file + "-cumulative.csv"), cum.toCsv());
-                    }
+                    write(new File(out, file + "-cumulative.csv"), cum.toCsv());
                     System.out.printf(Locale.ROOT, "%s seed %d: final R_m %.2f %%, forgetting %.2f, BWT %.2f, %.0f s%n%s%s",
-                            m, seed, 100 * row[0], 100 * row[3], 100 * row[4], secs, r, cum == null ? "" : cum);
+                            m, seed, 100 * row[0], 100 * row[3], 100 * row[4], secs, r, cum);
                     ExamplesMain.releaseMemory();
                 }
             }
@@ -182,6 +183,64 @@ public final class CtpExample {
         String table = table(rows, stream.names());
         System.out.println(table);
         a.writeIfGiven("markdown", table);
+    }
+
+    /** The methods of the command, on the trainer: the CTP plugin (plain = SeqF) with core's plugins. */
+    static final List<String> METHODS = List.of("seqf", "ewc", "mas", "rwalk", "er", "ctp", "ctp_er");
+
+    /** The image network of docs/ctp.md §3, built with DL4J's builders: pixels → 256 ReLU (→ a head CTP drops). */
+    static ComputationGraph imageNetwork(int pixels, long seed) {
+        ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(seed).graphBuilder()
+                .addInputs("img")
+                .addLayer("img_fc", new DenseLayer.Builder().nIn(pixels).nOut(256).activation(Activation.RELU)
+                        .weightInit(WeightInit.UNIFORM).build(), "img")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(256).nOut(10)
+                        .activation(Activation.SOFTMAX).build(), "img_fc")
+                .setOutputs("out").build());
+        g.init();
+        return g;
+    }
+
+    /** The trainer configuration of one method (docs/ctp.md §4–5). */
+    static ContinualConfiguration trainer(String method, long seed, Args a, List<String> w) {
+        boolean ctp = method.startsWith("ctp");
+        CtpConfiguration.Builder c = new CtpConfiguration.Builder().queueSize(a.getInt("queue", 1024));
+        if (ctp) {
+            c.weights(Double.parseDouble(w.get(0)), Double.parseDouble(w.get(1)), Double.parseDouble(w.get(2)),
+                    Double.parseDouble(w.get(3)), Double.parseDouble(w.get(4)));
+        } else {
+            c.plain();
+        }
+        List<PluginConfiguration> plugins = new ArrayList<>();
+        plugins.add(c.build());
+        int memory = a.getInt("memory", 200);
+        int batch = a.getInt("batch", 32);
+        // importance from minibatch gradients at the training batch size (as the removed CtpLearner did): the
+        // contrastive loss has no per-example form
+        switch (method) {
+            case "ewc":
+                plugins.add(new RegularizationConfiguration.Builder(RegularizationMethod.EWC).lambda(5000)
+                        .importanceBatchSize(batch).build());
+                break;
+            case "mas":
+                plugins.add(new RegularizationConfiguration.Builder(RegularizationMethod.MAS).lambda(1)
+                        .importanceBatchSize(batch).build());
+                break;
+            case "rwalk":
+                plugins.add(new RegularizationConfiguration.Builder(RegularizationMethod.RWALK).lambda(1000)
+                        .importanceBatchSize(batch).build());
+                break;
+            case "er":
+            case "ctp_er":
+                // about the share of memory in a minibatch of the old protocol (memory appended to 1000 pairs)
+                plugins.add(new ExperienceReplay.Builder().bufferSize(memory)
+                        .replayBatch(Math.max(1, Math.round(batch * memory / 1000f))).build());
+                break;
+            default:
+                break;
+        }
+        return new ContinualConfiguration.Builder().epochsPerExperience(a.getInt("epochs", 5)).batchSize(batch)
+                .seed(seed).progress(false).plugins(plugins.toArray(new PluginConfiguration[0])).build();
     }
 
     private static void write(File f, String text) {
@@ -199,7 +258,7 @@ public final class CtpExample {
      * Markdown table: mean ± sd over seeds of the final metrics, in percent. A row holds final R_m, TR@1, IR@1,
      * forgetting, BWT, seconds, eval.py's BWT, then the final R_m per domain from {@link #FIRST_DOMAIN}.
      */
-    static String table(Map<VlMethod, List<double[]>> rows, List<String> domains) {
+    static String table(Map<String, List<double[]>> rows, List<String> domains) {
         StringBuilder sb = new StringBuilder("| method | seeds | final R_m % | final TR@1 % | final IR@1 % | forgetting | BWT |"
                 + " BWT (eval.py) |");
         for (String d : domains) {
@@ -207,9 +266,9 @@ public final class CtpExample {
         }
         sb.append(" time (s) |\n|---|---|---|---|---|---|---|---|");
         sb.append("---|".repeat(domains.size())).append("---|\n");
-        for (Map.Entry<VlMethod, List<double[]>> e : rows.entrySet()) {
+        for (Map.Entry<String, List<double[]>> e : rows.entrySet()) {
             List<double[]> rs = e.getValue();
-            sb.append("| ").append(e.getKey().name().toLowerCase(Locale.ROOT)).append(" | ").append(rs.size()).append(" |");
+            sb.append("| ").append(e.getKey()).append(" | ").append(rs.size()).append(" |");
             int[] base = {0, 1, 2, 3, 4, 6};
             for (int c : base) {
                 sb.append(' ').append(meanSd(rs, c, 100)).append(" |");

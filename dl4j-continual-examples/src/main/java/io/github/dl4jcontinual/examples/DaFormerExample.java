@@ -10,8 +10,6 @@ import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.trainer.ContinualTrainer;
 import io.github.dl4jcontinual.trainer.HeadPolicy;
 import io.github.dl4jcontinual.zoo.daformer.DaFormerConfiguration;
-import io.github.dl4jcontinual.zoo.daformer.DaFormerLearner;
-import io.github.dl4jcontinual.zoo.transformer.DaFormer;
 import io.github.dl4jcontinual.zoo.transformer.Vit;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,17 +30,21 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * DAFormer (S and M) against the same ViT trained with plain experience replay, class-incremental.
+ * DAFormer (S and M) against the same ViT trained with plain experience replay, class-incremental, all through
+ * {@link ContinualTrainer}: the network is the zoo's {@link Vit} (patch embedding, transformer blocks, mean pooling,
+ * OutputLayer) built with its builder, and DAFormer is the {@link DaFormerConfiguration} plugin, which turns the last
+ * block into the dual-attention block.
  *
  * <ul>
  *   <li>{@code daformer [--config fashion]}: Split-Fashion-MNIST, 5 experiences of 2 classes (natural order),
  *   a CPU-sized ViT (patch 7 → 16 tokens, width 64, depth 3 = 2 shared blocks + the dual block, 4 heads, MLP
  *   ratio 2), {@code --train-per-class} training images per class (default 300; the full test set), Adam 1e-3,
  *   batch 64, 1 epoch per task, 500 exemplars, 10 epochs of balanced fine-tuning at 1e-3 (chosen on
- *   {@code --validation}, a split of the training set, never on the test set). Methods ({@code --methods}): {@code er} (the ViT of
- *   {@link Vit} with the core trainer, an expanding head and core's ER plugin with the same budget),
- *   {@code daformer-s}, {@code daformer-m}, {@code daformer-s-noknn}, {@code daformer-m-noknn} (the KNN
- *   ablation). Prints a markdown table of final class-IL accuracy (mean ± std over {@code --seeds}).</li>
+ *   {@code --validation}, a split of the training set, never on the test set). Methods ({@code --methods}): {@code er}
+ *   (the ViT with an expanding head and core's ER plugin with the same budget), {@code daformer-s},
+ *   {@code daformer-m}, {@code daformer-s-noknn}, {@code daformer-m-noknn} (the KNN ablation; DAFormer runs with a
+ *   FIXED head of 10 outputs). Prints a markdown table of final class-IL accuracy (mean ± std over
+ *   {@code --seeds}).</li>
  *   <li>{@code daformer --config cifar100}: the paper's CIFAR-100 10-10 architecture (32×32×3, patch 4, width
  *   384, depth 6, 12 heads, MLP ratio 4, 2000 exemplars, batch 128), meant for a GPU backend; it needs the
  *   CIFAR-100 binary files in {@code <data-dir>/cifar-100-binary/} and otherwise throws core's
@@ -56,27 +58,63 @@ public final class DaFormerExample {
     private DaFormerExample() {
     }
 
+    /** The network and the trainer's budget of a run (the DAFormer recipe is the plugin's configuration). */
+    static final class Setting {
+        int height = 28;
+        int width = 28;
+        int channels = 1;
+        int patch = 7;
+        int embed = 64;
+        int depth = 3;
+        int heads = 4;
+        double mlpRatio = 2.0;
+        int epochs = 1;
+        int batch = 64;
+        double lr = 1e-3;
+        int evalBatch = 500;
+
+        static Setting cifar100() {
+            Setting s = new Setting();
+            s.height = 32;
+            s.width = 32;
+            s.channels = 3;
+            s.patch = 4;
+            s.embed = 384;
+            s.depth = 6;
+            s.heads = 12;
+            s.mlpRatio = 4.0;
+            s.batch = 128;
+            return s;
+        }
+
+        /** @return the ViT classifier of {@code classes} outputs */
+        ComputationGraph vit(int classes, long seed) {
+            return new Vit.Builder(classes).image(height, width, channels).patchSize(patch).embedDim(embed)
+                    .depth(depth).heads(heads).mlpRatio(mlpRatio).updater(new Adam(lr)).seed(seed).build();
+        }
+    }
+
     /**
      * @param argv options, see {@code --help}
      */
     public static void run(String[] argv) {
         Args a = new Args(argv, "data-dir", "config", "methods", "seeds", "train-per-class", "epochs", "batch", "lr",
-                "memory", "patch", "width", "depth", "heads", "ft-epochs", "ft-lr", "knn-weight", "knn-k", "knn-t", "div-weight",
-                "distill", "validation", "out", "markdown",
-                "quiet");
+                "memory", "patch", "width", "depth", "heads", "ft-epochs", "ft-lr", "knn-weight", "knn-k", "knn-t",
+                "div-weight", "distill", "validation", "out", "markdown", "quiet");
         if (a.has("help")) {
             System.out.println("daformer [--data-dir DIR] [--config fashion|cifar100] "
                     + "[--methods er,daformer-s,daformer-m,daformer-s-noknn,daformer-m-noknn] [--seeds 1] "
                     + "[--train-per-class 300] [--epochs 1] [--batch 64] [--lr 1e-3] [--memory 500] [--patch 7] "
-                    + "[--width 64] [--depth 3] [--heads 4] [--ft-epochs 10] [--ft-lr 1e-3] [--knn-weight 1] [--knn-k 5] "
-                    + "[--knn-t 0.1] [--div-weight 0.1] [--distill true] "
+                    + "[--width 64] [--depth 3] [--heads 4] [--ft-epochs 10] [--ft-lr 1e-3] [--knn-weight 1] "
+                    + "[--knn-k 5] [--knn-t 0.1] [--div-weight 0.1] [--distill true] "
                     + "[--validation] [--out results/daformer] [--markdown FILE] [--quiet]");
             return;
         }
         DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
         String config = a.get("config", "fashion");
         Scenario scenario;
-        DaFormerConfiguration.Builder base;
+        Setting set;
+        int memory;
         if (config.equals("fashion")) {
             int perClass = a.getInt("train-per-class", 300);
             DataSet full = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN);
@@ -92,32 +130,39 @@ public final class DaFormerExample {
             }
             scenario = new ClassIncrementalScenario.Builder().train(train).test(test).numExperiences(5)
                     .name("split-fashion-mnist").build();
-            base = new DaFormerConfiguration.Builder();
+            set = new Setting();
+            memory = 500;
         } else if (config.equals("cifar100")) {
             File trainFile = dir.require("cifar-100-binary/train.bin", CIFAR_SOURCE);
             File testFile = dir.require("cifar-100-binary/test.bin", CIFAR_SOURCE);
             scenario = new ClassIncrementalScenario.Builder().train(readCifar100(trainFile))
                     .test(readCifar100(testFile)).numExperiences(10).name("cifar100-10-10").build();
-            base = DaFormerConfiguration.cifar100();
+            set = Setting.cifar100();
+            memory = 2000;
         } else {
             throw new IllegalArgumentException("--config should be fashion or cifar100 (got: " + config + ")");
         }
-        DaFormerConfiguration defaults = base.build();
-        DaFormerConfiguration.Builder b = defaults.toBuilder()
-                .epochs(a.getInt("epochs", defaults.getEpochs())).batchSize(a.getInt("batch", defaults.getBatchSize()))
-                .learningRate(a.getDouble("lr", defaults.getLearningRate()))
-                .memorySize(a.getInt("memory", defaults.getMemorySize()))
-                .patchSize(a.getInt("patch", defaults.getPatchSize())).embedDim(a.getInt("width", defaults.getEmbedDim()))
-                .depth(a.getInt("depth", defaults.getDepth())).heads(a.getInt("heads", defaults.getHeads()))
+        set.epochs = a.getInt("epochs", set.epochs);
+        set.batch = a.getInt("batch", set.batch);
+        set.lr = a.getDouble("lr", set.lr);
+        set.patch = a.getInt("patch", set.patch);
+        set.embed = a.getInt("width", set.embed);
+        set.depth = a.getInt("depth", set.depth);
+        set.heads = a.getInt("heads", set.heads);
+        DaFormerConfiguration defaults = new DaFormerConfiguration.Builder().build();
+        DaFormerConfiguration conf = new DaFormerConfiguration.Builder()
+                .memorySize(a.getInt("memory", memory))
                 .fineTuneEpochs(a.getInt("ft-epochs", defaults.getFineTuneEpochs()))
+                .fineTuneLearningRate(a.getDouble("ft-lr", defaults.getFineTuneLearningRate()))
                 .knnWeight(a.getDouble("knn-weight", defaults.getKnnWeight()))
                 .knnK(a.getInt("knn-k", defaults.getKnnK()))
                 .knnTemperature(a.getDouble("knn-t", defaults.getKnnTemperature()))
-                .fineTuneLearningRate(a.getDouble("ft-lr", defaults.getFineTuneLearningRate()))
                 .divergenceWeight(a.getDouble("div-weight", defaults.getDivergenceWeight()))
-                .distillation(Boolean.parseBoolean(a.get("distill", String.valueOf(defaults.isDistillation()))));
-        DaFormerConfiguration conf = b.build();
-        System.out.println("Data: " + dir + "; configuration: " + conf.toJson().replaceAll("\\s+", " "));
+                .distillation(Boolean.parseBoolean(a.get("distill", String.valueOf(defaults.isDistillation()))))
+                .build();
+        System.out.println("Data: " + dir + "; ViT patch " + set.patch + ", width " + set.embed + ", depth "
+                + set.depth + ", heads " + set.heads + ", Adam " + set.lr + ", batch " + set.batch + ", epochs "
+                + set.epochs + "; " + conf);
         File out = new File(a.get("out", "results/daformer"));
         ReportOutput reports = new ReportOutput(a);
         Map<String, List<ContinualResult>> results = new LinkedHashMap<>();
@@ -125,7 +170,7 @@ public final class DaFormerExample {
         for (long seed : a.getLongs("seeds", "1")) {
             for (String method : a.getList("methods", "daformer-m")) {
                 long t0 = System.currentTimeMillis();
-                ContinualResult r = runOne(method, conf.toBuilder().seed(seed).build(), scenario, !a.has("quiet"));
+                ContinualResult r = runOne(method, set, conf, seed, scenario, !a.has("quiet"));
                 record(method, seed, r, t0, !a.has("quiet"), reports, out, results, seconds);
             }
         }
@@ -154,48 +199,43 @@ public final class DaFormerExample {
     }
 
     /**
-     * Runs one method on the scenario.
+     * Runs one method on the scenario through the trainer.
      *
      * @param method   er, daformer-s, daformer-m, daformer-s-noknn or daformer-m-noknn
-     * @param conf     the DAFormer configuration (its architecture, budget and schedule are used for ER too)
+     * @param set      the ViT and the trainer's budget
+     * @param conf     the DAFormer recipe (its memory size is ER's buffer too)
+     * @param seed     the seed (network, trainer)
      * @param scenario the scenario
      * @param progress print progress lines
      * @return the result
      */
-    static ContinualResult runOne(String method, DaFormerConfiguration conf, Scenario scenario, boolean progress) {
+    static ContinualResult runOne(String method, Setting set, DaFormerConfiguration conf, long seed,
+                                  Scenario scenario, boolean progress) {
+        ContinualConfiguration.Builder cc = new ContinualConfiguration.Builder().epochsPerExperience(set.epochs)
+                .batchSize(set.batch).evalBatchSize(set.evalBatch).seed(seed).progress(progress);
         switch (method) {
-            case "er":
-                return er(conf, scenario, progress);
+            case "er": {
+                int first = scenario.trainStream().get(0).classArray().length;
+                cc.headPolicy(HeadPolicy.EXPANDING).plugin(new ExperienceReplay.Builder()
+                        .bufferSize(conf.getMemorySize()).replayBatch(set.batch).build());
+                return ContinualTrainer.wrap(set.vit(first, seed), cc.build()).fit(scenario);
+            }
             case "daformer-s":
             case "daformer-m":
             case "daformer-s-noknn":
-            case "daformer-m-noknn":
+            case "daformer-m-noknn": {
                 DaFormerConfiguration.Builder b = conf.toBuilder().edition(method.startsWith("daformer-s")
-                        ? DaFormer.Edition.S : DaFormer.Edition.M);
+                        ? DaFormerConfiguration.Edition.S : DaFormerConfiguration.Edition.M);
                 if (method.endsWith("-noknn")) {
                     b.knnWeight(0);
                 }
-                return new DaFormerLearner(b.build()).progress(progress ? System.out : null).fit(scenario);
+                cc.headPolicy(HeadPolicy.FIXED).plugin(b.build());
+                return ContinualTrainer.wrap(set.vit(scenario.numClasses(), seed), cc.build()).fit(scenario);
+            }
             default:
                 throw new IllegalArgumentException("Unknown method '" + method + "': expected er, daformer-s, "
                         + "daformer-m, daformer-s-noknn or daformer-m-noknn");
         }
-    }
-
-    /** The same ViT (depth blocks, mean pooling, linear head) with core's trainer and ER plugin. */
-    private static ContinualResult er(DaFormerConfiguration conf, Scenario scenario, boolean progress) {
-        int first = scenario.trainStream().get(0).classArray().length;
-        ComputationGraph vit = new Vit.Builder(first).image(conf.getImageHeight(), conf.getImageWidth(),
-                        conf.getChannels()).patchSize(conf.getPatchSize()).embedDim(conf.getEmbedDim())
-                .depth(conf.getDepth()).heads(conf.getHeads()).mlpRatio(conf.getMlpRatio())
-                .updater(new Adam(conf.getLearningRate())).seed(conf.getSeed()).build();
-        ContinualConfiguration cc = new ContinualConfiguration.Builder().epochsPerExperience(conf.getEpochs())
-                .batchSize(conf.getBatchSize()).evalBatchSize(conf.getEvalBatchSize()).seed(conf.getSeed())
-                .headPolicy(HeadPolicy.EXPANDING).progress(progress)
-                .plugin(new ExperienceReplay.Builder().bufferSize(conf.getMemorySize())
-                        .replayBatch(conf.getBatchSize()).build())
-                .build();
-        return ContinualTrainer.wrap(vit, cc).fit(scenario);
     }
 
     /**

@@ -22,6 +22,7 @@ public final class ExamplesMain {
         COMMANDS.put("daformer", DaFormerExample::run);
         COMMANDS.put("itaml", ItamlExample::run);
         COMMANDS.put("prompts", PromptsExample::run);
+        COMMANDS.put("alta", AltaExample::run);
         COMMANDS.put("ctp", CtpExample::run);
         COMMANDS.put("atlas", AtlasExample::run);
         COMMANDS.put("benchmark", Benchmark::run);

@@ -42,7 +42,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * iTAML on Split-MNIST / Split-Fashion-MNIST 5 × 2 with the paper's MNIST configuration (methods.md §5.5): MLP
+ * iTAML on Split-MNIST / Split-Fashion-MNIST 5 × 2 with the paper's MNIST configuration (docs/itaml.md): MLP
  * 784-400-400 (ReLU) → 10 bias-free logits, SGD with momentum 0.9 (DL4J's {@link Nesterovs}, the only momentum SGD
  * it has) and weight decay 1e-3 (DL4J {@code l2}), batch 256, 5 epochs in session 0 and 20 after, learning rate
  * 0.1 (0.05 in session 4) halved after epochs 5, 10, 15, β = 0.5, r = 1, memory 2000 (first examples of each class,

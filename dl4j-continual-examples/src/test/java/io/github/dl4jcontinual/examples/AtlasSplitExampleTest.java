@@ -67,7 +67,8 @@ class AtlasSplitExampleTest {
             assertEquals(10, m.total(i), "2 classes x 5 test images");
             for (int j = 0; j < 5; j++) {
                 double v = m.get(i, j);
-                assertTrue(j > i ? Double.isNaN(v) : v >= 0 && v <= 1, i + "," + j + ": " + v);
+                // the trainer's matrix: tasks not learned yet are evaluated too (forward transfer)
+                assertTrue(v >= 0 && v <= 1, i + "," + j + ": " + v);
             }
         }
         assertTrue(new File(out, "atlas-dimension-seed1.csv").isFile());

@@ -2,8 +2,9 @@ package io.github.dl4jcontinual.examples;
 
 import io.github.dl4jcontinual.data.OmniglotDatasets;
 import io.github.dl4jcontinual.testutil.SharedData;
-import io.github.dl4jcontinual.zoo.ctp.PretrainedImageTower;
-import io.github.dl4jcontinual.zoo.ctp.VlMethod;
+import io.github.dl4jcontinual.zoo.ctp.CtpConfiguration;
+import io.github.dl4jcontinual.zoo.ctp.CtpPlugin;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +28,8 @@ class CtpExampleTest {
 
     @Test
     void tableShowsMeanAndSampleSdOverSeeds() {
-        Map<VlMethod, List<double[]>> rows = new LinkedHashMap<>();
-        rows.put(VlMethod.CTP, List.of(new double[]{0.5, 0.1, 0.2, 0.3, -0.3, 10, 0.25, 0.4},
+        Map<String, List<double[]>> rows = new LinkedHashMap<>();
+        rows.put("ctp", List.of(new double[]{0.5, 0.1, 0.2, 0.3, -0.3, 10, 0.25, 0.4},
                 new double[]{0.7, 0.1, 0.2, Double.NaN, Double.NaN, 20, Double.NaN, 0.6}));
         String t = CtpExample.table(rows, List.of("digits"));
         assertTrue(t.contains("| ctp | 2 | 60.00 ± 14.14 | 10.00 ± 0.00 | 20.00 ± 0.00 | 30.00 ± 0.00 | -30.00 ± 0.00 "
@@ -62,8 +63,20 @@ class CtpExampleTest {
         OmniglotPretraining.Result r = OmniglotPretraining.pretrain(d[0], d[1], 3, 1);
         // 242 classes: chance is 0.4 %
         assertTrue(r.heldOutAccuracy > 0.05, "held-out accuracy " + r.heldOutAccuracy);
-        PretrainedImageTower t = PretrainedImageTower.of(r.net);
-        assertEquals(784, t.inputWidth());
-        assertEquals(OmniglotPretraining.HIDDEN, t.hidden());
+        // the pretrained classifier becomes CTP's image tower (its hidden layer; the head is replaced)
+        ComputationGraph g = CtpPlugin.assemble(r.net.toComputationGraph(), r.net.toComputationGraph()
+                .getConfiguration().getNetworkOutputs().get(0), new CtpConfiguration.Builder().build(), 384, 3);
+        assertTrue(CtpPlugin.isAssembled(g));
+        assertEquals(3, g.getConfiguration().getNetworkInputs().size());
+        assertEquals(r.net.getLayer(0).params(), g.getLayer(0).params(), "the pretrained hidden layer is copied");
+    }
+
+    @Test
+    void methodsNotPortedAreRefusedNamingThem() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CtpExample.run(new String[]{"--data-dir", SharedData.dir().root().toString(), "--methods", "lucir",
+                        "--train-per-domain", "10", "--test-per-domain", "10"}));
+        assertTrue(e.getMessage().contains("lucir is not one of [seqf, ewc, mas, rwalk, er, ctp, ctp_er]"),
+                e.getMessage());
     }
 }

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Argument checks of the {@code prompts} command's {@code --tower} option (no training). */
+/** Argument checks of the {@code prompts} command (no training). */
 class PromptsExampleTest {
     private static String error(String... argv) {
         String[] all = new String[argv.length + 2];
@@ -17,16 +17,22 @@ class PromptsExampleTest {
     }
 
     @Test
-    void unknownTowerIsNamedWithTheAcceptedValues() {
-        String m = error("--tower", "resnet");
-        assertTrue(m.contains("resnet") && m.contains("cnn") && m.contains("vit"), m);
+    void altaMethodsAreSentToTheAltaCommand() {
+        for (String method : new String[]{"alta", "er", "joint", "cprompt"}) {
+            String m = error("--methods", "l2p," + method);
+            assertTrue(m.contains("--methods " + method) && m.contains("alta command"), m);
+        }
     }
 
     @Test
-    void endToEndMethodsNeedTheCnnTower() {
-        for (String method : new String[]{"er", "joint"}) {
-            String m = error("--tower", "vit", "--methods", "alta," + method);
-            assertTrue(m.contains(method) && m.contains("--tower cnn") && m.contains("--tower vit"), m);
-        }
+    void unknownDatasetIsNamedWithTheAcceptedValues() {
+        String m = error("--dataset", "cifar");
+        assertTrue(m.contains("cifar") && m.contains("fashion") && m.contains("mnist"), m);
+    }
+
+    @Test
+    void theRemovedTowerOptionIsRefused() {
+        RuntimeException e = assertThrows(RuntimeException.class, () -> PromptsExample.run(new String[]{"--tower", "vit"}));
+        assertTrue(e.getMessage().contains("tower"), e.getMessage());
     }
 }

@@ -45,7 +45,19 @@ public final class SparkContinualTrainer {
             Map.entry("agem", "its gradient projection needs the replay buffer's reference gradient inside every "
                     + "worker's update step"),
             Map.entry("iterations", "its iteration budget counts the iterations of one local fit, which the "
-                    + "driver does not run"));
+                    + "driver does not run"),
+            Map.entry("itaml", "its inner and outer meta-updates read and write the parameters between minibatches "
+                    + "of one task, which a training master averages away"),
+            Map.entry("daformer", "it rebuilds the network at every experience (graph surgery) and trains a "
+                    + "balanced fine-tuning stage against a teacher held in the driver"),
+            Map.entry("l2p", "its prompt-frequency counts come from a listener on the driver's network that "
+                    + "workers do not report back, and its train mask swaps the head's loss in the driver"),
+            Map.entry("alta", "its context vectors are updated by a listener at every gradient calculation, "
+                    + "which on Spark would run on the workers' copies and never be averaged back"),
+            Map.entry("atlas", "it rebuilds the network with new adapter branches at every experience and runs "
+                    + "its own training step for its two stages, which the Spark backend does not call"),
+            Map.entry("ctp", "its momentum model and feature queues are updated after every minibatch from the "
+                    + "driver's model, which a training master does not expose"));
 
     private SparkContinualTrainer() {
     }
@@ -146,6 +158,11 @@ public final class SparkContinualTrainer {
             }
             String name = p.name();
             String key = name.startsWith("iterations") ? "iterations" : name;
+            for (String prefix : new String[]{"itaml-", "daformer-", "alta-", "atlas-"}) {
+                if (key.startsWith(prefix)) {
+                    key = prefix.substring(0, prefix.length() - 1);
+                }
+            }
             String why = REFUSED.getOrDefault(key, "it has not been made to work distributed (its hooks or "
                     + "evaluation heads rely on training in the driver's JVM)");
             throw new UnsupportedOperationException("The plugin '" + name + "' (" + p.getClass().getSimpleName()

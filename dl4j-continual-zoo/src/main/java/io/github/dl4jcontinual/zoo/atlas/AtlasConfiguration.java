@@ -1,37 +1,43 @@
 package io.github.dl4jcontinual.zoo.atlas;
 
-import io.github.dl4jcontinual.serde.ContinualJson;
-import io.github.dl4jcontinual.zoo.LearnerConfiguration;
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
+import io.github.dl4jcontinual.zoo.text.TextTokenizer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Hyper-parameters of {@link AtlasLearner}; immutable, built with {@link Builder}, JSON round trip with
- * {@link #toJson()} / {@link #fromJson(String)}.
+ * The ATLAS plugin's configuration (arXiv 2410.10923; docs/prompts-adapters.md; {@link AtlasPlugin} is the runtime): adapter
+ * sites with query/key weighting after the layers the user names, two training stages per experience, per-task
+ * heads, image-text tasks through fixed class-name text embeddings. Immutable, built with {@link Builder} (every
+ * setter names a bad value), JSON round trip through the trainer's {@code ContinualConfiguration} JSON.
  *
- * <p>Defaults (methods.md §4.5 scaled down for a CPU, fixed before any run): stage 1 ("experience-based learning")
- * 2 epochs, stage 2 ("novel knowledge expansion") {@link #getEpochs()} = 3 epochs (paper: 20 per stage); batch 32
- * (paper 128); AdamW β = (0.9, 0.98), ε 1e-8 (paper 1e-4, for fp16), weight decay 0.01 on weight matrices only;
- * base learning rate 1e-3 (paper 5e-4, doubled for the far shorter runs) for adapters, keys and heads, queries in
- * stage 1 at 5e-2 (the paper's absolute value: base × 100); per stage a linear warm-up over 10 % of the steps,
- * then linear decay to 0; adapter bottleneck 24 (the paper's 48/768 = 1/16 of MiniLM's 384); 4 heads in the query
- * attention; orthogonality weight 0.1; text sites after MiniLM layers 4 and 5 (the last two of six); image sites
- * after the image tower's last hidden layer and after its projection; matching logits scaled by 30 (the alignment
- * scale); captions "a photo of a {name}."; one query per (task, adapter) (the faithful design, methods.md §4.3);
- * whole-adapter weighting (one gate per sample; {@link Weighting#DIMENSION} with 24 query slots is the per-channel
- * variant). Evaluation batch 1000, seed 1.</p>
+ * <p>Defaults (docs/prompts-adapters.md scaled down for a CPU, fixed before any run): stage 1 ("experience-based learning")
+ * 2 epochs, stage 2 ("novel knowledge expansion") 3 epochs (paper: 20 per stage); AdamW = DL4J's {@code Adam} with
+ * β = (0.9, 0.98), ε 1e-8 plus DL4J's {@code WeightDecay} 0.01 (decoupled, scaled by the learning rate) on the
+ * adapters' and heads' weight matrices; base learning rate 1e-3 (adapters, keys, heads), queries in stage 1 at 5e-2;
+ * per stage a linear warm-up over 10 % of its steps, then linear decay to 0 ({@link AtlasSchedule}); bottleneck 24;
+ * 4 heads in the query attention; orthogonality weight 0.1; matching logits scaled by 30; one query per (task,
+ * adapter); whole-adapter weighting. Sites: the layers named by {@link Builder#siteLayers}; by default after the
+ * last two dense layers before the output layer. An experience whose classes all have a text embedding
+ * ({@link Builder#classText}) is an image-text matching task, one whose classes have none an image task.</p>
  *
- * <p>Epoch rule: a task trained without stage 1 because no earlier adapters exist (the first task of an ATLAS
- * stream) runs stage 2 for stage-1 + stage-2 epochs, so that it gets the same number of updates as the sequential
- * baseline's task (see {@link AtlasLearner#train(AtlasTask, int, int)}).</p>
+ * <p>Budget rule: an ATLAS experience without earlier adapters (the first) runs stage 2 for stage-1 + stage-2
+ * epochs, so that every task gets the same number of updates as sequential fine-tuning with that many epochs.</p>
  */
-public final class AtlasConfiguration extends LearnerConfiguration {
+public final class AtlasConfiguration implements PluginConfiguration {
+    private static final long serialVersionUID = 1L;
+
     /** What is trained per task. */
     public enum Method {
         /** Stage 1 (new queries over the frozen old adapters + head), then stage 2 (a new adapter, query, key + head). */
@@ -40,404 +46,385 @@ public final class AtlasConfiguration extends LearnerConfiguration {
         SEQUENTIAL
     }
 
-    /** How an adapter's output is weighted at a site (methods.md §4.2). */
+    /** How an adapter's output is weighted at a site (docs/prompts-adapters.md). */
     public enum Weighting {
         /** "adapter-whole-weighted": one gate α_i ∈ [0, 1] per sample and adapter (query and key {@code [1, D]}). */
         WHOLE,
-        /**
-         * "adapter-dimension-weighted": queries and keys of {@link #getQuerySlots()} slots ({@code [S, D]}), one gate
-         * per sample, adapter and channel, {@code α[b, d] = (1 + Σ_s ĉ[b, s, d] k̂[s, d]) / 2}.
-         */
+        /** "adapter-dimension-weighted": one gate per sample, adapter and channel (query and key {@code [S, D]}). */
         DIMENSION
     }
 
-    private final Method method;
-    private final Weighting weighting;
-    private final int querySlots;
-    private final int stage1Epochs;
-    private final double queryLearningRate;
-    private final double weightDecay;
-    private final double warmupFraction;
-    private final int bottleneck;
-    private final int queryHeads;
-    private final double orthoWeight;
-    private final double scale;
-    private final List<Integer> textSiteLayers;
-    private final boolean hiddenImageSite;
-    private final boolean embeddingImageSite;
-    private final boolean queryPerTask;
-    private final String captionTemplate;
+    private Method method = Method.ATLAS;
+    private Weighting weighting = Weighting.WHOLE;
+    private int querySlots = 24;
+    private int stage1Epochs = 2;
+    private int stage2Epochs = 3;
+    private TreeMap<Integer, int[]> experienceEpochs = new TreeMap<>();
+    private double learningRate = 1e-3;
+    private double queryLearningRate = 5e-2;
+    private double weightDecay = 0.01;
+    private double warmupFraction = 0.1;
+    private double beta1 = 0.9;
+    private double beta2 = 0.98;
+    private double epsilon = 1e-8;
+    private int bottleneck = 24;
+    private int queryHeads = 4;
+    private double orthoWeight = 0.1;
+    private double scale = 30;
+    private ArrayList<String> siteLayers = new ArrayList<>();
+    private boolean queryPerTask = true;
+    private TreeMap<Integer, double[]> classTexts = new TreeMap<>();
+    private TreeSet<Integer> untrained = new TreeSet<>();
+    private boolean adapters = true;
 
-    private AtlasConfiguration(Builder b) {
-        super(b);
-        this.method = b.method;
-        this.weighting = b.weighting;
-        this.querySlots = b.querySlots;
-        this.stage1Epochs = b.stage1Epochs;
-        this.queryLearningRate = b.queryLearningRate;
-        this.weightDecay = b.weightDecay;
-        this.warmupFraction = b.warmupFraction;
-        this.bottleneck = b.bottleneck;
-        this.queryHeads = b.queryHeads;
-        this.orthoWeight = b.orthoWeight;
-        this.scale = b.scale;
-        this.textSiteLayers = Collections.unmodifiableList(new ArrayList<>(new TreeSet<>(b.textSiteLayers)));
-        this.hiddenImageSite = b.hiddenImageSite;
-        this.embeddingImageSite = b.embeddingImageSite;
-        this.queryPerTask = b.queryPerTask;
-        this.captionTemplate = b.captionTemplate;
+    private AtlasConfiguration() {
+        // for Jackson and the Builder
     }
 
-    public Method getMethod() {
-        return method;
+    @Override
+    public ContinualPlugin instantiate() {
+        return new AtlasPlugin(this);
     }
 
-    /** Whole-adapter (default) or per-dimension weighting of the adapters. */
-    public Weighting getWeighting() {
-        return weighting;
+    /** @return "atlas" or "atlas-sequential" */
+    @Override
+    public String name() {
+        return method == Method.ATLAS ? "atlas" : "atlas-sequential";
     }
 
-    /** Query/key slots S of the per-dimension weighting (default 24, as released; unused for WHOLE). */
-    public int getQuerySlots() {
-        return querySlots;
-    }
+    public Method getMethod() { return method; }
+
+    public Weighting getWeighting() { return weighting; }
+
+    /** Query/key slots S of the per-dimension weighting (default 24; unused for WHOLE). */
+    public int getQuerySlots() { return querySlots; }
 
     /** Rows of one query or key: S for {@link Weighting#DIMENSION}, 1 for {@link Weighting#WHOLE}. */
-    public int slotsPerQuery() {
-        return weighting == Weighting.DIMENSION ? querySlots : 1;
+    public int slotsPerQuery() { return weighting == Weighting.DIMENSION ? querySlots : 1; }
+
+    /** Stage-1 epochs of an experience without its own setting. */
+    public int getStage1Epochs() { return stage1Epochs; }
+
+    /** Stage-2 epochs of an experience without its own setting. */
+    public int getStage2Epochs() { return stage2Epochs; }
+
+    /** @param experience an experience index @return {stage-1, stage-2} epochs configured for it */
+    public int[] stageEpochs(int experience) {
+        int[] e = experienceEpochs.get(experience);
+        return e != null ? e.clone() : new int[]{stage1Epochs, stage2Epochs};
     }
 
-    /** Epochs of stage 1 per task (tasks after the first, ATLAS only). */
-    public int getStage1Epochs() {
-        return stage1Epochs;
-    }
+    public double getLearningRate() { return learningRate; }
 
-    /** Epochs of stage 2 per task: {@link #getEpochs()}. */
-    public int getStage2Epochs() {
-        return getEpochs();
-    }
+    /** Learning rate of the queries in stage 1 (the head trains at the base rate). */
+    public double getQueryLearningRate() { return queryLearningRate; }
 
-    /** Learning rate of the queries in stage 1 (the head trains at {@link #getLearningRate()}). */
-    public double getQueryLearningRate() {
-        return queryLearningRate;
-    }
+    public double getWeightDecay() { return weightDecay; }
 
-    public double getWeightDecay() {
-        return weightDecay;
-    }
+    public double getWarmupFraction() { return warmupFraction; }
 
-    public double getWarmupFraction() {
-        return warmupFraction;
-    }
+    public double getBeta1() { return beta1; }
 
-    public int getBottleneck() {
-        return bottleneck;
-    }
+    public double getBeta2() { return beta2; }
 
-    public int getQueryHeads() {
-        return queryHeads;
-    }
+    public double getEpsilon() { return epsilon; }
 
-    public double getOrthoWeight() {
-        return orthoWeight;
-    }
+    public int getBottleneck() { return bottleneck; }
 
-    public double getScale() {
-        return scale;
-    }
+    public int getQueryHeads() { return queryHeads; }
 
-    /** Text-tower layers (0-based, sorted) after which an adapter site sits. */
-    public List<Integer> getTextSiteLayers() {
-        return textSiteLayers;
-    }
+    public double getOrthoWeight() { return orthoWeight; }
 
-    public boolean isHiddenImageSite() {
-        return hiddenImageSite;
-    }
+    public double getScale() { return scale; }
 
-    public boolean isEmbeddingImageSite() {
-        return embeddingImageSite;
-    }
+    /** The layers after which a site sits (names, or indices of a MultiLayerNetwork); empty = the default. */
+    public List<String> getSiteLayers() { return new ArrayList<>(siteLayers); }
 
     /** One query per (task, adapter) (true) or one per adapter, re-learned by later tasks as released (false). */
-    public boolean isQueryPerTask() {
-        return queryPerTask;
+    public boolean isQueryPerTask() { return queryPerTask; }
+
+    /** The text embedding of class c (a copy), or null if c has none. */
+    public double[] classText(int c) {
+        double[] t = classTexts.get(c);
+        return t == null ? null : t.clone();
     }
 
-    /** Caption of a class name ({@code %s} = the name). */
-    public String getCaptionTemplate() {
-        return captionTemplate;
-    }
+    /** The classes with a text embedding. */
+    public List<Integer> textClasses() { return new ArrayList<>(classTexts.keySet()); }
 
-    /** The caption of {@code name}. */
-    public String caption(String name) {
-        return String.format(java.util.Locale.ROOT, captionTemplate, name);
-    }
+    /** Experiences that add their adapters, queries, keys and head without training (the untrained control). */
+    public List<Integer> getUntrained() { return new ArrayList<>(untrained); }
 
-    /** Learning-rate factor of step {@code step} (0-based) of a stage of {@code total} steps: warm-up, then decay. */
-    public double scheduleFactor(long step, long total) {
-        long warm = (long) Math.ceil(warmupFraction * total);
-        if (step < warm) {
-            return (step + 1.0) / warm;
-        }
-        return Math.max(0.0, (double) (total - step) / Math.max(1, total - warm));
-    }
+    /** Whether adapter sites are inserted (false: the per-task heads alone on the frozen network, a control). */
+    public boolean isAdapters() { return adapters; }
 
     /** A builder holding this configuration's values. */
     public Builder toBuilder() {
-        return new Builder().from(this).method(method).weighting(weighting).querySlots(querySlots)
-                .stage1Epochs(stage1Epochs).queryLearningRate(queryLearningRate)
-                .weightDecay(weightDecay).warmupFraction(warmupFraction).bottleneck(bottleneck).queryHeads(queryHeads)
-                .orthoWeight(orthoWeight).scale(scale).textSiteLayers(textSiteLayers).hiddenImageSite(hiddenImageSite)
-                .embeddingImageSite(embeddingImageSite).queryPerTask(queryPerTask).captionTemplate(captionTemplate);
+        Builder b = new Builder();
+        b.c = copy();
+        return b;
     }
 
-    private Map<String, Object> values() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("method", method.name());
-        m.put("weighting", weighting.name());
-        m.put("querySlots", querySlots);
-        m.put("stage1Epochs", stage1Epochs);
-        m.put("stage2Epochs", getEpochs());
-        m.put("batchSize", getBatchSize());
-        m.put("learningRate", getLearningRate());
-        m.put("queryLearningRate", queryLearningRate);
-        m.put("weightDecay", weightDecay);
-        m.put("warmupFraction", warmupFraction);
-        m.put("bottleneck", bottleneck);
-        m.put("queryHeads", queryHeads);
-        m.put("orthoWeight", orthoWeight);
-        m.put("scale", scale);
-        m.put("textSiteLayers", textSiteLayers);
-        m.put("hiddenImageSite", hiddenImageSite);
-        m.put("embeddingImageSite", embeddingImageSite);
-        m.put("queryPerTask", queryPerTask);
-        m.put("captionTemplate", captionTemplate);
-        m.put("evalBatchSize", getEvalBatchSize());
-        m.put("seed", getSeed());
-        return m;
-    }
-
-    /** This configuration as JSON (every value, by name). */
-    public String toJson() {
-        return ContinualJson.toJson(values());
-    }
-
-    /**
-     * Reads {@link #toJson()}'s format; every key is required.
-     *
-     * @throws IllegalArgumentException for invalid JSON, a missing or unknown key, or an invalid value
-     */
-    @SuppressWarnings("unchecked")
-    public static AtlasConfiguration fromJson(String json) {
-        Map<String, Object> m = ContinualJson.fromJson(json, Map.class);
-        Map<String, Object> expected = new Builder().build().values();
-        if (!m.keySet().equals(expected.keySet())) {
-            throw new IllegalArgumentException("AtlasConfiguration JSON should have the keys " + expected.keySet()
-                    + " (got: " + m.keySet() + ")");
-        }
-        List<Integer> layers = new ArrayList<>();
-        for (Object o : (List<Object>) m.get("textSiteLayers")) {
-            layers.add(((Number) o).intValue());
-        }
-        return new Builder().method(enumValue(Method.class, m, "method"))
-                .weighting(enumValue(Weighting.class, m, "weighting")).querySlots(num(m, "querySlots").intValue())
-                .stage1Epochs(num(m, "stage1Epochs").intValue()).epochs(num(m, "stage2Epochs").intValue())
-                .batchSize(num(m, "batchSize").intValue()).learningRate(num(m, "learningRate").doubleValue())
-                .queryLearningRate(num(m, "queryLearningRate").doubleValue())
-                .weightDecay(num(m, "weightDecay").doubleValue()).warmupFraction(num(m, "warmupFraction").doubleValue())
-                .bottleneck(num(m, "bottleneck").intValue()).queryHeads(num(m, "queryHeads").intValue())
-                .orthoWeight(num(m, "orthoWeight").doubleValue()).scale(num(m, "scale").doubleValue())
-                .textSiteLayers(layers).hiddenImageSite((Boolean) m.get("hiddenImageSite"))
-                .embeddingImageSite((Boolean) m.get("embeddingImageSite"))
-                .queryPerTask((Boolean) m.get("queryPerTask")).captionTemplate((String) m.get("captionTemplate"))
-                .evalBatchSize(num(m, "evalBatchSize").intValue()).seed(num(m, "seed").longValue()).build();
-    }
-
-    private static <E extends Enum<E>> E enumValue(Class<E> type, Map<String, Object> m, String key) {
-        Object o = m.get(key);
-        for (E e : type.getEnumConstants()) {
-            if (e.name().equals(o)) {
-                return e;
-            }
-        }
-        throw new IllegalArgumentException("AtlasConfiguration JSON: " + key + " should be one of "
-                + java.util.Arrays.toString(type.getEnumConstants()) + " (got: " + o + ")");
-    }
-
-    private static Number num(Map<String, Object> m, String key) {
-        Object o = m.get(key);
-        if (!(o instanceof Number)) {
-            throw new IllegalArgumentException("AtlasConfiguration JSON: " + key + " should be a number (got: " + o
-                    + ")");
-        }
-        return (Number) o;
+    private AtlasConfiguration copy() {
+        AtlasConfiguration c = io.github.dl4jcontinual.serde.ContinualJson.fromJson(
+                io.github.dl4jcontinual.serde.ContinualJson.toJson(this), AtlasConfiguration.class);
+        return Objects.requireNonNull(c);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof AtlasConfiguration && ((AtlasConfiguration) o).values().equals(values());
+        if (!(o instanceof AtlasConfiguration)) {
+            return false;
+        }
+        AtlasConfiguration c = (AtlasConfiguration) o;
+        return method == c.method && weighting == c.weighting && querySlots == c.querySlots
+                && stage1Epochs == c.stage1Epochs && stage2Epochs == c.stage2Epochs
+                && sameArrays(experienceEpochs, c.experienceEpochs) && learningRate == c.learningRate
+                && queryLearningRate == c.queryLearningRate && weightDecay == c.weightDecay
+                && warmupFraction == c.warmupFraction && beta1 == c.beta1 && beta2 == c.beta2
+                && epsilon == c.epsilon && bottleneck == c.bottleneck && queryHeads == c.queryHeads
+                && orthoWeight == c.orthoWeight && scale == c.scale && siteLayers.equals(c.siteLayers)
+                && queryPerTask == c.queryPerTask && sameTexts(classTexts, c.classTexts) && untrained.equals(c.untrained) && adapters == c.adapters;
+    }
+
+    private static boolean sameArrays(Map<Integer, int[]> a, Map<Integer, int[]> b) {
+        return a.keySet().equals(b.keySet()) && a.keySet().stream().allMatch(k -> Arrays.equals(a.get(k), b.get(k)));
+    }
+
+    private static boolean sameTexts(Map<Integer, double[]> a, Map<Integer, double[]> b) {
+        return a.keySet().equals(b.keySet()) && a.keySet().stream().allMatch(k -> Arrays.equals(a.get(k), b.get(k)));
     }
 
     @Override
     public int hashCode() {
-        return values().hashCode();
+        return Objects.hash(method, weighting, querySlots, stage1Epochs, stage2Epochs, experienceEpochs.keySet(),
+                learningRate, queryLearningRate, weightDecay, bottleneck, queryHeads, orthoWeight, scale, siteLayers,
+                queryPerTask, classTexts.keySet(), untrained, adapters);
     }
 
     @Override
     public String toString() {
-        return "AtlasConfiguration" + values();
+        return String.format(Locale.ROOT, "AtlasConfiguration{%s, %s, stages %d+%d, lr %g/%g, wd %g, bottleneck %d, "
+                        + "heads %d, ortho %g, sites %s, %d text classes, queryPerTask %s, untrained %s}", method,
+                weighting, stage1Epochs, stage2Epochs, learningRate, queryLearningRate, weightDecay, bottleneck,
+                queryHeads, orthoWeight, !adapters ? "none" : siteLayers.isEmpty() ? "default" : siteLayers, classTexts.size(),
+                queryPerTask, untrained);
     }
 
-    /** Builder with the defaults listed on {@link AtlasConfiguration}. */
-    public static final class Builder extends LearnerConfiguration.Builder<AtlasConfiguration, Builder> {
-        private Method method = Method.ATLAS;
-        private Weighting weighting = Weighting.WHOLE;
-        private int querySlots = 24;
-        private int stage1Epochs = 2;
-        private double queryLearningRate = 5e-2;
-        private double weightDecay = 0.01;
-        private double warmupFraction = 0.1;
-        private int bottleneck = 24;
-        private int queryHeads = 4;
-        private double orthoWeight = 0.1;
-        private double scale = 30;
-        private List<Integer> textSiteLayers = List.of(4, 5);
-        private boolean hiddenImageSite = true;
-        private boolean embeddingImageSite = true;
-        private boolean queryPerTask = true;
-        private String captionTemplate = "a photo of a %s.";
+    /** Checked builder; starts from the defaults listed on {@link AtlasConfiguration}. */
+    public static final class Builder {
+        private AtlasConfiguration c = new AtlasConfiguration();
 
-        /** Defaults as listed on {@link AtlasConfiguration} (epochs = stage-2 epochs). */
+        /** Starts from the defaults. */
         public Builder() {
-            super(3, 32, 1e-3, 1000);
         }
 
-        @Override
-        protected Builder self() {
-            return this;
+        private static int positive(String name, int v) {
+            if (v <= 0) {
+                throw new IllegalArgumentException(name + " should be > 0 (got: " + v + ")");
+            }
+            return v;
         }
 
-        /** ATLAS or the sequential fine-tuning baseline (default ATLAS). */
-        public Builder method(Method m) {
-            this.method = Objects.requireNonNull(m, "method");
-            return this;
+        private static double positive(String name, double v) {
+            if (!(v > 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(name + " should be > 0 and finite (got: " + v + ")");
+            }
+            return v;
         }
 
-        /** Whole-adapter (default) or per-dimension weighting. */
-        public Builder weighting(Weighting w) {
-            this.weighting = Objects.requireNonNull(w, "weighting");
-            return this;
+        private static double nonNegative(String name, double v) {
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(name + " should be >= 0 and finite (got: " + v + ")");
+            }
+            return v;
         }
 
-        /** Query/key slots of the per-dimension weighting (default 24, as released). */
+        /** @param m ATLAS or the sequential fine-tuning baseline (default ATLAS) @return this */
+        public Builder method(Method m) { c.method = Objects.requireNonNull(m, "method"); return this; }
+
+        /** @param w whole-adapter (default) or per-dimension weighting @return this */
+        public Builder weighting(Weighting w) { c.weighting = Objects.requireNonNull(w, "weighting"); return this; }
+
+        /** @param s query/key slots of the per-dimension weighting (default 24) @return this */
         public Builder querySlots(int s) {
-            this.querySlots = positive("querySlots", s);
+            if (s < 2) {
+                throw new IllegalArgumentException("querySlots should be >= 2: the per-dimension gates are normalised "
+                        + "along the slots (got: " + s + ")");
+            }
+            c.querySlots = s;
             return this;
         }
 
-        /** Stage-1 epochs (default 2; 0 skips stage 1). */
+        /** @param e stage-1 epochs per experience, >= 0 (default 2; 0 skips stage 1) @return this */
         public Builder stage1Epochs(int e) {
             if (e < 0) {
                 throw new IllegalArgumentException("stage1Epochs should be >= 0 (got: " + e + ")");
             }
-            this.stage1Epochs = e;
+            c.stage1Epochs = e;
             return this;
         }
 
-        /** Stage-2 epochs (the shared {@link #epochs}). */
-        public Builder stage2Epochs(int e) {
-            return epochs(e);
+        /** @param e stage-2 epochs per experience, > 0 (default 3) @return this */
+        public Builder stage2Epochs(int e) { c.stage2Epochs = positive("stage2Epochs", e); return this; }
+
+        /**
+         * Epochs of one experience (e.g. a downstream task trained longer than the upstream stream).
+         *
+         * @param experience its index, >= 0
+         * @param stage1     stage-1 epochs, >= 0
+         * @param stage2     stage-2 epochs, > 0
+         * @return this
+         */
+        public Builder experienceEpochs(int experience, int stage1, int stage2) {
+            if (experience < 0 || stage1 < 0 || stage2 <= 0) {
+                throw new IllegalArgumentException("experienceEpochs needs experience >= 0, stage1 >= 0, stage2 > 0 "
+                        + "(got: " + experience + ", " + stage1 + ", " + stage2 + ")");
+            }
+            c.experienceEpochs.put(experience, new int[]{stage1, stage2});
+            return this;
         }
 
-        /** Learning rate of the queries in stage 1 (default 5e-2). */
+        /** @param lr base learning rate of adapters, keys and heads (default 1e-3) @return this */
+        public Builder learningRate(double lr) { c.learningRate = positive("learningRate", lr); return this; }
+
+        /** @param lr learning rate of the queries in stage 1 (default 5e-2) @return this */
         public Builder queryLearningRate(double lr) {
-            this.queryLearningRate = strictlyPositive("queryLearningRate", lr);
+            c.queryLearningRate = positive("queryLearningRate", lr);
             return this;
         }
 
-        /** Decoupled (AdamW) weight decay of weight matrices (default 0.01). */
-        public Builder weightDecay(double wd) {
-            this.weightDecay = nonNegative("weightDecay", wd);
-            return this;
-        }
+        /** @param wd decoupled weight decay of weight matrices (DL4J WeightDecay; default 0.01) @return this */
+        public Builder weightDecay(double wd) { c.weightDecay = nonNegative("weightDecay", wd); return this; }
 
-        /** Fraction of a stage's steps spent in linear warm-up (default 0.1), in [0, 1). */
+        /** @param f fraction of a stage's steps in linear warm-up, in [0, 1) (default 0.1) @return this */
         public Builder warmupFraction(double f) {
             if (!(f >= 0 && f < 1)) {
                 throw new IllegalArgumentException("warmupFraction should be in [0, 1) (got: " + f + ")");
             }
-            this.warmupFraction = f;
+            c.warmupFraction = f;
             return this;
         }
 
-        /** Adapter bottleneck r (default 24). */
-        public Builder bottleneck(int r) {
-            this.bottleneck = positive("bottleneck", r);
+        /**
+         * @param b1  Adam β1 in [0, 1) (default 0.9)
+         * @param b2  Adam β2 in [0, 1) (default 0.98)
+         * @param eps Adam ε > 0 (default 1e-8)
+         * @return this
+         */
+        public Builder adam(double b1, double b2, double eps) {
+            if (!(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1)) {
+                throw new IllegalArgumentException("Adam betas should be in [0, 1) (got: " + b1 + ", " + b2 + ")");
+            }
+            c.beta1 = b1;
+            c.beta2 = b2;
+            c.epsilon = positive("epsilon", eps);
             return this;
         }
 
-        /** Heads of the projection-free query attention (default 4; must divide every site's width). */
-        public Builder queryHeads(int h) {
-            this.queryHeads = positive("queryHeads", h);
-            return this;
-        }
+        /** @param r adapter bottleneck (default 24) @return this */
+        public Builder bottleneck(int r) { c.bottleneck = positive("bottleneck", r); return this; }
 
-        /** Weight of the orthogonality penalties (default 0.1). */
-        public Builder orthoWeight(double w) {
-            this.orthoWeight = nonNegative("orthoWeight", w);
-            return this;
-        }
+        /** @param h heads of the query attention; must divide every site's width (default 4) @return this */
+        public Builder queryHeads(int h) { c.queryHeads = positive("queryHeads", h); return this; }
 
-        /** Scale of the image-text matching cosines (default 30). */
-        public Builder scale(double s) {
-            this.scale = strictlyPositive("scale", s);
-            return this;
-        }
+        /** @param w weight of the orthogonality penalties (default 0.1) @return this */
+        public Builder orthoWeight(double w) { c.orthoWeight = nonNegative("orthoWeight", w); return this; }
 
-        /** Text-tower layers after which a site sits (default 4, 5); may be empty (no text adapters). */
-        public Builder textSiteLayers(List<Integer> layers) {
-            for (Integer l : Objects.requireNonNull(layers, "textSiteLayers")) {
-                if (l == null || l < 0) {
-                    throw new IllegalArgumentException("textSiteLayers should hold layer indices >= 0 (got: "
-                            + layers + ")");
+        /** @param s scale of the image-text matching cosines (default 30) @return this */
+        public Builder scale(double s) { c.scale = positive("scale", s); return this; }
+
+        /**
+         * @param layers the layers after which a site sits (layer or vertex names; a MultiLayerNetwork's layers
+         *               also by index), in any order; empty: after the last two dense layers before the output
+         * @return this
+         */
+        public Builder siteLayers(String... layers) {
+            TreeSet<String> seen = new TreeSet<>();
+            for (String l : layers) {
+                if (l == null || l.isBlank() || !seen.add(l)) {
+                    throw new IllegalArgumentException("siteLayers should be distinct, non-empty layer names (got: "
+                            + Arrays.toString(layers) + ")");
                 }
             }
-            this.textSiteLayers = new ArrayList<>(layers);
+            c.siteLayers = new ArrayList<>(Arrays.asList(layers));
             return this;
         }
 
-        /** A site after the image tower's last hidden layer (default true). */
-        public Builder hiddenImageSite(boolean b) {
-            this.hiddenImageSite = b;
-            return this;
-        }
+        /** @param b one query per (task, adapter) (default) or per adapter, re-learned as released @return this */
+        public Builder queryPerTask(boolean b) { c.queryPerTask = b; return this; }
 
-        /** A site after the image tower's projection into the text space (default true). */
-        public Builder embeddingImageSite(boolean b) {
-            this.embeddingImageSite = b;
-            return this;
-        }
-
-        /** One query per (task, adapter) (default true) or one per adapter, re-learned as released. */
-        public Builder queryPerTask(boolean b) {
-            this.queryPerTask = b;
-            return this;
-        }
-
-        /** Caption template with one {@code %s} for the class name (default "a photo of a %s."). */
-        public Builder captionTemplate(String t) {
-            if (t == null || !t.contains("%s") || t.indexOf("%s") != t.lastIndexOf("%s")) {
-                throw new IllegalArgumentException("captionTemplate should contain %s exactly once (got: '" + t
-                        + "')");
+        /**
+         * @param cls       a class (label column), >= 0
+         * @param embedding its fixed text embedding (copied; non-empty, finite)
+         * @return this
+         */
+        public Builder classText(int cls, double[] embedding) {
+            if (cls < 0) {
+                throw new IllegalArgumentException("classText: class should be >= 0 (got: " + cls + ")");
             }
-            this.captionTemplate = t;
+            if (embedding == null || embedding.length == 0 || Arrays.stream(embedding).anyMatch(v -> !Double.isFinite(v))) {
+                throw new IllegalArgumentException("classText: the embedding of class " + cls + " should be a "
+                        + "non-empty finite vector (got: " + (embedding == null ? null : embedding.length + " values")
+                        + ")");
+            }
+            if (!c.classTexts.isEmpty() && c.classTexts.firstEntry().getValue().length != embedding.length) {
+                throw new IllegalArgumentException("classText: class " + cls + " has an embedding of width "
+                        + embedding.length + " but earlier classes have " + c.classTexts.firstEntry().getValue().length);
+            }
+            c.classTexts.put(cls, embedding.clone());
             return this;
         }
 
-        @Override
+        /**
+         * The frozen text tower's embeddings of {@code String.format(template, name)} as the classes' text constants.
+         *
+         * @param encoder   the text tower
+         * @param tokenizer its tokenizer
+         * @param names     class → class name
+         * @param template  a caption with one {@code %s}, e.g. "a photo of a %s."
+         * @return this
+         */
+        public Builder classTexts(BertTextEncoder encoder, TextTokenizer tokenizer, Map<Integer, String> names,
+                                  String template) {
+            if (template == null || !template.contains("%s") || template.indexOf("%s") != template.lastIndexOf("%s")) {
+                throw new IllegalArgumentException("the caption template should contain %s exactly once (got: '"
+                        + template + "')");
+            }
+            List<Integer> cls = new ArrayList<>(new TreeMap<>(names).keySet());
+            List<String> captions = new ArrayList<>();
+            for (int k : cls) {
+                captions.add(String.format(Locale.ROOT, template, names.get(k)));
+            }
+            INDArray e = encoder.embed(tokenizer, captions).castTo(DataType.DOUBLE);
+            for (int i = 0; i < cls.size(); i++) {
+                classText(cls.get(i), e.getRow(i).toDoubleVector());
+            }
+            return this;
+        }
+
+        /**
+         * @param on insert adapter sites (default true); false keeps only the per-task heads on the frozen network
+         *           (the head-only and zero-shot controls)
+         * @return this
+         */
+        public Builder adapters(boolean on) { c.adapters = on; return this; }
+
+        /** @param experiences experiences that add their structure without training (the untrained control) @return this */
+        public Builder untrained(int... experiences) {
+            for (int e : experiences) {
+                if (e < 0) {
+                    throw new IllegalArgumentException("untrained experiences should be >= 0 (got: "
+                            + Arrays.toString(experiences) + ")");
+                }
+                c.untrained.add(e);
+            }
+            return this;
+        }
+
+        /** @return the configuration (a copy of this builder's values) */
         public AtlasConfiguration build() {
-            return new AtlasConfiguration(this);
+            return c.copy();
         }
     }
 }

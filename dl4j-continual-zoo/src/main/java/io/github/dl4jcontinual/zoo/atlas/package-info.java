@@ -1,10 +1,13 @@
 /**
- * ATLAS (adapter-based multi-modal continual learning with a two-stage strategy, arXiv 2410.10923):
- * {@link io.github.dl4jcontinual.zoo.atlas.AtlasAdapterSite}, a query/key-weighted adapter bank for one insertion
- * site with its orthogonality regulariser; {@link io.github.dl4jcontinual.zoo.atlas.AtlasLearner}, the two-stage
- * learner over streams mixing image-only and image-text matching tasks
- * ({@link io.github.dl4jcontinual.zoo.atlas.AtlasTask}) on a frozen image tower
- * ({@link io.github.dl4jcontinual.zoo.atlas.AtlasImageSide}) and a frozen text tower, configured by
- * {@link io.github.dl4jcontinual.zoo.atlas.AtlasConfiguration}. See {@code docs/prompts-adapters.md}.
+ * ATLAS (adapter-based multi-modal continual learning with a two-stage strategy, arXiv 2410.10923) as a plugin of
+ * the continual trainer: {@link io.github.dl4jcontinual.zoo.atlas.AtlasConfiguration} (the plugin configuration)
+ * and {@link io.github.dl4jcontinual.zoo.atlas.AtlasPlugin} (its runtime) insert
+ * {@link io.github.dl4jcontinual.zoo.atlas.AtlasAdapterLayer} adapter sites with query/key weighting into a user's
+ * MultiLayerNetwork or ComputationGraph and replace its output layer by per-task
+ * {@link io.github.dl4jcontinual.zoo.atlas.AtlasHeadLayer} heads (image tasks: linear heads; image-text tasks:
+ * scaled cosine against fixed class-name text embeddings); {@link io.github.dl4jcontinual.zoo.atlas.AtlasSchedule}
+ * is the per-stage learning-rate schedule and {@link io.github.dl4jcontinual.zoo.atlas.AtlasOrthogonality} the
+ * orthogonality term; {@link io.github.dl4jcontinual.zoo.atlas.AtlasAdapterSite} builds the site's SameDiff pieces.
+ * See {@code docs/prompts-adapters.md} §5.
  */
 package io.github.dl4jcontinual.zoo.atlas;

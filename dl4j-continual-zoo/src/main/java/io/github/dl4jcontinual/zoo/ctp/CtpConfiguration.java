@@ -1,201 +1,316 @@
 package io.github.dl4jcontinual.zoo.ctp;
 
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.serde.ContinualJson;
+
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
- * Hyper-parameters of {@link CtpLearner}. Defaults: the release's constants where they exist (queue 1024,
- * m = 0.9 / 0.995, α = ½, τ = 0.07, all CTP loss weights 1, EWC λ 5000, MAS λ 1, RWalk λ 1000, AdamW with weight
- * decay 0.05 and a per-iteration cosine schedule restarted each task, 5 epochs per task) and methods.md §2.9's
- * small-scale values otherwise (learning rate 1e-3 → 1e-5, batch 32). Mutable builder-style setters; the learner
- * copies nothing, so do not change a configuration while a learner uses it.
+ * CTP (compatible momentum contrast + topology preservation, Zhu et al., ICCV 2023) as a plugin of the continual
+ * trainer, and the plain dual encoder its VL baselines share ({@link Builder#plain()}: ITA only = SeqF; add core's
+ * regularisation or replay plugins for EWC / MAS / RWalk / ER). Immutable; JSON round trip through the trainer's
+ * {@code ContinualConfiguration} ({@code "@class"}).
+ *
+ * <p>Defaults are the release's constants and docs/ctp.md §4–5: embedding 128, text adapter bottleneck 64, queue
+ * 1024, m = 0.9 (task 0: EMA 0.995), α = ½, τ = 0.07 (topology), initial temperature 0.07 (learnable, clamped to
+ * [1/100, 1/2]), loss weights ITA, CMC, MD, TPX, TPS all 1, AdamW (DL4J {@code Adam} + {@code WeightDecay} 0.05)
+ * with a per-iteration cosine 1e-3 → 1e-5 restarted per experience (a new optimiser per experience).</p>
  */
-public final class CtpConfiguration {
-    VlMethod method = VlMethod.CTP;
-    int epochs = 5;
-    int batchSize = 32;
-    double learningRate = 1e-3;
-    double minLearningRate = 1e-5;
-    double weightDecay = 0.05;
-    int hidden = 256;
-    int embedDim = 128;
-    int adapterBottleneck = 64;
-    int queueSize = 1024;
-    double momentum = 0.9;
-    double initMomentum = 0.995;
-    double alpha = 0.5;
-    double tau = 0.07;
-    double initTemperature = 0.07;
-    double lambdaIta = 1;
-    double lambdaCmc = 1;
-    double lambdaMd = 1;
-    double lambdaTpx = 1;
-    double lambdaTps = 1;
-    double lambdaLwf = 1;
-    double lambdaLucir = 1;
-    double lambdaEwc = 5000;
-    double lambdaMas = 1;
-    double lambdaRwalk = 1000;
-    int memory = 200;
-    int kmeansIterations = 100;
-    long seed = 1;
-    PretrainedImageTower imageTower;
+public final class CtpConfiguration implements PluginConfiguration {
+    private static final long serialVersionUID = 1L;
 
-    private static double positive(String name, double v) {
-        if (!(v > 0)) {
-            throw new IllegalArgumentException(name + " should be > 0 (got: " + v + ")");
-        }
-        return v;
+    private int embedDim = 128;
+    private int adapterBottleneck = 64;
+    private int queueSize = 1024;
+    private double momentum = 0.9;
+    private double initMomentum = 0.995;
+    private double alpha = 0.5;
+    private double tau = 0.07;
+    private double initTemperature = 0.07;
+    private double[] weights = {1, 1, 1, 1, 1};
+    private double learningRate = 1e-3;
+    private double minLearningRate = 1e-5;
+    private double weightDecay = 0.05;
+
+    private CtpConfiguration() {
+        // for Jackson and the Builder
     }
 
-    private static double nonNegative(String name, double v) {
-        if (!(v >= 0)) {
-            throw new IllegalArgumentException(name + " should be >= 0 (got: " + v + ")");
-        }
-        return v;
+    @Override
+    public ContinualPlugin instantiate() {
+        return new CtpPlugin(this);
     }
 
-    /** @param m the method @return this */
-    public CtpConfiguration method(VlMethod m) {
-        this.method = java.util.Objects.requireNonNull(m, "method");
-        return this;
+    /** @return "ctp", or "dual-encoder" for the plain (ITA-only) model */
+    @Override
+    public String name() {
+        return usesMomentum() || usesReference() ? "ctp" : "dual-encoder";
     }
 
-    /** @return the method */
-    public VlMethod method() {
-        return method;
+    /** @return whether the momentum model and the queues are used (CMC or MD weight &gt; 0) */
+    public boolean usesMomentum() {
+        return weights[1] > 0 || weights[2] > 0;
     }
 
-    /** @param e epochs per task, ≥ 1 @return this */
-    public CtpConfiguration epochs(int e) {
-        positive("epochs", e);
-        this.epochs = e;
-        return this;
+    /** @return whether the previous-task reference model is used (TPX or TPS weight &gt; 0) */
+    public boolean usesReference() {
+        return weights[3] > 0 || weights[4] > 0;
     }
 
-    /** @param b minibatch size, ≥ 2 @return this */
-    public CtpConfiguration batchSize(int b) {
-        if (b < 2) {
-            throw new IllegalArgumentException("batchSize should be >= 2 (got: " + b + ")");
-        }
-        this.batchSize = b;
-        return this;
+    /** @return the embedding width d */
+    public int getEmbedDim() {
+        return embedDim;
     }
 
-    /** @param max start of the cosine schedule @param min its end @return this */
-    public CtpConfiguration learningRate(double max, double min) {
-        this.learningRate = positive("learningRate", max);
-        this.minLearningRate = nonNegative("minLearningRate", min);
-        return this;
+    /** @return the text adapter's bottleneck */
+    public int getAdapterBottleneck() {
+        return adapterBottleneck;
     }
 
-    /** @param wd decoupled weight decay @return this */
-    public CtpConfiguration weightDecay(double wd) {
-        this.weightDecay = nonNegative("weightDecay", wd);
-        return this;
+    /** @return the capacity of each feature queue */
+    public int getQueueSize() {
+        return queueSize;
     }
 
-    /** @param hidden image hidden width @param embedDim shared embedding width @param bottleneck text adapter
-     * bottleneck @return this */
-    public CtpConfiguration widths(int hidden, int embedDim, int bottleneck) {
-        positive("hidden", hidden);
-        positive("embedDim", embedDim);
-        positive("bottleneck", bottleneck);
-        this.hidden = hidden;
-        this.embedDim = embedDim;
-        this.adapterBottleneck = bottleneck;
-        return this;
+    /** @return m of the compatible momentum update (tasks after the first) */
+    public double getMomentum() {
+        return momentum;
     }
 
-    /**
-     * Starts the image tower from a pretrained network instead of a random initialisation: layer 0 (a ReLU
-     * {@code DenseLayer} reading the pixels) is copied now ({@link PretrainedImageTower#of}) and the hidden width
-     * becomes its {@code nOut}; later layers are ignored. {@code null} restores the random start (hidden width
-     * unchanged).
-     *
-     * @param net the pretrained network, or null
-     * @return this
-     * @throws IllegalArgumentException if the network does not fit (see {@link PretrainedImageTower#of})
-     */
-    public CtpConfiguration pretrainedImageTower(org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
-        this.imageTower = net == null ? null : PretrainedImageTower.of(net);
-        if (imageTower != null) {
-            this.hidden = imageTower.hidden();
-        }
-        return this;
+    /** @return the EMA momentum of the first task */
+    public double getInitMomentum() {
+        return initMomentum;
     }
 
-    /** @return the pretrained image tower, or null for the random start */
-    public PretrainedImageTower pretrainedImageTower() {
-        return imageTower;
+    /** @return α, the share of the current model in the compatible target */
+    public double getAlpha() {
+        return alpha;
     }
 
-    /** @param q momentum-feature queue length @return this */
-    public CtpConfiguration queueSize(int q) {
-        positive("queueSize", q);
-        this.queueSize = q;
-        return this;
+    /** @return the fixed temperature of the topology terms */
+    public double getTau() {
+        return tau;
     }
 
-    /** @param m compatible momentum (tasks ≥ 1) @param init EMA momentum of task 0 @param alpha weight of the
-     * current model in the mixture @return this */
-    public CtpConfiguration momentum(double m, double init, double alpha) {
-        this.momentum = nonNegative("momentum", m);
-        this.initMomentum = nonNegative("initMomentum", init);
-        this.alpha = nonNegative("alpha", alpha);
-        return this;
+    /** @return the initial contrastive temperature */
+    public double getInitTemperature() {
+        return initTemperature;
     }
 
-    /** @param tau fixed temperature of the topology and LwF terms @return this */
-    public CtpConfiguration tau(double tau) {
-        this.tau = positive("tau", tau);
-        return this;
+    /** @return λ of ITA, CMC, MD, TPX, TPS (a copy) */
+    public double[] getWeights() {
+        return weights.clone();
+    }
+
+    /** @return the learning rate at the start of each experience */
+    public double getLearningRate() {
+        return learningRate;
+    }
+
+    /** @return the learning rate at the end of each experience */
+    public double getMinLearningRate() {
+        return minLearningRate;
+    }
+
+    /** @return the decoupled weight decay coefficient (DL4J {@code WeightDecay}, times the learning rate) */
+    public double getWeightDecay() {
+        return weightDecay;
+    }
+
+    /** @return JSON with the {@code @class} property */
+    public String toJson() {
+        return ContinualJson.toJson(this);
     }
 
     /**
-     * CTP loss weights.
-     *
-     * @param ita in-batch contrastive @param cmc momentum contrast @param md momentum distillation
-     * @param tpx cross-modal topology @param tps intra-modal topology
-     * @return this
+     * @param json from {@link #toJson()}
+     * @return the configuration
+     * @throws IllegalArgumentException if the JSON holds another plugin configuration
      */
-    public CtpConfiguration ctpWeights(double ita, double cmc, double md, double tpx, double tps) {
-        this.lambdaIta = nonNegative("ita", ita);
-        this.lambdaCmc = nonNegative("cmc", cmc);
-        this.lambdaMd = nonNegative("md", md);
-        this.lambdaTpx = nonNegative("tpx", tpx);
-        this.lambdaTps = nonNegative("tps", tps);
-        return this;
+    public static CtpConfiguration fromJson(String json) {
+        PluginConfiguration p = ContinualJson.fromJson(json, PluginConfiguration.class);
+        if (!(p instanceof CtpConfiguration)) {
+            throw new IllegalArgumentException("The JSON holds a " + p.getClass().getName() + ", not a "
+                    + "CtpConfiguration");
+        }
+        return (CtpConfiguration) p;
     }
 
-    /** @param ewc EWC λ @param mas MAS λ @param rwalk RWalk λ @param lwf LwF weight @param lucir LUCIR weight
-     * @return this */
-    public CtpConfiguration baselineWeights(double ewc, double mas, double rwalk, double lwf, double lucir) {
-        this.lambdaEwc = nonNegative("ewc", ewc);
-        this.lambdaMas = nonNegative("mas", mas);
-        this.lambdaRwalk = nonNegative("rwalk", rwalk);
-        this.lambdaLwf = nonNegative("lwf", lwf);
-        this.lambdaLucir = nonNegative("lucir", lucir);
-        return this;
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof CtpConfiguration)) {
+            return false;
+        }
+        CtpConfiguration c = (CtpConfiguration) o;
+        return embedDim == c.embedDim && adapterBottleneck == c.adapterBottleneck && queueSize == c.queueSize
+                && momentum == c.momentum && initMomentum == c.initMomentum && alpha == c.alpha && tau == c.tau
+                && initTemperature == c.initTemperature && Arrays.equals(weights, c.weights)
+                && learningRate == c.learningRate && minLearningRate == c.minLearningRate
+                && weightDecay == c.weightDecay;
     }
 
-    /** @param pairs episodic memory size in pairs (memory methods) @return this */
-    public CtpConfiguration memory(int pairs) {
-        nonNegative("memory", pairs);
-        this.memory = pairs;
-        return this;
+    @Override
+    public int hashCode() {
+        return Objects.hash(embedDim, adapterBottleneck, queueSize, momentum, initMomentum, alpha, tau,
+                initTemperature, Arrays.hashCode(weights), learningRate, minLearningRate, weightDecay);
     }
 
-    /** @param s seed of initialisation, minibatch order and selection @return this */
-    public CtpConfiguration seed(long s) {
-        this.seed = s;
-        return this;
+    @Override
+    public String toString() {
+        return "CtpConfiguration" + toJson();
     }
 
-    /** @return the seed */
-    public long seed() {
-        return seed;
-    }
+    /** Checked builder: each setter names a bad value. */
+    public static final class Builder {
+        private final CtpConfiguration c = new CtpConfiguration();
 
-    /** @return epochs per task */
-    public int epochs() {
-        return epochs;
+        private static double positive(String name, double v) {
+            if (!(v > 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(name + " should be a finite number > 0 (got: " + v + ")");
+            }
+            return v;
+        }
+
+        private static double fraction(String name, double v) {
+            if (!(v >= 0 && v <= 1)) {
+                throw new IllegalArgumentException(name + " should be in [0, 1] (got: " + v + ")");
+            }
+            return v;
+        }
+
+        private static int atLeast(String name, int v, int min) {
+            if (v < min) {
+                throw new IllegalArgumentException(name + " should be >= " + min + " (got: " + v + ")");
+            }
+            return v;
+        }
+
+        /** The plain dual encoder (ITA only): SeqF, and the base of the regularisation and replay baselines. */
+        public Builder plain() {
+            return weights(1, 0, 0, 0, 0);
+        }
+
+        /**
+         * @param ita in-batch contrast
+         * @param cmc momentum contrast against the queues
+         * @param md  momentum distillation
+         * @param tpx cross-modal topology preservation
+         * @param tps intra-modal topology preservation
+         * @return this
+         */
+        public Builder weights(double ita, double cmc, double md, double tpx, double tps) {
+            double[] w = {ita, cmc, md, tpx, tps};
+            String[] n = {"ita", "cmc", "md", "tpx", "tps"};
+            for (int i = 0; i < 5; i++) {
+                if (!(w[i] >= 0) || Double.isInfinite(w[i])) {
+                    throw new IllegalArgumentException("The " + n[i] + " weight should be a finite number >= 0 (got: "
+                            + w[i] + ")");
+                }
+            }
+            c.weights = w;
+            return this;
+        }
+
+        /** @param d embedding width (&gt;= 1) @return this */
+        public Builder embedDim(int d) {
+            c.embedDim = atLeast("embedDim", d, 1);
+            return this;
+        }
+
+        /** @param b text adapter bottleneck (&gt;= 1) @return this */
+        public Builder adapterBottleneck(int b) {
+            c.adapterBottleneck = atLeast("adapterBottleneck", b, 1);
+            return this;
+        }
+
+        /** @param n queue capacity (&gt;= 1) @return this */
+        public Builder queueSize(int n) {
+            c.queueSize = atLeast("queueSize", n, 1);
+            return this;
+        }
+
+        /** @param m compatible momentum in [0, 1] @return this */
+        public Builder momentum(double m) {
+            c.momentum = fraction("momentum", m);
+            return this;
+        }
+
+        /** @param m first-task EMA momentum in [0, 1] @return this */
+        public Builder initMomentum(double m) {
+            c.initMomentum = fraction("initMomentum", m);
+            return this;
+        }
+
+        /** @param a α in [0, 1] @return this */
+        public Builder alpha(double a) {
+            c.alpha = fraction("alpha", a);
+            return this;
+        }
+
+        /** @param t topology temperature &gt; 0 @return this */
+        public Builder tau(double t) {
+            c.tau = positive("tau", t);
+            return this;
+        }
+
+        /** @param t initial contrastive temperature in [0.01, 0.5] @return this */
+        public Builder initTemperature(double t) {
+            if (!(t >= 0.01 && t <= 0.5)) {
+                throw new IllegalArgumentException("initTemperature should be in [0.01, 0.5] (the clamp of the "
+                        + "learnable scale, 1/100 .. 1/2) (got: " + t + ")");
+            }
+            c.initTemperature = t;
+            return this;
+        }
+
+        /**
+         * @param start learning rate at the start of each experience (&gt; 0)
+         * @param end   at its end (&gt; 0, at most start)
+         * @return this
+         */
+        public Builder learningRate(double start, double end) {
+            positive("learning rate", start);
+            positive("final learning rate", end);
+            if (end > start) {
+                throw new IllegalArgumentException("The final learning rate " + end + " should not exceed the "
+                        + "initial " + start);
+            }
+            c.learningRate = start;
+            c.minLearningRate = end;
+            return this;
+        }
+
+        /** @param wd decoupled weight decay &gt;= 0 @return this */
+        public Builder weightDecay(double wd) {
+            if (!(wd >= 0) || Double.isInfinite(wd)) {
+                throw new IllegalArgumentException("weightDecay should be a finite number >= 0 (got: " + wd + ")");
+            }
+            c.weightDecay = wd;
+            return this;
+        }
+
+        /** @return the configuration */
+        public CtpConfiguration build() {
+            if (c.weights[0] == 0 && c.weights[1] == 0) {
+                throw new IllegalArgumentException("At least one contrastive term (ITA or CMC) needs a weight > 0 "
+                        + "(got weights " + Arrays.toString(c.weights) + ")");
+            }
+            CtpConfiguration out = new CtpConfiguration();
+            out.embedDim = c.embedDim;
+            out.adapterBottleneck = c.adapterBottleneck;
+            out.queueSize = c.queueSize;
+            out.momentum = c.momentum;
+            out.initMomentum = c.initMomentum;
+            out.alpha = c.alpha;
+            out.tau = c.tau;
+            out.initTemperature = c.initTemperature;
+            out.weights = c.weights.clone();
+            out.learningRate = c.learningRate;
+            out.minLearningRate = c.minLearningRate;
+            out.weightDecay = c.weightDecay;
+            return out;
+        }
     }
 }

@@ -23,7 +23,7 @@ import java.util.Set;
  * {@link CachedTextFeatures}) → trainable {@link ResidualAdapter} ({@code txt_hidden}) → linear {@code embedDim}
  * ({@code w_raw}) → L2 normalisation ({@code w}). A learnable log inverse temperature {@code logit_scale}
  * ({@code [1, 1]}, starting at log(1/τ₀)) scales the contrastive logits. With
- * {@link Spec#withCosineProjections()} (LUCIR, methods.md §2.2/§2.6) both projections are cosine-normalised linear
+ * {@link Spec#withCosineProjections()} (LUCIR, docs/ctp.md) both projections are cosine-normalised linear
  * layers without bias, {@code σ · (x/‖x‖)·(W_j/‖W_j‖)} (weight {@code [embedDim, in]}, one row W_j per output)
  * with a learnable scale σ per projection
  * ({@code img_proj_sigma}, {@code txt_proj_sigma}, {@code [1, 1]}, starting at 1). σ only scales {@code v_raw} and

@@ -100,6 +100,30 @@ public final class FeatureQueue {
         size = s.size;
     }
 
+    /**
+     * Restores the queue from what {@link #features()}, {@link #ids()} and {@link #pointer()} returned.
+     *
+     * @param held    the held rows [size, dim] in slot order
+     * @param heldIds their ids
+     * @param next    the slot the next row goes to
+     */
+    public void restore(INDArray held, int[] heldIds, int next) {
+        if (held.size(0) != heldIds.length || held.size(1) != rows.size(1) || heldIds.length > ids.length
+                || next < 0 || next >= ids.length) {
+            throw new IllegalArgumentException("queue contents of shape " + Arrays.toString(held.shape()) + " with "
+                    + heldIds.length + " ids and pointer " + next + " do not fit a queue of shape "
+                    + Arrays.toString(rows.shape()));
+        }
+        rows.assign(0);
+        for (int i = 0; i < heldIds.length; i++) {
+            rows.putRow(i, held.getRow(i).castTo(DataType.FLOAT));
+        }
+        Arrays.fill(ids, 0);
+        System.arraycopy(heldIds, 0, ids, 0, heldIds.length);
+        pointer = next;
+        size = heldIds.length;
+    }
+
     /** An immutable queue snapshot. */
     public static final class State implements io.github.dl4jcontinual.checkpoint.CheckpointState {
         private static final long serialVersionUID = 1L;

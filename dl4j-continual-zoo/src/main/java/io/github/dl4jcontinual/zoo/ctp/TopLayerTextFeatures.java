@@ -19,12 +19,12 @@ import java.util.function.Function;
  * The "partly trainable" text tower: the pretrained encoder's layers 0..L−k−1 stay frozen and are run once per
  * distinct caption and cached (token states and padding mask), while its top {@code k} layers become part of the
  * {@link DualEncoder} graph with trainable copies of their pretrained weights (variables
- * {@code txt_bert.encoder.layer.l.…}), followed by masked mean pooling. Given to {@link CtpLearner} as its
- * {@link TextFeatures}, it switches the learner's text tower to this mode; untrained, the pooled output equals
- * {@link CachedTextFeatures}' frozen embedding.
+ * {@code txt_bert.encoder.layer.l.…}), followed by masked mean pooling; untrained, the pooled output equals
+ * {@link CachedTextFeatures}' frozen embedding. The CTP plugin does not train these layers yet (docs/ctp.md §9):
+ * only {@link DualEncoder}'s reference graph uses them.
  *
  * <p>A feature row packs one caption's cached input: the {@code tokens × hidden} token states (row-major) followed
- * by the {@code tokens} mask values, so the learner can slice, batch and cache rows like sentence embeddings.
+ * by the {@code tokens} mask values, so rows can be sliced, batched and cached like sentence embeddings.
  * Captions are padded to a fixed {@code tokens} positions; a longer caption is rejected. Not thread-safe.
  */
 public final class TopLayerTextFeatures implements TextFeatures {

@@ -1,32 +1,44 @@
 package io.github.dl4jcontinual.zoo.daformer;
 
+import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.serde.ContinualJson;
-import io.github.dl4jcontinual.zoo.transformer.DaFormer;
+import org.nd4j.linalg.learning.config.IUpdater;
 
-import java.io.Serializable;
 import java.util.Objects;
 
 /**
- * Immutable, JSON-serialisable configuration of {@link DaFormerLearner}: the architecture (edition, image, patch,
- * width, depth counting the dual block, heads, MLP ratio) and the recipe (exemplar memory, epochs, batch, Adam
- * learning rates, loss weights, KNN parameters, fine-tuning). Defaults are the Split-Fashion-MNIST CPU
- * configuration of the examples; {@link #cifar100()} gives the paper's CIFAR-100 architecture.
+ * DAFormer (Wang et al., "Dual-Attention Transformers for Class-Incremental Learning: A Tale of Two Memories") as a
+ * plugin of {@link io.github.dl4jcontinual.trainer.ContinualTrainer}: the immutable, JSON-serialisable
+ * ({@code @class}) configuration of {@link DaFormerPlugin}. The network is the user's: a
+ * {@code ComputationGraph} with at least one attention block (DL4J's {@code SelfAttentionLayer},
+ * {@code LearnedSelfAttentionLayer}, self-attention {@code AttentionVertex}, or the zoo's {@code TransformerBlock});
+ * its last one becomes the dual-attention block. Use it with a FIXED head whose classifier has one output per class
+ * of the scenario; the trainer's epochs, batch size and the network's own updater drive the training.
+ *
+ * <pre>{@code
+ * ContinualTrainer.wrap(vit, new ContinualConfiguration.Builder().headPolicy(HeadPolicy.FIXED)
+ *         .plugin(new DaFormerConfiguration.Builder().edition(DaFormerConfiguration.Edition.M).build()).build())
+ *     .fit(scenario);
+ * }</pre>
+ *
+ * <p>Defaults are the recipe of docs/daformer.md at the Split-Fashion-MNIST CPU budget: edition M, 500 herded
+ * exemplars, logit distillation on, divergence head weight 0.1, KNN distillation weight 1 (k 5, τ 0.1), 10 epochs of
+ * balanced fine-tuning at learning rate 1e-3.</p>
  */
-public final class DaFormerConfiguration implements Serializable {
+public final class DaFormerConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
-    private DaFormer.Edition edition = DaFormer.Edition.M;
-    private int imageHeight = 28;
-    private int imageWidth = 28;
-    private int channels = 1;
-    private int patchSize = 7;
-    private int embedDim = 64;
-    private int depth = 3;
-    private int heads = 4;
-    private double mlpRatio = 2.0;
+
+    /** Which key memory. */
+    public enum Edition {
+        /** One shared set of sample-agnostic keys for all tasks; every task head reads the same embedding. */
+        S,
+        /** One set of sample-agnostic keys per task; head τ reads task τ's embedding. */
+        M
+    }
+
+    private Edition edition = Edition.M;
     private int memorySize = 500;
-    private int epochs = 1;
-    private int batchSize = 64;
-    private double learningRate = 1e-3;
     private boolean distillation = true;
     private double divergenceWeight = 0.1;
     private double knnWeight = 1.0;
@@ -34,255 +46,285 @@ public final class DaFormerConfiguration implements Serializable {
     private double knnTemperature = 0.1;
     private int fineTuneEpochs = 10;
     private double fineTuneLearningRate = 1e-3;
-    private int evalBatchSize = 500;
-    private long seed = 1;
+    private String attentionLayer;
+    private int numTokens;
+    private IUpdater updater;
 
+    /** For Jackson; use the {@link Builder}. */
     private DaFormerConfiguration() {
     }
 
-    /** @return the paper's CIFAR-100 architecture (32×32×3, patch 4, width 384, depth 6, 12 heads, MLP 4) */
-    public static Builder cifar100() {
-        return new Builder().image(32, 32, 3).patchSize(4).embedDim(384).depth(6).heads(12).mlpRatio(4.0)
-                .memorySize(2000).batchSize(128);
+    @Override
+    public ContinualPlugin instantiate() {
+        return new DaFormerPlugin(this);
     }
 
-    public DaFormer.Edition getEdition() { return edition; }
-    public int getImageHeight() { return imageHeight; }
-    public int getImageWidth() { return imageWidth; }
-    public int getChannels() { return channels; }
-    public int getPatchSize() { return patchSize; }
-    public int getEmbedDim() { return embedDim; }
-    public int getDepth() { return depth; }
-    public int getHeads() { return heads; }
-    public double getMlpRatio() { return mlpRatio; }
-    public int getMemorySize() { return memorySize; }
-    public int getEpochs() { return epochs; }
-    public int getBatchSize() { return batchSize; }
-    public double getLearningRate() { return learningRate; }
-    public boolean isDistillation() { return distillation; }
-    public double getDivergenceWeight() { return divergenceWeight; }
-    public double getKnnWeight() { return knnWeight; }
-    public int getKnnK() { return knnK; }
-    public double getKnnTemperature() { return knnTemperature; }
-    public int getFineTuneEpochs() { return fineTuneEpochs; }
-    public double getFineTuneLearningRate() { return fineTuneLearningRate; }
-    public int getEvalBatchSize() { return evalBatchSize; }
-    public long getSeed() { return seed; }
+    @Override
+    public String name() {
+        return "daformer-" + edition.name().toLowerCase(java.util.Locale.ROOT) + (knnWeight > 0 ? "" : "-noknn");
+    }
 
-    /** @return JSON */
+    /** @return S or M */
+    public Edition getEdition() {
+        return edition;
+    }
+
+    /** @return the exemplar budget over all seen classes (herded, equal share per class); 0 for none */
+    public int getMemorySize() {
+        return memorySize;
+    }
+
+    /** @return whether the old classes' logits are distilled from the previous model (weight λ = n_old / n_all) */
+    public boolean isDistillation() {
+        return distillation;
+    }
+
+    /** @return the divergence head's loss weight, 0 for none */
+    public double getDivergenceWeight() {
+        return divergenceWeight;
+    }
+
+    /** @return the KNN invariant distillation's weight, 0 for none */
+    public double getKnnWeight() {
+        return knnWeight;
+    }
+
+    /** @return the neighbours of the KNN term */
+    public int getKnnK() {
+        return knnK;
+    }
+
+    /** @return the temperature of the KNN term */
+    public double getKnnTemperature() {
+        return knnTemperature;
+    }
+
+    /** @return epochs of balanced fine-tuning on the memory after every experience but the first, 0 for none */
+    public int getFineTuneEpochs() {
+        return fineTuneEpochs;
+    }
+
+    /** @return the learning rate of the network's updater during balanced fine-tuning */
+    public double getFineTuneLearningRate() {
+        return fineTuneLearningRate;
+    }
+
+    /** @return the attention vertex that becomes the dual-attention block; null for the last one found by type */
+    public String getAttentionLayer() {
+        return attentionLayer;
+    }
+
+    /** @return the tokens of a DL4J attention layer's sequence when the graph's input types do not say; 0: from them */
+    public int getNumTokens() {
+        return numTokens;
+    }
+
+    /** @return the updater of the layers the plugin adds; null for the replaced attention layer's own (a copy) */
+    public IUpdater getUpdater() {
+        return updater == null ? null : updater.clone();
+    }
+
+    /** @return this configuration as JSON, with its {@code @class} property */
     public String toJson() {
         return ContinualJson.toJson(this);
     }
 
     /**
-     * @param json JSON from {@link #toJson()}
+     * @param json JSON written by {@link #toJson()}
      * @return the configuration
+     * @throws IllegalArgumentException on invalid JSON or JSON of another plugin
      */
     public static DaFormerConfiguration fromJson(String json) {
-        return ContinualJson.fromJson(json, DaFormerConfiguration.class);
+        PluginConfiguration p = ContinualJson.fromJson(json, PluginConfiguration.class);
+        if (!(p instanceof DaFormerConfiguration)) {
+            throw new IllegalArgumentException("The JSON describes a " + p.getClass().getName()
+                    + ", not a DaFormerConfiguration");
+        }
+        return (DaFormerConfiguration) p;
     }
 
     /** @return a builder starting from these values */
     public Builder toBuilder() {
         Builder b = new Builder();
-        b.c = fromJson(toJson());
+        b.c = copy();
         return b;
+    }
+
+    private DaFormerConfiguration copy() {
+        DaFormerConfiguration c = new DaFormerConfiguration();
+        c.edition = edition;
+        c.memorySize = memorySize;
+        c.distillation = distillation;
+        c.divergenceWeight = divergenceWeight;
+        c.knnWeight = knnWeight;
+        c.knnK = knnK;
+        c.knnTemperature = knnTemperature;
+        c.fineTuneEpochs = fineTuneEpochs;
+        c.fineTuneLearningRate = fineTuneLearningRate;
+        c.attentionLayer = attentionLayer;
+        c.numTokens = numTokens;
+        c.updater = updater == null ? null : updater.clone();
+        return c;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DaFormerConfiguration && toJson().equals(((DaFormerConfiguration) o).toJson());
+        if (!(o instanceof DaFormerConfiguration)) {
+            return false;
+        }
+        DaFormerConfiguration c = (DaFormerConfiguration) o;
+        return edition == c.edition && memorySize == c.memorySize && distillation == c.distillation
+                && Double.compare(divergenceWeight, c.divergenceWeight) == 0
+                && Double.compare(knnWeight, c.knnWeight) == 0 && knnK == c.knnK
+                && Double.compare(knnTemperature, c.knnTemperature) == 0 && fineTuneEpochs == c.fineTuneEpochs
+                && Double.compare(fineTuneLearningRate, c.fineTuneLearningRate) == 0
+                && Objects.equals(attentionLayer, c.attentionLayer) && numTokens == c.numTokens
+                && Objects.equals(updater, c.updater);
     }
 
     @Override
     public int hashCode() {
-        return toJson().hashCode();
+        return Objects.hash(edition, memorySize, distillation, divergenceWeight, knnWeight, knnK, knnTemperature,
+                fineTuneEpochs, fineTuneLearningRate, attentionLayer, numTokens, updater);
     }
 
     @Override
     public String toString() {
-        return toJson();
+        return "DAFormer-" + edition + "(memory=" + memorySize + ", distillation=" + distillation + ", div="
+                + divergenceWeight + ", knn=" + knnWeight + " k=" + knnK + " t=" + knnTemperature + ", fine-tune="
+                + fineTuneEpochs + "x lr " + fineTuneLearningRate
+                + (attentionLayer != null ? ", attention=" + attentionLayer : "")
+                + (numTokens > 0 ? ", tokens=" + numTokens : "") + (updater != null ? ", updater=" + updater : "")
+                + ")";
     }
 
-    /** Builder; every value has a default. */
+    /** Builder; every value has a default. Setters refuse a bad value naming it. */
     public static final class Builder {
         private DaFormerConfiguration c = new DaFormerConfiguration();
 
-        private static int pos(String what, int v) {
+        /** Starts from the defaults. */
+        public Builder() {
+        }
+
+        private static int positive(String what, int v) {
             if (v <= 0) {
                 throw new IllegalArgumentException(what + " should be > 0 (got: " + v + ")");
             }
             return v;
         }
 
-        private static int nonNeg(String what, int v) {
+        private static int nonNegative(String what, int v) {
             if (v < 0) {
                 throw new IllegalArgumentException(what + " should be >= 0 (got: " + v + ")");
             }
             return v;
         }
 
-        private static double nonNeg(String what, double v) {
-            if (!(v >= 0)) {
-                throw new IllegalArgumentException(what + " should be >= 0 (got: " + v + ")");
+        private static double nonNegative(String what, double v) {
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(what + " should be a finite value >= 0 (got: " + v + ")");
             }
             return v;
         }
 
-        /** @param e S (one shared key set) or M (one per task; default) @return this */
-        public Builder edition(DaFormer.Edition e) {
+        private static double positive(String what, double v) {
+            if (!(v > 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(what + " should be a finite value > 0 (got: " + v + ")");
+            }
+            return v;
+        }
+
+        /** @param e S (one shared key set) or M (one per task; default) @return this builder */
+        public Builder edition(Edition e) {
             c.edition = Objects.requireNonNull(e, "edition");
             return this;
         }
 
-        /** @param h height @param w width @param ch channels (default 28×28×1) @return this */
-        public Builder image(int h, int w, int ch) {
-            c.imageHeight = pos("image height", h);
-            c.imageWidth = pos("image width", w);
-            c.channels = pos("channels", ch);
-            return this;
-        }
-
-        /** @param p patch side (default 7) @return this */
-        public Builder patchSize(int p) {
-            c.patchSize = pos("patchSize", p);
-            return this;
-        }
-
-        /** @param d width (default 64) @return this */
-        public Builder embedDim(int d) {
-            c.embedDim = pos("embedDim", d);
-            return this;
-        }
-
-        /** @param n blocks including the dual block, ≥ 2 (default 3) @return this */
-        public Builder depth(int n) {
-            if (n < 2) {
-                throw new IllegalArgumentException("depth counts the shared blocks and the dual block and should be "
-                        + ">= 2 (got: " + n + ")");
-            }
-            c.depth = n;
-            return this;
-        }
-
-        /** @param h heads (default 4) @return this */
-        public Builder heads(int h) {
-            c.heads = pos("heads", h);
-            return this;
-        }
-
-        /** @param r MLP ratio (default 2) @return this */
-        public Builder mlpRatio(double r) {
-            if (!(r > 0)) {
-                throw new IllegalArgumentException("mlpRatio should be > 0 (got: " + r + ")");
-            }
-            c.mlpRatio = r;
-            return this;
-        }
-
-        /** @param n exemplar budget over all seen classes, herded (default 500) @return this */
+        /** @param n exemplar budget over all seen classes, herded (default 500; 0: no memory) @return this builder */
         public Builder memorySize(int n) {
-            c.memorySize = nonNeg("memorySize", n);
+            c.memorySize = nonNegative("memorySize", n);
             return this;
         }
 
-        /** @param n epochs per task (default 1) @return this */
-        public Builder epochs(int n) {
-            c.epochs = pos("epochs", n);
-            return this;
-        }
-
-        /** @param n minibatch size (default 64) @return this */
-        public Builder batchSize(int n) {
-            c.batchSize = pos("batchSize", n);
-            return this;
-        }
-
-        /** @param lr Adam learning rate (default 1e-3) @return this */
-        public Builder learningRate(double lr) {
-            if (!(lr > 0)) {
-                throw new IllegalArgumentException("learningRate should be > 0 (got: " + lr + ")");
-            }
-            c.learningRate = lr;
-            return this;
-        }
-
-        /** @param on logit distillation from the previous model, weighted λ = n_old/n_all (default on) @return this */
+        /** @param on logit distillation from the previous model (default on) @return this builder */
         public Builder distillation(boolean on) {
             c.distillation = on;
             return this;
         }
 
-        /** @param w divergence-head loss weight, 0 = off (default 0.1) @return this */
+        /** @param w divergence-head loss weight, 0 = off (default 0.1) @return this builder */
         public Builder divergenceWeight(double w) {
-            c.divergenceWeight = nonNeg("divergenceWeight", w);
+            c.divergenceWeight = nonNegative("divergenceWeight", w);
             return this;
         }
 
-        /** @param w KNN invariant distillation weight, 0 = off (default 1) @return this */
+        /** @param w KNN invariant distillation weight, 0 = off (default 1) @return this builder */
         public Builder knnWeight(double w) {
-            c.knnWeight = nonNeg("knnWeight", w);
+            c.knnWeight = nonNegative("knnWeight", w);
             return this;
         }
 
-        /** @param k neighbours (default 5) @return this */
+        /** @param k neighbours of the KNN term (default 5) @return this builder */
         public Builder knnK(int k) {
-            c.knnK = pos("knnK", k);
+            c.knnK = positive("knnK", k);
             return this;
         }
 
-        /** @param t KNN temperature (default 0.1) @return this */
+        /** @param t temperature of the KNN term (default 0.1) @return this builder */
         public Builder knnTemperature(double t) {
-            if (!(t > 0)) {
-                throw new IllegalArgumentException("knnTemperature should be > 0 (got: " + t + ")");
-            }
-            c.knnTemperature = t;
+            c.knnTemperature = positive("knnTemperature", t);
             return this;
         }
 
-        /** @param n balanced fine-tuning epochs after each task ≥ 1, 0 = off (default 10) @return this */
+        /** @param n balanced fine-tuning epochs after each experience but the first, 0 = off (default 10) @return this builder */
         public Builder fineTuneEpochs(int n) {
-            c.fineTuneEpochs = nonNeg("fineTuneEpochs", n);
+            c.fineTuneEpochs = nonNegative("fineTuneEpochs", n);
             return this;
         }
 
-        /** @param lr fine-tuning Adam learning rate (default 1e-3) @return this */
+        /** @param lr learning rate of the network's updater during fine-tuning (default 1e-3) @return this builder */
         public Builder fineTuneLearningRate(double lr) {
-            if (!(lr > 0)) {
-                throw new IllegalArgumentException("fineTuneLearningRate should be > 0 (got: " + lr + ")");
-            }
-            c.fineTuneLearningRate = lr;
-            return this;
-        }
-
-        /** @param n evaluation batch size (default 500) @return this */
-        public Builder evalBatchSize(int n) {
-            c.evalBatchSize = pos("evalBatchSize", n);
-            return this;
-        }
-
-        /** @param s seed (initialisation, shuffling, herding ties) @return this */
-        public Builder seed(long s) {
-            c.seed = s;
+            c.fineTuneLearningRate = positive("fineTuneLearningRate", lr);
             return this;
         }
 
         /**
-         * @return the configuration
-         * @throws IllegalArgumentException if the width is not divisible by the heads or the patch does not divide
-         *                                  the image
+         * @param name the attention vertex that becomes the dual-attention block (default null: the last
+         *             SelfAttentionLayer, LearnedSelfAttentionLayer, AttentionVertex or TransformerBlock of the graph)
+         * @return this builder
          */
+        public Builder attentionLayer(String name) {
+            if (name != null && name.isBlank()) {
+                throw new IllegalArgumentException("attentionLayer should be a vertex name or null (got: '" + name
+                        + "')");
+            }
+            c.attentionLayer = name;
+            return this;
+        }
+
+        /**
+         * @param t tokens of the sequence a DL4J attention layer reads, for graphs whose input types do not give it
+         *          (default 0: read from the graph)
+         * @return this builder
+         */
+        public Builder numTokens(int t) {
+            c.numTokens = nonNegative("numTokens", t);
+            return this;
+        }
+
+        /**
+         * @param u updater of the layers the plugin adds (dual block, heads, divergence head); null (default) for a
+         *          copy of the replaced attention layer's
+         * @return this builder
+         */
+        public Builder updater(IUpdater u) {
+            c.updater = u == null ? null : u.clone();
+            return this;
+        }
+
+        /** @return the configuration */
         public DaFormerConfiguration build() {
-            if (c.embedDim % c.heads != 0) {
-                throw new IllegalArgumentException("embedDim " + c.embedDim + " is not divisible by heads " + c.heads);
-            }
-            if (c.imageHeight % c.patchSize != 0 || c.imageWidth % c.patchSize != 0) {
-                throw new IllegalArgumentException("patchSize " + c.patchSize + " should divide the image size "
-                        + c.imageHeight + "×" + c.imageWidth);
-            }
-            DaFormerConfiguration out = c;
-            c = fromJson(out.toJson());
-            return out;
+            return c.copy();
         }
     }
 }

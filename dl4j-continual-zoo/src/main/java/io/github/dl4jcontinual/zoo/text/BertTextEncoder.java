@@ -295,6 +295,7 @@ public final class BertTextEncoder implements TextEncoder {
      * Frozen sentence embeddings ({@code [texts.size(), hidden]}, masked mean pooling, not normalised) of texts
      * tokenised as {@code [CLS] tokens [SEP]}.
      */
+    @Override
     public INDArray embed(TextTokenizer tokenizer, List<String> texts) {
         int[][] seqs = TokenLayout.wrapAll(tokenizer, texts);
         TokenLayout.Batch b = TokenLayout.pad(seqs);

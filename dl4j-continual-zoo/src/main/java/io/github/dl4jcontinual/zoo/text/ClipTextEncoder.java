@@ -411,6 +411,7 @@ public final class ClipTextEncoder implements TextEncoder {
     }
 
     /** Frozen projected embeddings (FLOAT) of texts tokenised as {@code <start> tokens <end>}. */
+    @Override
     public INDArray embed(TextTokenizer tokenizer, List<String> texts) {
         int[][] seqs = TokenLayout.wrapAll(tokenizer, texts);
         return embedIds(seqs, DataType.FLOAT);

@@ -27,6 +27,12 @@ public interface TextEncoder {
     /** Longest supported sequence (position-embedding rows). */
     int maxPositions();
 
+    /**
+     * Frozen sentence embeddings ({@code [texts.size(), outputWidth]}, not normalised) of texts tokenised by
+     * {@code tokenizer} between its start and end tokens.
+     */
+    INDArray embed(TextTokenizer tokenizer, java.util.List<String> texts);
+
     /** Word embeddings of the given vocabulary ids, {@code [ids.length, hidden]} (a copy). */
     INDArray wordEmbeddings(int[] ids);
 

@@ -25,7 +25,7 @@ import java.util.Map;
  *   y_τ = h_τ + W2 gelu(W1 LN2(h_τ) + b1) + b2
  *   e_τ = mean over the T tokens of y_τ                      → output columns [τ*D, (τ+1)*D)
  * </pre>
- * Both attention maps read the same values v and their outputs are added (methods.md §3.2). The number of key
+ * Both attention maps read the same values v and their outputs are added (docs/daformer.md). The number of key
  * slots equals the number of tokens T because A_task multiplies the token-indexed v. Unlike the released
  * code, the output projection Wo is applied (as in the shared blocks).
  *

@@ -11,7 +11,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import java.util.Arrays;
 
 /**
- * K-nearest-neighbour invariant distillation — a <b>reconstruction</b> (methods.md §3.4, variant A: relational KL
+ * K-nearest-neighbour invariant distillation — a <b>reconstruction</b> (docs/daformer.md, variant A: relational KL
  * over the neighbourhood); the released DAFormer code does not contain this loss. As a DL4J loss function: the
  * labels are the old (teacher) model's embeddings {@code Z [B, E]} of the minibatch, the pre-output is the new
  * model's embeddings {@code Z' [B, E]} of the same examples over the same (old) task keys; the output activation

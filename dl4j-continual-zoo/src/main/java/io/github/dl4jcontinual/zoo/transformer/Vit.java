@@ -48,7 +48,7 @@ public final class Vit {
         return "block" + i;
     }
 
-    /** Shared backbone options of {@link Vit} and {@link DaFormer}. */
+    /** Backbone options of {@link Vit} (patch embedding, blocks, pooling). */
     public abstract static class BackboneBuilder<B extends BackboneBuilder<B>> {
         int height = 28;
         int width = 28;

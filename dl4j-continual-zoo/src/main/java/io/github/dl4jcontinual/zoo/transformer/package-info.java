@@ -15,12 +15,15 @@
  *   <li>{@link io.github.dl4jcontinual.zoo.transformer.DualAttentionBlock}: DAFormer's dual-attention block with one
  *   sample-dependent key branch and one or more sample-agnostic task-key sets, pooled to one embedding per key
  *   set;</li>
+ *   <li>{@link io.github.dl4jcontinual.zoo.transformer.DualSelfAttention}: the same dual attention in the layout of
+ *   DL4J's own attention layers (recurrent input {@code [mb, nIn, T]}, DL4J's {@code Wq, Wk, Wv, Wo}), to replace a
+ *   {@code SelfAttentionLayer}, {@code LearnedSelfAttentionLayer} or {@code AttentionVertex};</li>
  *   <li>{@link io.github.dl4jcontinual.zoo.transformer.TaskHeads}: one LayerNorm + linear head per task,
- *   concatenated;</li>
+ *   concatenated or placed in a fixed-width output over the scenario's classes;</li>
  *   <li>{@link io.github.dl4jcontinual.zoo.transformer.KnnInvariantLoss}: the reconstructed K-nearest-neighbour
  *   invariant distillation as a DL4J loss function.</li>
  * </ul>
- * Graph builders: {@link io.github.dl4jcontinual.zoo.transformer.Vit} (plain ViT classifier) and
- * {@link io.github.dl4jcontinual.zoo.transformer.DaFormer} (S and M editions).
+ * Graph builder: {@link io.github.dl4jcontinual.zoo.transformer.Vit} (plain ViT classifier, DAFormer-ready: the
+ * {@code zoo.daformer} plugin turns its last block into the dual block).
  */
 package io.github.dl4jcontinual.zoo.transformer;

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The ATLAS site's weighting, regulariser and gradients (methods.md §4.7 unit tests i, ii, plus finite differences). */
+/** The ATLAS site's weighting, regulariser and gradients (docs/prompts-adapters.md unit tests i, ii, plus finite differences). */
 class AtlasAdapterSiteTest {
     private static INDArray arr(SameDiff sd, SDVariable v, INDArray u) {
         return v.eval(Map.of("u", u));

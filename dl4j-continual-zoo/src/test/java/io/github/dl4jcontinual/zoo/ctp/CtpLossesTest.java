@@ -146,7 +146,7 @@ class CtpLossesTest {
 
     @Test
     void positivesAreAllPairsWithTheSameCaption() {
-        INDArray p = CtpLearner.positives(new int[]{4, 7, 4}, new int[]{4, 7, 4, 9});
+        INDArray p = CtpPlugin.positives(new int[]{4, 7, 4}, new int[]{4, 7, 4, 9});
         assertArrayEquals(new double[]{0.5, 0, 0.5, 0}, p.getRow(0).toDoubleVector(), 1e-7);
         assertArrayEquals(new double[]{0, 1, 0, 0}, p.getRow(1).toDoubleVector(), 1e-7);
     }

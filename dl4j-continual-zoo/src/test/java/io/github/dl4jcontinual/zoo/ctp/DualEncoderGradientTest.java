@@ -60,10 +60,10 @@ class DualEncoderGradientTest {
         Map<String, INDArray> f = new HashMap<>();
         f.put("img", Nd4j.rand(DataType.DOUBLE, n, 4));
         f.put("txt", Nd4j.rand(DataType.DOUBLE, n, 5).subi(0.5));
-        f.put("ita_target", CtpLearner.positives(new int[]{0, 1, 0}, new int[]{0, 1, 0}).castTo(DataType.DOUBLE));
+        f.put("ita_target", CtpPlugin.positives(new int[]{0, 1, 0}, new int[]{0, 1, 0}).castTo(DataType.DOUBLE));
         f.put("keys_w", Nd4j.rand(DataType.DOUBLE, keys, 3));
         f.put("keys_v", Nd4j.rand(DataType.DOUBLE, keys, 3));
-        f.put("cmc_target", CtpLearner.positives(new int[]{0, 1, 2}, new int[]{0, 1, 2, 1, 0}).castTo(DataType.DOUBLE));
+        f.put("cmc_target", CtpPlugin.positives(new int[]{0, 1, 2}, new int[]{0, 1, 2, 1, 0}).castTo(DataType.DOUBLE));
         f.put("md_i2t", DualEncoder.softmaxRows(Nd4j.rand(DataType.DOUBLE, n, keys)));
         f.put("md_t2i", DualEncoder.softmaxRows(Nd4j.rand(DataType.DOUBLE, n, keys)));
         f.put("tpx_i2t", DualEncoder.softmaxRows(Nd4j.rand(DataType.DOUBLE, n, n)));

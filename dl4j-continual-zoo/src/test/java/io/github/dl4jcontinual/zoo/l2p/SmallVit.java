@@ -1,0 +1,65 @@
+package io.github.dl4jcontinual.zoo.l2p;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.ReshapeVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/** Test networks built with DL4J's ordinary builders. */
+final class SmallVit {
+    private SmallVit() {
+    }
+
+    /**
+     * A small ViT on {@code side×side} images given flat: the image's columns are the tokens (reshape to
+     * {@code [mb, side, side]}), a 1-d convolution (kernel 3) embeds them to width {@code d}, two DL4J
+     * self-attention layers (the first with a residual connection), average pooling, softmax output.
+     */
+    static ComputationGraph build(int side, int d, int classes, DataType type, long seed) {
+        ComputationGraphConfiguration c = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(1e-3))
+                .dataType(type).weightInit(WeightInit.XAVIER).convolutionMode(ConvolutionMode.Same).graphBuilder()
+                .addInputs("in").setInputTypes(InputType.feedForward((long) side * side))
+                .addVertex("tokens", new ReshapeVertex(-1, side, side), "in")
+                .addLayer("embed", new Convolution1DLayer.Builder(3).nIn(side).nOut(d).activation(Activation.TANH)
+                        .build(), "tokens")
+                .addLayer("att1", new SelfAttentionLayer.Builder().nIn(d).nOut(d).nHeads(2).projectInput(true)
+                        .build(), "embed")
+                .addVertex("res1", new ElementWiseVertex(ElementWiseVertex.Op.Add), "embed", "att1")
+                .addLayer("att2", new SelfAttentionLayer.Builder().nIn(d).nOut(d).nHeads(2).projectInput(true)
+                        .build(), "res1")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "att2")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(classes)
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs("out").build();
+        ComputationGraph g = new ComputationGraph(c);
+        g.init();
+        return g;
+    }
+
+    /** A graph without attention (dense layers only). */
+    static ComputationGraph mlp() {
+        ComputationGraphConfiguration c = new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(1e-3))
+                .graphBuilder().addInputs("in").setInputTypes(InputType.feedForward(16))
+                .addLayer("hidden", new DenseLayer.Builder().nOut(8).activation(Activation.RELU).build(), "in")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(4)
+                        .activation(Activation.SOFTMAX).build(), "hidden")
+                .setOutputs("out").build();
+        ComputationGraph g = new ComputationGraph(c);
+        g.init();
+        return g;
+    }
+}
