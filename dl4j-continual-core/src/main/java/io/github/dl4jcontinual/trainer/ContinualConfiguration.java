@@ -27,6 +27,7 @@ public final class ContinualConfiguration implements Serializable {
     private boolean maskUnseenClasses = true;
     private boolean shuffle = true;
     private boolean progress = true;
+    private int nativeThreads;
     private List<PluginConfiguration> plugins = new ArrayList<>();
 
     private ContinualConfiguration() {
@@ -76,6 +77,15 @@ public final class ContinualConfiguration implements Serializable {
         return progress;
     }
 
+    /**
+     * @return native (OpenMP/BLAS) threads while training an experience: 0 auto (one thread for minibatches of at
+     *         most 32 unless {@code OMP_NUM_THREADS} is set), -1 leave ND4J's setting, n &gt; 0 that many; CPU
+     *         backend only, put back after each experience
+     */
+    public int getNativeThreads() {
+        return nativeThreads;
+    }
+
     /** @return the plugin configurations in execution order */
     public List<PluginConfiguration> getPlugins() {
         return Collections.unmodifiableList(plugins);
@@ -110,13 +120,13 @@ public final class ContinualConfiguration implements Serializable {
         return epochsPerExperience == c.epochsPerExperience && batchSize == c.batchSize
                 && evalBatchSize == c.evalBatchSize && seed == c.seed && headPolicy == c.headPolicy
                 && maskUnseenClasses == c.maskUnseenClasses && shuffle == c.shuffle && progress == c.progress
-                && plugins.equals(c.plugins);
+                && nativeThreads == c.nativeThreads && plugins.equals(c.plugins);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(epochsPerExperience, batchSize, evalBatchSize, seed, headPolicy, maskUnseenClasses,
-                shuffle, progress, plugins);
+                shuffle, progress, nativeThreads, plugins);
     }
 
     @Override
@@ -206,6 +216,21 @@ public final class ContinualConfiguration implements Serializable {
          */
         public Builder progress(boolean progress) {
             c.progress = progress;
+            return this;
+        }
+
+        /**
+         * @param n native (OpenMP/BLAS) threads while training: 0 auto (default: one thread for training minibatches
+         *          of at most 32 when {@code OMP_NUM_THREADS} is not set, the fastest choice measured at batch 10),
+         *          -1 leave ND4J's setting, n &gt; 0 that many; CPU backend only
+         * @return this builder
+         */
+        public Builder nativeThreads(int n) {
+            if (n < -1) {
+                throw new IllegalArgumentException("nativeThreads should be -1 (leave), 0 (auto) or a thread count "
+                        + "(got: " + n + ")");
+            }
+            c.nativeThreads = n;
             return this;
         }
 

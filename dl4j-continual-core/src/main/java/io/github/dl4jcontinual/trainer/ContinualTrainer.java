@@ -549,6 +549,12 @@ public final class ContinualTrainer<T> {
      */
     public ExperienceResult learn(Experience experience) {
         Objects.requireNonNull(experience, "experience");
+        try (NativeThreads threads = NativeThreads.forTraining(conf.getNativeThreads(), conf.getBatchSize())) {
+            return learnNow(experience);
+        }
+    }
+
+    private ExperienceResult learnNow(Experience experience) {
         checkNotFinished();
         Run r = begin(null);
         resumeGenerator(r);

@@ -9,6 +9,9 @@ import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.trainer.HeadPolicy;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -16,6 +19,7 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,8 +29,11 @@ import java.util.Objects;
  * independently drawn replay minibatch. Both replayed minibatches join the current one, so each step is a single
  * forward/backward pass through {@link DerJointLoss}, which replaces the output layer's loss during each experience
  * (the user's loss is put back after it) and weighs the three parts. Requires a
- * FIXED head (stored logits have the head's width at insertion). Logits are the model's inference-mode logits right before it is
- * updated on the minibatch (identical to Mammoth's training-mode outputs for networks without dropout).
+ * FIXED head (stored logits have the head's width at insertion). The logits stored for a minibatch's rows are those of
+ * the training forward of the step on it (Mammoth's {@code outputs.data}: before the update, in training mode, so
+ * with the network's dropout), taken from {@link DerJointLoss} during the step; the rows are offered to the buffer
+ * after the step. If a step does not go through the loss (a plugin's own training step), the rows are offered with
+ * the model's inference-mode logits instead.
  */
 public class DarkExperienceReplay extends RehearsalConfiguration {
     private static final long serialVersionUID = 1L;
@@ -101,10 +108,17 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
     }
 
     static final class Runtime extends RehearsalRuntime {
+        private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DarkExperienceReplay.class);
         private final DarkExperienceReplay der;
         private final OutputLossSwap loss = new OutputLossSwap("DER");
+        private final DerJointLoss.LogitCapture capture = new DerJointLoss.LogitCapture();
         private ReplayBatch pending;
         private long currentRows;
+        /** the current rows of the step in progress, offered to the buffer after it */
+        private MultiDataSet toObserve;
+        private int toObserveExperience;
+        private ContinualModel model;
+        private boolean warned;
 
         Runtime(DarkExperienceReplay conf) {
             super(conf);
@@ -122,11 +136,48 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
                 throw new IllegalArgumentException("DER stores logits of a fixed-width head: use HeadPolicy.FIXED "
                         + "(got: " + ctx.configuration().getHeadPolicy() + ")");
             }
-            loss.install(ctx.model(), DerJointLoss::new);
+            loss.install(ctx.model(), base -> {
+                DerJointLoss l = new DerJointLoss(base);
+                l.capture(capture);
+                return l;
+            });
+        }
+
+        @Override
+        public List<TrainingListener> listeners(ContinualContext ctx, Experience experience) {
+            return List.of(new BaseTrainingListener() {
+                @Override
+                public void iterationDone(Model m, int iteration, int epoch) {
+                    observePending();
+                }
+            });
+        }
+
+        /** Offers the last step's current rows to the buffer, with the logits of its training forward. */
+        private void observePending() {
+            MultiDataSet cur = toObserve;
+            if (cur == null) {
+                return;
+            }
+            toObserve = null;
+            INDArray logits = capture.take();
+            if (logits == null) {
+                if (!warned) {
+                    LOG.warn("DER: a training step did not go through DerJointLoss; its rows are stored with the "
+                            + "model's inference-mode logits after the step");
+                    warned = true;
+                }
+                ContinualModel mdl = model;
+                buffer.observeLazily(cur, () -> mdl.logits(cur.getFeatures(), cur.getFeaturesMaskArrays()),
+                        toObserveExperience, bufferRng);
+            } else {
+                buffer.observe(cur, logits, toObserveExperience, bufferRng);
+            }
         }
 
         @Override
         public void afterExperience(ContinualContext ctx, Experience experience) {
+            observePending();
             loss.restore();
             super.afterExperience(ctx, experience);
         }
@@ -141,16 +192,21 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
                                                       MultiDataSetIterator data) {
             int exp = experience.index();
             int mb = conf.getReplayBatch();
-            ContinualModel model = ctx.model();
+            model = ctx.model();
             int out = model.classificationOutput();
             ReplayIterator it = new ReplayIterator(data, out, cur -> {
+                observePending();
                 int width = (int) cur.getLabels(out).size(1);
                 pending = der.alpha > 0 ? buffer.sample(mb, width, sampleRng) : null;
                 ReplayBatch labelled = der.beta > 0 ? buffer.sample(mb, width, sampleRng) : null;
-                // the current parameters' logits, computed only if the buffer keeps rows of this minibatch
-                buffer.observeLazily(cur, () -> model.logits(cur.getFeatures(), cur.getFeaturesMaskArrays()), exp,
-                        bufferRng);
+                // the rows go to the buffer after the step, with the logits of its training forward
                 currentRows = Batches.size(cur);
+                toObserve = new org.nd4j.linalg.dataset.MultiDataSet(cur.getFeatures().clone(),
+                        cur.getLabels().clone(), cur.getFeaturesMaskArrays() == null ? null
+                        : cur.getFeaturesMaskArrays().clone(), cur.getLabelsMaskArrays() == null ? null
+                        : cur.getLabelsMaskArrays().clone());
+                toObserveExperience = exp;
+                capture.arm(currentRows);
                 return labelled == null ? null : labelled.toMultiDataSet();
             });
             it.setPreProcessor(ds -> toJointLayout(ds, out));

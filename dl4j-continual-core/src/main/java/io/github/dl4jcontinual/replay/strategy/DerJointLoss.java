@@ -25,6 +25,8 @@ import java.util.Objects;
 public final class DerJointLoss implements ILossFunction {
     private static final long serialVersionUID = 1L;
     private ILossFunction base;
+    /** Set by DER's runtime during an experience: receives the first rows' logits of the training forward. */
+    private transient LogitCapture capture;
 
     /** For Jackson. */
     public DerJointLoss() {
@@ -43,6 +45,41 @@ public final class DerJointLoss implements ILossFunction {
     /** @param base the wrapped loss (for Jackson) */
     public void setBase(ILossFunction base) {
         this.base = base;
+    }
+
+    /**
+     * The logits of the first {@code rows} rows of a training forward (DER stores the current rows' logits from
+     * the step itself, as Mammoth does, instead of a second forward pass).
+     */
+    static final class LogitCapture {
+        long rows;
+        INDArray logits;
+
+        /** @param n rows to capture from the next gradient computation */
+        void arm(long n) {
+            rows = n;
+            logits = null;
+        }
+
+        /** @return the captured logits (detached), or null; disarms */
+        INDArray take() {
+            INDArray l = logits;
+            rows = 0;
+            logits = null;
+            return l;
+        }
+    }
+
+    /** @param c the capture to fill from the next gradient computation, or null */
+    void capture(LogitCapture c) {
+        this.capture = c;
+    }
+
+    private void captureFrom(INDArray preOutput) {
+        LogitCapture c = capture;
+        if (c != null && c.rows > 0 && c.logits == null && preOutput.size(0) >= c.rows) {
+            c.logits = preOutput.get(NDArrayIndex.interval(0, c.rows), NDArrayIndex.all()).detach();
+        }
     }
 
     private static boolean joined(INDArray labels, INDArray preOutput) {
@@ -108,6 +145,7 @@ public final class DerJointLoss implements ILossFunction {
 
     @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+        captureFrom(preOutput);
         if (!joined(labels, preOutput)) {
             return base.computeGradient(labels, preOutput, activationFn, mask);
         }

@@ -102,6 +102,32 @@ class DerJointLossTest {
     }
 
     @Test
+    void theStepCapturesTheCurrentRowsLogitsOfItsOwnForward() {
+        MultiLayerNetwork net = doubleMlp();
+        DataSet main = mainBatch();
+        INDArray xa = Nd4j.rand(DataType.DOUBLE, 3, 4);
+        INDArray za = Nd4j.randn(DataType.DOUBLE, 3, 3);
+        MultiDataSet joinedRows = Batches.of(main.copy());
+        DarkExperienceReplay.joinedMinibatch(joinedRows, 0, 4, 0.5, logitRows(xa), za, 0.3);
+        DataSet joined = Batches.toDataSet(joinedRows);
+        BaseOutputLayer out = (BaseOutputLayer) net.getOutputLayer().conf().getLayer();
+        DerJointLoss loss = new DerJointLoss(out.getLossFn());
+        out.setLossFn(loss);
+        DerJointLoss.LogitCapture capture = new DerJointLoss.LogitCapture();
+        loss.capture(capture);
+        INDArray before = logits(net, rows(main.getFeatures(), 0, 4)).dup();
+        capture.arm(4);
+        net.setInput(joined.getFeatures());
+        net.setLabels(joined.getLabels());
+        net.computeGradientAndScore();
+        INDArray captured = capture.take();
+        assertEquals(before, captured, "the 4 current rows' logits of the training forward");
+        assertNull(capture.take(), "taken once");
+        net.computeGradientAndScore();
+        assertNull(capture.take(), "a disarmed capture takes nothing");
+    }
+
+    @Test
     void joinedGradientEqualsTheSumOfTheSeparateGradients() {
         double alpha = 0.3;
         double beta = 0.5;

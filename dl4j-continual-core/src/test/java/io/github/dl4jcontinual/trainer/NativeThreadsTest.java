@@ -1,0 +1,68 @@
+package io.github.dl4jcontinual.trainer;
+
+import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
+import io.github.dl4jcontinual.scenario.Scenario;
+import io.github.dl4jcontinual.testutil.Models;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The trainer's native thread setting: the rule, and that training uses it and the process's count comes back. */
+class NativeThreadsTest {
+
+    @Test
+    void autoUsesOneThreadForSmallBatchesUnlessTheUserSetOmpNumThreads() {
+        assertEquals(1, NativeThreads.threadsFor(0, 10, null));
+        assertEquals(1, NativeThreads.threadsFor(0, 32, ""));
+        assertEquals(0, NativeThreads.threadsFor(0, 33, null), "large batches keep the process's setting");
+        assertEquals(0, NativeThreads.threadsFor(0, 10, "2"), "OMP_NUM_THREADS is the user's choice");
+        assertEquals(0, NativeThreads.threadsFor(-1, 10, null));
+        assertEquals(3, NativeThreads.threadsFor(3, 10, "2"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ContinualConfiguration.Builder().nativeThreads(-2));
+        assertTrue(e.getMessage().contains("-2"), e.getMessage());
+        ContinualConfiguration c = new ContinualConfiguration.Builder().nativeThreads(2).build();
+        assertEquals(c, ContinualConfiguration.fromJson(c.toJson()));
+    }
+
+    @Test
+    void trainingRunsWithTheConfiguredCountAndTheProcessCountIsPutBack() {
+        Nd4j.scalar(0);
+        int before = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+        int wanted = before == 1 ? 2 : 1;
+        Scenario s = new ClassIncrementalScenario.Builder()
+                .train(new DataSet(Nd4j.rand(40, 6), oneHot(40))).test(new DataSet(Nd4j.rand(20, 6), oneHot(20)))
+                .numExperiences(2).build();
+        MultiLayerNetwork net = Models.mlp(6, 8, 4, 0.1, 1);
+        Set<Integer> seen = new HashSet<>();
+        net.setListeners(new BaseTrainingListener() {
+            @Override
+            public void iterationDone(Model model, int iteration, int epoch) {
+                seen.add(NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads());
+            }
+        });
+        ContinualTrainer.wrap(net, new ContinualConfiguration.Builder().batchSize(10).progress(false)
+                .nativeThreads(wanted).build()).fit(s);
+        assertEquals(Set.of(wanted), seen, "threads during training");
+        assertEquals(before, NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads(), "after");
+    }
+
+    private static org.nd4j.linalg.api.ndarray.INDArray oneHot(int n) {
+        org.nd4j.linalg.api.ndarray.INDArray y = Nd4j.zeros(n, 4);
+        for (int i = 0; i < n; i++) {
+            y.putScalar(i, i % 4, 1);
+        }
+        return y;
+    }
+}
