@@ -30,7 +30,7 @@ public final class RegularizationConfiguration implements PluginConfiguration {
     private double xi = 0.1;
     private double fisherDecay = 0.9;
     private int importanceBatchSize = 1;
-    private int maxImportanceExamples;
+    private int maxImportanceExamples = Importance.AUTO;
 
     private RegularizationConfiguration() {
         // for Jackson
@@ -66,7 +66,11 @@ public final class RegularizationConfiguration implements PluginConfiguration {
         return importanceBatchSize;
     }
 
-    /** @return the cap on examples used for Fisher/MAS importance (0 = all) */
+    /**
+     * @return the cap on examples used for Fisher/MAS importance: 0 = all, {@link Importance#AUTO} (the default) = all,
+     *         except a sample of {@link Importance#PER_EXAMPLE_SAMPLE} where the exact per-example values need one
+     *         pass per example (networks other than dense MLPs)
+     */
     public int getMaxImportanceExamples() {
         return maxImportanceExamples;
     }
@@ -193,7 +197,9 @@ public final class RegularizationConfiguration implements PluginConfiguration {
         }
 
         /**
-         * @param n cap on the examples used for Fisher/MAS importance, at least 0 (0 = all); default 0
+         * @param n cap on the examples used for Fisher/MAS importance, at least 0 (0 = all: the exact value, one pass
+         *          per example on networks other than dense MLPs); default {@link Importance#AUTO}, see
+         *          {@link RegularizationConfiguration#getMaxImportanceExamples()}
          * @return this builder
          */
         public Builder maxImportanceExamples(int n) {
