@@ -7,8 +7,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -78,7 +80,8 @@ public final class AccuracyMetric implements StreamMetric {
             allowed = ctx.seenClasses().stream().mapToInt(Integer::intValue).toArray();
         }
         int width = scorer == null ? ctx.headSize() : -1;
-        long[][] r = evaluate(s, width, test, ctx.numClasses(), allowed, ctx.configuration().getEvalBatchSize());
+        long[][] r = evaluate(s, width, test, ctx.numClasses(), allowed, ctx.configuration().getEvalBatchSize(),
+                scorer == null);
         return new MetricRow().put(CLASS_IL, r[0]).put(TASK_IL, r[1]);
     }
 
@@ -93,28 +96,113 @@ public final class AccuracyMetric implements StreamMetric {
      */
     public static long[][] evaluate(Function<MultiDataSet, INDArray> scorer, int headSize, List<Experience> stream,
                                     int numClasses, int[] classIlAllowed, int batchSize) {
+        return evaluate(scorer, headSize, stream, numClasses, classIlAllowed, batchSize, false);
+    }
+
+    /**
+     * As {@link #evaluate(Function, int, List, int, int[], int)}; with {@code rowWise} (the scorer scores every row on
+     * its own, as a network's inference does) the minibatches of small test experiences are joined into forward
+     * passes of about {@code batchSize} rows, so that a stream of many small experiences costs one pass over its
+     * rows rather than one forward call per experience. Minibatches with masks or sequence labels are scored alone.
+     */
+    static long[][] evaluate(Function<MultiDataSet, INDArray> scorer, int headSize, List<Experience> stream,
+                             int numClasses, int[] classIlAllowed, int batchSize, boolean rowWise) {
         long[] classIl = new long[stream.size()];
         long[] taskIl = new long[stream.size()];
+        MaskedEvaluation[][] ev = new MaskedEvaluation[stream.size()][];
+        List<Integer> owners = new ArrayList<>();
+        List<MultiDataSet> pending = new ArrayList<>();
+        long rows = 0;
         for (int j = 0; j < stream.size(); j++) {
             Experience e = stream.get(j);
             MultiDataSetIterator it = e.iterator(batchSize, false, 0);
-            MaskedEvaluation[] ev = null;
             while (it.hasNext()) {
                 MultiDataSet ds = it.next();
-                INDArray[] pl = scoresAndLabels(scorer.apply(ds), ds, e.classificationOutput());
-                if (ev == null) {
-                    ev = evaluations(e, numClasses, headSize > 0 ? headSize : (int) pl[0].size(1), classIlAllowed);
+                if (!rowWise || !joinable(ds, e.classificationOutput())) {
+                    score(scorer, headSize, stream, numClasses, classIlAllowed, ev, List.of(j), List.of(ds));
+                    continue;
                 }
-                for (MaskedEvaluation m : ev) {
-                    if (m != null) {
-                        m.eval(pl[1], pl[0]);
-                    }
+                if (!pending.isEmpty() && !sameExampleShapes(pending.get(0), ds)) {
+                    score(scorer, headSize, stream, numClasses, classIlAllowed, ev, owners, pending);
+                    owners.clear();
+                    pending.clear();
+                    rows = 0;
+                }
+                owners.add(j);
+                pending.add(ds);
+                rows += ds.getFeatures(0).size(0);
+                if (rows >= batchSize) {
+                    score(scorer, headSize, stream, numClasses, classIlAllowed, ev, owners, pending);
+                    owners.clear();
+                    pending.clear();
+                    rows = 0;
                 }
             }
-            classIl[j] = ev == null || ev[0] == null ? -1 : ev[0].correct();
-            taskIl[j] = ev == null || ev[1] == null ? -1 : ev[1].correct();
+        }
+        if (!pending.isEmpty()) {
+            score(scorer, headSize, stream, numClasses, classIlAllowed, ev, owners, pending);
+        }
+        for (int j = 0; j < stream.size(); j++) {
+            classIl[j] = ev[j] == null || ev[j][0] == null ? -1 : ev[j][0].correct();
+            taskIl[j] = ev[j] == null || ev[j][1] == null ? -1 : ev[j][1].correct();
         }
         return new long[][]{classIl, taskIl};
+    }
+
+    /** Rows that can share a forward pass with other experiences' rows: no masks, 2-d class labels. */
+    private static boolean joinable(MultiDataSet ds, int classOutput) {
+        return ds.getFeaturesMaskArrays() == null && ds.getLabelsMaskArrays() == null
+                && ds.getLabels(classOutput).rank() == 2;
+    }
+
+    private static boolean sameExampleShapes(MultiDataSet a, MultiDataSet b) {
+        for (int i = 0; i < a.numFeatureArrays(); i++) {
+            long[] sa = a.getFeatures(i).shape();
+            long[] sb = b.getFeatures(i).shape();
+            if (sa.length != sb.length || a.getFeatures(i).dataType() != b.getFeatures(i).dataType()
+                    || !java.util.Arrays.equals(sa, 1, sa.length, sb, 1, sb.length)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Scores the minibatches in one forward pass (joined when several) and adds them to their experiences. */
+    private static void score(Function<MultiDataSet, INDArray> scorer, int headSize, List<Experience> stream,
+                              int numClasses, int[] classIlAllowed, MaskedEvaluation[][] ev, List<Integer> owners,
+                              List<MultiDataSet> parts) {
+        MultiDataSet joined = parts.get(0);
+        if (parts.size() > 1) {
+            INDArray[] f = new INDArray[joined.numFeatureArrays()];
+            for (int i = 0; i < f.length; i++) {
+                INDArray[] each = new INDArray[parts.size()];
+                for (int p = 0; p < each.length; p++) {
+                    each[p] = parts.get(p).getFeatures(i);
+                }
+                f[i] = Nd4j.concat(0, each);
+            }
+            joined = new org.nd4j.linalg.dataset.MultiDataSet(f, null);
+        }
+        INDArray scores = scorer.apply(joined);
+        long off = 0;
+        for (int p = 0; p < parts.size(); p++) {
+            int j = owners.get(p);
+            Experience e = stream.get(j);
+            MultiDataSet ds = parts.get(p);
+            long n = ds.getFeatures(0).size(0);
+            INDArray mine = parts.size() == 1 ? scores
+                    : scores.get(NDArrayIndex.interval(off, off + n), NDArrayIndex.all());
+            off += n;
+            INDArray[] pl = scoresAndLabels(mine, ds, e.classificationOutput());
+            if (ev[j] == null) {
+                ev[j] = evaluations(e, numClasses, headSize > 0 ? headSize : (int) pl[0].size(1), classIlAllowed);
+            }
+            for (MaskedEvaluation m : ev[j]) {
+                if (m != null) {
+                    m.eval(pl[1], pl[0]);
+                }
+            }
+        }
     }
 
     /**
