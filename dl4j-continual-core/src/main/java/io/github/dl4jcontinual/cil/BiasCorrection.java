@@ -7,6 +7,7 @@ import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.model.ContinualModel;
 import org.apache.commons.lang3.SerializationUtils;
@@ -47,7 +48,7 @@ import java.util.Random;
  * starts from the corrected layer; the paper keeps the old stages' bias layers frozen instead). Immutable; JSON
  * round-trips.</p>
  */
-public final class BiasCorrection implements PluginConfiguration {
+public final class BiasCorrection extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(BiasCorrection.class);
 
@@ -86,37 +87,12 @@ public final class BiasCorrection implements PluginConfiguration {
         return "bic";
     }
 
-    /** @return JSON with the {@code @class} property */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json JSON from {@link #toJson()}
      * @return the configuration
      */
     public static BiasCorrection fromJson(String json) {
         return (BiasCorrection) ContinualJson.fromJson(json, PluginConfiguration.class);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof BiasCorrection)) {
-            return false;
-        }
-        BiasCorrection b = (BiasCorrection) o;
-        return validationPerClass == b.validationPerClass && iterations == b.iterations
-                && Double.compare(learningRate, b.learningRate) == 0;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(validationPerClass, iterations, learningRate);
-    }
-
-    @Override
-    public String toString() {
-        return "BiasCorrection" + toJson().replaceAll("\\s+", "");
     }
 
     /**
@@ -212,18 +188,18 @@ public final class BiasCorrection implements PluginConfiguration {
     }
 
     /** Builder; defaults: 10 validation examples per class, 500 Adam steps at learning rate 0.01. */
-    public static final class Builder {
-        private final BiasCorrection c = new BiasCorrection();
+    public static final class Builder extends JsonConfiguration.Builder<BiasCorrection> {
+        /** Starts from the defaults. */
+        public Builder() {
+            super(new BiasCorrection());
+        }
 
         /**
          * @param n held-out examples per class, at least 1
          * @return this builder
          */
         public Builder validationPerClass(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("validationPerClass should be >= 1 (got: " + n + ")");
-            }
-            c.validationPerClass = n;
+            c.validationPerClass = atLeast("validationPerClass", n, 1);
             return this;
         }
 
@@ -232,10 +208,7 @@ public final class BiasCorrection implements PluginConfiguration {
          * @return this builder
          */
         public Builder iterations(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("iterations should be >= 1 (got: " + n + ")");
-            }
-            c.iterations = n;
+            c.iterations = atLeast("iterations", n, 1);
             return this;
         }
 
@@ -244,20 +217,8 @@ public final class BiasCorrection implements PluginConfiguration {
          * @return this builder
          */
         public Builder learningRate(double lr) {
-            if (!(lr > 0) || Double.isInfinite(lr)) {
-                throw new IllegalArgumentException("learningRate should be > 0 and finite (got: " + lr + ")");
-            }
-            c.learningRate = lr;
+            c.learningRate = positive("learningRate", lr);
             return this;
-        }
-
-        /** @return the configuration */
-        public BiasCorrection build() {
-            BiasCorrection r = new BiasCorrection();
-            r.validationPerClass = c.validationPerClass;
-            r.iterations = c.iterations;
-            r.learningRate = c.learningRate;
-            return r;
         }
     }
 

@@ -10,6 +10,7 @@ import io.github.dl4jcontinual.replay.ReplayBuffer;
 import io.github.dl4jcontinual.replay.selection.HerdingSelection;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import io.github.dl4jcontinual.model.ContinualModel;
 import org.apache.commons.lang3.SerializationUtils;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -39,7 +40,7 @@ import java.util.Random;
  * it before {@code IterationBudget}. Works with FIXED and EXPANDING heads (the cosine layer grows), MultiLayerNetwork
  * and ComputationGraph. Immutable; JSON round-trips.</p>
  */
-public final class LucirConfiguration implements PluginConfiguration {
+public final class LucirConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(LucirConfiguration.class);
 
@@ -91,11 +92,6 @@ public final class LucirConfiguration implements PluginConfiguration {
         return "lucir";
     }
 
-    /** @return JSON with the {@code @class} property */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json JSON from {@link #toJson()}
      * @return the configuration
@@ -119,30 +115,12 @@ public final class LucirConfiguration implements PluginConfiguration {
         return lambdaBase * Math.sqrt((double) oldClasses / newClasses);
     }
 
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof LucirConfiguration)) {
-            return false;
-        }
-        LucirConfiguration c = (LucirConfiguration) o;
-        return buffer.equals(c.buffer) && Double.compare(lambdaBase, c.lambdaBase) == 0
-                && Double.compare(margin, c.margin) == 0 && hardNegatives == c.hardNegatives
-                && Double.compare(rankingWeight, c.rankingWeight) == 0;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(buffer, lambdaBase, margin, hardNegatives, rankingWeight);
-    }
-
-    @Override
-    public String toString() {
-        return "LucirConfiguration" + toJson().replaceAll("\\s+", "");
-    }
-
     /** Builder; defaults: 20 herding exemplars per class, λ_base 5, m 0.5, K 2, ranking weight 1. */
-    public static final class Builder {
-        private final LucirConfiguration c = new LucirConfiguration();
+    public static final class Builder extends JsonConfiguration.Builder<LucirConfiguration> {
+        /** Starts from the defaults. */
+        public Builder() {
+            super(new LucirConfiguration());
+        }
 
         /**
          * @param buffer the exemplar memory (needs a selection policy)
@@ -176,10 +154,7 @@ public final class LucirConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder lambdaBase(double v) {
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException("lambdaBase should be >= 0 and finite (got: " + v + ")");
-            }
-            c.lambdaBase = v;
+            c.lambdaBase = nonNegative("lambdaBase", v);
             return this;
         }
 
@@ -201,10 +176,7 @@ public final class LucirConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder hardNegatives(int k) {
-            if (k < 0) {
-                throw new IllegalArgumentException("hardNegatives should be >= 0 (got: " + k + ")");
-            }
-            c.hardNegatives = k;
+            c.hardNegatives = atLeast("hardNegatives", k, 0);
             return this;
         }
 
@@ -213,22 +185,8 @@ public final class LucirConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder rankingWeight(double w) {
-            if (!(w >= 0) || Double.isInfinite(w)) {
-                throw new IllegalArgumentException("rankingWeight should be >= 0 and finite (got: " + w + ")");
-            }
-            c.rankingWeight = w;
+            c.rankingWeight = nonNegative("rankingWeight", w);
             return this;
-        }
-
-        /** @return the configuration */
-        public LucirConfiguration build() {
-            LucirConfiguration r = new LucirConfiguration();
-            r.buffer = c.buffer;
-            r.lambdaBase = c.lambdaBase;
-            r.margin = c.margin;
-            r.hardNegatives = c.hardNegatives;
-            r.rankingWeight = c.rankingWeight;
-            return r;
         }
     }
 
