@@ -17,7 +17,6 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -199,7 +197,7 @@ public final class BiasCorrection extends JsonConfiguration implements PluginCon
          * @return this builder
          */
         public Builder validationPerClass(int n) {
-            c.validationPerClass = atLeast("validationPerClass", n, 1);
+            c.validationPerClass = requireAtLeast("validationPerClass", n, 1);
             return this;
         }
 
@@ -208,7 +206,7 @@ public final class BiasCorrection extends JsonConfiguration implements PluginCon
          * @return this builder
          */
         public Builder iterations(int n) {
-            c.iterations = atLeast("iterations", n, 1);
+            c.iterations = requireAtLeast("iterations", n, 1);
             return this;
         }
 
@@ -217,7 +215,7 @@ public final class BiasCorrection extends JsonConfiguration implements PluginCon
          * @return this builder
          */
         public Builder learningRate(double lr) {
-            c.learningRate = positive("learningRate", lr);
+            c.learningRate = requirePositive("learningRate", lr);
             return this;
         }
     }

@@ -222,7 +222,7 @@ public final class IcarlConfiguration extends JsonConfiguration implements Plugi
          * @return this builder
          */
         public Builder temperature(double t) {
-            c.temperature = positive("temperature", t);
+            c.temperature = requirePositive("temperature", t);
             return this;
         }
 

@@ -154,7 +154,7 @@ public final class LucirConfiguration extends JsonConfiguration implements Plugi
          * @return this builder
          */
         public Builder lambdaBase(double v) {
-            c.lambdaBase = nonNegative("lambdaBase", v);
+            c.lambdaBase = requireNonNegative("lambdaBase", v);
             return this;
         }
 
@@ -176,7 +176,7 @@ public final class LucirConfiguration extends JsonConfiguration implements Plugi
          * @return this builder
          */
         public Builder hardNegatives(int k) {
-            c.hardNegatives = atLeast("hardNegatives", k, 0);
+            c.hardNegatives = requireAtLeast("hardNegatives", k, 0);
             return this;
         }
 
@@ -185,7 +185,7 @@ public final class LucirConfiguration extends JsonConfiguration implements Plugi
          * @return this builder
          */
         public Builder rankingWeight(double w) {
-            c.rankingWeight = nonNegative("rankingWeight", w);
+            c.rankingWeight = requireNonNegative("rankingWeight", w);
             return this;
         }
     }

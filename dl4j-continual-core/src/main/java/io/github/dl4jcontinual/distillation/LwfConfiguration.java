@@ -109,7 +109,7 @@ public final class LwfConfiguration extends JsonConfiguration implements PluginC
          * @return this builder
          */
         public Builder alpha(double alpha) {
-            c.alpha = nonNegative("alpha", alpha);
+            c.alpha = requireNonNegative("alpha", alpha);
             return this;
         }
 
@@ -118,7 +118,7 @@ public final class LwfConfiguration extends JsonConfiguration implements PluginC
          * @return this builder
          */
         public Builder temperature(double t) {
-            c.temperature = positive("temperature", t);
+            c.temperature = requirePositive("temperature", t);
             return this;
         }
 

@@ -107,7 +107,7 @@ public final class RegularizationConfiguration extends JsonConfiguration impleme
          * @return this builder
          */
         public Builder lambda(double lambda) {
-            c.lambda = nonNegative("lambda", lambda);
+            c.lambda = requireNonNegative("lambda", lambda);
             return this;
         }
 
@@ -128,7 +128,7 @@ public final class RegularizationConfiguration extends JsonConfiguration impleme
          * @return this builder
          */
         public Builder xi(double xi) {
-            c.xi = positive("xi", xi);
+            c.xi = requirePositive("xi", xi);
             return this;
         }
 
@@ -150,7 +150,7 @@ public final class RegularizationConfiguration extends JsonConfiguration impleme
          * @return this builder
          */
         public Builder importanceBatchSize(int b) {
-            c.importanceBatchSize = atLeast("importanceBatchSize", b, 1);
+            c.importanceBatchSize = requireAtLeast("importanceBatchSize", b, 1);
             return this;
         }
 
@@ -159,7 +159,7 @@ public final class RegularizationConfiguration extends JsonConfiguration impleme
          * @return this builder
          */
         public Builder maxImportanceExamples(int n) {
-            c.maxImportanceExamples = atLeast("maxImportanceExamples", n, 0);
+            c.maxImportanceExamples = requireAtLeast("maxImportanceExamples", n, 0);
             return this;
         }
     }

@@ -78,7 +78,7 @@ public abstract class JsonConfiguration implements Serializable {
          * @return {@code value}
          * @throws IllegalArgumentException if it is not more than 0 and finite
          */
-        protected static double positive(String name, double value) {
+        protected static double requirePositive(String name, double value) {
             if (!(value > 0) || Double.isInfinite(value)) {
                 throw new IllegalArgumentException(name + " should be > 0 and finite (got: " + value + ")");
             }
@@ -91,7 +91,7 @@ public abstract class JsonConfiguration implements Serializable {
          * @return {@code value}
          * @throws IllegalArgumentException if it is not at least 0 and finite
          */
-        protected static double nonNegative(String name, double value) {
+        protected static double requireNonNegative(String name, double value) {
             if (!(value >= 0) || Double.isInfinite(value)) {
                 throw new IllegalArgumentException(name + " should be >= 0 and finite (got: " + value + ")");
             }
@@ -105,7 +105,7 @@ public abstract class JsonConfiguration implements Serializable {
          * @return {@code value}
          * @throws IllegalArgumentException if it is less than {@code min}
          */
-        protected static int atLeast(String name, int value, int min) {
+        protected static int requireAtLeast(String name, int value, int min) {
             if (value < min) {
                 throw new IllegalArgumentException(name + " should be >= " + min + " (got: " + value + ")");
             }
