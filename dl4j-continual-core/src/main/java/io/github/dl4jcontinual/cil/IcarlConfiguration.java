@@ -25,7 +25,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -49,8 +48,7 @@ public final class IcarlConfiguration extends JsonConfiguration implements Plugi
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(IcarlConfiguration.class);
 
-    private BufferConfiguration buffer = new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
-            .perClass(20).selection(new HerdingSelection(null, true)).build();
+    private BufferConfiguration buffer = ExemplarMemory.herdingPerClass(20, null);
     private boolean distillation = true;
     private boolean nearestMean = true;
     private String featureLayer;
@@ -172,13 +170,7 @@ public final class IcarlConfiguration extends JsonConfiguration implements Plugi
          * @throws IllegalArgumentException for a buffer without end-of-experience selection
          */
         public Builder buffer(BufferConfiguration buffer) {
-            Objects.requireNonNull(buffer, "buffer");
-            if (buffer.getSelection() == null) {
-                throw new IllegalArgumentException("iCaRL selects exemplars at the end of each experience: the buffer "
-                        + "needs a selection policy, e.g. CLASS_BALANCED with new HerdingSelection() (got: " + buffer
-                        + ")");
-            }
-            c.buffer = buffer;
+            c.buffer = ExemplarMemory.requireSelection(buffer, "iCaRL");
             return this;
         }
 
@@ -189,11 +181,7 @@ public final class IcarlConfiguration extends JsonConfiguration implements Plugi
          * @return this builder
          */
         public Builder exemplarsPerClass(int perClass) {
-            if (perClass < 1) {
-                throw new IllegalArgumentException("exemplarsPerClass should be >= 1 (got: " + perClass + ")");
-            }
-            return buffer(new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
-                    .perClass(perClass).selection(new HerdingSelection(c.featureLayer, true)).build());
+            return buffer(ExemplarMemory.herdingPerClass(perClass, c.featureLayer));
         }
 
         /**

@@ -7,7 +7,6 @@ import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBuffer;
-import io.github.dl4jcontinual.replay.selection.HerdingSelection;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.serde.ContinualJson;
 import io.github.dl4jcontinual.serde.JsonConfiguration;
@@ -20,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -44,8 +42,7 @@ public final class LucirConfiguration extends JsonConfiguration implements Plugi
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(LucirConfiguration.class);
 
-    private BufferConfiguration buffer = new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
-            .perClass(20).selection(new HerdingSelection(null, true)).build();
+    private BufferConfiguration buffer = ExemplarMemory.herdingPerClass(20, null);
     private double lambdaBase = 5.0;
     private double margin = 0.5;
     private int hardNegatives = 2;
@@ -127,13 +124,7 @@ public final class LucirConfiguration extends JsonConfiguration implements Plugi
          * @return this builder
          */
         public Builder buffer(BufferConfiguration buffer) {
-            Objects.requireNonNull(buffer, "buffer");
-            if (buffer.getSelection() == null) {
-                throw new IllegalArgumentException("LUCIR selects exemplars at the end of each experience: the buffer "
-                        + "needs a selection policy, e.g. CLASS_BALANCED with new HerdingSelection() (got: " + buffer
-                        + ")");
-            }
-            c.buffer = buffer;
+            c.buffer = ExemplarMemory.requireSelection(buffer, "LUCIR");
             return this;
         }
 
@@ -142,11 +133,7 @@ public final class LucirConfiguration extends JsonConfiguration implements Plugi
          * @return this builder
          */
         public Builder exemplarsPerClass(int perClass) {
-            if (perClass < 1) {
-                throw new IllegalArgumentException("exemplarsPerClass should be >= 1 (got: " + perClass + ")");
-            }
-            return buffer(new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
-                    .perClass(perClass).selection(new HerdingSelection(null, true)).build());
+            return buffer(ExemplarMemory.herdingPerClass(perClass, null));
         }
 
         /**

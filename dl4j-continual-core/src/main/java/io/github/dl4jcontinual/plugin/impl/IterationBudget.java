@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.plugin.impl;
 
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
@@ -16,7 +17,7 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  * {@code epochsPerExperience(1)} and register it after the plugins that adapt the training data. Immutable;
  * JSON round-trips.
  */
-public final class IterationBudget implements PluginConfiguration {
+public final class IterationBudget extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
     private int iterations;
 
@@ -60,16 +61,6 @@ public final class IterationBudget implements PluginConfiguration {
     @Override
     public String name() {
         return "iterations" + iterations;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof IterationBudget && ((IterationBudget) o).iterations == iterations;
-    }
-
-    @Override
-    public int hashCode() {
-        return Integer.hashCode(iterations);
     }
 
     /**
