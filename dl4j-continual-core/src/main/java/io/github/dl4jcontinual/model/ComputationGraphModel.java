@@ -54,17 +54,7 @@ public final class ComputationGraphModel extends NetworkModel<ComputationGraph> 
     }
 
     private static ComputationGraph checked(Object graph) {
-        if (graph == null) {
-            throw new IllegalArgumentException("The graph is null");
-        }
-        if (!(graph instanceof ComputationGraph)) {
-            throw new IllegalArgumentException("Expected a ComputationGraph (got: " + graph.getClass().getName() + ")");
-        }
-        ComputationGraph g = (ComputationGraph) graph;
-        if (g.getVertices() == null) {
-            throw new IllegalArgumentException("The ComputationGraph is not initialised: call graph.init() first");
-        }
-        return g;
+        return checked(graph, ComputationGraph.class, "graph", "graph", g -> g.getVertices() != null);
     }
 
     @Override

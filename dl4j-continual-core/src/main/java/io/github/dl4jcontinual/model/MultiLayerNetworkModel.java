@@ -34,17 +34,7 @@ public final class MultiLayerNetworkModel extends NetworkModel<MultiLayerNetwork
     }
 
     private static MultiLayerNetwork checked(Object net) {
-        if (net == null) {
-            throw new IllegalArgumentException("The network is null");
-        }
-        if (!(net instanceof MultiLayerNetwork)) {
-            throw new IllegalArgumentException("Expected a MultiLayerNetwork (got: " + net.getClass().getName() + ")");
-        }
-        MultiLayerNetwork n = (MultiLayerNetwork) net;
-        if (n.getLayers() == null) {
-            throw new IllegalArgumentException("The MultiLayerNetwork is not initialised: call net.init() first");
-        }
-        return n;
+        return checked(net, MultiLayerNetwork.class, "network", "net", n -> n.getLayers() != null);
     }
 
     @Override
