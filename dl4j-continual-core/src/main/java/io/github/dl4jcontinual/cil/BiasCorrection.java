@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.cil;
 
+import io.github.dl4jcontinual.data.DelegatingMultiDataSetIterator;
 import io.github.dl4jcontinual.plugin.PluginStates;
 import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.plugin.ContinualContext;
@@ -226,13 +227,12 @@ public final class BiasCorrection extends JsonConfiguration implements PluginCon
      * the experience and the exemplars of iCaRL, LUCIR and replay) starts from the part BiC trains on instead of
      * the whole experience. Everything else is delegated.
      */
-    static final class TrainingSplit implements MultiDataSetIterator {
+    static final class TrainingSplit extends DelegatingMultiDataSetIterator {
         private static final long serialVersionUID = 1L;
-        private final MultiDataSetIterator data;
         private final transient Experience training;
 
         TrainingSplit(MultiDataSetIterator data, Experience training) {
-            this.data = data;
+            super(data);
             this.training = training;
         }
 
@@ -243,46 +243,6 @@ public final class BiasCorrection extends JsonConfiguration implements PluginCon
          */
         static Experience trainedPart(Experience experience, MultiDataSetIterator data) {
             return data instanceof TrainingSplit ? ((TrainingSplit) data).training : experience;
-        }
-
-        @Override
-        public MultiDataSet next(int num) {
-            return data.next(num);
-        }
-
-        @Override
-        public MultiDataSet next() {
-            return data.next();
-        }
-
-        @Override
-        public boolean hasNext() {
-            return data.hasNext();
-        }
-
-        @Override
-        public void setPreProcessor(org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor preProcessor) {
-            data.setPreProcessor(preProcessor);
-        }
-
-        @Override
-        public org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor getPreProcessor() {
-            return data.getPreProcessor();
-        }
-
-        @Override
-        public boolean resetSupported() {
-            return data.resetSupported();
-        }
-
-        @Override
-        public boolean asyncSupported() {
-            return false;
-        }
-
-        @Override
-        public void reset() {
-            data.reset();
         }
     }
 
