@@ -219,6 +219,27 @@ abstract class NetworkModel<N extends Model> implements ContinualModel {
 
     abstract void incrementEpochCount();
 
+    /** @return the updater's state view array, or null if the network has no updater state yet */
+    abstract INDArray updaterStateView();
+
+    /** Sets the network's iteration counter to 0. */
+    abstract void resetIterationCount();
+
+    @Override
+    public void resetUpdater() {
+        INDArray state = updaterStateView();
+        if (state != null) {
+            state.assign(0);
+        }
+        resetIterationCount();
+    }
+
+    @Override
+    public INDArray updaterState() {
+        INDArray state = updaterStateView();
+        return state == null ? null : state.dup();
+    }
+
     private BaseOutputLayer outputLayerConf(String what) {
         org.deeplearning4j.nn.conf.layers.Layer l = headConf();
         if (!(l instanceof BaseOutputLayer)) {
