@@ -1,8 +1,10 @@
 package io.github.dl4jcontinual.zoo.l2p;
 
 import io.github.dl4jcontinual.zoo.transformer.TransformerOps;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -26,12 +28,14 @@ import java.util.Map;
  * {@code Σ_selected (1 − cos(q, key))} that a {@link KeyMatchingLoss} turns into the surrogate loss (the only term
  * that trains the keys; the selection itself has no gradient).
  */
-public class PromptKeySelection extends PromptPoolLayer {
+public class PromptKeySelection extends SameDiffLayer {
     /** Key parameter {@code [M, Dq]}. */
     public static final String KEYS = "keys";
     /** Frequency parameter {@code [1, M]} (not trained). */
     public static final String FREQUENCY = "frequency";
 
+    private int poolSize;
+    private int topN;
     private int queryWidth;
 
     /** For Jackson. */
@@ -40,7 +44,12 @@ public class PromptKeySelection extends PromptPoolLayer {
 
     private PromptKeySelection(Builder b) {
         super(b);
+        this.poolSize = SameDiffOutputs.positive("poolSize", b.poolSize);
+        this.topN = SameDiffOutputs.positive("topN", b.topN);
         this.queryWidth = SameDiffOutputs.positive("queryWidth", b.queryWidth);
+        if (topN > poolSize) {
+            throw new IllegalArgumentException("topN " + topN + " is larger than the pool size " + poolSize);
+        }
     }
 
     @Override
@@ -106,22 +115,48 @@ public class PromptKeySelection extends PromptPoolLayer {
 
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
-        return InputType.feedForward(selectionColumns());
+        return InputType.feedForward((long) topN * poolSize + 1);
     }
 
     @Override
     public void setNIn(InputType inputType, boolean override) {
-        requireFeedForward(inputType, queryWidth, "PromptKeySelection expects queries [mb, " + queryWidth + "]");
+        if (!(inputType instanceof InputType.InputTypeFeedForward)
+                || ((InputType.InputTypeFeedForward) inputType).getSize() != queryWidth) {
+            throw new IllegalArgumentException("PromptKeySelection expects queries [mb, " + queryWidth
+                    + "] (got input type " + inputType + ")");
+        }
     }
 
-    /** @return the query (and key) width Dq */
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return null;
+    }
+
+    // ---- JSON accessors
+    public int getPoolSize() { return poolSize; }
+    public void setPoolSize(int poolSize) { this.poolSize = poolSize; }
+    public int getTopN() { return topN; }
+    public void setTopN(int topN) { this.topN = topN; }
     public int getQueryWidth() { return queryWidth; }
-    /** @param queryWidth the query (and key) width Dq (JSON) */
     public void setQueryWidth(int queryWidth) { this.queryWidth = queryWidth; }
 
     /** Builder; pool size, N and the query width are required. */
-    public static class Builder extends PromptPoolLayer.Builder<Builder> {
+    public static class Builder extends SameDiffLayer.Builder<Builder> {
+        private int poolSize;
+        private int topN;
         private int queryWidth;
+
+        /** @param m pool size M @return this builder */
+        public Builder poolSize(int m) {
+            this.poolSize = m;
+            return this;
+        }
+
+        /** @param n prompts selected per example N (at most M) @return this builder */
+        public Builder topN(int n) {
+            this.topN = n;
+            return this;
+        }
 
         /** @param d query (and key) width Dq @return this builder */
         public Builder queryWidth(int d) {

@@ -1,7 +1,9 @@
 package io.github.dl4jcontinual.zoo.l2p;
 
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -19,11 +21,13 @@ import java.util.Objects;
  * by a DL4J {@code MergeVertex} (along the time axis for RNN, the feature axis for FLAT). Only the selected prompts
  * get a gradient; the selection is not differentiated.
  */
-public class PromptTokens extends PromptPoolLayer {
+public class PromptTokens extends SameDiffLayer {
     /** Prompt parameter {@code [M, Lp·D]}. */
     public static final String PROMPTS = "prompts";
 
     private TokenFormat format = TokenFormat.RNN;
+    private int poolSize;
+    private int topN;
     private int promptLength;
     private int width;
 
@@ -34,8 +38,13 @@ public class PromptTokens extends PromptPoolLayer {
     private PromptTokens(Builder b) {
         super(b);
         this.format = Objects.requireNonNull(b.format, "format");
+        this.poolSize = SameDiffOutputs.positive("poolSize", b.poolSize);
+        this.topN = SameDiffOutputs.positive("topN", b.topN);
         this.promptLength = SameDiffOutputs.positive("promptLength", b.promptLength);
         this.width = SameDiffOutputs.positive("width", b.width);
+        if (topN > poolSize) {
+            throw new IllegalArgumentException("topN " + topN + " is larger than the pool size " + poolSize);
+        }
     }
 
     /** @return the prompt tokens this layer outputs, N·Lp */
@@ -73,32 +82,53 @@ public class PromptTokens extends PromptPoolLayer {
 
     @Override
     public void setNIn(InputType inputType, boolean override) {
-        requireFeedForward(inputType, selectionColumns(), "PromptTokens expects a selection [mb, "
-                + selectionColumns() + "]");
+        if (!(inputType instanceof InputType.InputTypeFeedForward)
+                || ((InputType.InputTypeFeedForward) inputType).getSize() != (long) topN * poolSize + 1) {
+            throw new IllegalArgumentException("PromptTokens expects a selection [mb, " + (topN * poolSize + 1)
+                    + "] (got input type " + inputType + ")");
+        }
     }
 
-    /** @return the token layout */
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return null;
+    }
+
+    // ---- JSON accessors
     public TokenFormat getFormat() { return format; }
-    /** @param format the token layout (JSON) */
     public void setFormat(TokenFormat format) { this.format = format; }
-    /** @return the tokens per prompt Lp */
+    public int getPoolSize() { return poolSize; }
+    public void setPoolSize(int poolSize) { this.poolSize = poolSize; }
+    public int getTopN() { return topN; }
+    public void setTopN(int topN) { this.topN = topN; }
     public int getPromptLength() { return promptLength; }
-    /** @param promptLength the tokens per prompt Lp (JSON) */
     public void setPromptLength(int promptLength) { this.promptLength = promptLength; }
-    /** @return the token width D */
     public int getWidth() { return width; }
-    /** @param width the token width D (JSON) */
     public void setWidth(int width) { this.width = width; }
 
     /** Builder; format, M, N, Lp and D are required. */
-    public static class Builder extends PromptPoolLayer.Builder<Builder> {
+    public static class Builder extends SameDiffLayer.Builder<Builder> {
         private TokenFormat format = TokenFormat.RNN;
+        private int poolSize;
+        private int topN;
         private int promptLength;
         private int width;
 
         /** @param f the token layout (default RNN) @return this builder */
         public Builder format(TokenFormat f) {
             this.format = f;
+            return this;
+        }
+
+        /** @param m pool size M @return this builder */
+        public Builder poolSize(int m) {
+            this.poolSize = m;
+            return this;
+        }
+
+        /** @param n prompts selected per example N @return this builder */
+        public Builder topN(int n) {
+            this.topN = n;
             return this;
         }
 
