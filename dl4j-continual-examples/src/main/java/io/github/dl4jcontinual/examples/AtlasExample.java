@@ -161,11 +161,11 @@ public final class AtlasExample {
                 Arrays.setAll(down, i -> 20 + i);
                 int[][] groups = {range(0, 5), range(5, 10), range(10, 15), range(15, 20), down};
                 Scenario all = scenario(train, test, groups, "mnist-fashion-omniglot");
-                // the upstream stream alone: the same label width, without the Omniglot rows (a scenario refuses
-                // examples of classes outside its experiences)
-                Scenario upstream = scenario(DataSet.merge(List.of(relabel(mnistTrain, 0, width),
-                                relabel(fashionTrain, 10, width))),
-                        DataSet.merge(List.of(relabel(mnistTest, 0, width), relabel(fashionTest, 10, width))),
+                // the upstream stream alone (20 classes, without the Omniglot rows: a scenario refuses examples of
+                // classes outside its experiences)
+                Scenario upstream = scenario(DataSet.merge(List.of(relabel(mnistTrain, 0, 20),
+                                relabel(fashionTrain, 10, 20))),
+                        DataSet.merge(List.of(relabel(mnistTest, 0, 20), relabel(fashionTest, 10, 20))),
                         Arrays.copyOf(groups, 4), "mnist-fashion");
                 Scenario downOnly = scenario(relabel(omni[0], 0, omniClasses), relabel(omni[1], 0, omniClasses),
                         new int[][]{range(0, omniClasses)}, "omniglot");
@@ -180,12 +180,12 @@ public final class AtlasExample {
                 long atlasSeconds = (System.currentTimeMillis() - ta) / 1000;
                 // sequential fine-tuning of one adapter set, same number of steps per task
                 long tq = System.currentTimeMillis();
-                AccuracyMatrix rq = baselines ? fit(tower, width, atlas.toBuilder()
+                AccuracyMatrix rq = baselines ? fit(tower, 20, atlas.toBuilder()
                         .method(AtlasConfiguration.Method.SEQUENTIAL).stage2Epochs(s1 + s2).build(), upstream, seed,
                         quiet) : null;
                 long seqSeconds = (System.currentTimeMillis() - tq) / 1000;
                 // ATLAS with one query per adapter, re-learned by every later task (as released)
-                AccuracyMatrix rs = baselines ? fit(tower, width, atlas.toBuilder().queryPerTask(false).build(),
+                AccuracyMatrix rs = baselines ? fit(tower, 20, atlas.toBuilder().queryPerTask(false).build(),
                         upstream, seed, quiet) : null;
                 AtlasConfiguration downConf = texts.toBuilder().weighting(weighting).experienceEpochs(0, d1, d2)
                         .build();
