@@ -3,6 +3,7 @@ package io.github.dl4jcontinual.eval;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.StreamMetric;
 import io.github.dl4jcontinual.scenario.Experience;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
@@ -110,6 +111,7 @@ public final class AccuracyMetric implements StreamMetric {
         long[] classIl = new long[stream.size()];
         long[] taskIl = new long[stream.size()];
         MaskedEvaluation[][] ev = new MaskedEvaluation[stream.size()][];
+        Counts counts = new Counts(stream.size(), numClasses, classIlAllowed);
         List<Integer> owners = new ArrayList<>();
         List<MultiDataSet> pending = new ArrayList<>();
         long rows = 0;
@@ -119,11 +121,11 @@ public final class AccuracyMetric implements StreamMetric {
             while (it.hasNext()) {
                 MultiDataSet ds = it.next();
                 if (!rowWise || !joinable(ds, e.classificationOutput())) {
-                    score(scorer, headSize, stream, numClasses, classIlAllowed, ev, List.of(j), List.of(ds));
+                    score(scorer, headSize, stream, numClasses, classIlAllowed, ev, counts, List.of(j), List.of(ds));
                     continue;
                 }
                 if (!pending.isEmpty() && !sameExampleShapes(pending.get(0), ds)) {
-                    score(scorer, headSize, stream, numClasses, classIlAllowed, ev, owners, pending);
+                    score(scorer, headSize, stream, numClasses, classIlAllowed, ev, counts, owners, pending);
                     owners.clear();
                     pending.clear();
                     rows = 0;
@@ -132,7 +134,7 @@ public final class AccuracyMetric implements StreamMetric {
                 pending.add(ds);
                 rows += ds.getFeatures(0).size(0);
                 if (rows >= batchSize) {
-                    score(scorer, headSize, stream, numClasses, classIlAllowed, ev, owners, pending);
+                    score(scorer, headSize, stream, numClasses, classIlAllowed, ev, counts, owners, pending);
                     owners.clear();
                     pending.clear();
                     rows = 0;
@@ -140,11 +142,11 @@ public final class AccuracyMetric implements StreamMetric {
             }
         }
         if (!pending.isEmpty()) {
-            score(scorer, headSize, stream, numClasses, classIlAllowed, ev, owners, pending);
+            score(scorer, headSize, stream, numClasses, classIlAllowed, ev, counts, owners, pending);
         }
         for (int j = 0; j < stream.size(); j++) {
-            classIl[j] = ev[j] == null || ev[j][0] == null ? -1 : ev[j][0].correct();
-            taskIl[j] = ev[j] == null || ev[j][1] == null ? -1 : ev[j][1].correct();
+            classIl[j] = ev[j] == null || ev[j][0] == null ? -1 : ev[j][0].correct() + counts.correct[j][0];
+            taskIl[j] = ev[j] == null || ev[j][1] == null ? -1 : ev[j][1].correct() + counts.correct[j][1];
         }
         return new long[][]{classIl, taskIl};
     }
@@ -167,10 +169,28 @@ public final class AccuracyMetric implements StreamMetric {
         return true;
     }
 
-    /** Scores the minibatches in one forward pass (joined when several) and adds them to their experiences. */
+    /** Correct predictions counted in Java for joined minibatches, and the allowed-class masks they use. */
+    private static final class Counts {
+        final long[][] correct;
+        final int[] classIlAllowed;
+        final boolean[][] taskMasks;
+        boolean[] classMask;
+
+        Counts(int experiences, int numClasses, int[] classIlAllowed) {
+            this.correct = new long[experiences][2];
+            this.classIlAllowed = classIlAllowed;
+            this.taskMasks = new boolean[experiences][];
+        }
+    }
+
+    /**
+     * Scores the minibatches in one forward pass (joined when several) and adds them to their experiences: one
+     * minibatch through its {@link MaskedEvaluation}s; joined ones by {@link MaskedEvaluation#countCorrect}, the same
+     * rule without ND4J ops per experience (unless a score is NaN).
+     */
     private static void score(Function<MultiDataSet, INDArray> scorer, int headSize, List<Experience> stream,
-                              int numClasses, int[] classIlAllowed, MaskedEvaluation[][] ev, List<Integer> owners,
-                              List<MultiDataSet> parts) {
+                              int numClasses, int[] classIlAllowed, MaskedEvaluation[][] ev, Counts counts,
+                              List<Integer> owners, List<MultiDataSet> parts) {
         MultiDataSet joined = parts.get(0);
         if (parts.size() > 1) {
             INDArray[] f = new INDArray[joined.numFeatureArrays()];
@@ -184,19 +204,70 @@ public final class AccuracyMetric implements StreamMetric {
             joined = new org.nd4j.linalg.dataset.MultiDataSet(f, null);
         }
         INDArray scores = scorer.apply(joined);
+        int width = headSize > 0 ? headSize : (int) scores.size(1);
+        double[] flat = null;
+        int[] actual = null;
+        if (parts.size() > 1 && scores.rank() == 2 && scores.size(1) == width) {
+            flat = scores.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            for (double v : flat) {
+                if (Double.isNaN(v)) {
+                    flat = null;
+                    break;
+                }
+            }
+        }
+        if (flat != null) {
+            actual = new int[(int) scores.size(0)];
+            int row = 0;
+            for (int p = 0; p < parts.size(); p++) {
+                MultiDataSet ds = parts.get(p);
+                INDArray l = ds.getLabels(stream.get(owners.get(p)).classificationOutput());
+                if (l.size(1) != numClasses) {
+                    throw new IllegalStateException("Labels have " + l.size(1) + " columns; expected " + numClasses);
+                }
+                float[] lf = l.castTo(DataType.FLOAT).dup('c').data().asFloat();
+                for (int r = 0; r < l.size(0); r++, row++) {
+                    int arg = 0;
+                    for (int c = 1; c < numClasses; c++) {
+                        if (lf[r * numClasses + c] > lf[r * numClasses + arg]) {
+                            arg = c;
+                        }
+                    }
+                    actual[row] = arg;
+                }
+            }
+            if (counts.classMask == null) {
+                counts.classMask = MaskedEvaluation.allowedMask(numClasses, width, classIlAllowed);
+            }
+        }
         long off = 0;
         for (int p = 0; p < parts.size(); p++) {
             int j = owners.get(p);
             Experience e = stream.get(j);
             MultiDataSet ds = parts.get(p);
             long n = ds.getFeatures(0).size(0);
+            if (ev[j] == null) {
+                ev[j] = evaluations(e, numClasses, width, classIlAllowed);
+            }
+            if (flat != null) {
+                if (ev[j][0] != null) {
+                    counts.correct[j][0] += MaskedEvaluation.countCorrect(flat, width, counts.classMask, actual,
+                            (int) off, (int) n);
+                }
+                if (ev[j][1] != null) {
+                    if (counts.taskMasks[j] == null) {
+                        counts.taskMasks[j] = MaskedEvaluation.allowedMask(numClasses, width, e.classArray());
+                    }
+                    counts.correct[j][1] += MaskedEvaluation.countCorrect(flat, width, counts.taskMasks[j], actual,
+                            (int) off, (int) n);
+                }
+                off += n;
+                continue;
+            }
             INDArray mine = parts.size() == 1 ? scores
                     : scores.get(NDArrayIndex.interval(off, off + n), NDArrayIndex.all());
             off += n;
             INDArray[] pl = scoresAndLabels(mine, ds, e.classificationOutput());
-            if (ev[j] == null) {
-                ev[j] = evaluations(e, numClasses, headSize > 0 ? headSize : (int) pl[0].size(1), classIlAllowed);
-            }
             for (MaskedEvaluation m : ev[j]) {
                 if (m != null) {
                     m.eval(pl[1], pl[0]);
