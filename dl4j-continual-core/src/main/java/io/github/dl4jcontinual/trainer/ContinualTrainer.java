@@ -702,6 +702,26 @@ public final class ContinualTrainer<T> {
         }
     }
 
+    /** Evaluates the model's accuracy and the plugins' stream metrics on the test stream into the progress. */
+    private void recordMetrics(Run r, List<Experience> test, StreamProgress progress, boolean baseline) {
+        MetricRow own;
+        if (backend != null) {
+            long[][] c = backend.evaluate(model, test, progress.numClasses, r.ctx.classIlAllowed(),
+                    conf.getEvalBatchSize());
+            own = new MetricRow().put(AccuracyMetric.CLASS_IL, c[0]).put(AccuracyMetric.TASK_IL, c[1]);
+        } else {
+            own = AccuracyMetric.ofModel().evaluate(r.ctx, test);
+        }
+        progress.record("", own, baseline);
+        for (ContinualPlugin p : r.plugins) {
+            for (StreamMetric m : p.streamMetrics(r.ctx)) {
+                if (!baseline || m.hasBaseline()) {
+                    progress.record(m.name(), m.evaluate(r.ctx, test), baseline);
+                }
+            }
+        }
+    }
+
     private ContinualResult evaluate(List<Experience> test, boolean notify) {
         checkNotFinished();
         if (test.isEmpty()) {
@@ -731,21 +751,9 @@ public final class ContinualTrainer<T> {
         progress.numClasses = numClasses;
         long t0 = System.currentTimeMillis();
         boolean baseline = progress.next() == 0;
-        MetricRow own;
-        if (backend != null) {
-            long[][] c = backend.evaluate(model, test, progress.numClasses, r.ctx.classIlAllowed(),
-                    conf.getEvalBatchSize());
-            own = new MetricRow().put(AccuracyMetric.CLASS_IL, c[0]).put(AccuracyMetric.TASK_IL, c[1]);
-        } else {
-            own = AccuracyMetric.ofModel().evaluate(r.ctx, test);
-        }
-        progress.record("", own, baseline);
-        for (ContinualPlugin p : r.plugins) {
-            for (StreamMetric m : p.streamMetrics(r.ctx)) {
-                if (!baseline || m.hasBaseline()) {
-                    progress.record(m.name(), m.evaluate(r.ctx, test), baseline);
-                }
-            }
+        long meanRows = test.stream().mapToLong(Experience::numExamples).sum() / test.size();
+        try (NativeThreads threads = NativeThreads.forEvaluation(conf.getNativeThreads(), meanRows)) {
+            recordMetrics(r, test, progress, baseline);
         }
         if (!baseline) {
             List<ExperienceResult> results = progress.results();
