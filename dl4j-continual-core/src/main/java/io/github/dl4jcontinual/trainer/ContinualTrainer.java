@@ -690,7 +690,8 @@ public final class ContinualTrainer<T> {
      * @throws IllegalStateException    if the stream was already evaluated after the last learned experience
      */
     public ContinualResult evaluate(List<Experience> test) {
-        return evaluate(test, true);
+        evaluate(test, true);
+        return result(0);
     }
 
     private void notifyExperienceEnd(StreamProgress progress) {
@@ -722,7 +723,8 @@ public final class ContinualTrainer<T> {
         }
     }
 
-    private ContinualResult evaluate(List<Experience> test, boolean notify) {
+    /** Evaluates into the progress (the result is built by the caller that returns one: O(experiences²) to build). */
+    private void evaluate(List<Experience> test, boolean notify) {
         checkNotFinished();
         if (test.isEmpty()) {
             throw new IllegalArgumentException("The test stream has no experiences");
@@ -765,7 +767,6 @@ public final class ContinualTrainer<T> {
         if (notify && !baseline) {
             notifyExperienceEnd(progress);
         }
-        return result(0);
     }
 
     /**
