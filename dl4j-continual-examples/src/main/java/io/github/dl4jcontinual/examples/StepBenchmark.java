@@ -40,17 +40,12 @@ public final class StepBenchmark {
         long seed = a.getLongs("seed", "1")[0];
         DataSet train = IdxDatasets.mnist(DataDirectory.resolve(a.get("data-dir", null)), IdxDatasets.Split.TRAIN);
         int n = train.numExamples();
-        int[] order = new int[n];
+        java.util.List<Integer> shuffled = new java.util.ArrayList<>();
         for (int i = 0; i < n; i++) {
-            order[i] = i;
+            shuffled.add(i);
         }
-        Random rng = new Random(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        java.util.Collections.shuffle(shuffled, new Random(seed));
+        int[] order = shuffled.stream().mapToInt(Integer::intValue).toArray();
         INDArray x = Nd4j.pullRows(train.getFeatures(), 1, order);
         INDArray y = Nd4j.pullRows(train.getLabels(), 1, order);
         MultiLayerNetwork net = new Mlp.Builder(784, 10).hidden(100, 100).updater(new Sgd(0.03)).seed(seed).build();
