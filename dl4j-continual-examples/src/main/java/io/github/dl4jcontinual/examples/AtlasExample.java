@@ -187,8 +187,10 @@ public final class AtlasExample {
                 // ATLAS with one query per adapter, re-learned by every later task (as released)
                 AccuracyMatrix rs = baselines ? fit(tower, 20, atlas.toBuilder().queryPerTask(false).build(),
                         upstream, seed, quiet) : null;
-                AtlasConfiguration downConf = texts.toBuilder().weighting(weighting).experienceEpochs(0, d1, d2)
-                        .build();
+                // the downstream controls relabel Omniglot to 0..k-1, so they carry no class texts (the upstream
+                // texts are keyed by the upstream class ids): an image-only task, as in the stream
+                AtlasConfiguration downConf = new AtlasConfiguration.Builder().weighting(weighting)
+                        .experienceEpochs(0, d1, d2).build();
                 // control: the task head alone on the frozen towers (no adapter), same number of steps
                 double downHead = fit(tower, omniClasses, downConf.toBuilder().adapters(false).build(), downOnly,
                         seed, quiet).get(0, 0);
