@@ -120,6 +120,27 @@ def evaluate(net, test_x, test_y, seen_tasks):
     return float(np.mean(cil)), float(np.mean(til))
 
 
+def bare(a):
+    """Times a.bare_steps SGD steps (CE, lr 0.03) of the MLP on consecutive batches of 10 of shuffled MNIST."""
+    torch.manual_seed(a.seed)
+    train_x, train_y = load(a.data_dir, "train")
+    order = torch.randperm(train_x.shape[0])
+    x_all, y_all = train_x[order], train_y[order]
+    net = MnistMlp()
+    opt = torch.optim.SGD(net.parameters(), lr=0.03)
+    n = train_x.shape[0] // 10
+    for warm in (True, False):
+        ts = time.time()
+        for i in range(500 if warm else a.bare_steps):
+            s = (i % n) * 10
+            opt.zero_grad()
+            F.cross_entropy(net(x_all[s:s + 10]), y_all[s:s + 10]).backward()
+            opt.step()
+    secs = time.time() - ts
+    print(json.dumps({"bare_steps": a.bare_steps, "seconds": round(secs, 3),
+                      "us_per_step": round(1e6 * secs / a.bare_steps, 1)}))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data-dir", required=True)
@@ -127,9 +148,14 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--buffer", type=int, default=500)
+    p.add_argument("--bare-steps", type=int, default=0,
+                   help="instead of the protocol: time this many plain SGD steps of batch 10 (the framework's floor)")
     a = p.parse_args()
     t0 = time.time()
     torch.set_num_threads(a.threads)
+    if a.bare_steps > 0:
+        bare(a)
+        return
     torch.manual_seed(a.seed)
     np.random.seed(a.seed)
     train_x, train_y = load(a.data_dir, "train")

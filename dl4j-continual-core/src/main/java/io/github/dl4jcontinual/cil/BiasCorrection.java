@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.cil;
 
+import io.github.dl4jcontinual.data.DelegatingMultiDataSetIterator;
 import io.github.dl4jcontinual.plugin.PluginStates;
 import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.plugin.ContinualContext;
@@ -7,6 +8,7 @@ import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.model.ContinualModel;
 import org.apache.commons.lang3.SerializationUtils;
@@ -16,7 +18,6 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -47,7 +47,7 @@ import java.util.Random;
  * starts from the corrected layer; the paper keeps the old stages' bias layers frozen instead). Immutable; JSON
  * round-trips.</p>
  */
-public final class BiasCorrection implements PluginConfiguration {
+public final class BiasCorrection extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(BiasCorrection.class);
 
@@ -86,37 +86,12 @@ public final class BiasCorrection implements PluginConfiguration {
         return "bic";
     }
 
-    /** @return JSON with the {@code @class} property */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json JSON from {@link #toJson()}
      * @return the configuration
      */
     public static BiasCorrection fromJson(String json) {
         return (BiasCorrection) ContinualJson.fromJson(json, PluginConfiguration.class);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof BiasCorrection)) {
-            return false;
-        }
-        BiasCorrection b = (BiasCorrection) o;
-        return validationPerClass == b.validationPerClass && iterations == b.iterations
-                && Double.compare(learningRate, b.learningRate) == 0;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(validationPerClass, iterations, learningRate);
-    }
-
-    @Override
-    public String toString() {
-        return "BiasCorrection" + toJson().replaceAll("\\s+", "");
     }
 
     /**
@@ -212,18 +187,18 @@ public final class BiasCorrection implements PluginConfiguration {
     }
 
     /** Builder; defaults: 10 validation examples per class, 500 Adam steps at learning rate 0.01. */
-    public static final class Builder {
-        private final BiasCorrection c = new BiasCorrection();
+    public static final class Builder extends JsonConfiguration.Builder<BiasCorrection> {
+        /** Starts from the defaults. */
+        public Builder() {
+            super(new BiasCorrection());
+        }
 
         /**
          * @param n held-out examples per class, at least 1
          * @return this builder
          */
         public Builder validationPerClass(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("validationPerClass should be >= 1 (got: " + n + ")");
-            }
-            c.validationPerClass = n;
+            c.validationPerClass = requireAtLeast("validationPerClass", n, 1);
             return this;
         }
 
@@ -232,10 +207,7 @@ public final class BiasCorrection implements PluginConfiguration {
          * @return this builder
          */
         public Builder iterations(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("iterations should be >= 1 (got: " + n + ")");
-            }
-            c.iterations = n;
+            c.iterations = requireAtLeast("iterations", n, 1);
             return this;
         }
 
@@ -244,20 +216,8 @@ public final class BiasCorrection implements PluginConfiguration {
          * @return this builder
          */
         public Builder learningRate(double lr) {
-            if (!(lr > 0) || Double.isInfinite(lr)) {
-                throw new IllegalArgumentException("learningRate should be > 0 and finite (got: " + lr + ")");
-            }
-            c.learningRate = lr;
+            c.learningRate = requirePositive("learningRate", lr);
             return this;
-        }
-
-        /** @return the configuration */
-        public BiasCorrection build() {
-            BiasCorrection r = new BiasCorrection();
-            r.validationPerClass = c.validationPerClass;
-            r.iterations = c.iterations;
-            r.learningRate = c.learningRate;
-            return r;
         }
     }
 
@@ -267,13 +227,12 @@ public final class BiasCorrection implements PluginConfiguration {
      * the experience and the exemplars of iCaRL, LUCIR and replay) starts from the part BiC trains on instead of
      * the whole experience. Everything else is delegated.
      */
-    static final class TrainingSplit implements MultiDataSetIterator {
+    static final class TrainingSplit extends DelegatingMultiDataSetIterator {
         private static final long serialVersionUID = 1L;
-        private final MultiDataSetIterator data;
         private final transient Experience training;
 
         TrainingSplit(MultiDataSetIterator data, Experience training) {
-            this.data = data;
+            super(data);
             this.training = training;
         }
 
@@ -284,46 +243,6 @@ public final class BiasCorrection implements PluginConfiguration {
          */
         static Experience trainedPart(Experience experience, MultiDataSetIterator data) {
             return data instanceof TrainingSplit ? ((TrainingSplit) data).training : experience;
-        }
-
-        @Override
-        public MultiDataSet next(int num) {
-            return data.next(num);
-        }
-
-        @Override
-        public MultiDataSet next() {
-            return data.next();
-        }
-
-        @Override
-        public boolean hasNext() {
-            return data.hasNext();
-        }
-
-        @Override
-        public void setPreProcessor(org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor preProcessor) {
-            data.setPreProcessor(preProcessor);
-        }
-
-        @Override
-        public org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor getPreProcessor() {
-            return data.getPreProcessor();
-        }
-
-        @Override
-        public boolean resetSupported() {
-            return data.resetSupported();
-        }
-
-        @Override
-        public boolean asyncSupported() {
-            return false;
-        }
-
-        @Override
-        public void reset() {
-            data.reset();
         }
     }
 

@@ -14,6 +14,7 @@ import io.github.dl4jcontinual.replay.ReplayBuffer;
 import io.github.dl4jcontinual.replay.selection.HerdingSelection;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
@@ -24,7 +25,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -44,12 +44,11 @@ import java.util.Random;
  *
  * <p>Immutable; JSON round-trips ({@link #toJson()}).</p>
  */
-public final class IcarlConfiguration implements PluginConfiguration {
+public final class IcarlConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(IcarlConfiguration.class);
 
-    private BufferConfiguration buffer = new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
-            .perClass(20).selection(new HerdingSelection(null, true)).build();
+    private BufferConfiguration buffer = ExemplarMemory.herdingPerClass(20, null);
     private boolean distillation = true;
     private boolean nearestMean = true;
     private String featureLayer;
@@ -99,37 +98,12 @@ public final class IcarlConfiguration implements PluginConfiguration {
         return "icarl";
     }
 
-    /** @return JSON with the {@code @class} property */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json JSON from {@link #toJson()}
      * @return the configuration
      */
     public static IcarlConfiguration fromJson(String json) {
         return (IcarlConfiguration) ContinualJson.fromJson(json, PluginConfiguration.class);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof IcarlConfiguration)) {
-            return false;
-        }
-        IcarlConfiguration c = (IcarlConfiguration) o;
-        return distillation == c.distillation && nearestMean == c.nearestMean && buffer.equals(c.buffer)
-                && Objects.equals(featureLayer, c.featureLayer) && Double.compare(temperature, c.temperature) == 0;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(buffer, distillation, nearestMean, featureLayer, temperature);
-    }
-
-    @Override
-    public String toString() {
-        return "IcarlConfiguration" + toJson().replaceAll("\\s+", "");
     }
 
     /**
@@ -183,8 +157,11 @@ public final class IcarlConfiguration implements PluginConfiguration {
      * Builder; defaults: 20 herding exemplars per class (herding on L2-normalised features), distillation on at
      * T = 1, NME on, features before the output.
      */
-    public static final class Builder {
-        private final IcarlConfiguration c = new IcarlConfiguration();
+    public static final class Builder extends JsonConfiguration.Builder<IcarlConfiguration> {
+        /** Starts from the defaults. */
+        public Builder() {
+            super(new IcarlConfiguration());
+        }
 
         /**
          * @param buffer the exemplar memory: CLASS_BALANCED or EXPERIENCE_BALANCED with a selection policy
@@ -193,13 +170,7 @@ public final class IcarlConfiguration implements PluginConfiguration {
          * @throws IllegalArgumentException for a buffer without end-of-experience selection
          */
         public Builder buffer(BufferConfiguration buffer) {
-            Objects.requireNonNull(buffer, "buffer");
-            if (buffer.getSelection() == null) {
-                throw new IllegalArgumentException("iCaRL selects exemplars at the end of each experience: the buffer "
-                        + "needs a selection policy, e.g. CLASS_BALANCED with new HerdingSelection() (got: " + buffer
-                        + ")");
-            }
-            c.buffer = buffer;
+            c.buffer = ExemplarMemory.requireSelection(buffer, "iCaRL");
             return this;
         }
 
@@ -210,11 +181,7 @@ public final class IcarlConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder exemplarsPerClass(int perClass) {
-            if (perClass < 1) {
-                throw new IllegalArgumentException("exemplarsPerClass should be >= 1 (got: " + perClass + ")");
-            }
-            return buffer(new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
-                    .perClass(perClass).selection(new HerdingSelection(c.featureLayer, true)).build());
+            return buffer(ExemplarMemory.herdingPerClass(perClass, c.featureLayer));
         }
 
         /**
@@ -243,10 +210,7 @@ public final class IcarlConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder temperature(double t) {
-            if (!(t > 0) || Double.isInfinite(t)) {
-                throw new IllegalArgumentException("temperature should be > 0 and finite (got: " + t + ")");
-            }
-            c.temperature = t;
+            c.temperature = requirePositive("temperature", t);
             return this;
         }
 
@@ -268,17 +232,6 @@ public final class IcarlConfiguration implements PluginConfiguration {
         public Builder featureLayer(String layer) {
             c.featureLayer = layer;
             return this;
-        }
-
-        /** @return the configuration */
-        public IcarlConfiguration build() {
-            IcarlConfiguration r = new IcarlConfiguration();
-            r.buffer = c.buffer;
-            r.distillation = c.distillation;
-            r.nearestMean = c.nearestMean;
-            r.featureLayer = c.featureLayer;
-            r.temperature = c.temperature;
-            return r;
         }
     }
 

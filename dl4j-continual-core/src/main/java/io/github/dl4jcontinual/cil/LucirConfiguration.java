@@ -7,9 +7,9 @@ import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBuffer;
-import io.github.dl4jcontinual.replay.selection.HerdingSelection;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import io.github.dl4jcontinual.model.ContinualModel;
 import org.apache.commons.lang3.SerializationUtils;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -19,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -39,12 +38,11 @@ import java.util.Random;
  * it before {@code IterationBudget}. Works with FIXED and EXPANDING heads (the cosine layer grows), MultiLayerNetwork
  * and ComputationGraph. Immutable; JSON round-trips.</p>
  */
-public final class LucirConfiguration implements PluginConfiguration {
+public final class LucirConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(LucirConfiguration.class);
 
-    private BufferConfiguration buffer = new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
-            .perClass(20).selection(new HerdingSelection(null, true)).build();
+    private BufferConfiguration buffer = ExemplarMemory.herdingPerClass(20, null);
     private double lambdaBase = 5.0;
     private double margin = 0.5;
     private int hardNegatives = 2;
@@ -91,11 +89,6 @@ public final class LucirConfiguration implements PluginConfiguration {
         return "lucir";
     }
 
-    /** @return JSON with the {@code @class} property */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json JSON from {@link #toJson()}
      * @return the configuration
@@ -119,43 +112,19 @@ public final class LucirConfiguration implements PluginConfiguration {
         return lambdaBase * Math.sqrt((double) oldClasses / newClasses);
     }
 
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof LucirConfiguration)) {
-            return false;
-        }
-        LucirConfiguration c = (LucirConfiguration) o;
-        return buffer.equals(c.buffer) && Double.compare(lambdaBase, c.lambdaBase) == 0
-                && Double.compare(margin, c.margin) == 0 && hardNegatives == c.hardNegatives
-                && Double.compare(rankingWeight, c.rankingWeight) == 0;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(buffer, lambdaBase, margin, hardNegatives, rankingWeight);
-    }
-
-    @Override
-    public String toString() {
-        return "LucirConfiguration" + toJson().replaceAll("\\s+", "");
-    }
-
     /** Builder; defaults: 20 herding exemplars per class, λ_base 5, m 0.5, K 2, ranking weight 1. */
-    public static final class Builder {
-        private final LucirConfiguration c = new LucirConfiguration();
+    public static final class Builder extends JsonConfiguration.Builder<LucirConfiguration> {
+        /** Starts from the defaults. */
+        public Builder() {
+            super(new LucirConfiguration());
+        }
 
         /**
          * @param buffer the exemplar memory (needs a selection policy)
          * @return this builder
          */
         public Builder buffer(BufferConfiguration buffer) {
-            Objects.requireNonNull(buffer, "buffer");
-            if (buffer.getSelection() == null) {
-                throw new IllegalArgumentException("LUCIR selects exemplars at the end of each experience: the buffer "
-                        + "needs a selection policy, e.g. CLASS_BALANCED with new HerdingSelection() (got: " + buffer
-                        + ")");
-            }
-            c.buffer = buffer;
+            c.buffer = ExemplarMemory.requireSelection(buffer, "LUCIR");
             return this;
         }
 
@@ -164,11 +133,7 @@ public final class LucirConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder exemplarsPerClass(int perClass) {
-            if (perClass < 1) {
-                throw new IllegalArgumentException("exemplarsPerClass should be >= 1 (got: " + perClass + ")");
-            }
-            return buffer(new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
-                    .perClass(perClass).selection(new HerdingSelection(null, true)).build());
+            return buffer(ExemplarMemory.herdingPerClass(perClass, null));
         }
 
         /**
@@ -176,10 +141,7 @@ public final class LucirConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder lambdaBase(double v) {
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException("lambdaBase should be >= 0 and finite (got: " + v + ")");
-            }
-            c.lambdaBase = v;
+            c.lambdaBase = requireNonNegative("lambdaBase", v);
             return this;
         }
 
@@ -201,10 +163,7 @@ public final class LucirConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder hardNegatives(int k) {
-            if (k < 0) {
-                throw new IllegalArgumentException("hardNegatives should be >= 0 (got: " + k + ")");
-            }
-            c.hardNegatives = k;
+            c.hardNegatives = requireAtLeast("hardNegatives", k, 0);
             return this;
         }
 
@@ -213,22 +172,8 @@ public final class LucirConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder rankingWeight(double w) {
-            if (!(w >= 0) || Double.isInfinite(w)) {
-                throw new IllegalArgumentException("rankingWeight should be >= 0 and finite (got: " + w + ")");
-            }
-            c.rankingWeight = w;
+            c.rankingWeight = requireNonNegative("rankingWeight", w);
             return this;
-        }
-
-        /** @return the configuration */
-        public LucirConfiguration build() {
-            LucirConfiguration r = new LucirConfiguration();
-            r.buffer = c.buffer;
-            r.lambdaBase = c.lambdaBase;
-            r.margin = c.margin;
-            r.hardNegatives = c.hardNegatives;
-            r.rankingWeight = c.rankingWeight;
-            return r;
         }
     }
 

@@ -1,10 +1,10 @@
 package io.github.dl4jcontinual.cil;
 
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.scenario.Experience;
-import io.github.dl4jcontinual.serde.ContinualJson;
 import io.github.dl4jcontinual.model.ContinualModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -28,7 +28,7 @@ import java.util.List;
  * Combine it with a rehearsal plugin (and optionally distillation), as the paper does. Immutable; JSON
  * round-trips.</p>
  */
-public final class WeightAligning implements PluginConfiguration {
+public final class WeightAligning extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(WeightAligning.class);
 
@@ -46,21 +46,6 @@ public final class WeightAligning implements PluginConfiguration {
     @Override
     public String name() {
         return "wa";
-    }
-
-    /** @return JSON with the {@code @class} property */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof WeightAligning;
-    }
-
-    @Override
-    public int hashCode() {
-        return WeightAligning.class.hashCode();
     }
 
     @Override

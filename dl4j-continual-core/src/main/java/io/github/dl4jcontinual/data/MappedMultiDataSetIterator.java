@@ -17,9 +17,8 @@ import java.util.function.UnaryOperator;
  * result depends on the call time (a replay buffer, a teacher network, a listener recording the batch) sees the
  * state of that moment, never a prefetched one.</p>
  */
-public class MappedMultiDataSetIterator implements MultiDataSetIterator {
+public class MappedMultiDataSetIterator extends DelegatingMultiDataSetIterator {
     private static final long serialVersionUID = 1L;
-    private final MultiDataSetIterator base;
     private final transient UnaryOperator<MultiDataSet> function;
     private MultiDataSetPreProcessor preProcessor;
 
@@ -28,7 +27,7 @@ public class MappedMultiDataSetIterator implements MultiDataSetIterator {
      * @param function the function applied to each minibatch (may return its argument)
      */
     public MappedMultiDataSetIterator(MultiDataSetIterator base, UnaryOperator<MultiDataSet> function) {
-        this.base = Objects.requireNonNull(base, "base");
+        super(Objects.requireNonNull(base, "base"));
         this.function = Objects.requireNonNull(function, "function");
     }
 
@@ -38,7 +37,7 @@ public class MappedMultiDataSetIterator implements MultiDataSetIterator {
      * @param base the wrapped iterator
      */
     protected MappedMultiDataSetIterator(MultiDataSetIterator base) {
-        this.base = Objects.requireNonNull(base, "base");
+        super(Objects.requireNonNull(base, "base"));
         this.function = null;
     }
 
@@ -52,7 +51,7 @@ public class MappedMultiDataSetIterator implements MultiDataSetIterator {
 
     @Override
     public MultiDataSet next() {
-        MultiDataSet out = map(base.next());
+        MultiDataSet out = map(data.next());
         if (preProcessor != null) {
             preProcessor.preProcess(out);
         }
@@ -63,26 +62,6 @@ public class MappedMultiDataSetIterator implements MultiDataSetIterator {
     public MultiDataSet next(int num) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " serves the wrapped iterator's "
                 + "minibatches; next(num) is not supported, use next()");
-    }
-
-    @Override
-    public boolean hasNext() {
-        return base.hasNext();
-    }
-
-    @Override
-    public boolean resetSupported() {
-        return base.resetSupported();
-    }
-
-    @Override
-    public boolean asyncSupported() {
-        return false;
-    }
-
-    @Override
-    public void reset() {
-        base.reset();
     }
 
     @Override

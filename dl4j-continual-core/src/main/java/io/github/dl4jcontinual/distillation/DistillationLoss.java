@@ -1,12 +1,12 @@
 package io.github.dl4jcontinual.distillation;
 
+import io.github.dl4jcontinual.nn.PerExampleLoss;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Arrays;
@@ -21,7 +21,7 @@ import java.util.Objects;
  * student's softmax but get target 0 ({@link DistillationMode#SEEN_CLASSES_SOFTMAX}). Batched over the minibatch;
  * loops only over groups.
  */
-public class DistillationLoss implements ILossFunction {
+public class DistillationLoss extends PerExampleLoss {
     private static final long serialVersionUID = 1L;
     private int[] groupOf;
     private double temperature;
@@ -159,14 +159,6 @@ public class DistillationLoss implements ILossFunction {
 
     /** {@inheritDoc} */
     @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
-                               boolean average) {
-        double s = computeScoreArray(labels, preOutput, activationFn, mask).sumNumber().doubleValue();
-        return average ? s / labels.rows() : s;
-    }
-
-    /** {@inheritDoc} */
-    @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         return compute(labels, preOutput, activationFn)[1];
     }
@@ -177,8 +169,7 @@ public class DistillationLoss implements ILossFunction {
                                                           IActivation activationFn, INDArray mask,
                                                           boolean average) {
         INDArray[] r = compute(labels, preOutput, activationFn);
-        double s = r[0].sumNumber().doubleValue();
-        return new Pair<>(average ? s / labels.rows() : s, r[1]);
+        return new Pair<>(total(r[0], labels.rows(), average), r[1]);
     }
 
     /** {@inheritDoc} */

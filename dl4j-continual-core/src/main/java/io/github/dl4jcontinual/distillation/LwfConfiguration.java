@@ -5,6 +5,7 @@ import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +22,7 @@ import java.util.Objects;
  * {@link DistillationMode#MULTI_HEAD} the KD terms of the previous heads are averaged. Works with FIXED and
  * EXPANDING heads and with {@link io.github.dl4jcontinual.multihead.TaskHeads}. Immutable; JSON round-trips.
  */
-public final class LwfConfiguration implements PluginConfiguration {
+public final class LwfConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(LwfConfiguration.class);
 
@@ -76,38 +77,12 @@ public final class LwfConfiguration implements PluginConfiguration {
         return "lwf";
     }
 
-    /** @return JSON */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json JSON from {@link #toJson()}
      * @return the configuration
      */
     public static LwfConfiguration fromJson(String json) {
         return ContinualJson.fromJson(json, LwfConfiguration.class);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof LwfConfiguration)) {
-            return false;
-        }
-        LwfConfiguration c = (LwfConfiguration) o;
-        return Double.compare(alpha, c.alpha) == 0 && Double.compare(temperature, c.temperature) == 0
-                && mode == c.mode && scaleByTemperatureSquared == c.scaleByTemperatureSquared
-                && weightByPreviousExperiences == c.weightByPreviousExperiences;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(alpha, temperature, mode, scaleByTemperatureSquared, weightByPreviousExperiences);
-    }
-
-    @Override
-    public String toString() {
-        return "LwfConfiguration" + toJson().replaceAll("\\s+", "");
     }
 
     /**
@@ -123,18 +98,18 @@ public final class LwfConfiguration implements PluginConfiguration {
     }
 
     /** Builder with defaults α = 1, T = 2, {@link DistillationMode#OLD_CLASSES_SOFTMAX}, T² scaling on. */
-    public static final class Builder {
-        private final LwfConfiguration c = new LwfConfiguration();
+    public static final class Builder extends JsonConfiguration.Builder<LwfConfiguration> {
+        /** Starts from the defaults. */
+        public Builder() {
+            super(new LwfConfiguration());
+        }
 
         /**
          * @param alpha distillation weight, at least 0
          * @return this builder
          */
         public Builder alpha(double alpha) {
-            if (!(alpha >= 0) || Double.isInfinite(alpha)) {
-                throw new IllegalArgumentException("alpha should be >= 0 and finite (got: " + alpha + ")");
-            }
-            c.alpha = alpha;
+            c.alpha = requireNonNegative("alpha", alpha);
             return this;
         }
 
@@ -143,10 +118,7 @@ public final class LwfConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder temperature(double t) {
-            if (!(t > 0) || Double.isInfinite(t)) {
-                throw new IllegalArgumentException("temperature should be > 0 and finite (got: " + t + ")");
-            }
-            c.temperature = t;
+            c.temperature = requirePositive("temperature", t);
             return this;
         }
 
@@ -177,17 +149,6 @@ public final class LwfConfiguration implements PluginConfiguration {
         public Builder weightByPreviousExperiences(boolean weight) {
             c.weightByPreviousExperiences = weight;
             return this;
-        }
-
-        /** @return the configuration */
-        public LwfConfiguration build() {
-            LwfConfiguration r = new LwfConfiguration();
-            r.alpha = c.alpha;
-            r.temperature = c.temperature;
-            r.mode = c.mode;
-            r.scaleByTemperatureSquared = c.scaleByTemperatureSquared;
-            r.weightByPreviousExperiences = c.weightByPreviousExperiences;
-            return r;
         }
     }
 

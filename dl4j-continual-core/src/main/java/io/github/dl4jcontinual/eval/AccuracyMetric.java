@@ -3,12 +3,15 @@ package io.github.dl4jcontinual.eval;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.StreamMetric;
 import io.github.dl4jcontinual.scenario.Experience;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -78,7 +81,8 @@ public final class AccuracyMetric implements StreamMetric {
             allowed = ctx.seenClasses().stream().mapToInt(Integer::intValue).toArray();
         }
         int width = scorer == null ? ctx.headSize() : -1;
-        long[][] r = evaluate(s, width, test, ctx.numClasses(), allowed, ctx.configuration().getEvalBatchSize());
+        long[][] r = evaluate(s, width, test, ctx.numClasses(), allowed, ctx.configuration().getEvalBatchSize(),
+                scorer == null);
         return new MetricRow().put(CLASS_IL, r[0]).put(TASK_IL, r[1]);
     }
 
@@ -93,28 +97,183 @@ public final class AccuracyMetric implements StreamMetric {
      */
     public static long[][] evaluate(Function<MultiDataSet, INDArray> scorer, int headSize, List<Experience> stream,
                                     int numClasses, int[] classIlAllowed, int batchSize) {
+        return evaluate(scorer, headSize, stream, numClasses, classIlAllowed, batchSize, false);
+    }
+
+    /**
+     * As {@link #evaluate(Function, int, List, int, int[], int)}; with {@code rowWise} (the scorer scores every row on
+     * its own, as a network's inference does) the minibatches of small test experiences are joined into forward
+     * passes of about {@code batchSize} rows, so that a stream of many small experiences costs one pass over its
+     * rows rather than one forward call per experience. Minibatches with masks or sequence labels are scored alone.
+     */
+    static long[][] evaluate(Function<MultiDataSet, INDArray> scorer, int headSize, List<Experience> stream,
+                             int numClasses, int[] classIlAllowed, int batchSize, boolean rowWise) {
         long[] classIl = new long[stream.size()];
         long[] taskIl = new long[stream.size()];
+        MaskedEvaluation[][] ev = new MaskedEvaluation[stream.size()][];
+        Counts counts = new Counts(stream.size(), numClasses, classIlAllowed);
+        List<Integer> owners = new ArrayList<>();
+        List<MultiDataSet> pending = new ArrayList<>();
+        long rows = 0;
         for (int j = 0; j < stream.size(); j++) {
             Experience e = stream.get(j);
             MultiDataSetIterator it = e.iterator(batchSize, false, 0);
-            MaskedEvaluation[] ev = null;
             while (it.hasNext()) {
                 MultiDataSet ds = it.next();
-                INDArray[] pl = scoresAndLabels(scorer.apply(ds), ds, e.classificationOutput());
-                if (ev == null) {
-                    ev = evaluations(e, numClasses, headSize > 0 ? headSize : (int) pl[0].size(1), classIlAllowed);
+                if (!rowWise || !joinable(ds, e.classificationOutput())) {
+                    score(scorer, headSize, stream, numClasses, classIlAllowed, ev, counts, List.of(j), List.of(ds));
+                    continue;
                 }
-                for (MaskedEvaluation m : ev) {
-                    if (m != null) {
-                        m.eval(pl[1], pl[0]);
-                    }
+                if (!pending.isEmpty() && !sameExampleShapes(pending.get(0), ds)) {
+                    score(scorer, headSize, stream, numClasses, classIlAllowed, ev, counts, owners, pending);
+                    owners.clear();
+                    pending.clear();
+                    rows = 0;
+                }
+                owners.add(j);
+                pending.add(ds);
+                rows += ds.getFeatures(0).size(0);
+                if (rows >= batchSize) {
+                    score(scorer, headSize, stream, numClasses, classIlAllowed, ev, counts, owners, pending);
+                    owners.clear();
+                    pending.clear();
+                    rows = 0;
                 }
             }
-            classIl[j] = ev == null || ev[0] == null ? -1 : ev[0].correct();
-            taskIl[j] = ev == null || ev[1] == null ? -1 : ev[1].correct();
+        }
+        if (!pending.isEmpty()) {
+            score(scorer, headSize, stream, numClasses, classIlAllowed, ev, counts, owners, pending);
+        }
+        for (int j = 0; j < stream.size(); j++) {
+            classIl[j] = ev[j] == null || ev[j][0] == null ? -1 : ev[j][0].correct() + counts.correct[j][0];
+            taskIl[j] = ev[j] == null || ev[j][1] == null ? -1 : ev[j][1].correct() + counts.correct[j][1];
         }
         return new long[][]{classIl, taskIl};
+    }
+
+    /** Rows that can share a forward pass with other experiences' rows: no masks, 2-d class labels. */
+    private static boolean joinable(MultiDataSet ds, int classOutput) {
+        return ds.getFeaturesMaskArrays() == null && ds.getLabelsMaskArrays() == null
+                && ds.getLabels(classOutput).rank() == 2;
+    }
+
+    private static boolean sameExampleShapes(MultiDataSet a, MultiDataSet b) {
+        for (int i = 0; i < a.numFeatureArrays(); i++) {
+            long[] sa = a.getFeatures(i).shape();
+            long[] sb = b.getFeatures(i).shape();
+            if (sa.length != sb.length || a.getFeatures(i).dataType() != b.getFeatures(i).dataType()
+                    || !java.util.Arrays.equals(sa, 1, sa.length, sb, 1, sb.length)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Correct predictions counted in Java for joined minibatches, and the allowed-class masks they use. */
+    private static final class Counts {
+        final long[][] correct;
+        final int[] classIlAllowed;
+        final boolean[][] taskMasks;
+        boolean[] classMask;
+
+        Counts(int experiences, int numClasses, int[] classIlAllowed) {
+            this.correct = new long[experiences][2];
+            this.classIlAllowed = classIlAllowed;
+            this.taskMasks = new boolean[experiences][];
+        }
+    }
+
+    /**
+     * Scores the minibatches in one forward pass (joined when several) and adds them to their experiences: one
+     * minibatch through its {@link MaskedEvaluation}s; joined ones by {@link MaskedEvaluation#countCorrect}, the same
+     * rule without ND4J ops per experience (unless a score is NaN).
+     */
+    private static void score(Function<MultiDataSet, INDArray> scorer, int headSize, List<Experience> stream,
+                              int numClasses, int[] classIlAllowed, MaskedEvaluation[][] ev, Counts counts,
+                              List<Integer> owners, List<MultiDataSet> parts) {
+        MultiDataSet joined = parts.get(0);
+        if (parts.size() > 1) {
+            INDArray[] f = new INDArray[joined.numFeatureArrays()];
+            for (int i = 0; i < f.length; i++) {
+                INDArray[] each = new INDArray[parts.size()];
+                for (int p = 0; p < each.length; p++) {
+                    each[p] = parts.get(p).getFeatures(i);
+                }
+                f[i] = Nd4j.concat(0, each);
+            }
+            joined = new org.nd4j.linalg.dataset.MultiDataSet(f, null);
+        }
+        INDArray scores = scorer.apply(joined);
+        int width = headSize > 0 ? headSize : (int) scores.size(1);
+        double[] flat = null;
+        int[] actual = null;
+        if (parts.size() > 1 && scores.rank() == 2 && scores.size(1) == width) {
+            flat = scores.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            for (double v : flat) {
+                if (Double.isNaN(v)) {
+                    flat = null;
+                    break;
+                }
+            }
+        }
+        if (flat != null) {
+            actual = new int[(int) scores.size(0)];
+            int row = 0;
+            for (int p = 0; p < parts.size(); p++) {
+                MultiDataSet ds = parts.get(p);
+                INDArray l = ds.getLabels(stream.get(owners.get(p)).classificationOutput());
+                if (l.size(1) != numClasses) {
+                    throw new IllegalStateException("Labels have " + l.size(1) + " columns; expected " + numClasses);
+                }
+                float[] lf = l.castTo(DataType.FLOAT).dup('c').data().asFloat();
+                for (int r = 0; r < l.size(0); r++, row++) {
+                    int arg = 0;
+                    for (int c = 1; c < numClasses; c++) {
+                        if (lf[r * numClasses + c] > lf[r * numClasses + arg]) {
+                            arg = c;
+                        }
+                    }
+                    actual[row] = arg;
+                }
+            }
+            if (counts.classMask == null) {
+                counts.classMask = MaskedEvaluation.allowedMask(numClasses, width, classIlAllowed);
+            }
+        }
+        long off = 0;
+        for (int p = 0; p < parts.size(); p++) {
+            int j = owners.get(p);
+            Experience e = stream.get(j);
+            MultiDataSet ds = parts.get(p);
+            long n = ds.getFeatures(0).size(0);
+            if (ev[j] == null) {
+                ev[j] = evaluations(e, numClasses, width, classIlAllowed);
+            }
+            if (flat != null) {
+                if (ev[j][0] != null) {
+                    counts.correct[j][0] += MaskedEvaluation.countCorrect(flat, width, counts.classMask, actual,
+                            (int) off, (int) n);
+                }
+                if (ev[j][1] != null) {
+                    if (counts.taskMasks[j] == null) {
+                        counts.taskMasks[j] = MaskedEvaluation.allowedMask(numClasses, width, e.classArray());
+                    }
+                    counts.correct[j][1] += MaskedEvaluation.countCorrect(flat, width, counts.taskMasks[j], actual,
+                            (int) off, (int) n);
+                }
+                off += n;
+                continue;
+            }
+            INDArray mine = parts.size() == 1 ? scores
+                    : scores.get(NDArrayIndex.interval(off, off + n), NDArrayIndex.all());
+            off += n;
+            INDArray[] pl = scoresAndLabels(mine, ds, e.classificationOutput());
+            for (MaskedEvaluation m : ev[j]) {
+                if (m != null) {
+                    m.eval(pl[1], pl[0]);
+                }
+            }
+        }
     }
 
     /**

@@ -96,6 +96,56 @@ public class MaskedEvaluation extends Evaluation {
         super.eval(labels, out.addRowVector(Nd4j.createFromArray(p).reshape(1, numClasses)), mask, meta);
     }
 
+    /**
+     * The number of correct predictions {@link #eval} would add for rows {@code [from, from + n)} of a score matrix,
+     * computed in one Java pass (for many small evaluations, where the ND4J ops of {@code eval} dominate): the same
+     * rule in the same double arithmetic (clamp at {@link #MASKED}, padding and masked classes add {@link #MASKED},
+     * the first maximum wins, as ND4J's argmax), compared with the label's argmax.
+     *
+     * @param scores   row-major scores, {@code headSize} per row, without NaN
+     * @param headSize scores per row
+     * @param allowed  {@link #allowedMask} of the allowed classes
+     * @param actual   the label class of every row of {@code scores}
+     * @param from     first row
+     * @param n        rows
+     * @return correct predictions among those rows
+     */
+    public static long countCorrect(double[] scores, int headSize, boolean[] allowed, int[] actual, int from, int n) {
+        long correct = 0;
+        for (int r = from; r < from + n; r++) {
+            int best = -1;
+            double bestValue = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < allowed.length; c++) {
+                double v = c < headSize ? Math.max(scores[r * headSize + c], MASKED) + (allowed[c] ? 0 : MASKED)
+                        : MASKED + MASKED;
+                if (v > bestValue) {
+                    bestValue = v;
+                    best = c;
+                }
+            }
+            if (best == actual[r]) {
+                correct++;
+            }
+        }
+        return correct;
+    }
+
+    /**
+     * @param numClasses label width
+     * @param headSize   score width
+     * @param allowed    allowed classes
+     * @return for every class below {@code numClasses}, whether a prediction may take it (allowed and within the head)
+     */
+    public static boolean[] allowedMask(int numClasses, int headSize, int[] allowed) {
+        boolean[] m = new boolean[numClasses];
+        for (int c : allowed) {
+            if (c < headSize) {
+                m[c] = true;
+            }
+        }
+        return m;
+    }
+
     /** @return a fresh evaluation with the same classes, head width and allowed set */
     @Override
     public Evaluation newInstance() {

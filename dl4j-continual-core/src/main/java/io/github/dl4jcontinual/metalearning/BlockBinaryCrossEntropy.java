@@ -1,10 +1,9 @@
 package io.github.dl4jcontinual.metalearning;
 
-import org.nd4j.common.primitives.Pair;
+import io.github.dl4jcontinual.nn.PerExampleLoss;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
@@ -24,7 +23,7 @@ import java.util.Arrays;
  * returns per-example gradients. Immutable and JSON-serialisable, so a model saved while it is installed still
  * loads.</p>
  */
-public final class BlockBinaryCrossEntropy implements ILossFunction {
+public final class BlockBinaryCrossEntropy extends PerExampleLoss {
     private static final long serialVersionUID = 1L;
 
     @JsonProperty("block")
@@ -90,14 +89,6 @@ public final class BlockBinaryCrossEntropy implements ILossFunction {
     }
 
     @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
-                               boolean average) {
-        INDArray s = computeScoreArray(labels, preOutput, activationFn, mask);
-        double sum = s.sumNumber().doubleValue();
-        return average ? sum / preOutput.size(0) : sum;
-    }
-
-    @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         INDArray g = Transforms.sigmoid(preOutput, true).subi(labels.castTo(preOutput.dataType()));
         g.muliRowVector(columnMask(preOutput)).divi(blockSize(preOutput));
@@ -113,13 +104,6 @@ public final class BlockBinaryCrossEntropy implements ILossFunction {
         } else {
             a.muli(mask.castTo(a.dataType()));
         }
-    }
-
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput,
-                                                          IActivation activationFn, INDArray mask, boolean average) {
-        return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
     }
 
     @Override

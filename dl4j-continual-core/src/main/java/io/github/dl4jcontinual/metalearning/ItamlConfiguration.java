@@ -5,6 +5,7 @@ import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.replay.selection.FirstSelection;
 import io.github.dl4jcontinual.replay.selection.SelectionPolicy;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.trainer.HeadPolicy;
 
@@ -38,7 +39,7 @@ import java.util.TreeMap;
  *
  * <p>Single-value checks throw {@link IllegalArgumentException} in the Builder's setters, naming the value.</p>
  */
-public final class ItamlConfiguration implements PluginConfiguration {
+public final class ItamlConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 2L;
 
     private MetaUpdateRule rule = MetaUpdateRule.PAPER;
@@ -196,11 +197,6 @@ public final class ItamlConfiguration implements PluginConfiguration {
         return adaptLearningRate;
     }
 
-    /** @return this configuration as JSON, with its {@code @class} property */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json JSON written by {@link #toJson()}
      * @return the configuration
@@ -217,51 +213,7 @@ public final class ItamlConfiguration implements PluginConfiguration {
 
     /** @return a Builder starting from this configuration */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.c = copy();
-        return b;
-    }
-
-    private ItamlConfiguration copy() {
-        ItamlConfiguration c = new ItamlConfiguration();
-        c.rule = rule;
-        c.innerSteps = innerSteps;
-        c.beta = beta;
-        c.sessions = sessions;
-        c.memorySize = memorySize;
-        c.selection = selection;
-        c.firstSessionEpochs = firstSessionEpochs;
-        c.learningRate = learningRate;
-        c.sessionLearningRates = new TreeMap<>(sessionLearningRates);
-        c.lrMilestones = lrMilestones.clone();
-        c.lrDecay = lrDecay;
-        c.continuum = continuum;
-        c.adaptEpochs = adaptEpochs;
-        c.adaptBatchSize = adaptBatchSize;
-        c.adaptLearningRate = adaptLearningRate;
-        return c;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof ItamlConfiguration)) {
-            return false;
-        }
-        ItamlConfiguration c = (ItamlConfiguration) o;
-        return rule == c.rule && innerSteps == c.innerSteps && Double.compare(beta, c.beta) == 0
-                && sessions == c.sessions && memorySize == c.memorySize && Objects.equals(selection, c.selection)
-                && firstSessionEpochs == c.firstSessionEpochs && Double.compare(learningRate, c.learningRate) == 0
-                && sessionLearningRates.equals(c.sessionLearningRates) && Arrays.equals(lrMilestones, c.lrMilestones)
-                && Double.compare(lrDecay, c.lrDecay) == 0 && continuum == c.continuum
-                && adaptEpochs == c.adaptEpochs && adaptBatchSize == c.adaptBatchSize
-                && Double.compare(adaptLearningRate, c.adaptLearningRate) == 0;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(rule, innerSteps, beta, sessions, memorySize, selection, firstSessionEpochs,
-                learningRate, sessionLearningRates, Arrays.hashCode(lrMilestones), lrDecay, continuum, adaptEpochs,
-                adaptBatchSize, adaptLearningRate);
+        return new Builder((ItamlConfiguration) copy());
     }
 
     @Override
@@ -275,11 +227,14 @@ public final class ItamlConfiguration implements PluginConfiguration {
     }
 
     /** Builder of {@link ItamlConfiguration}; starts from the defaults. */
-    public static final class Builder {
-        private ItamlConfiguration c = new ItamlConfiguration();
-
+    public static final class Builder extends JsonConfiguration.Builder<ItamlConfiguration> {
         /** Starts from the defaults. */
         public Builder() {
+            this(new ItamlConfiguration());
+        }
+
+        private Builder(ItamlConfiguration start) {
+            super(start);
         }
 
         private static int positive(String name, int v) {
@@ -332,10 +287,7 @@ public final class ItamlConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder sessions(int t) {
-            if (t < 0) {
-                throw new IllegalArgumentException("sessions should be >= 0 (got: " + t + ")");
-            }
-            c.sessions = t;
+            c.sessions = requireAtLeast("sessions", t, 0);
             return this;
         }
 
@@ -344,10 +296,7 @@ public final class ItamlConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder memorySize(int size) {
-            if (size < 0) {
-                throw new IllegalArgumentException("memorySize should be >= 0 (got: " + size + ")");
-            }
-            c.memorySize = size;
+            c.memorySize = requireAtLeast("memorySize", size, 0);
             return this;
         }
 
@@ -366,10 +315,7 @@ public final class ItamlConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder firstSessionEpochs(int epochs) {
-            if (epochs < 0) {
-                throw new IllegalArgumentException("firstSessionEpochs should be >= 0 (got: " + epochs + ")");
-            }
-            c.firstSessionEpochs = epochs;
+            c.firstSessionEpochs = requireAtLeast("firstSessionEpochs", epochs, 0);
             return this;
         }
 
@@ -438,11 +384,6 @@ public final class ItamlConfiguration implements PluginConfiguration {
             c.adaptBatchSize = positive("adaptation batch", batch);
             c.adaptLearningRate = positive("adaptation learning rate", lr);
             return this;
-        }
-
-        /** @return the configuration */
-        public ItamlConfiguration build() {
-            return c.copy();
         }
     }
 }

@@ -10,12 +10,10 @@ import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,17 +52,7 @@ public final class ComputationGraphModel extends NetworkModel<ComputationGraph> 
     }
 
     private static ComputationGraph checked(Object graph) {
-        if (graph == null) {
-            throw new IllegalArgumentException("The graph is null");
-        }
-        if (!(graph instanceof ComputationGraph)) {
-            throw new IllegalArgumentException("Expected a ComputationGraph (got: " + graph.getClass().getName() + ")");
-        }
-        ComputationGraph g = (ComputationGraph) graph;
-        if (g.getVertices() == null) {
-            throw new IllegalArgumentException("The ComputationGraph is not initialised: call graph.init() first");
-        }
-        return g;
+        return checked(graph, ComputationGraph.class, "graph", "graph", g -> g.getVertices() != null);
     }
 
     @Override
@@ -181,18 +169,14 @@ public final class ComputationGraphModel extends NetworkModel<ComputationGraph> 
     }
 
     @Override
-    public void resetUpdater() {
+    INDArray updaterStateView() {
         ComputationGraphUpdater u = net.getUpdater(false);
-        if (u != null && u.getStateViewArray() != null) {
-            u.getStateViewArray().assign(0);
-        }
-        net.getConfiguration().setIterationCount(0);
+        return u == null ? null : u.getStateViewArray();
     }
 
     @Override
-    public INDArray updaterState() {
-        ComputationGraphUpdater u = net.getUpdater(false);
-        return u == null || u.getStateViewArray() == null ? null : u.getStateViewArray().dup();
+    void resetIterationCount() {
+        net.getConfiguration().setIterationCount(0);
     }
 
     @Override

@@ -9,13 +9,11 @@ import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.deeplearning4j.datasets.iterator.MultiDataSetWrapperIterator;
 
 import java.util.ArrayList;
@@ -34,17 +32,7 @@ public final class MultiLayerNetworkModel extends NetworkModel<MultiLayerNetwork
     }
 
     private static MultiLayerNetwork checked(Object net) {
-        if (net == null) {
-            throw new IllegalArgumentException("The network is null");
-        }
-        if (!(net instanceof MultiLayerNetwork)) {
-            throw new IllegalArgumentException("Expected a MultiLayerNetwork (got: " + net.getClass().getName() + ")");
-        }
-        MultiLayerNetwork n = (MultiLayerNetwork) net;
-        if (n.getLayers() == null) {
-            throw new IllegalArgumentException("The MultiLayerNetwork is not initialised: call net.init() first");
-        }
-        return n;
+        return checked(net, MultiLayerNetwork.class, "network", "net", n -> n.getLayers() != null);
     }
 
     @Override
@@ -183,18 +171,14 @@ public final class MultiLayerNetworkModel extends NetworkModel<MultiLayerNetwork
     }
 
     @Override
-    public void resetUpdater() {
+    INDArray updaterStateView() {
         Updater u = net.getUpdater(false);
-        if (u != null && u.getStateViewArray() != null) {
-            u.getStateViewArray().assign(0);
-        }
-        net.setIterationCount(0);
+        return u == null ? null : u.getStateViewArray();
     }
 
     @Override
-    public INDArray updaterState() {
-        Updater u = net.getUpdater(false);
-        return u == null || u.getStateViewArray() == null ? null : u.getStateViewArray().dup();
+    void resetIterationCount() {
+        net.setIterationCount(0);
     }
 
     @Override

@@ -50,6 +50,33 @@ abstract class NetworkModel<N extends Model> implements ContinualModel {
         this.net = net;
     }
 
+    /**
+     * @param candidate   the network given
+     * @param type        the network class expected
+     * @param noun        what it is called in the messages ("network", "graph")
+     * @param variable    the variable of the fix, e.g. "net" for {@code net.init()}
+     * @param initialised whether it is initialised
+     * @param <T>         the network class
+     * @return the network
+     * @throws IllegalArgumentException if it is null, of another class or not initialised
+     */
+    static <T extends Model> T checked(Object candidate, Class<T> type, String noun, String variable,
+                                       java.util.function.Predicate<T> initialised) {
+        if (candidate == null) {
+            throw new IllegalArgumentException("The " + noun + " is null");
+        }
+        if (!type.isInstance(candidate)) {
+            throw new IllegalArgumentException("Expected a " + type.getSimpleName() + " (got: "
+                    + candidate.getClass().getName() + ")");
+        }
+        T n = type.cast(candidate);
+        if (!initialised.test(n)) {
+            throw new IllegalArgumentException("The " + type.getSimpleName() + " is not initialised: call " + variable
+                    + ".init() first");
+        }
+        return n;
+    }
+
     /** @return the layers with parameters, by a stable name (MultiLayerNetwork: "layer i"; graph: vertex name) */
     abstract Map<String, Layer> layersByName();
 
@@ -191,6 +218,27 @@ abstract class NetworkModel<N extends Model> implements ContinualModel {
     }
 
     abstract void incrementEpochCount();
+
+    /** @return the updater's state view array, or null if the network has no updater state yet */
+    abstract INDArray updaterStateView();
+
+    /** Sets the network's iteration counter to 0. */
+    abstract void resetIterationCount();
+
+    @Override
+    public void resetUpdater() {
+        INDArray state = updaterStateView();
+        if (state != null) {
+            state.assign(0);
+        }
+        resetIterationCount();
+    }
+
+    @Override
+    public INDArray updaterState() {
+        INDArray state = updaterStateView();
+        return state == null ? null : state.dup();
+    }
 
     private BaseOutputLayer outputLayerConf(String what) {
         org.deeplearning4j.nn.conf.layers.Layer l = headConf();

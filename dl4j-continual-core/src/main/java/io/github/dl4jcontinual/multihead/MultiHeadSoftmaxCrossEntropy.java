@@ -1,11 +1,10 @@
 package io.github.dl4jcontinual.multihead;
 
-import org.nd4j.common.primitives.Pair;
+import io.github.dl4jcontinual.nn.PerExampleLoss;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Arrays;
@@ -22,7 +21,7 @@ import java.util.Arrays;
  * Computed batched: a [batch, nOut] head mask is {@code labels · H · Hᵀ} with H the unit-to-head membership.
  * Immutable; serialised with the network's JSON (field {@code headOf}).</p>
  */
-public class MultiHeadSoftmaxCrossEntropy implements ILossFunction {
+public class MultiHeadSoftmaxCrossEntropy extends PerExampleLoss {
     private static final long serialVersionUID = 1L;
     private static final double MASKED = -1e30;
 
@@ -89,27 +88,10 @@ public class MultiHeadSoftmaxCrossEntropy implements ILossFunction {
 
     /** {@inheritDoc} */
     @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
-                               boolean average) {
-        double sum = computeScoreArray(labels, preOutput, activationFn, mask).sumNumber().doubleValue();
-        return average ? sum / labels.rows() : sum;
-    }
-
-    /** {@inheritDoc} */
-    @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         checkActivation(activationFn);
         INDArray g = probabilities(preOutput, headMask(labels)).subi(labels);
         return mask == null ? g : g.muliColumnVector(mask.reshape(mask.length(), 1));
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput,
-                                                          IActivation activationFn, INDArray mask,
-                                                          boolean average) {
-        return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
     }
 
     /** {@inheritDoc} */

@@ -7,7 +7,8 @@ import java.io.Serializable;
 /**
  * The JSON-serialisable configuration of a plugin; polymorphic by class ({@code "@class"} property), as DL4J's
  * layer configurations are. Implementations are immutable, have a no-argument constructor for Jackson and
- * implement {@code equals}/{@code hashCode}.
+ * implement {@code equals}/{@code hashCode}; extending {@link io.github.dl4jcontinual.serde.JsonConfiguration}
+ * gives those (and {@code toJson}, {@code toString}) from the JSON form.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.CLASS, include = JsonTypeInfo.As.PROPERTY, property = "@class")
 public interface PluginConfiguration extends Serializable {

@@ -23,14 +23,37 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * one forward/backward pass per 256 examples, with the outer-product identity
  * {@code Σ_i (a_i ⊗ δ_i)² = (a²)ᵀ(δ²)} ({@code |a|ᵀ|δ|} for MAS). For any other network the exact value
  * ({@code batchSize = 1}) needs one DL4J forward/backward pass per example, which costs several times an epoch
- * of minibatch training. With
+ * of minibatch training; by default ({@code maxExamples =} {@link #AUTO}) that path therefore uses a seeded
+ * random sample of {@link #PER_EXAMPLE_SAMPLE} examples of the experience (an unbiased estimate of the same mean;
+ * docs/regularization.md "Importance cost" measures its cost and its error against the full Fisher). With
  * {@code batchSize = b > 1} the squared minibatch-mean gradient times b is used instead (the cheap estimate
  * Avalanche uses; it equals the Fisher when per-example gradients are uncorrelated). {@code maxExamples} caps
- * the number of examples. The reproduction command measures the cost against the experience's training
- * time.</p>
+ * the number of examples: the first ones of a seeded shuffle.</p>
  */
 public final class Importance {
+    /** {@code maxExamples} value: all examples, except a {@link #PER_EXAMPLE_SAMPLE} sample on the per-example loop. */
+    public static final int AUTO = -1;
+    /** Examples the per-example loop (networks other than dense MLPs, {@code batchSize = 1}) uses under {@link #AUTO}. */
+    public static final int PER_EXAMPLE_SAMPLE = 1000;
+
     private Importance() {
+    }
+
+    /**
+     * @param model       the network
+     * @param batchSize   examples per gradient
+     * @param maxExamples a cap, 0 for all, or {@link #AUTO}
+     * @return the cap actually used (0 = all)
+     */
+    static int examplesUsed(ContinualModel model, int batchSize, int maxExamples) {
+        if (maxExamples < AUTO) {
+            throw new IllegalArgumentException("maxExamples should be >= 0, or Importance.AUTO (-1) (got: "
+                    + maxExamples + ")");
+        }
+        if (maxExamples != AUTO) {
+            return maxExamples;
+        }
+        return batchSize == 1 && !PerExampleDense.supports(model) ? PER_EXAMPLE_SAMPLE : 0;
     }
 
     /**
@@ -39,12 +62,13 @@ public final class Importance {
      * @param model       a trained network (not modified)
      * @param data        the experience (labels as the model is trained on them)
      * @param batchSize   1 for the exact per-example Fisher, more for the minibatch estimate
-     * @param maxExamples at most this many examples (the first ones of a seeded shuffle); 0 for all
+     * @param maxExamples at most this many examples (the first ones of a seeded shuffle); 0 for all; {@link #AUTO}
      * @param seed        shuffle seed
      * @return the Fisher diagonal [1, numParams]
      */
     public static INDArray empiricalFisher(ContinualModel model, Experience data, int batchSize, int maxExamples,
                                            long seed) {
+        maxExamples = examplesUsed(model, batchSize, maxExamples);
         if (batchSize == 1 && PerExampleDense.supports(model)) {
             return PerExampleDense.importance(model, data, true, maxExamples, seed);
         }
@@ -58,12 +82,13 @@ public final class Importance {
      * @param model       a trained network (not modified)
      * @param data        the experience
      * @param batchSize   1 for per-example magnitudes, more for the minibatch estimate
-     * @param maxExamples at most this many examples; 0 for all
+     * @param maxExamples at most this many examples; 0 for all; {@link #AUTO}
      * @param seed        shuffle seed
      * @return the importance [1, numParams]
      */
     public static INDArray outputSensitivity(ContinualModel model, Experience data, int batchSize, int maxExamples,
                                              long seed) {
+        maxExamples = examplesUsed(model, batchSize, maxExamples);
         if (batchSize == 1 && PerExampleDense.supports(model)) {
             return PerExampleDense.importance(model, data, false, maxExamples, seed);
         }

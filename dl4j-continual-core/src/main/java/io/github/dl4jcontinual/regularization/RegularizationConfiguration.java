@@ -3,6 +3,7 @@ package io.github.dl4jcontinual.regularization;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 
 import java.util.Locale;
 import java.util.Objects;
@@ -21,7 +22,7 @@ import java.util.Objects;
  * new RegularizationConfiguration.Builder(RegularizationMethod.ONLINE_EWC).lambda(90).gamma(1.0).build()
  * }</pre>
  */
-public final class RegularizationConfiguration implements PluginConfiguration {
+public final class RegularizationConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
 
     private RegularizationMethod method;
@@ -30,7 +31,7 @@ public final class RegularizationConfiguration implements PluginConfiguration {
     private double xi = 0.1;
     private double fisherDecay = 0.9;
     private int importanceBatchSize = 1;
-    private int maxImportanceExamples;
+    private int maxImportanceExamples = Importance.AUTO;
 
     private RegularizationConfiguration() {
         // for Jackson
@@ -66,7 +67,11 @@ public final class RegularizationConfiguration implements PluginConfiguration {
         return importanceBatchSize;
     }
 
-    /** @return the cap on examples used for Fisher/MAS importance (0 = all) */
+    /**
+     * @return the cap on examples used for Fisher/MAS importance: 0 = all, {@link Importance#AUTO} (the default) = all,
+     *         except a sample of {@link Importance#PER_EXAMPLE_SAMPLE} where the exact per-example values need one
+     *         pass per example (networks other than dense MLPs)
+     */
     public int getMaxImportanceExamples() {
         return maxImportanceExamples;
     }
@@ -83,11 +88,6 @@ public final class RegularizationConfiguration implements PluginConfiguration {
         return method.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** @return JSON of this configuration */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json JSON written by {@link #toJson()}
      * @return the configuration
@@ -96,38 +96,13 @@ public final class RegularizationConfiguration implements PluginConfiguration {
         return ContinualJson.fromJson(json, RegularizationConfiguration.class);
     }
 
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof RegularizationConfiguration)) {
-            return false;
-        }
-        RegularizationConfiguration c = (RegularizationConfiguration) o;
-        return method == c.method && Double.compare(lambda, c.lambda) == 0 && Double.compare(gamma, c.gamma) == 0
-                && Double.compare(xi, c.xi) == 0 && Double.compare(fisherDecay, c.fisherDecay) == 0
-                && importanceBatchSize == c.importanceBatchSize && maxImportanceExamples == c.maxImportanceExamples;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(method, lambda, gamma, xi, fisherDecay, importanceBatchSize, maxImportanceExamples);
-    }
-
-    @Override
-    public String toString() {
-        return "RegularizationConfiguration" + toJson().replaceAll("\\s+", "");
-    }
-
     /** Builder; the method is required. */
-    public static final class Builder {
-        private final RegularizationConfiguration c = new RegularizationConfiguration();
-
+    public static final class Builder extends JsonConfiguration.Builder<RegularizationConfiguration> {
         /**
          * @param method the importance measure
          */
         public Builder(RegularizationMethod method) {
+            super(new RegularizationConfiguration());
             c.method = Objects.requireNonNull(method, "method");
         }
 
@@ -136,10 +111,7 @@ public final class RegularizationConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder lambda(double lambda) {
-            if (!(lambda >= 0) || Double.isInfinite(lambda)) {
-                throw new IllegalArgumentException("lambda should be >= 0 and finite (got: " + lambda + ")");
-            }
-            c.lambda = lambda;
+            c.lambda = requireNonNegative("lambda", lambda);
             return this;
         }
 
@@ -160,10 +132,7 @@ public final class RegularizationConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder xi(double xi) {
-            if (!(xi > 0) || Double.isInfinite(xi)) {
-                throw new IllegalArgumentException("xi should be > 0 and finite (got: " + xi + ")");
-            }
-            c.xi = xi;
+            c.xi = requirePositive("xi", xi);
             return this;
         }
 
@@ -185,36 +154,19 @@ public final class RegularizationConfiguration implements PluginConfiguration {
          * @return this builder
          */
         public Builder importanceBatchSize(int b) {
-            if (b < 1) {
-                throw new IllegalArgumentException("importanceBatchSize should be >= 1 (got: " + b + ")");
-            }
-            c.importanceBatchSize = b;
+            c.importanceBatchSize = requireAtLeast("importanceBatchSize", b, 1);
             return this;
         }
 
         /**
-         * @param n cap on the examples used for Fisher/MAS importance, at least 0 (0 = all); default 0
+         * @param n cap on the examples used for Fisher/MAS importance, at least 0 (0 = all: the exact value, one pass
+         *          per example on networks other than dense MLPs); default {@link Importance#AUTO}, see
+         *          {@link RegularizationConfiguration#getMaxImportanceExamples()}
          * @return this builder
          */
         public Builder maxImportanceExamples(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("maxImportanceExamples should be >= 0 (got: " + n + ")");
-            }
-            c.maxImportanceExamples = n;
+            c.maxImportanceExamples = requireAtLeast("maxImportanceExamples", n, 0);
             return this;
-        }
-
-        /** @return the configuration */
-        public RegularizationConfiguration build() {
-            RegularizationConfiguration r = new RegularizationConfiguration();
-            r.method = c.method;
-            r.lambda = c.lambda;
-            r.gamma = c.gamma;
-            r.xi = c.xi;
-            r.fisherDecay = c.fisherDecay;
-            r.importanceBatchSize = c.importanceBatchSize;
-            r.maxImportanceExamples = c.maxImportanceExamples;
-            return r;
         }
     }
 }

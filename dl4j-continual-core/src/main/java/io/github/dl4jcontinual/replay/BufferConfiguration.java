@@ -2,8 +2,8 @@ package io.github.dl4jcontinual.replay;
 
 import io.github.dl4jcontinual.replay.selection.SelectionPolicy;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 
-import java.io.Serializable;
 import java.util.Objects;
 
 /**
@@ -16,7 +16,7 @@ import java.util.Objects;
  *         .selection(new HerdingSelection()).build();
  * }</pre>
  */
-public final class BufferConfiguration implements Serializable {
+public final class BufferConfiguration extends JsonConfiguration {
     private static final long serialVersionUID = 1L;
 
     /** How many examples of each group the buffer keeps. */
@@ -81,11 +81,6 @@ public final class BufferConfiguration implements Serializable {
         }
     }
 
-    /** @return the JSON of this configuration */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json JSON from {@link #toJson()}
      * @return the configuration
@@ -100,29 +95,17 @@ public final class BufferConfiguration implements Serializable {
     }
 
     @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof BufferConfiguration)) {
-            return false;
-        }
-        BufferConfiguration b = (BufferConfiguration) o;
-        return type == b.type && capacity == b.capacity && perClass == b.perClass
-                && Objects.equals(selection, b.selection);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(type, capacity, perClass, selection);
-    }
-
-    @Override
     public String toString() {
         return type.name().toLowerCase(java.util.Locale.ROOT) + "(" + (perClass > 0 ? perClass + "/class" : capacity)
                 + (selection == null ? "" : ", " + selection) + ")";
     }
 
     /** Builder; defaults: reservoir of 500. */
-    public static final class Builder {
-        private final BufferConfiguration c = new BufferConfiguration();
+    public static final class Builder extends JsonConfiguration.Builder<BufferConfiguration> {
+        /** Starts from the defaults. */
+        public Builder() {
+            super(new BufferConfiguration());
+        }
 
         /**
          * @param type the buffer type
@@ -150,10 +133,7 @@ public final class BufferConfiguration implements Serializable {
          * @return this builder
          */
         public Builder perClass(int perClass) {
-            if (perClass < 0) {
-                throw new IllegalArgumentException("perClass should be >= 0 (got: " + perClass + ")");
-            }
-            c.perClass = perClass;
+            c.perClass = requireAtLeast("perClass", perClass, 0);
             return this;
         }
 
@@ -183,12 +163,7 @@ public final class BufferConfiguration implements Serializable {
                 throw new IllegalArgumentException("An EXPERIENCE_BALANCED buffer needs a selection policy, e.g. "
                         + "new RandomSelection()");
             }
-            BufferConfiguration r = new BufferConfiguration();
-            r.type = c.type;
-            r.capacity = c.capacity;
-            r.perClass = c.perClass;
-            r.selection = c.selection;
-            return r;
+            return super.build();
         }
     }
 }

@@ -5,6 +5,7 @@ import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.data.ExampleSource;
 import io.github.dl4jcontinual.data.RowStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
@@ -64,9 +65,17 @@ final class ExperienceIterators {
                 throw new IllegalStateException("Labels of output " + part.classOutput + " have " + l.size(1)
                         + " columns but the scenario maps " + part.classOrder.length + " classes");
             }
+            if (isIdentity(part.classOrder, l.size(1))) {
+                // the scenario's class order is the source's: nothing to relabel
+                if (part.transform != null) {
+                    part.transform.preProcess(out);
+                }
+                return out;
+            }
             INDArray r;
             if (l.rank() == 2) {
-                r = l.getColumns(part.classOrder).dup('c');
+                // one gather of the columns (getColumns copies them one op per column)
+                r = Nd4j.pullRows(l, 0, part.classOrder);
             } else {
                 INDArrayIndex[] idx = new INDArrayIndex[l.rank()];
                 Arrays.fill(idx, NDArrayIndex.all());
@@ -81,7 +90,7 @@ final class ExperienceIterators {
             if (l.rank() == 2 && lm != null && lm[part.classOutput] != null && lm[part.classOutput].rank() == 2
                     && lm[part.classOutput].size(1) == l.size(1) && l.size(1) > 1) {
                 lm = lm.clone();
-                lm[part.classOutput] = lm[part.classOutput].getColumns(part.classOrder).dup('c');
+                lm[part.classOutput] = Nd4j.pullRows(lm[part.classOutput], 0, part.classOrder);
             }
             out = new org.nd4j.linalg.dataset.MultiDataSet(out.getFeatures(), labels, out.getFeaturesMaskArrays(), lm);
         }
@@ -89,6 +98,19 @@ final class ExperienceIterators {
             part.transform.preProcess(out);
         }
         return out;
+    }
+
+    /** @return whether column p of the relabelled labels is source column p for every one of the width columns */
+    private static boolean isIdentity(int[] classOrder, long width) {
+        if (classOrder.length != width) {
+            return false;
+        }
+        for (int p = 0; p < classOrder.length; p++) {
+            if (classOrder[p] != p) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** What the three iterators share. */

@@ -2,10 +2,6 @@ package io.github.dl4jcontinual.scenario;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -14,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * centre, with bilinear interpolation and zero fill (Rotated MNIST). The sampling table is computed once.
  * Immutable; replaces the features with a rotated copy.
  */
-public final class ImageRotation implements DataSetPreProcessor, MultiDataSetPreProcessor {
+public final class ImageRotation extends FeatureTransform {
     private static final long serialVersionUID = 1L;
     private final double degrees;
     private final int channels;
@@ -71,14 +67,8 @@ public final class ImageRotation implements DataSetPreProcessor, MultiDataSetPre
     }
 
     @Override
-    public void preProcess(DataSet ds) {
-        ds.setFeatures(rotate(ds.getFeatures()));
-    }
-
-    /** Rotates the first input of the minibatch. */
-    @Override
-    public void preProcess(MultiDataSet mds) {
-        mds.setFeatures(0, rotate(mds.getFeatures(0)));
+    INDArray transform(INDArray features) {
+        return rotate(features);
     }
 
     /**

@@ -1,10 +1,6 @@
 package io.github.dl4jcontinual.scenario;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -13,7 +9,7 @@ import java.util.Random;
  * Permutes the values of every example (flattened row-major, any rank) with one fixed permutation (Permuted MNIST).
  * Immutable; replaces the features with a permuted copy, never writes into the source.
  */
-public final class PixelPermutation implements DataSetPreProcessor, MultiDataSetPreProcessor {
+public final class PixelPermutation extends FeatureTransform {
     private static final long serialVersionUID = 1L;
     private final int[] permutation;
 
@@ -53,14 +49,8 @@ public final class PixelPermutation implements DataSetPreProcessor, MultiDataSet
     }
 
     @Override
-    public void preProcess(DataSet ds) {
-        ds.setFeatures(permute(ds.getFeatures()));
-    }
-
-    /** Permutes the first input of the minibatch. */
-    @Override
-    public void preProcess(MultiDataSet mds) {
-        mds.setFeatures(0, permute(mds.getFeatures(0)));
+    INDArray transform(INDArray features) {
+        return permute(features);
     }
 
     /**

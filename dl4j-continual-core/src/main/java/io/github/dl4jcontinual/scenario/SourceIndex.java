@@ -130,7 +130,10 @@ final class SourceIndex {
     }
 
     private static void checkFinite(INDArray f, int input, long first, String which) {
-        if (!f.dataType().isFPType() || !BooleanIndexing.or(f, Conditions.notFinite())) {
+        // a finite sum proves every value finite (NaN and ±Inf propagate) in one fast reduction; only a
+        // non-finite sum (or an overflowing one) pays for the element-wise test
+        if (!f.dataType().isFPType() || Double.isFinite(f.sumNumber().doubleValue())
+                || !BooleanIndexing.or(f, Conditions.notFinite())) {
             return;
         }
         INDArray flat = f.reshape(f.length());

@@ -2,8 +2,8 @@ package io.github.dl4jcontinual.trainer;
 
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -16,7 +16,7 @@ import java.util.Objects;
  * {@link #toJson()}/{@link #fromJson(String)} round-trip it (plugins are tagged with {@code @class}); plugin
  * configurations must therefore be JSON-serialisable, which {@link Builder#build()} checks.
  */
-public final class ContinualConfiguration implements Serializable {
+public final class ContinualConfiguration extends JsonConfiguration {
     private static final long serialVersionUID = 1L;
 
     private int epochsPerExperience = 1;
@@ -91,11 +91,6 @@ public final class ContinualConfiguration implements Serializable {
         return Collections.unmodifiableList(plugins);
     }
 
-    /** @return JSON form */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json output of {@link #toJson()}
      * @return the configuration
@@ -109,24 +104,6 @@ public final class ContinualConfiguration implements Serializable {
         Builder b = new Builder();
         b.c = fromJson(toJson());
         return b;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof ContinualConfiguration)) {
-            return false;
-        }
-        ContinualConfiguration c = (ContinualConfiguration) o;
-        return epochsPerExperience == c.epochsPerExperience && batchSize == c.batchSize
-                && evalBatchSize == c.evalBatchSize && seed == c.seed && headPolicy == c.headPolicy
-                && maskUnseenClasses == c.maskUnseenClasses && shuffle == c.shuffle && progress == c.progress
-                && nativeThreads == c.nativeThreads && plugins.equals(c.plugins);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(epochsPerExperience, batchSize, evalBatchSize, seed, headPolicy, maskUnseenClasses,
-                shuffle, progress, nativeThreads, plugins);
     }
 
     @Override

@@ -690,7 +690,8 @@ public final class ContinualTrainer<T> {
      * @throws IllegalStateException    if the stream was already evaluated after the last learned experience
      */
     public ContinualResult evaluate(List<Experience> test) {
-        return evaluate(test, true);
+        evaluate(test, true);
+        return result(0);
     }
 
     private void notifyExperienceEnd(StreamProgress progress) {
@@ -702,7 +703,28 @@ public final class ContinualTrainer<T> {
         }
     }
 
-    private ContinualResult evaluate(List<Experience> test, boolean notify) {
+    /** Evaluates the model's accuracy and the plugins' stream metrics on the test stream into the progress. */
+    private void recordMetrics(Run r, List<Experience> test, StreamProgress progress, boolean baseline) {
+        MetricRow own;
+        if (backend != null) {
+            long[][] c = backend.evaluate(model, test, progress.numClasses, r.ctx.classIlAllowed(),
+                    conf.getEvalBatchSize());
+            own = new MetricRow().put(AccuracyMetric.CLASS_IL, c[0]).put(AccuracyMetric.TASK_IL, c[1]);
+        } else {
+            own = AccuracyMetric.ofModel().evaluate(r.ctx, test);
+        }
+        progress.record("", own, baseline);
+        for (ContinualPlugin p : r.plugins) {
+            for (StreamMetric m : p.streamMetrics(r.ctx)) {
+                if (!baseline || m.hasBaseline()) {
+                    progress.record(m.name(), m.evaluate(r.ctx, test), baseline);
+                }
+            }
+        }
+    }
+
+    /** Evaluates into the progress (the result is built by the caller that returns one: O(experiences²) to build). */
+    private void evaluate(List<Experience> test, boolean notify) {
         checkNotFinished();
         if (test.isEmpty()) {
             throw new IllegalArgumentException("The test stream has no experiences");
@@ -731,21 +753,9 @@ public final class ContinualTrainer<T> {
         progress.numClasses = numClasses;
         long t0 = System.currentTimeMillis();
         boolean baseline = progress.next() == 0;
-        MetricRow own;
-        if (backend != null) {
-            long[][] c = backend.evaluate(model, test, progress.numClasses, r.ctx.classIlAllowed(),
-                    conf.getEvalBatchSize());
-            own = new MetricRow().put(AccuracyMetric.CLASS_IL, c[0]).put(AccuracyMetric.TASK_IL, c[1]);
-        } else {
-            own = AccuracyMetric.ofModel().evaluate(r.ctx, test);
-        }
-        progress.record("", own, baseline);
-        for (ContinualPlugin p : r.plugins) {
-            for (StreamMetric m : p.streamMetrics(r.ctx)) {
-                if (!baseline || m.hasBaseline()) {
-                    progress.record(m.name(), m.evaluate(r.ctx, test), baseline);
-                }
-            }
+        long meanRows = test.stream().mapToLong(Experience::numExamples).sum() / test.size();
+        try (NativeThreads threads = NativeThreads.forEvaluation(conf.getNativeThreads(), meanRows)) {
+            recordMetrics(r, test, progress, baseline);
         }
         if (!baseline) {
             List<ExperienceResult> results = progress.results();
@@ -757,7 +767,6 @@ public final class ContinualTrainer<T> {
         if (notify && !baseline) {
             notifyExperienceEnd(progress);
         }
-        return result(0);
     }
 
     /**

@@ -1,9 +1,9 @@
 package io.github.dl4jcontinual.trainer;
 
+import io.github.dl4jcontinual.data.DelegatingMultiDataSetIterator;
 import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.model.ContinualModel;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 import java.io.PrintStream;
@@ -16,9 +16,8 @@ import java.util.Locale;
  * Counting at the data rather than in a listener works for every kind of model and training step. Not
  * asynchronous; used on the training thread only, one per experience.
  */
-final class ExperienceMonitor implements MultiDataSetIterator {
+final class ExperienceMonitor extends DelegatingMultiDataSetIterator {
     private static final long serialVersionUID = 1L;
-    private final MultiDataSetIterator data;
     private final transient ContinualModel model;
     private final int experience;
     private final int numExperiences;
@@ -36,7 +35,7 @@ final class ExperienceMonitor implements MultiDataSetIterator {
 
     ExperienceMonitor(MultiDataSetIterator data, ContinualModel model, int experience, int numExperiences, int epochs,
                       long examplesPerEpoch, PrintStream out) {
-        this.data = data;
+        super(data);
         this.model = model;
         this.experience = experience;
         this.numExperiences = numExperiences;
@@ -79,26 +78,6 @@ final class ExperienceMonitor implements MultiDataSetIterator {
             inPass = false;
         }
         return has;
-    }
-
-    @Override
-    public void setPreProcessor(MultiDataSetPreProcessor preProcessor) {
-        data.setPreProcessor(preProcessor);
-    }
-
-    @Override
-    public MultiDataSetPreProcessor getPreProcessor() {
-        return data.getPreProcessor();
-    }
-
-    @Override
-    public boolean resetSupported() {
-        return data.resetSupported();
-    }
-
-    @Override
-    public boolean asyncSupported() {
-        return false;
     }
 
     @Override

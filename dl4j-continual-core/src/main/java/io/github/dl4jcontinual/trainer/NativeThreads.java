@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
  * ran 4.6× slower with 2 OpenMP threads than with 1 on a loaded 2-core machine; docs/benchmark.md). Hence
  * {@link ContinualConfiguration#getNativeThreads()}: {@code 0} (auto, the default) uses one thread when the training
  * minibatch is at most {@link #AUTO_MAX_BATCH} and the user has not set {@code OMP_NUM_THREADS}; {@code -1} leaves
- * ND4J's setting alone; {@code n > 0} uses n threads. Evaluation (large minibatches) runs with the process's own
- * setting. Only the CPU backend is changed.</p>
+ * ND4J's setting alone; {@code n > 0} uses n threads. Evaluation runs with the process's own setting, except that
+ * the auto mode uses one thread for test experiences of at most {@link #AUTO_MAX_BATCH} examples on average
+ * ({@link #forEvaluation}). Only the CPU backend is changed.</p>
  */
 final class NativeThreads implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NativeThreads.class);
@@ -52,6 +53,20 @@ final class NativeThreads implements AutoCloseable {
             LOG.warn("Cannot set the native thread count to {}: {}", wanted, e.toString());
             return NONE;
         }
+    }
+
+    /**
+     * The evaluation's scope: in auto mode one thread when the test experiences hold at most
+     * {@link #AUTO_MAX_BATCH} examples on average (then every gather and forward pass is tiny, and OpenMP's
+     * fork/join dominates: a 10-row gather took 0.2-1.7 ms with 2 threads, 30-80 µs with one); otherwise the
+     * process's setting.
+     *
+     * @param setting  the configuration's value (0 auto, -1 leave, n: training only)
+     * @param meanRows mean examples per test experience
+     * @return a scope to close after the evaluation
+     */
+    static NativeThreads forEvaluation(int setting, long meanRows) {
+        return setting == 0 && meanRows <= AUTO_MAX_BATCH ? forTraining(0, (int) meanRows) : NONE;
     }
 
     /**

@@ -48,6 +48,8 @@ final class StreamProgress implements io.github.dl4jcontinual.checkpoint.Checkpo
     /** The number of experiences learned when the test stream was last evaluated; -1 before any evaluation. */
     int evaluatedAt = -1;
     private final List<String> results = new ArrayList<>();
+    /** {@link #results} decoded; not serialised (rebuilt from the JSON after a checkpoint is read). */
+    private transient List<ExperienceResult> decoded;
 
     void forScenario(Scenario s) {
         scenario = fingerprint(s);
@@ -72,17 +74,29 @@ final class StreamProgress implements io.github.dl4jcontinual.checkpoint.Checkpo
     }
 
     void add(ExperienceResult r) {
+        List<ExperienceResult> d = decoded();
         results.add(ContinualJson.toJson(r));
+        d.add(ContinualJson.fromJson(results.get(results.size() - 1), ExperienceResult.class));
     }
 
     void replaceLast(ExperienceResult r) {
+        List<ExperienceResult> d = decoded();
         results.set(results.size() - 1, ContinualJson.toJson(r));
+        d.set(d.size() - 1, ContinualJson.fromJson(results.get(results.size() - 1), ExperienceResult.class));
     }
 
+    /** @return the experience results (a new list; the results are immutable) */
     List<ExperienceResult> results() {
-        List<ExperienceResult> r = new ArrayList<>();
-        results.forEach(j -> r.add(ContinualJson.fromJson(j, ExperienceResult.class)));
-        return r;
+        return new ArrayList<>(decoded());
+    }
+
+    /** The results as objects, decoded once (after a checkpoint is read, at the first use) and kept in step. */
+    private List<ExperienceResult> decoded() {
+        if (decoded == null) {
+            decoded = new ArrayList<>();
+            results.forEach(j -> decoded.add(ContinualJson.fromJson(j, ExperienceResult.class)));
+        }
+        return decoded;
     }
 
     /**

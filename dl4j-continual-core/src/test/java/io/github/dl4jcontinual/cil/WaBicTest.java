@@ -100,12 +100,9 @@ class WaBicTest {
         }
     }
 
-    @Test
-    void biasCorrectionHoldsOutValidationExamplesAndRoundTrips() {
-        BiasCorrection c = new BiasCorrection.Builder().validationPerClass(3).iterations(100).learningRate(0.02)
-                .build();
-        assertEquals(c, BiasCorrection.fromJson(c.toJson()));
-        Random r = new Random(2);
+    /** 120 examples of 4 noisy classes in 3 dimensions (class 3 shifted), two experiences, train = test. */
+    private static Scenario fourClasses(long seed) {
+        Random r = new Random(seed);
         double[][] x = new double[120][3];
         int[] y = new int[120];
         for (int i = 0; i < 120; i++) {
@@ -115,7 +112,15 @@ class WaBicTest {
             }
         }
         DataSet ds = new DataSet(Nd4j.createFromArray(x).castTo(DataType.FLOAT), DataSets.oneHot(y, 4));
-        Scenario s = new ClassIncrementalScenario.Builder().train(ds).test(ds).numExperiences(2).build();
+        return new ClassIncrementalScenario.Builder().train(ds).test(ds).numExperiences(2).build();
+    }
+
+    @Test
+    void biasCorrectionHoldsOutValidationExamplesAndRoundTrips() {
+        BiasCorrection c = new BiasCorrection.Builder().validationPerClass(3).iterations(100).learningRate(0.02)
+                .build();
+        assertEquals(c, BiasCorrection.fromJson(c.toJson()));
+        Scenario s = fourClasses(2);
         ContinualResult res = ContinualTrainer.wrap(CilModels.mlp(3, 8, 4, false, 1e-2, 3),
                 new ContinualConfiguration.Builder().batchSize(10).epochsPerExperience(1).seed(1).progress(false)
                         .plugin(c).build()).fit(s);
@@ -133,17 +138,7 @@ class WaBicTest {
     @Test
     void biasCorrectionsHeldOutExamplesStayOutOfTheExemplarUnion() {
         // BiC first, then PyCIL's replay (experience ∪ exemplars): the union is built from BiC's training part
-        Random r = new Random(3);
-        double[][] x = new double[120][3];
-        int[] y = new int[120];
-        for (int i = 0; i < 120; i++) {
-            y[i] = i % 4;
-            for (int d = 0; d < 3; d++) {
-                x[i][d] = (d == y[i] % 3 ? 1 : 0) + (y[i] == 3 ? 0.5 : 0) + 0.2 * r.nextGaussian();
-            }
-        }
-        DataSet ds = new DataSet(Nd4j.createFromArray(x).castTo(DataType.FLOAT), DataSets.oneHot(y, 4));
-        Scenario s = new ClassIncrementalScenario.Builder().train(ds).test(ds).numExperiences(2).build();
+        Scenario s = fourClasses(3);
         BufferConfiguration memory = new BufferConfiguration.Builder().type(BufferConfiguration.Type.CLASS_BALANCED)
                 .perClass(5).selection(new RandomSelection()).build();
         ContinualResult res = ContinualTrainer.wrap(CilModels.mlp(3, 8, 4, false, 1e-2, 3),

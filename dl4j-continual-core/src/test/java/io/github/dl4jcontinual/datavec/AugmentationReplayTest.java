@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.datavec;
 
+import io.github.dl4jcontinual.data.MappedMultiDataSetIterator;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
@@ -26,7 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.dataset.api.preprocessor.ImagePreProcessingScaler;
@@ -61,7 +61,7 @@ class AugmentationReplayTest {
     static final List<Integer> EXPERIENCE = new ArrayList<>();
 
     /** Records the features of every training minibatch the network gets (listed after the replay plugin). */
-    public static final class Recorder implements PluginConfiguration {
+    public static final class Recorder extends io.github.dl4jcontinual.serde.JsonConfiguration implements PluginConfiguration {
         private static final long serialVersionUID = 1L;
 
         @Override
@@ -70,7 +70,7 @@ class AugmentationReplayTest {
                 @Override
                 public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
                                                               MultiDataSetIterator data) {
-                    return new Recording(data, experience.index());
+                    return new MappedMultiDataSetIterator(data, m -> record(m, experience.index()));
                 }
 
                 @Override
@@ -84,75 +84,14 @@ class AugmentationReplayTest {
         public String name() {
             return "recorder";
         }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Recorder;
-        }
-
-        @Override
-        public int hashCode() {
-            return 1;
-        }
     }
 
-    /** Delegates and records. */
-    static final class Recording implements MultiDataSetIterator {
-        private static final long serialVersionUID = 1L;
-        private final MultiDataSetIterator base;
-        private final int experience;
-
-        Recording(MultiDataSetIterator base, int experience) {
-            this.base = base;
-            this.experience = experience;
-        }
-
-        @Override
-        public MultiDataSet next(int num) {
-            return record(base.next(num));
-        }
-
-        @Override
-        public MultiDataSet next() {
-            return record(base.next());
-        }
-
-        private MultiDataSet record(MultiDataSet m) {
-            long n = m.getFeatures(0).size(0);
-            ROWS.add(m.getFeatures(0).reshape(n, -1).dup().toFloatMatrix());
-            EXPERIENCE.add(experience);
-            return m;
-        }
-
-        @Override
-        public void setPreProcessor(MultiDataSetPreProcessor p) {
-            base.setPreProcessor(p);
-        }
-
-        @Override
-        public MultiDataSetPreProcessor getPreProcessor() {
-            return base.getPreProcessor();
-        }
-
-        @Override
-        public boolean resetSupported() {
-            return base.resetSupported();
-        }
-
-        @Override
-        public boolean asyncSupported() {
-            return false;
-        }
-
-        @Override
-        public void reset() {
-            base.reset();
-        }
-
-        @Override
-        public boolean hasNext() {
-            return base.hasNext();
-        }
+    /** Records a minibatch's rows and experience, and serves it unchanged. */
+    static MultiDataSet record(MultiDataSet m, int experience) {
+        long n = m.getFeatures(0).size(0);
+        ROWS.add(m.getFeatures(0).reshape(n, -1).dup().toFloatMatrix());
+        EXPERIENCE.add(experience);
+        return m;
     }
 
     static Path tree(Path root) throws Exception {

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.distillation;
 
+import io.github.dl4jcontinual.testutil.NumericGradients;
 import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.testutil.Models;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -33,19 +34,7 @@ class DistillationTest {
                         : 0), 1e-9, mode.name());
             }
             assertEquals(0.0, q.getColumn(4).norm1Number().doubleValue(), 0.0);
-            INDArray g = loss.computeGradient(q, z, new ActivationIdentity(), null);
-            double eps = 1e-6;
-            for (int r = 0; r < 3; r++) {
-                for (int c = 0; c < 5; c++) {
-                    INDArray p = z.dup();
-                    p.putScalar(r, c, z.getDouble(r, c) + eps);
-                    INDArray m = z.dup();
-                    m.putScalar(r, c, z.getDouble(r, c) - eps);
-                    double fd = (loss.computeScore(q, p, new ActivationIdentity(), null, false)
-                            - loss.computeScore(q, m, new ActivationIdentity(), null, false)) / (2 * eps);
-                    assertEquals(fd, g.getDouble(r, c), 1e-6, mode + " d/dz[" + r + "][" + c + "]");
-                }
-            }
+            NumericGradients.assertLossGradient(loss, q, z, 1e-6, 1e-6, mode + " d/dz");
             if (seen) {
                 assertEquals(0.0, q.getColumn(2).norm1Number().doubleValue() + q.getColumn(3).norm1Number()
                         .doubleValue(), 0.0, "current classes are padded with zero targets");

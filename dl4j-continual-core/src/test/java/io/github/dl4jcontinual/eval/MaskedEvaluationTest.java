@@ -55,4 +55,32 @@ class MaskedEvaluationTest {
         IllegalStateException s = assertThrows(IllegalStateException.class, () -> m.eval(LABELS, SCORES));
         assertTrue(s.getMessage().contains("gave 3 columns; expected 2"), s.getMessage());
     }
+
+    /** The Java count of joined evaluations is eval()'s count: ties, clamped -Infinity, padding, masked winners. */
+    @Test
+    void countCorrectMatchesEval() {
+        java.util.Random rng = new java.util.Random(5);
+        for (int trial = 0; trial < 40; trial++) {
+            int numClasses = 2 + rng.nextInt(6);
+            int headSize = 1 + rng.nextInt(numClasses);
+            int rows = 1 + rng.nextInt(12);
+            double[] sc = new double[rows * headSize];
+            for (int i = 0; i < sc.length; i++) {
+                int k = rng.nextInt(6);
+                sc[i] = k == 0 ? Double.NEGATIVE_INFINITY : k == 1 ? -3e9 : k == 2 ? 0.5 : rng.nextGaussian();
+            }
+            INDArray labels = Nd4j.zeros(rows, numClasses);
+            int[] actual = new int[rows];
+            for (int r = 0; r < rows; r++) {
+                actual[r] = rng.nextInt(numClasses);
+                labels.putScalar(r, actual[r], 1);
+            }
+            int[] allowed = java.util.stream.IntStream.range(0, numClasses).filter(c -> rng.nextBoolean()).toArray();
+            MaskedEvaluation ev = new MaskedEvaluation(numClasses, headSize, allowed);
+            ev.eval(labels, Nd4j.createFromArray(sc).reshape(rows, headSize));
+            assertEquals(ev.correct(), MaskedEvaluation.countCorrect(sc, headSize,
+                    MaskedEvaluation.allowedMask(numClasses, headSize, allowed), actual, 0, rows),
+                    "trial " + trial + ": " + java.util.Arrays.toString(sc) + " allowed " + java.util.Arrays.toString(allowed));
+        }
+    }
 }

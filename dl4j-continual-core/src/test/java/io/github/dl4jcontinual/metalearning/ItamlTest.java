@@ -51,7 +51,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -436,7 +435,7 @@ class ItamlTest {
      * Wraps an iTAML configuration so that a test can reach the runtime the trainer instantiates (its memory);
      * JSON-serialisable like every plugin configuration.
      */
-    static final class Capturing implements PluginConfiguration {
+    static final class Capturing extends io.github.dl4jcontinual.serde.JsonConfiguration implements PluginConfiguration {
         private static final long serialVersionUID = 1L;
         static final Map<String, ItamlPlugin> LAST = new ConcurrentHashMap<>();
         private ItamlConfiguration itaml;
@@ -460,16 +459,6 @@ class ItamlTest {
         @Override
         public String name() {
             return itaml.name();
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Capturing && ((Capturing) o).itaml.equals(itaml) && ((Capturing) o).key.equals(key);
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(itaml, key);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.multihead;
 
+import io.github.dl4jcontinual.testutil.NumericGradients;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.testutil.Models;
@@ -45,18 +46,7 @@ class TaskHeadsTest {
         assertEquals(Math.log(1 + Math.exp(-1)), s.getDouble(0), 1e-6);
         assertEquals(Math.log(1 + Math.exp(-3)), s.getDouble(1), 1e-6);
         INDArray g = loss.computeGradient(y, z, new ActivationIdentity(), null);
-        double eps = 1e-5;
-        for (int r = 0; r < 2; r++) {
-            for (int c = 0; c < 6; c++) {
-                INDArray p = z.dup();
-                p.putScalar(r, c, z.getDouble(r, c) + eps);
-                INDArray m = z.dup();
-                m.putScalar(r, c, z.getDouble(r, c) - eps);
-                double fd = (loss.computeScore(y, p, new ActivationIdentity(), null, false)
-                        - loss.computeScore(y, m, new ActivationIdentity(), null, false)) / (2 * eps);
-                assertEquals(fd, g.getDouble(r, c), 1e-6, "d/dz[" + r + "][" + c + "]");
-            }
-        }
+        NumericGradients.assertLossGradient(loss, y, z, 1e-5, 1e-6, "d/dz");
         assertEquals(0.0, g.getDouble(0, 2), 0.0);
     }
 

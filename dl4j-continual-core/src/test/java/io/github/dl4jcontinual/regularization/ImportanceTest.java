@@ -62,4 +62,30 @@ class ImportanceTest {
         INDArray all = Importance.empiricalFisher(net, ds, 1, 0, 1);
         assertTrue(one.sub(all).norm2Number().doubleValue() > 0);
     }
+
+    @Test
+    void autoSamplesOnlyThePerExampleLoop() {
+        int n = Importance.PER_EXAMPLE_SAMPLE + 150;
+        Experience ds = data(n);
+        MultiLayerNetwork mln = Models.mlp(6, 5, 3, 0.1, 2);
+        ComputationGraph cg = Models.mlpGraph(6, 5, 3, 0.1, 2);
+        cg.setParams(mln.params().dup());
+        ContinualModel net = ContinualModel.of(mln);
+        ContinualModel graph = ContinualModel.of(cg);
+        // the batched dense path keeps every example
+        assertEquals(0, Importance.examplesUsed(net, 1, Importance.AUTO));
+        assertEquals(Importance.empiricalFisher(net, ds, 1, 0, 3), Importance.empiricalFisher(net, ds, 1, Importance.AUTO, 3));
+        // the per-example loop of other networks uses the seeded sample, and the sample differs from all examples
+        assertEquals(Importance.PER_EXAMPLE_SAMPLE, Importance.examplesUsed(graph, 1, Importance.AUTO));
+        INDArray sampled = Importance.empiricalFisher(graph, ds, 1, Importance.AUTO, 3);
+        assertEquals(Importance.empiricalFisher(graph, ds, 1, Importance.PER_EXAMPLE_SAMPLE, 3), sampled);
+        assertTrue(sampled.sub(Importance.empiricalFisher(graph, ds, 1, 0, 3)).norm2Number().doubleValue() > 0);
+        // the minibatch estimate is cheap everywhere: all examples
+        assertEquals(0, Importance.examplesUsed(graph, 32, Importance.AUTO));
+        assertEquals(Importance.AUTO, new RegularizationConfiguration.Builder(RegularizationMethod.EWC).build()
+                .getMaxImportanceExamples());
+        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Importance.empiricalFisher(graph, ds, 1, -2, 3));
+        assertTrue(bad.getMessage().contains("-2"), bad.getMessage());
+    }
 }

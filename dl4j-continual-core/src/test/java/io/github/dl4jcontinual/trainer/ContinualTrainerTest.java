@@ -274,7 +274,7 @@ class ContinualTrainerTest {
     }
 
     /** Records hook calls (JSON-serialisable like every plugin configuration). */
-    static final class Recording implements PluginConfiguration {
+    static final class Recording extends io.github.dl4jcontinual.serde.JsonConfiguration implements PluginConfiguration {
         static final List<String> CALLS = new ArrayList<>();
         private static final long serialVersionUID = 1L;
         private String name;
@@ -284,16 +284,6 @@ class ContinualTrainerTest {
 
         Recording(String name) {
             this.name = name;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Recording && ((Recording) o).name.equals(name);
-        }
-
-        @Override
-        public int hashCode() {
-            return name.hashCode();
         }
 
         @Override

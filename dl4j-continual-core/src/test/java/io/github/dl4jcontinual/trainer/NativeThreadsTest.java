@@ -58,6 +58,32 @@ class NativeThreadsTest {
         assertEquals(before, NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads(), "after");
     }
 
+    @Test
+    void evaluationOfTinyTestExperiencesUsesOneThreadInAutoModeOnly() {
+        Nd4j.scalar(0);
+        org.nd4j.nativeblas.NativeOps ops = NativeOpsHolder.getInstance().getDeviceNativeOps();
+        int before = ops.ompGetMaxThreads();
+        ops.setOmpNumThreads(2);
+        try {
+            boolean userSet = System.getenv("OMP_NUM_THREADS") != null && !System.getenv("OMP_NUM_THREADS").isBlank();
+            try (NativeThreads t = NativeThreads.forEvaluation(0, 10)) {
+                assertEquals(userSet ? 2 : 1, ops.ompGetMaxThreads(), "10-row test experiences");
+            }
+            assertEquals(2, ops.ompGetMaxThreads(), "put back");
+            try (NativeThreads t = NativeThreads.forEvaluation(0, 2000)) {
+                assertEquals(2, ops.ompGetMaxThreads(), "large test experiences keep the process's setting");
+            }
+            try (NativeThreads t = NativeThreads.forEvaluation(-1, 10)) {
+                assertEquals(2, ops.ompGetMaxThreads(), "-1 leaves ND4J alone");
+            }
+            try (NativeThreads t = NativeThreads.forEvaluation(3, 10)) {
+                assertEquals(2, ops.ompGetMaxThreads(), "a fixed count applies to training only");
+            }
+        } finally {
+            ops.setOmpNumThreads(before);
+        }
+    }
+
     private static org.nd4j.linalg.api.ndarray.INDArray oneHot(int n) {
         org.nd4j.linalg.api.ndarray.INDArray y = Nd4j.zeros(n, 4);
         for (int i = 0; i < n; i++) {

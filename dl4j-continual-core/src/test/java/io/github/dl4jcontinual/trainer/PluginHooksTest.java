@@ -72,7 +72,7 @@ class PluginHooksTest {
     }
 
     /** A plugin that records every hook call as "name:hook[experience]". */
-    static final class Recorder implements PluginConfiguration {
+    static final class Recorder extends io.github.dl4jcontinual.serde.JsonConfiguration implements PluginConfiguration {
         private static final long serialVersionUID = 1L;
         private String name;
 
@@ -86,16 +86,6 @@ class PluginHooksTest {
         @Override
         public String name() {
             return name;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Recorder && ((Recorder) o).name.equals(name);
-        }
-
-        @Override
-        public int hashCode() {
-            return name.hashCode();
         }
 
         @Override

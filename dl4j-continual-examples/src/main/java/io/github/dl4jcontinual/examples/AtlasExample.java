@@ -97,7 +97,8 @@ public final class AtlasExample {
         if (a.has("help")) {
             System.out.println("atlas [--data-dir DIR] [--seeds 1,2,3] [--train-per-class 100] [--align-epochs 5] "
                     + "[--stage1 2] [--stage2 3] [--down-stage1 10] [--down-stage2 10] [--omniglot-classes 20] "
-                    + "[--omniglot-train 5] [--weighting whole|dimension] [--skip-upstream-baselines] [--markdown FILE] "
+                    + "[--omniglot-train 5] [--test-per-class 0 (all)] [--weighting whole|dimension] "
+                    + "[--skip-upstream-baselines] [--markdown FILE] "
                     + "[--quiet]\n"
                     + "atlas --stream split-fashion|split-mnist [--data-dir DIR] [--seeds 1,2,3] "
                     + "[--methods zero-shot,atlas,atlas-shared,sequential] [--train-per-class 200] "
@@ -123,9 +124,14 @@ public final class AtlasExample {
         boolean baselines = !a.has("skip-upstream-baselines");
         boolean quiet = a.has("quiet");
         DataSet mnistTrain = perClass(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), perClass);
+        int testPerClass = a.getInt("test-per-class", 0);
         DataSet mnistTest = IdxDatasets.mnist(dir, IdxDatasets.Split.TEST);
         DataSet fashionTrain = perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), perClass);
         DataSet fashionTest = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST);
+        if (testPerClass > 0) { // a smaller test set (the measurement uses all of it)
+            mnistTest = perClass(mnistTest, testPerClass);
+            fashionTest = perClass(fashionTest, testPerClass);
+        }
         DataSet digits = sklearnDigits(dir);
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
         Map<String, List<Double>> cols = new LinkedHashMap<>();
@@ -155,7 +161,12 @@ public final class AtlasExample {
                 Arrays.setAll(down, i -> 20 + i);
                 int[][] groups = {range(0, 5), range(5, 10), range(10, 15), range(15, 20), down};
                 Scenario all = scenario(train, test, groups, "mnist-fashion-omniglot");
-                Scenario upstream = scenario(train, test, Arrays.copyOf(groups, 4), "mnist-fashion");
+                // the upstream stream alone (20 classes, without the Omniglot rows: a scenario refuses examples of
+                // classes outside its experiences)
+                Scenario upstream = scenario(DataSet.merge(List.of(relabel(mnistTrain, 0, 20),
+                                relabel(fashionTrain, 10, 20))),
+                        DataSet.merge(List.of(relabel(mnistTest, 0, 20), relabel(fashionTest, 10, 20))),
+                        Arrays.copyOf(groups, 4), "mnist-fashion");
                 Scenario downOnly = scenario(relabel(omni[0], 0, omniClasses), relabel(omni[1], 0, omniClasses),
                         new int[][]{range(0, omniClasses)}, "omniglot");
                 AtlasConfiguration atlas = texts.toBuilder().stage1Epochs(s1).stage2Epochs(s2).weighting(weighting)
@@ -169,15 +180,17 @@ public final class AtlasExample {
                 long atlasSeconds = (System.currentTimeMillis() - ta) / 1000;
                 // sequential fine-tuning of one adapter set, same number of steps per task
                 long tq = System.currentTimeMillis();
-                AccuracyMatrix rq = baselines ? fit(tower, width, atlas.toBuilder()
+                AccuracyMatrix rq = baselines ? fit(tower, 20, atlas.toBuilder()
                         .method(AtlasConfiguration.Method.SEQUENTIAL).stage2Epochs(s1 + s2).build(), upstream, seed,
                         quiet) : null;
                 long seqSeconds = (System.currentTimeMillis() - tq) / 1000;
                 // ATLAS with one query per adapter, re-learned by every later task (as released)
-                AccuracyMatrix rs = baselines ? fit(tower, width, atlas.toBuilder().queryPerTask(false).build(),
+                AccuracyMatrix rs = baselines ? fit(tower, 20, atlas.toBuilder().queryPerTask(false).build(),
                         upstream, seed, quiet) : null;
-                AtlasConfiguration downConf = texts.toBuilder().weighting(weighting).experienceEpochs(0, d1, d2)
-                        .build();
+                // the downstream controls relabel Omniglot to 0..k-1, so they carry no class texts (the upstream
+                // texts are keyed by the upstream class ids): an image-only task, as in the stream
+                AtlasConfiguration downConf = new AtlasConfiguration.Builder().weighting(weighting)
+                        .experienceEpochs(0, d1, d2).build();
                 // control: the task head alone on the frozen towers (no adapter), same number of steps
                 double downHead = fit(tower, omniClasses, downConf.toBuilder().adapters(false).build(), downOnly,
                         seed, quiet).get(0, 0);

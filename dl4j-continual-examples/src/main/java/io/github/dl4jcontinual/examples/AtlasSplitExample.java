@@ -51,7 +51,7 @@ final class AtlasSplitExample {
     static final List<String> UPSTREAM_ONLY = List.of("down-stage1", "down-stage2", "omniglot-classes",
             "omniglot-train", "skip-upstream-baselines");
     /** Options of the split modes only. */
-    static final List<String> SPLIT_ONLY = List.of("methods", "out", "test-per-class");
+    static final List<String> SPLIT_ONLY = List.of("methods", "out");
 
     private AtlasSplitExample() {
     }

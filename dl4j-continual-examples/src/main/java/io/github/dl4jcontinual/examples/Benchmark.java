@@ -166,7 +166,8 @@ public final class Benchmark {
         }
     }
 
-    private static MultiLayerNetwork lenet() {
+    /** @return the benchmark's LeNet-5-size CNN (Adam 1e-3), also timed by {@code reproduce-regularization --cost} */
+    static MultiLayerNetwork lenet() {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1)
                 .updater(new Adam(1e-3)).weightInit(WeightInit.XAVIER).list()
                 .layer(new ConvolutionLayer.Builder(5, 5).nOut(20).activation(Activation.RELU).build())

@@ -26,6 +26,8 @@ public final class ExamplesMain {
         COMMANDS.put("ctp", CtpExample::run);
         COMMANDS.put("atlas", AtlasExample::run);
         COMMANDS.put("benchmark", Benchmark::run);
+        COMMANDS.put("benchmark-scaling", ScalingBenchmark::run);
+        COMMANDS.put("benchmark-step", StepBenchmark::run);
         COMMANDS.put("report", ReportCommand::run);
         COMMANDS.put("spark-split-mnist", SparkSplitMnistExample::run);
     }

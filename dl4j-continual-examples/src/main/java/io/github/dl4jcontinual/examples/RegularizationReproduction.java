@@ -21,6 +21,9 @@ import io.github.dl4jcontinual.zoo.model.Mlp;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.Sgd;
 
 import java.io.File;
@@ -240,6 +243,50 @@ public final class RegularizationReproduction {
                 fisher / 1e9, 100.0 * fisher / train);
         System.out.printf(Locale.ROOT, "MAS (per example, all examples): %.1f s = %.1f %% of training%n", mas / 1e9,
                 100.0 * mas / train);
+        cnnCost(e, seed);
+    }
+
+    /**
+     * Times one epoch of the benchmark's LeNet (batch 128) on an experience against the ways of computing its
+     * Fisher and MAS importance, and measures how far the cheap ones are from the exact value over all examples.
+     */
+    static void cnnCost(Experience e, long seed) {
+        ContinualModel model = ContinualModel.of(Benchmark.lenet());
+        long t0 = System.nanoTime();
+        model.fit(e.iterator(128, true, seed), 1);
+        long train = System.nanoTime() - t0;
+        System.out.printf(Locale.ROOT, "LeNet, experience 0 (%d examples): training 1 epoch of batch 128: %.1f s%n",
+                e.numExamples(), train / 1e9);
+        for (boolean fisher : new boolean[]{true, false}) {
+            INDArray exact = null;
+            for (int[] way : new int[][]{{1, 0}, {1, Importance.AUTO}, {128, 0}}) {
+                t0 = System.nanoTime();
+                INDArray imp = fisher ? Importance.empiricalFisher(model, e, way[0], way[1], seed)
+                        : Importance.outputSensitivity(model, e, way[0], way[1], seed);
+                long took = System.nanoTime() - t0;
+                String what = way[0] == 1 ? (way[1] == 0 ? "per example, all examples"
+                        : "per example, " + Importance.PER_EXAMPLE_SAMPLE + "-example sample (default)")
+                        : "minibatch estimate, batch " + way[0];
+                String err = "";
+                if (exact == null) {
+                    exact = imp;
+                } else {
+                    double rel = Transforms.abs(imp.sub(exact), false).sumNumber().doubleValue()
+                            / exact.sumNumber().doubleValue();
+                    err = String.format(Locale.ROOT, "; L1 error vs all examples %.1f %%, Pearson r %.3f", 100 * rel,
+                            pearson(imp, exact));
+                }
+                System.out.printf(Locale.ROOT, "%s (%s): %.1f s = %.1f %% of training%s%n",
+                        fisher ? "empirical Fisher" : "MAS", what, took / 1e9, 100.0 * took / train, err);
+            }
+        }
+    }
+
+    private static double pearson(INDArray a, INDArray b) {
+        INDArray x = a.castTo(DataType.DOUBLE).sub(a.meanNumber());
+        INDArray y = b.castTo(DataType.DOUBLE).sub(b.meanNumber());
+        return x.mul(y).sumNumber().doubleValue()
+                / Math.sqrt(x.mul(x).sumNumber().doubleValue() * y.mul(y).sumNumber().doubleValue());
     }
 
     /**

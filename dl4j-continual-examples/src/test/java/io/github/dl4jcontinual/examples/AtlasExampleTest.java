@@ -41,4 +41,22 @@ class AtlasExampleTest {
                 io.github.dl4jcontinual.data.DataDirectory.of(empty)));
         assertTrue(e.getMessage().contains("sklearn-digits/digits.csv.gz"), e.getMessage());
     }
+
+    /**
+     * The measurement command end to end at a tiny scale: the upstream scenario must not hold the Omniglot rows, and the
+     * downstream controls (Omniglot relabelled 0..5, overlapping the upstream classes that have texts) carry no texts.
+     */
+    @Test
+    void upstreamCommandRunsEndToEnd(@TempDir File tmp) throws java.io.IOException {
+        File md = new File(tmp, "table.md");
+        AtlasExample.run(new String[]{"--data-dir", SharedData.dir().root().getAbsolutePath(), "--seeds", "1",
+                "--train-per-class", "4", "--test-per-class", "4", "--stage1", "1", "--stage2", "1",
+                "--down-stage1", "1", "--down-stage2", "1", "--omniglot-classes", "6", "--omniglot-train", "2",
+                "--align-epochs", "1", "--quiet", "--markdown", md.getAbsolutePath()});
+        String table = new String(java.nio.file.Files.readAllBytes(md.toPath()), java.nio.charset.StandardCharsets.UTF_8);
+        for (String row : new String[]{"upstream final ATLAS", "upstream final sequential", "forgetting ATLAS",
+                "downstream ATLAS after upstream", "downstream head only", "downstream ATLAS after an untrained"}) {
+            assertTrue(table.contains("| " + row), row + " missing from\n" + table);
+        }
+    }
 }

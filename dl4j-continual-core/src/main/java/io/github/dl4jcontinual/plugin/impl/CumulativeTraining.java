@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.plugin.impl;
 
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
@@ -14,7 +15,7 @@ import java.util.List;
  * 0..i (an upper bound for rehearsal with an unlimited buffer). The plugin replaces the training data, so it
  * should come first among data-adapting plugins. With {@code onlyLastExperience}, it is the Joint baseline.
  */
-public class CumulativeTraining implements PluginConfiguration {
+public class CumulativeTraining extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
 
     /** {@inheritDoc} */
@@ -26,16 +27,6 @@ public class CumulativeTraining implements PluginConfiguration {
     @Override
     public String name() {
         return "cumulative";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o != null && o.getClass() == getClass();
-    }
-
-    @Override
-    public int hashCode() {
-        return getClass().hashCode();
     }
 
     /** The runtime side: remembers the experiences it has passed and trains on their union (read from the sources). */

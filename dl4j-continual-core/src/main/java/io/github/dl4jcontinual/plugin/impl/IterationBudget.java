@@ -1,11 +1,12 @@
 package io.github.dl4jcontinual.plugin.impl;
 
+import io.github.dl4jcontinual.data.DelegatingMultiDataSetIterator;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.scenario.Experience;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 
@@ -16,7 +17,7 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  * {@code epochsPerExperience(1)} and register it after the plugins that adapt the training data. Immutable;
  * JSON round-trips.
  */
-public final class IterationBudget implements PluginConfiguration {
+public final class IterationBudget extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
     private int iterations;
 
@@ -62,23 +63,12 @@ public final class IterationBudget implements PluginConfiguration {
         return "iterations" + iterations;
     }
 
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof IterationBudget && ((IterationBudget) o).iterations == iterations;
-    }
-
-    @Override
-    public int hashCode() {
-        return Integer.hashCode(iterations);
-    }
-
     /**
      * An iterator that yields exactly {@code n} minibatches per epoch (until {@link #reset()}), cycling over its
      * delegate and resetting it when it runs out. Not async-capable; single-threaded.
      */
-    public static final class Budgeted implements MultiDataSetIterator {
+    public static final class Budgeted extends DelegatingMultiDataSetIterator {
         private static final long serialVersionUID = 1L;
-        private final MultiDataSetIterator in;
         private final int n;
         private int done;
 
@@ -87,10 +77,10 @@ public final class IterationBudget implements PluginConfiguration {
          * @param n  minibatches per epoch, at least 1
          */
         public Budgeted(MultiDataSetIterator in, int n) {
+            super(in);
             if (n < 1) {
                 throw new IllegalArgumentException("n should be >= 1 (got: " + n + ")");
             }
-            this.in = in;
             this.n = n;
         }
 
@@ -104,11 +94,11 @@ public final class IterationBudget implements PluginConfiguration {
             if (!hasNext()) {
                 throw new java.util.NoSuchElementException("budget of " + n + " minibatches used; call reset()");
             }
-            if (!in.hasNext()) {
-                in.reset();
+            if (!data.hasNext()) {
+                data.reset();
             }
             done++;
-            return in.next();
+            return data.next();
         }
 
         @Override
@@ -122,24 +112,9 @@ public final class IterationBudget implements PluginConfiguration {
         }
 
         @Override
-        public boolean asyncSupported() {
-            return false;
-        }
-
-        @Override
         public void reset() {
             done = 0;
-            in.reset();
-        }
-
-        @Override
-        public void setPreProcessor(MultiDataSetPreProcessor preProcessor) {
-            in.setPreProcessor(preProcessor);
-        }
-
-        @Override
-        public MultiDataSetPreProcessor getPreProcessor() {
-            return in.getPreProcessor();
+            data.reset();
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.Random;
  * selection ("the first quota indices of each class"). Because the ranking is the identity, shrinking a class
  * keeps its earliest examples.
  */
-public final class FirstSelection implements SelectionPolicy {
+public final class FirstSelection extends FeaturelessSelection {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -20,26 +20,6 @@ public final class FirstSelection implements SelectionPolicy {
             r[i] = i;
         }
         return r;
-    }
-
-    @Override
-    public boolean usesFeatures() {
-        return false;
-    }
-
-    @Override
-    public String layer() {
-        return null;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof FirstSelection;
-    }
-
-    @Override
-    public int hashCode() {
-        return FirstSelection.class.hashCode();
     }
 
     @Override

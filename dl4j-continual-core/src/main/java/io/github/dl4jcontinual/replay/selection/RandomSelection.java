@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Random;
 
 /** Uniformly random selection (a seeded partial Fisher–Yates shuffle); ignores the features. */
-public final class RandomSelection implements SelectionPolicy {
+public final class RandomSelection extends FeaturelessSelection {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -26,26 +26,6 @@ public final class RandomSelection implements SelectionPolicy {
             perm[j] = t;
         }
         return java.util.Arrays.copyOf(perm, k);
-    }
-
-    @Override
-    public boolean usesFeatures() {
-        return false;
-    }
-
-    @Override
-    public String layer() {
-        return null;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof RandomSelection;
-    }
-
-    @Override
-    public int hashCode() {
-        return RandomSelection.class.hashCode();
     }
 
     @Override

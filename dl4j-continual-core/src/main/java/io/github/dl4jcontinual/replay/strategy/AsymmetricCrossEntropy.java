@@ -1,11 +1,10 @@
 package io.github.dl4jcontinual.replay.strategy;
 
-import org.nd4j.common.primitives.Pair;
+import io.github.dl4jcontinual.nn.PerExampleLoss;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -18,7 +17,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>DL4J multiplies an output layer's pre-activations by its label mask before the loss sees them (a 0/1 mask's
  * semantics); this loss divides a non-zero mask back out, so a weight scales the loss, never the logits.</p>
  */
-public final class AsymmetricCrossEntropy implements ILossFunction {
+public final class AsymmetricCrossEntropy extends PerExampleLoss {
     private static final long serialVersionUID = 1L;
     private static final double OFF = -1e30;
 
@@ -71,25 +70,11 @@ public final class AsymmetricCrossEntropy implements ILossFunction {
     }
 
     @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
-                               boolean average) {
-        double s = computeScoreArray(labels, preOutput, activationFn, mask).sumNumber().doubleValue();
-        return average ? s / preOutput.size(0) : s;
-    }
-
-    @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         check(activationFn);
         INDArray[] l = logQ(preOutput, mask);
         INDArray q = Transforms.exp(l[0], false);
         return q.subi(labels.castTo(q.dataType())).muli(l[2]).muliColumnVector(l[1]);
-    }
-
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
-                                                          INDArray mask, boolean average) {
-        return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
     }
 
     @Override

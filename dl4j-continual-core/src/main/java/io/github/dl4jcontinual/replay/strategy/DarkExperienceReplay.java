@@ -20,7 +20,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Dark Experience Replay (Buzzega et al. 2020; Mammoth's {@code der.py}/{@code derpp.py}). The loss of each step
@@ -63,16 +62,6 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
     @Override
     public String name() {
         return beta > 0 ? "der++" : "der";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return super.equals(o) && alpha == ((DarkExperienceReplay) o).alpha && beta == ((DarkExperienceReplay) o).beta;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(super.hashCode(), alpha, beta);
     }
 
     /** Builder of {@link DarkExperienceReplay}. */

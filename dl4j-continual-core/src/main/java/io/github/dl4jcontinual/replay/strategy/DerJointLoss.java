@@ -1,6 +1,6 @@
 package io.github.dl4jcontinual.replay.strategy;
 
-import org.nd4j.common.primitives.Pair;
+import io.github.dl4jcontinual.nn.PerExampleLoss;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -22,7 +22,7 @@ import java.util.Objects;
  * the logits. Labels exactly {@code k} wide are passed to the wrapped loss unchanged, so scoring ordinary data
  * during the experience still works.</p>
  */
-public final class DerJointLoss implements ILossFunction {
+public final class DerJointLoss extends PerExampleLoss {
     private static final long serialVersionUID = 1L;
     private ILossFunction base;
     /** Set by DER's runtime during an experience: receives the first rows' logits of the training forward. */
@@ -139,8 +139,7 @@ public final class DerJointLoss implements ILossFunction {
         if (!joined(labels, preOutput)) {
             return base.computeScore(labels, preOutput, activationFn, mask, average);
         }
-        double s = computeScoreArray(labels, preOutput, activationFn, mask).sumNumber().doubleValue();
-        return average ? s / preOutput.size(0) : s;
+        return super.computeScore(labels, preOutput, activationFn, mask, average);
     }
 
     @Override
@@ -153,13 +152,6 @@ public final class DerJointLoss implements ILossFunction {
         INDArray own = base.computeGradient(p[0], preOutput, activationFn, null);
         return own.muliColumnVector(p[2].rsub(1)).addi(preOutput.sub(p[1]).muli(2.0 / preOutput.size(1))
                 .muliColumnVector(p[2])).muliColumnVector(p[3]);
-    }
-
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
-                                                          INDArray mask, boolean average) {
-        return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
     }
 
     @Override

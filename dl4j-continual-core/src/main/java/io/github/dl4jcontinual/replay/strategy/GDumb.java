@@ -3,7 +3,6 @@ package io.github.dl4jcontinual.replay.strategy;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
-import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.plugin.ExperienceTraining;
@@ -12,7 +11,6 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 import java.io.Serializable;
-import java.util.Objects;
 
 /**
  * GDumb (Prabhu et al. 2020): the model never trains on the stream. Each experience is streamed into a greedy
@@ -44,16 +42,6 @@ public class GDumb extends RehearsalConfiguration {
     @Override
     public String name() {
         return "gdumb";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return super.equals(o) && epochs == ((GDumb) o).epochs;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(super.hashCode(), epochs);
     }
 
     /** Builder of {@link GDumb}. */

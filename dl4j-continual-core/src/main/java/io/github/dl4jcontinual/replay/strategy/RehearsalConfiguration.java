@@ -3,6 +3,7 @@ package io.github.dl4jcontinual.replay.strategy;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 
 import java.util.Objects;
 
@@ -11,7 +12,7 @@ import java.util.Objects;
  * are immutable, JSON-serialisable through {@link ContinualJson} (as any {@link PluginConfiguration}) and compare
  * by value.
  */
-public abstract class RehearsalConfiguration implements PluginConfiguration {
+public abstract class RehearsalConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
     private BufferConfiguration buffer;
     private int replayBatch;
@@ -35,31 +36,12 @@ public abstract class RehearsalConfiguration implements PluginConfiguration {
         return replayBatch;
     }
 
-    /** @return JSON with the {@code @class} property */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json JSON written by {@link #toJson()}
      * @return the configuration, of the class named in the JSON
      */
     public static RehearsalConfiguration fromJson(String json) {
         return (RehearsalConfiguration) ContinualJson.fromJson(json, PluginConfiguration.class);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (o == null || o.getClass() != getClass()) {
-            return false;
-        }
-        RehearsalConfiguration r = (RehearsalConfiguration) o;
-        return replayBatch == r.replayBatch && Objects.equals(buffer, r.buffer);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(getClass(), buffer, replayBatch);
     }
 
     @Override

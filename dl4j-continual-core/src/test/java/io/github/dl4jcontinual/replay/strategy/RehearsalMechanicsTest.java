@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.replay.strategy;
 
+import io.github.dl4jcontinual.testutil.NumericGradients;
 import io.github.dl4jcontinual.data.Batches;
 import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.model.ContinualModel;
@@ -119,18 +120,8 @@ class RehearsalMechanicsTest {
         assertEquals(0.0, g.getDouble(0, 0), 0);
         assertEquals(0.0, g.getDouble(2, 1), 0);
         // the gradient with respect to the true logits, by central differences of the score
-        for (int r = 0; r < 3; r++) {
-            for (int c = 0; c < 4; c++) {
-                double eps = 1e-6;
-                INDArray zu = z.dup();
-                zu.putScalar(r, c, z.getDouble(r, c) + eps);
-                INDArray zd = z.dup();
-                zd.putScalar(r, c, z.getDouble(r, c) - eps);
-                double fd = (loss.computeScore(y, zu.mul(mask), softmax, mask, false)
-                        - loss.computeScore(y, zd.mul(mask), softmax, mask, false)) / (2 * eps);
-                assertEquals(fd, g.getDouble(r, c), 1e-5, "gradient [" + r + "][" + c + "]");
-            }
-        }
+        NumericGradients.assertGradient(g, zz -> loss.computeScore(y, zz.mul(mask), softmax, mask, false), z, 1e-6,
+                1e-5, "gradient ");
         assertThrows(IllegalArgumentException.class,
                 () -> loss.computeScore(y, z, new org.nd4j.linalg.activations.impl.ActivationIdentity(), null, true));
     }

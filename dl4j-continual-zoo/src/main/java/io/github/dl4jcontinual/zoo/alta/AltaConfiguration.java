@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.zoo.alta;
 
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -31,7 +32,7 @@ import java.util.Objects;
  * 0.9) as the updater of the head and the context and the per-task cosine schedule (see {@link Schedule}).
  * Single-value checks throw {@link IllegalArgumentException} in the Builder's setters, naming the value.</p>
  */
-public final class AltaConfiguration implements PluginConfiguration {
+public final class AltaConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
 
     /** Learning-rate schedules of the head and the context. */
@@ -169,53 +170,7 @@ public final class AltaConfiguration implements PluginConfiguration {
 
     /** @return a Builder starting from this configuration */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.c = copy(this);
-        return b;
-    }
-
-    private static AltaConfiguration copy(AltaConfiguration o) {
-        AltaConfiguration c = new AltaConfiguration();
-        c.classNames = new ArrayList<>(o.classNames);
-        c.head = o.head;
-        c.textTower = o.textTower;
-        c.clipOnnx = o.clipOnnx;
-        c.clipTokenizer = o.clipTokenizer;
-        c.contextInit = o.contextInit;
-        c.adapterReduction = o.adapterReduction;
-        c.scale = o.scale;
-        c.projection = o.projection;
-        c.trainBackbone = o.trainBackbone;
-        c.updater = o.updater.clone();
-        c.weightDecay = o.weightDecay;
-        c.schedule = o.schedule;
-        c.bufferSize = o.bufferSize;
-        c.replayBatchSize = o.replayBatchSize;
-        c.alpha = o.alpha;
-        c.beta = o.beta;
-        return c;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof AltaConfiguration)) {
-            return false;
-        }
-        AltaConfiguration c = (AltaConfiguration) o;
-        return classNames.equals(c.classNames) && head == c.head && textTower == c.textTower
-                && Objects.equals(clipOnnx, c.clipOnnx) && Objects.equals(clipTokenizer, c.clipTokenizer)
-                && contextInit.equals(c.contextInit) && adapterReduction == c.adapterReduction
-                && Double.compare(scale, c.scale) == 0 && projection == c.projection
-                && trainBackbone == c.trainBackbone && updater.equals(c.updater)
-                && Double.compare(weightDecay, c.weightDecay) == 0 && schedule == c.schedule
-                && bufferSize == c.bufferSize && replayBatchSize == c.replayBatchSize
-                && Double.compare(alpha, c.alpha) == 0 && Double.compare(beta, c.beta) == 0;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(classNames, head, textTower, clipOnnx, clipTokenizer, contextInit, adapterReduction, scale,
-                projection, trainBackbone, updater, weightDecay, schedule, bufferSize, replayBatchSize, alpha, beta);
+        return new Builder((AltaConfiguration) copy());
     }
 
     @Override
@@ -228,8 +183,15 @@ public final class AltaConfiguration implements PluginConfiguration {
     }
 
     /** Builder with the defaults listed on {@link AltaConfiguration}; {@link #classNames} is required. */
-    public static final class Builder {
-        private AltaConfiguration c = new AltaConfiguration();
+    public static final class Builder extends JsonConfiguration.Builder<AltaConfiguration> {
+        /** Starts from the defaults. */
+        public Builder() {
+            this(new AltaConfiguration());
+        }
+
+        private Builder(AltaConfiguration start) {
+            super(start);
+        }
 
         /** The K class names, index = class id (the scenario's label columns); at least 2, none blank. */
         public Builder classNames(List<String> names) {
@@ -287,19 +249,13 @@ public final class AltaConfiguration implements PluginConfiguration {
 
         /** Adapter bottleneck D / reduction (default 16). */
         public Builder adapterReduction(int r) {
-            if (r < 1) {
-                throw new IllegalArgumentException("adapterReduction should be >= 1 (got: " + r + ")");
-            }
-            c.adapterReduction = r;
+            c.adapterReduction = requireAtLeast("adapterReduction", r, 1);
             return this;
         }
 
         /** Fixed logit scale s (CLIP's exp(logit_scale); default 30). */
         public Builder scale(double s) {
-            if (!(s > 0) || Double.isInfinite(s)) {
-                throw new IllegalArgumentException("scale should be > 0 and finite (got: " + s + ")");
-            }
-            c.scale = s;
+            c.scale = requirePositive("scale", s);
             return this;
         }
 
@@ -330,10 +286,7 @@ public final class AltaConfiguration implements PluginConfiguration {
 
         /** L2 coefficient of the head and the context (PyTorch SGD's weight decay; default 5e-4, 0 for none). */
         public Builder weightDecay(double wd) {
-            if (!(wd >= 0) || Double.isInfinite(wd)) {
-                throw new IllegalArgumentException("weightDecay should be >= 0 and finite (got: " + wd + ")");
-            }
-            c.weightDecay = wd;
+            c.weightDecay = requireNonNegative("weightDecay", wd);
             return this;
         }
 
@@ -361,37 +314,25 @@ public final class AltaConfiguration implements PluginConfiguration {
 
         /** Reservoir of (image, logits, label) items (default 200; 0 disables replay). */
         public Builder bufferSize(int m) {
-            if (m < 0) {
-                throw new IllegalArgumentException("bufferSize should be >= 0 (got: " + m + ")");
-            }
-            c.bufferSize = m;
+            c.bufferSize = requireAtLeast("bufferSize", m, 0);
             return this;
         }
 
         /** Replay minibatch (default 32). */
         public Builder replayBatchSize(int b) {
-            if (b < 1) {
-                throw new IllegalArgumentException("replayBatchSize should be >= 1 (got: " + b + ")");
-            }
-            c.replayBatchSize = b;
+            c.replayBatchSize = requireAtLeast("replayBatchSize", b, 1);
             return this;
         }
 
         /** Weight of the replayed cross-entropy (default 0.4). */
         public Builder alpha(double a) {
-            if (!(a >= 0) || Double.isInfinite(a)) {
-                throw new IllegalArgumentException("alpha should be >= 0 and finite (got: " + a + ")");
-            }
-            c.alpha = a;
+            c.alpha = requireNonNegative("alpha", a);
             return this;
         }
 
         /** Weight of the replayed logit MSE (default 0.4). */
         public Builder beta(double b) {
-            if (!(b >= 0) || Double.isInfinite(b)) {
-                throw new IllegalArgumentException("beta should be >= 0 and finite (got: " + b + ")");
-            }
-            c.beta = b;
+            c.beta = requireNonNegative("beta", b);
             return this;
         }
 
@@ -404,7 +345,7 @@ public final class AltaConfiguration implements PluginConfiguration {
                 throw new IllegalStateException("ALTA needs classNames(...): the names of the K classes, index = "
                         + "class id");
             }
-            return copy(c);
+            return super.build();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.zoo.atlas;
 
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
@@ -35,7 +36,7 @@ import java.util.TreeSet;
  * <p>Budget rule: an ATLAS experience without earlier adapters (the first) runs stage 2 for stage-1 + stage-2
  * epochs, so that every task gets the same number of updates as sequential fine-tuning with that many epochs.</p>
  */
-public final class AtlasConfiguration implements PluginConfiguration {
+public final class AtlasConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
 
     /** What is trained per task. */
@@ -160,46 +161,7 @@ public final class AtlasConfiguration implements PluginConfiguration {
 
     /** A builder holding this configuration's values. */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.c = copy();
-        return b;
-    }
-
-    private AtlasConfiguration copy() {
-        AtlasConfiguration c = io.github.dl4jcontinual.serde.ContinualJson.fromJson(
-                io.github.dl4jcontinual.serde.ContinualJson.toJson(this), AtlasConfiguration.class);
-        return Objects.requireNonNull(c);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof AtlasConfiguration)) {
-            return false;
-        }
-        AtlasConfiguration c = (AtlasConfiguration) o;
-        return method == c.method && weighting == c.weighting && querySlots == c.querySlots
-                && stage1Epochs == c.stage1Epochs && stage2Epochs == c.stage2Epochs
-                && sameArrays(experienceEpochs, c.experienceEpochs) && learningRate == c.learningRate
-                && queryLearningRate == c.queryLearningRate && weightDecay == c.weightDecay
-                && warmupFraction == c.warmupFraction && beta1 == c.beta1 && beta2 == c.beta2
-                && epsilon == c.epsilon && bottleneck == c.bottleneck && queryHeads == c.queryHeads
-                && orthoWeight == c.orthoWeight && scale == c.scale && siteLayers.equals(c.siteLayers)
-                && queryPerTask == c.queryPerTask && sameTexts(classTexts, c.classTexts) && untrained.equals(c.untrained) && adapters == c.adapters;
-    }
-
-    private static boolean sameArrays(Map<Integer, int[]> a, Map<Integer, int[]> b) {
-        return a.keySet().equals(b.keySet()) && a.keySet().stream().allMatch(k -> Arrays.equals(a.get(k), b.get(k)));
-    }
-
-    private static boolean sameTexts(Map<Integer, double[]> a, Map<Integer, double[]> b) {
-        return a.keySet().equals(b.keySet()) && a.keySet().stream().allMatch(k -> Arrays.equals(a.get(k), b.get(k)));
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(method, weighting, querySlots, stage1Epochs, stage2Epochs, experienceEpochs.keySet(),
-                learningRate, queryLearningRate, weightDecay, bottleneck, queryHeads, orthoWeight, scale, siteLayers,
-                queryPerTask, classTexts.keySet(), untrained, adapters);
+        return new Builder((AtlasConfiguration) copy());
     }
 
     @Override
@@ -212,11 +174,14 @@ public final class AtlasConfiguration implements PluginConfiguration {
     }
 
     /** Checked builder; starts from the defaults listed on {@link AtlasConfiguration}. */
-    public static final class Builder {
-        private AtlasConfiguration c = new AtlasConfiguration();
-
+    public static final class Builder extends JsonConfiguration.Builder<AtlasConfiguration> {
         /** Starts from the defaults. */
         public Builder() {
+            this(new AtlasConfiguration());
+        }
+
+        private Builder(AtlasConfiguration start) {
+            super(start);
         }
 
         private static int positive(String name, int v) {
@@ -258,10 +223,7 @@ public final class AtlasConfiguration implements PluginConfiguration {
 
         /** @param e stage-1 epochs per experience, >= 0 (default 2; 0 skips stage 1) @return this */
         public Builder stage1Epochs(int e) {
-            if (e < 0) {
-                throw new IllegalArgumentException("stage1Epochs should be >= 0 (got: " + e + ")");
-            }
-            c.stage1Epochs = e;
+            c.stage1Epochs = requireAtLeast("stage1Epochs", e, 0);
             return this;
         }
 
@@ -424,7 +386,7 @@ public final class AtlasConfiguration implements PluginConfiguration {
 
         /** @return the configuration (a copy of this builder's values) */
         public AtlasConfiguration build() {
-            return c.copy();
+            return super.build();
         }
     }
 }

@@ -3,9 +3,9 @@ package io.github.dl4jcontinual.zoo.ctp;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 
 import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * CTP (compatible momentum contrast + topology preservation, Zhu et al., ICCV 2023) as a plugin of the continual
@@ -18,7 +18,7 @@ import java.util.Objects;
  * [1/100, 1/2]), loss weights ITA, CMC, MD, TPX, TPS all 1, AdamW (DL4J {@code Adam} + {@code WeightDecay} 0.05)
  * with a per-iteration cosine 1e-3 → 1e-5 restarted per experience (a new optimiser per experience).</p>
  */
-public final class CtpConfiguration implements PluginConfiguration {
+public final class CtpConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
 
     private int embedDim = 128;
@@ -119,11 +119,6 @@ public final class CtpConfiguration implements PluginConfiguration {
         return weightDecay;
     }
 
-    /** @return JSON with the {@code @class} property */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json from {@link #toJson()}
      * @return the configuration
@@ -138,33 +133,12 @@ public final class CtpConfiguration implements PluginConfiguration {
         return (CtpConfiguration) p;
     }
 
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof CtpConfiguration)) {
-            return false;
-        }
-        CtpConfiguration c = (CtpConfiguration) o;
-        return embedDim == c.embedDim && adapterBottleneck == c.adapterBottleneck && queueSize == c.queueSize
-                && momentum == c.momentum && initMomentum == c.initMomentum && alpha == c.alpha && tau == c.tau
-                && initTemperature == c.initTemperature && Arrays.equals(weights, c.weights)
-                && learningRate == c.learningRate && minLearningRate == c.minLearningRate
-                && weightDecay == c.weightDecay;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(embedDim, adapterBottleneck, queueSize, momentum, initMomentum, alpha, tau,
-                initTemperature, Arrays.hashCode(weights), learningRate, minLearningRate, weightDecay);
-    }
-
-    @Override
-    public String toString() {
-        return "CtpConfiguration" + toJson();
-    }
-
     /** Checked builder: each setter names a bad value. */
-    public static final class Builder {
-        private final CtpConfiguration c = new CtpConfiguration();
+    public static final class Builder extends JsonConfiguration.Builder<CtpConfiguration> {
+        /** Starts from the defaults. */
+        public Builder() {
+            super(new CtpConfiguration());
+        }
 
         private static double positive(String name, double v) {
             if (!(v > 0) || Double.isInfinite(v)) {
@@ -176,13 +150,6 @@ public final class CtpConfiguration implements PluginConfiguration {
         private static double fraction(String name, double v) {
             if (!(v >= 0 && v <= 1)) {
                 throw new IllegalArgumentException(name + " should be in [0, 1] (got: " + v + ")");
-            }
-            return v;
-        }
-
-        private static int atLeast(String name, int v, int min) {
-            if (v < min) {
-                throw new IllegalArgumentException(name + " should be >= " + min + " (got: " + v + ")");
             }
             return v;
         }
@@ -215,19 +182,19 @@ public final class CtpConfiguration implements PluginConfiguration {
 
         /** @param d embedding width (&gt;= 1) @return this */
         public Builder embedDim(int d) {
-            c.embedDim = atLeast("embedDim", d, 1);
+            c.embedDim = requireAtLeast("embedDim", d, 1);
             return this;
         }
 
         /** @param b text adapter bottleneck (&gt;= 1) @return this */
         public Builder adapterBottleneck(int b) {
-            c.adapterBottleneck = atLeast("adapterBottleneck", b, 1);
+            c.adapterBottleneck = requireAtLeast("adapterBottleneck", b, 1);
             return this;
         }
 
         /** @param n queue capacity (&gt;= 1) @return this */
         public Builder queueSize(int n) {
-            c.queueSize = atLeast("queueSize", n, 1);
+            c.queueSize = requireAtLeast("queueSize", n, 1);
             return this;
         }
 
@@ -297,20 +264,7 @@ public final class CtpConfiguration implements PluginConfiguration {
                 throw new IllegalArgumentException("At least one contrastive term (ITA or CMC) needs a weight > 0 "
                         + "(got weights " + Arrays.toString(c.weights) + ")");
             }
-            CtpConfiguration out = new CtpConfiguration();
-            out.embedDim = c.embedDim;
-            out.adapterBottleneck = c.adapterBottleneck;
-            out.queueSize = c.queueSize;
-            out.momentum = c.momentum;
-            out.initMomentum = c.initMomentum;
-            out.alpha = c.alpha;
-            out.tau = c.tau;
-            out.initTemperature = c.initTemperature;
-            out.weights = c.weights.clone();
-            out.learningRate = c.learningRate;
-            out.minLearningRate = c.minLearningRate;
-            out.weightDecay = c.weightDecay;
-            return out;
+            return super.build();
         }
     }
 }

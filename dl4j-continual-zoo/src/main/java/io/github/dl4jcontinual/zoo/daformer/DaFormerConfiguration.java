@@ -3,6 +3,7 @@ package io.github.dl4jcontinual.zoo.daformer;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 import java.util.Objects;
@@ -26,7 +27,7 @@ import java.util.Objects;
  * exemplars, logit distillation on, divergence head weight 0.1, KNN distillation weight 1 (k 5, τ 0.1), 10 epochs of
  * balanced fine-tuning at learning rate 1e-3.</p>
  */
-public final class DaFormerConfiguration implements PluginConfiguration {
+public final class DaFormerConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
 
     /** Which key memory. */
@@ -124,11 +125,6 @@ public final class DaFormerConfiguration implements PluginConfiguration {
         return updater == null ? null : updater.clone();
     }
 
-    /** @return this configuration as JSON, with its {@code @class} property */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json JSON written by {@link #toJson()}
      * @return the configuration
@@ -145,47 +141,7 @@ public final class DaFormerConfiguration implements PluginConfiguration {
 
     /** @return a builder starting from these values */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.c = copy();
-        return b;
-    }
-
-    private DaFormerConfiguration copy() {
-        DaFormerConfiguration c = new DaFormerConfiguration();
-        c.edition = edition;
-        c.memorySize = memorySize;
-        c.distillation = distillation;
-        c.divergenceWeight = divergenceWeight;
-        c.knnWeight = knnWeight;
-        c.knnK = knnK;
-        c.knnTemperature = knnTemperature;
-        c.fineTuneEpochs = fineTuneEpochs;
-        c.fineTuneLearningRate = fineTuneLearningRate;
-        c.attentionLayer = attentionLayer;
-        c.numTokens = numTokens;
-        c.updater = updater == null ? null : updater.clone();
-        return c;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof DaFormerConfiguration)) {
-            return false;
-        }
-        DaFormerConfiguration c = (DaFormerConfiguration) o;
-        return edition == c.edition && memorySize == c.memorySize && distillation == c.distillation
-                && Double.compare(divergenceWeight, c.divergenceWeight) == 0
-                && Double.compare(knnWeight, c.knnWeight) == 0 && knnK == c.knnK
-                && Double.compare(knnTemperature, c.knnTemperature) == 0 && fineTuneEpochs == c.fineTuneEpochs
-                && Double.compare(fineTuneLearningRate, c.fineTuneLearningRate) == 0
-                && Objects.equals(attentionLayer, c.attentionLayer) && numTokens == c.numTokens
-                && Objects.equals(updater, c.updater);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(edition, memorySize, distillation, divergenceWeight, knnWeight, knnK, knnTemperature,
-                fineTuneEpochs, fineTuneLearningRate, attentionLayer, numTokens, updater);
+        return new Builder((DaFormerConfiguration) copy());
     }
 
     @Override
@@ -199,11 +155,14 @@ public final class DaFormerConfiguration implements PluginConfiguration {
     }
 
     /** Builder; every value has a default. Setters refuse a bad value naming it. */
-    public static final class Builder {
-        private DaFormerConfiguration c = new DaFormerConfiguration();
-
+    public static final class Builder extends JsonConfiguration.Builder<DaFormerConfiguration> {
         /** Starts from the defaults. */
         public Builder() {
+            this(new DaFormerConfiguration());
+        }
+
+        private Builder(DaFormerConfiguration start) {
+            super(start);
         }
 
         private static int positive(String what, int v) {
@@ -324,7 +283,7 @@ public final class DaFormerConfiguration implements PluginConfiguration {
 
         /** @return the configuration */
         public DaFormerConfiguration build() {
-            return c.copy();
+            return super.build();
         }
     }
 }

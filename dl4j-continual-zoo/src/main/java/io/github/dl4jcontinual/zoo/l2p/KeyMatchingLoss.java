@@ -1,9 +1,8 @@
 package io.github.dl4jcontinual.zoo.l2p;
 
-import org.nd4j.common.primitives.Pair;
+import io.github.dl4jcontinual.nn.PerExampleLoss;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /**
  * L2P's key-matching surrogate as a DL4J loss: the output it sits on already holds each example's distance
@@ -11,7 +10,7 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  * it (λ of the paper), averaged over the minibatch as DL4J does. The labels are ignored (any array of the output's
  * shape, e.g. zeros). Use it with the identity activation. Immutable; serialised with the network's JSON.
  */
-public class KeyMatchingLoss implements ILossFunction {
+public class KeyMatchingLoss extends PerExampleLoss {
     private static final long serialVersionUID = 1L;
     private double weight;
 
@@ -39,26 +38,12 @@ public class KeyMatchingLoss implements ILossFunction {
     }
 
     @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
-                               boolean average) {
-        double sum = computeScoreArray(labels, preOutput, activationFn, mask).sumNumber().doubleValue();
-        return average ? sum / preOutput.size(0) : sum;
-    }
-
-    @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         INDArray dLda = preOutput.ulike().assign(weight);
         if (mask != null) {
             dLda.muliColumnVector(mask.reshape(mask.length(), 1).castTo(dLda.dataType()));
         }
         return activationFn.backprop(preOutput.dup(), dLda).getFirst();
-    }
-
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput,
-                                                          IActivation activationFn, INDArray mask, boolean average) {
-        return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
     }
 
     @Override

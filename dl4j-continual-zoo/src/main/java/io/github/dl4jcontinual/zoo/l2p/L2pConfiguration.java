@@ -3,9 +3,9 @@ package io.github.dl4jcontinual.zoo.l2p;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.serde.ContinualJson;
+import io.github.dl4jcontinual.serde.JsonConfiguration;
 import org.nd4j.linalg.learning.config.IUpdater;
 
-import java.util.Objects;
 
 /**
  * L2P (Wang et al., CVPR 2022, "Learning to Prompt for Continual Learning") as a plugin of the
@@ -27,7 +27,7 @@ import java.util.Objects;
  *
  * <p>Single-value checks throw {@link IllegalArgumentException} in the Builder's setters, naming the value.</p>
  */
-public final class L2pConfiguration implements PluginConfiguration {
+public final class L2pConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 2L;
 
     private int poolSize = 10;
@@ -103,11 +103,6 @@ public final class L2pConfiguration implements PluginConfiguration {
         return poolLayer;
     }
 
-    /** @return this configuration as JSON, with its {@code @class} property */
-    public String toJson() {
-        return ContinualJson.toJson(this);
-    }
-
     /**
      * @param json JSON written by {@link #toJson()}
      * @return the configuration
@@ -124,41 +119,7 @@ public final class L2pConfiguration implements PluginConfiguration {
 
     /** @return a Builder starting from this configuration */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.c = copy();
-        return b;
-    }
-
-    private L2pConfiguration copy() {
-        L2pConfiguration c = new L2pConfiguration();
-        c.poolSize = poolSize;
-        c.promptLength = promptLength;
-        c.topK = topK;
-        c.pullWeight = pullWeight;
-        c.trainMask = trainMask;
-        c.frequencyPenalty = frequencyPenalty;
-        c.updater = updater == null ? null : updater.clone();
-        c.attentionLayer = attentionLayer;
-        c.poolLayer = poolLayer;
-        return c;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof L2pConfiguration)) {
-            return false;
-        }
-        L2pConfiguration c = (L2pConfiguration) o;
-        return poolSize == c.poolSize && promptLength == c.promptLength && topK == c.topK
-                && Double.compare(pullWeight, c.pullWeight) == 0 && trainMask == c.trainMask
-                && frequencyPenalty == c.frequencyPenalty && Objects.equals(updater, c.updater)
-                && Objects.equals(attentionLayer, c.attentionLayer) && Objects.equals(poolLayer, c.poolLayer);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(poolSize, promptLength, topK, pullWeight, trainMask, frequencyPenalty, updater,
-                attentionLayer, poolLayer);
+        return new Builder((L2pConfiguration) copy());
     }
 
     @Override
@@ -170,11 +131,14 @@ public final class L2pConfiguration implements PluginConfiguration {
     }
 
     /** Builder of {@link L2pConfiguration}; starts from the defaults. */
-    public static final class Builder {
-        private L2pConfiguration c = new L2pConfiguration();
-
+    public static final class Builder extends JsonConfiguration.Builder<L2pConfiguration> {
         /** Starts from the defaults. */
         public Builder() {
+            this(new L2pConfiguration());
+        }
+
+        private Builder(L2pConfiguration start) {
+            super(start);
         }
 
         private static int positive(String name, int v) {
@@ -262,7 +226,7 @@ public final class L2pConfiguration implements PluginConfiguration {
             if (c.topK > c.poolSize) {
                 throw new IllegalArgumentException("topK " + c.topK + " is larger than the pool size " + c.poolSize);
             }
-            return c.copy();
+            return super.build();
         }
     }
 }

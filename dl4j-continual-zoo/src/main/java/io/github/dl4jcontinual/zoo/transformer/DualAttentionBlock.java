@@ -2,7 +2,6 @@ package io.github.dl4jcontinual.zoo.transformer;
 
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,11 +34,7 @@ import java.util.Map;
  * {@link io.github.dl4jcontinual.zoo.daformer.FrozenParameters}). DAFormer-S uses K = 1 for every task,
  * DAFormer-M K = number of tasks so far.</p>
  */
-public class DualAttentionBlock extends SameDiffLayer {
-    private int numTokens;
-    private int embedDim;
-    private int numHeads;
-    private int mlpHidden;
+public class DualAttentionBlock extends EncoderBlockLayer {
     private int numKeySets;
 
     /** For JSON. */
@@ -48,14 +43,7 @@ public class DualAttentionBlock extends SameDiffLayer {
 
     private DualAttentionBlock(Builder b) {
         super(b);
-        this.numTokens = TransformerOps.positive("numTokens", b.numTokens);
-        this.embedDim = TransformerOps.positive("embedDim", b.embedDim);
-        this.numHeads = TransformerOps.positive("numHeads", b.numHeads);
-        this.mlpHidden = TransformerOps.positive("mlpHidden", b.mlpHidden);
         this.numKeySets = TransformerOps.positive("numKeySets", b.numKeySets);
-        if (embedDim % numHeads != 0) {
-            throw new IllegalArgumentException("embedDim " + embedDim + " is not divisible by numHeads " + numHeads);
-        }
     }
 
     /**
@@ -76,6 +64,9 @@ public class DualAttentionBlock extends SameDiffLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable in, Map<String, SDVariable> p, SDVariable mask) {
+        int numTokens = getNumTokens();
+        int embedDim = getEmbedDim();
+        int numHeads = getNumHeads();
         int dh = embedDim / numHeads;
         SDVariable x = in.reshape(-1, embedDim);
         SDVariable n1 = TransformerOps.layerNorm(sd, x, p.get("ln1g"), p.get("ln1b"));
@@ -101,17 +92,16 @@ public class DualAttentionBlock extends SameDiffLayer {
 
     @Override
     public void defineParameters(SDLayerParams params) {
-        params.clear();
-        TransformerOps.defineBlockParams(params, embedDim, mlpHidden, true);
+        super.defineParameters(params);
         for (int t = 0; t < numKeySets; t++) {
-            params.addWeightParam(keyParam(t), numTokens, (long) embedDim / numHeads);
-            params.addBiasParam(keyBiasParam(t), 1, numTokens);
+            params.addWeightParam(keyParam(t), getNumTokens(), (long) getEmbedDim() / getNumHeads());
+            params.addBiasParam(keyBiasParam(t), 1, getNumTokens());
         }
     }
 
     @Override
     public void initializeParameters(Map<String, INDArray> params) {
-        TransformerOps.initBlockParams(params);
+        super.initializeParameters(params);
         for (int t = 0; t < numKeySets; t++) {
             params.get(keyParam(t)).assign(0.0);
             params.get(keyBiasParam(t)).assign(0.0);
@@ -120,62 +110,17 @@ public class DualAttentionBlock extends SameDiffLayer {
 
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
-        return InputType.feedForward((long) numKeySets * embedDim);
+        return InputType.feedForward((long) numKeySets * getEmbedDim());
     }
 
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        TransformerOps.checkTokens("DualAttentionBlock", inputType, (long) numTokens * embedDim);
-    }
-
-    @Override
-    public org.deeplearning4j.nn.conf.InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return null;
-    }
-
-    // ---- JSON accessors
-    public int getNumTokens() { return numTokens; }
-    public void setNumTokens(int numTokens) { this.numTokens = numTokens; }
-    public int getEmbedDim() { return embedDim; }
-    public void setEmbedDim(int embedDim) { this.embedDim = embedDim; }
-    public int getNumHeads() { return numHeads; }
-    public void setNumHeads(int numHeads) { this.numHeads = numHeads; }
-    public int getMlpHidden() { return mlpHidden; }
-    public void setMlpHidden(int mlpHidden) { this.mlpHidden = mlpHidden; }
+    /** @return the number of task-key sets K */
     public int getNumKeySets() { return numKeySets; }
+    /** @param numKeySets the number of task-key sets K (JSON) */
     public void setNumKeySets(int numKeySets) { this.numKeySets = numKeySets; }
 
     /** Builder; tokens, width, heads and MLP hidden width are required, key sets default to 1. */
-    public static class Builder extends SameDiffLayer.Builder<Builder> {
-        private int numTokens;
-        private int embedDim;
-        private int numHeads;
-        private int mlpHidden;
+    public static class Builder extends EncoderBlockLayer.Builder<Builder> {
         private int numKeySets = 1;
-
-        /** @param t tokens T (also the number of key slots) @return this builder */
-        public Builder numTokens(int t) {
-            this.numTokens = t;
-            return this;
-        }
-
-        /** @param d width D @return this builder */
-        public Builder embedDim(int d) {
-            this.embedDim = d;
-            return this;
-        }
-
-        /** @param h heads, dividing D @return this builder */
-        public Builder numHeads(int h) {
-            this.numHeads = h;
-            return this;
-        }
-
-        /** @param h MLP hidden width @return this builder */
-        public Builder mlpHidden(int h) {
-            this.mlpHidden = h;
-            return this;
-        }
 
         /** @param k number of task-key sets K (≥ 1) @return this builder */
         public Builder numKeySets(int k) {

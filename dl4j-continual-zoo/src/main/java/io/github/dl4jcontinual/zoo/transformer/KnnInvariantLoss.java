@@ -1,12 +1,11 @@
 package io.github.dl4jcontinual.zoo.transformer;
 
+import io.github.dl4jcontinual.nn.PerExampleLoss;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Arrays;
 
@@ -29,7 +28,7 @@ import java.util.Arrays;
  * the dot products and the L2 normalisation. The loss is 0 with zero gradient when teacher and student agree.
  * Neighbourhoods are fixed by the teacher (no gradient flows through their choice).
  */
-public class KnnInvariantLoss implements ILossFunction {
+public class KnnInvariantLoss extends PerExampleLoss {
     private static final long serialVersionUID = 1L;
     private static final double EPS = 1e-12;
     private int k;
@@ -150,13 +149,6 @@ public class KnnInvariantLoss implements ILossFunction {
     }
 
     @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
-                               boolean average) {
-        double s = computeScoreArray(labels, preOutput, activationFn, mask).sumNumber().doubleValue();
-        return average ? s / labels.rows() : s;
-    }
-
-    @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         return compute(labels, preOutput, activationFn)[1];
     }
@@ -165,8 +157,7 @@ public class KnnInvariantLoss implements ILossFunction {
     public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput,
                                                           IActivation activationFn, INDArray mask, boolean average) {
         INDArray[] r = compute(labels, preOutput, activationFn);
-        double s = r[0].sumNumber().doubleValue();
-        return new Pair<>(average ? s / labels.rows() : s, r[1]);
+        return new Pair<>(total(r[0], labels.rows(), average), r[1]);
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.github.dl4jcontinual.zoo.transformer;
 
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -14,9 +13,7 @@ import java.util.Map;
  * The end of a ViT encoder as a SameDiff layer: a final LayerNorm ({@code g, b}) on every token, then either the
  * mean over all T tokens or the first (class) token. Input {@code [mb, T*D]}, output {@code [mb, D]}.
  */
-public class TokenPooling extends SameDiffLayer {
-    private int numTokens;
-    private int embedDim;
+public class TokenPooling extends TokenLayer {
     private boolean classToken;
 
     /** For JSON. */
@@ -25,15 +22,13 @@ public class TokenPooling extends SameDiffLayer {
 
     private TokenPooling(Builder b) {
         super(b);
-        this.numTokens = TransformerOps.positive("numTokens", b.numTokens);
-        this.embedDim = TransformerOps.positive("embedDim", b.embedDim);
         this.classToken = b.classToken;
     }
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable in, Map<String, SDVariable> p, SDVariable mask) {
-        SDVariable n = TransformerOps.layerNorm(sd, in.reshape(-1, embedDim), p.get("g"), p.get("b"))
-                .reshape(-1, numTokens, embedDim);
+        SDVariable n = TransformerOps.layerNorm(sd, in.reshape(-1, getEmbedDim()), p.get("g"), p.get("b"))
+                .reshape(-1, getNumTokens(), getEmbedDim());
         if (classToken) {
             return TransformerOps.layerOutput(sd, n.get(SDIndex.all(), SDIndex.point(0), SDIndex.all()));
         }
@@ -43,8 +38,8 @@ public class TokenPooling extends SameDiffLayer {
     @Override
     public void defineParameters(SDLayerParams params) {
         params.clear();
-        params.addBiasParam("g", 1, embedDim);
-        params.addBiasParam("b", 1, embedDim);
+        params.addBiasParam("g", 1, getEmbedDim());
+        params.addBiasParam("b", 1, getEmbedDim());
     }
 
     @Override
@@ -55,44 +50,17 @@ public class TokenPooling extends SameDiffLayer {
 
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
-        return InputType.feedForward(embedDim);
+        return InputType.feedForward(getEmbedDim());
     }
 
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        TransformerOps.checkTokens("TokenPooling", inputType, (long) numTokens * embedDim);
-    }
-
-    @Override
-    public org.deeplearning4j.nn.conf.InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return null;
-    }
-
-    // ---- JSON accessors
-    public int getNumTokens() { return numTokens; }
-    public void setNumTokens(int numTokens) { this.numTokens = numTokens; }
-    public int getEmbedDim() { return embedDim; }
-    public void setEmbedDim(int embedDim) { this.embedDim = embedDim; }
+    /** @return whether the first (class) token is pooled instead of the mean */
     public boolean isClassToken() { return classToken; }
+    /** @param classToken whether the first (class) token is pooled (JSON) */
     public void setClassToken(boolean classToken) { this.classToken = classToken; }
 
     /** Builder; tokens and width are required. */
-    public static class Builder extends SameDiffLayer.Builder<Builder> {
-        private int numTokens;
-        private int embedDim;
+    public static class Builder extends TokenLayer.Builder<Builder> {
         private boolean classToken;
-
-        /** @param t tokens T @return this builder */
-        public Builder numTokens(int t) {
-            this.numTokens = t;
-            return this;
-        }
-
-        /** @param d width D @return this builder */
-        public Builder embedDim(int d) {
-            this.embedDim = d;
-            return this;
-        }
 
         /** @param on pool the first (class) token instead of the mean (default false) @return this builder */
         public Builder classToken(boolean on) {

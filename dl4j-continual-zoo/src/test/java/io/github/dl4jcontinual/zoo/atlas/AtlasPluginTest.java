@@ -328,17 +328,8 @@ class AtlasPluginTest {
         INDArray t = Nd4j.randn(DataType.DOUBLE, 3, 4);
         INDArray gram = t.mmul(t.transpose()).subi(Nd4j.eye(3).castTo(DataType.DOUBLE));
         INDArray analytic = gram.mmul(t).muli(4.0 / (27 * 4));
-        double h = 1e-6;
-        for (int i = 0; i < 3; i++) {
-            for (int k = 0; k < 4; k++) {
-                INDArray p = t.dup();
-                p.putScalar(i, k, t.getDouble(i, k) + h);
-                INDArray m = t.dup();
-                m.putScalar(i, k, t.getDouble(i, k) - h);
-                double fd = (AtlasAdapterSite.orthogonality(p) - AtlasAdapterSite.orthogonality(m)) / (2 * h);
-                assertEquals(fd, analytic.getDouble(i, k), 1e-7);
-            }
-        }
+        io.github.dl4jcontinual.testutil.NumericGradients.assertGradient(analytic, AtlasAdapterSite::orthogonality,
+                t, 1e-6, 1e-7, "d orthogonality / dt");
         // a stage-2 network: only the newest adapter's parameters, its query and key change in a step
         MultiLayerConfiguration c = new NeuralNetConfiguration.Builder().seed(5).list()
                 .layer(new AtlasAdapterLayer.Builder().width(D).bottleneck(3).heads(2).adapters(2).lastAdapter(0, 1)

@@ -15,8 +15,6 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
@@ -42,22 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * heads' placement, gradient checks of a stage graph with all four outputs (classification, logit distillation,
  * divergence head, KNN distillation) and of the DL4J-layout block, and JSON / ModelSerializer round trips.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.github.dl4jcontinual.testutil.Doubles.ForClass.class)
 class DaFormerGraphTest {
-    private static DataType before;
-    private static DataType beforeFloat;
-
-    @BeforeAll
-    static void doubles() {
-        before = Nd4j.dataType();
-        beforeFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(before, beforeFloat);
-    }
-
     /** 8×8 images, patch 4 → 4 tokens, width 8, 2 heads, 2 blocks. */
     private static ComputationGraph tinyVit(int classes) {
         return new Vit.Builder(classes).image(8, 8, 1).patchSize(4).embedDim(8).depth(2).heads(2).mlpRatio(1.5)

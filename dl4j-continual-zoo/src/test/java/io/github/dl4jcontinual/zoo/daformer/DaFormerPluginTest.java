@@ -10,19 +10,12 @@ import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.trainer.ContinualTrainer;
 import io.github.dl4jcontinual.trainer.HeadPolicy;
 import io.github.dl4jcontinual.zoo.transformer.Vit;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.graph.ReshapeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
@@ -89,24 +82,7 @@ public class DaFormerPluginTest {
     }
 
     static ComputationGraph dl4jVit(int side, int d, int classes, long seed, double lr) {
-        ComputationGraphConfiguration c = new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(lr))
-                .weightInit(WeightInit.XAVIER).graphBuilder().addInputs("in")
-                .setInputTypes(InputType.feedForward((long) side * side))
-                .addVertex("tokens", new ReshapeVertex(-1, side, side), "in")
-                .addLayer("embed", new Convolution1DLayer.Builder(1).nIn(side).nOut(d).activation(Activation.TANH)
-                        .build(), "tokens")
-                .addLayer("att1", new SelfAttentionLayer.Builder().nIn(d).nOut(d).nHeads(2).projectInput(true)
-                        .build(), "embed")
-                .addVertex("res1", new ElementWiseVertex(ElementWiseVertex.Op.Add), "embed", "att1")
-                .addLayer("att2", new SelfAttentionLayer.Builder().nIn(d).nOut(d).nHeads(2).projectInput(true)
-                        .build(), "res1")
-                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "att2")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(classes)
-                        .activation(Activation.SOFTMAX).build(), "pool")
-                .setOutputs("out").build();
-        ComputationGraph g = new ComputationGraph(c);
-        g.init();
-        return g;
+        return io.github.dl4jcontinual.zoo.SmallVit.build(side, d, classes, seed, lr, 1, null, null);
     }
 
     static DaFormerConfiguration.Builder tiny(DaFormerConfiguration.Edition e) {

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.zoo.l2p;
 
+import io.github.dl4jcontinual.zoo.SmallVit;
 import io.github.dl4jcontinual.checkpoint.CheckpointFile;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;

@@ -42,19 +42,7 @@ class KnnInvariantLossTest {
         INDArray t = Nd4j.randn(DataType.DOUBLE, 6, 4);
         INDArray s = Nd4j.randn(DataType.DOUBLE, 6, 4);
         KnnInvariantLoss l = new KnnInvariantLoss(3, 0.5, 0.7);
-        INDArray g = l.computeGradient(t, s, new ActivationIdentity(), null);
-        double h = 1e-6;
-        for (int i = 0; i < 6; i++) {
-            for (int j = 0; j < 4; j++) {
-                INDArray p = s.dup();
-                p.putScalar(i, j, s.getDouble(i, j) + h);
-                INDArray m = s.dup();
-                m.putScalar(i, j, s.getDouble(i, j) - h);
-                double num = (l.computeScore(t, p, new ActivationIdentity(), null, false)
-                        - l.computeScore(t, m, new ActivationIdentity(), null, false)) / (2 * h);
-                assertEquals(num, g.getDouble(i, j), 1e-6, "d/ds[" + i + "," + j + "]");
-            }
-        }
+        io.github.dl4jcontinual.testutil.NumericGradients.assertLossGradient(l, t, s, 1e-6, 1e-6, "d/ds");
         assertTrue(l.computeScore(t, s, new ActivationIdentity(), null, true) > 0);
     }
 

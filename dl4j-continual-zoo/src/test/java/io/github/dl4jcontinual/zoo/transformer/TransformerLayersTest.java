@@ -4,8 +4,6 @@ import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -27,22 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the ViT, and JSON / ModelSerializer round trips. The dual-attention layers, task heads and the recipe's losses are
  * checked in {@code zoo.daformer.DaFormerGraphTest} on the graphs the DAFormer plugin builds.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.github.dl4jcontinual.testutil.Doubles.ForClass.class)
 public class TransformerLayersTest {
-    private static DataType before;
-    private static DataType beforeFloat;
-
-    @BeforeAll
-    static void doubles() {
-        before = Nd4j.dataType();
-        beforeFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(before, beforeFloat);
-    }
-
     /** 8×8 images, patch 4 → 4 tokens, width 8, 2 heads. */
     private static Vit.Builder tinyVit(int classes, boolean cls) {
         return new Vit.Builder(classes).image(8, 8, 1).patchSize(4).embedDim(8).depth(2).heads(2).mlpRatio(1.5)
