@@ -114,11 +114,16 @@ public final class IdxDatasets {
                         + "declares: " + n + " images of " + rows + "x" + cols + " pixels need " + need
                         + " bytes but the file holds " + got + " (a truncated file or a forged header)");
             }
-            float[] values = new float[raw.length];
-            for (int i = 0; i < raw.length; i++) {
-                values[i] = (raw[i] & 0xFF) / 255f;
+            if (raw.length == 0) {
+                return Nd4j.create(DataType.FLOAT, n, d);
             }
-            return Nd4j.create(values, new long[]{n, d}, DataType.FLOAT);
+            // written straight into the array's native buffer: no float[] copy of the file on the heap
+            INDArray x = Nd4j.createUninitialized(DataType.FLOAT, n, d);
+            java.nio.FloatBuffer values = x.data().asNioFloat();
+            for (int i = 0; i < raw.length; i++) {
+                values.put(i, (raw[i] & 0xFF) / 255f);
+            }
+            return x;
         } catch (EOFException e) {
             throw new IllegalArgumentException("Truncated IDX image file: " + file, e);
         } catch (IOException e) {

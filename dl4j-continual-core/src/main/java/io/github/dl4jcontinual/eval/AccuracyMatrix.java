@@ -16,7 +16,8 @@ import java.util.Locale;
  *   <li>average accuracy after experience i: {@code A_i = mean_{j <= min(i, columns-1)} R[i][j]};</li>
  *   <li>average incremental accuracy (iCaRL, first step included): {@code mean_i A_i};</li>
  *   <li>forgetting of experience j (Chaudhry et al., max-based; it can be negative):
- *       {@code f_j = max_{l in 0..k-1} R[l][j] - R[k][j]} for {@code j < k}; average forgetting is the mean
+ *       {@code f_j = max_{l in j..k-1} R[l][j] - R[k][j]} for {@code j < k} (only rows after j was learned);
+ *       average forgetting is the mean
  *       over {@code j < k}. This differs from Avalanche (first-minus-last) and from Mammoth/PyCIL (max including
  *       k, never negative);</li>
  *   <li>backward transfer: {@code BWT = mean_{j < k} (R[k][j] - R[j][j])};</li>
@@ -156,7 +157,8 @@ public final class AccuracyMatrix implements Serializable {
 
     /**
      * @param j an experience trained before the last row
-     * @return {@code max_{l < k} R[l][j] - R[k][j]}, or NaN if undefined
+     * @return {@code max_{j <= l < k} R[l][j] - R[k][j]}: the best accuracy on experience j after it was learned
+     *         minus the final one (rows before j, when j was not learned yet, do not count), or NaN if undefined
      */
     public double forgetting(int j) {
         int k = rows() - 1;
@@ -164,7 +166,7 @@ public final class AccuracyMatrix implements Serializable {
             return Double.NaN;
         }
         double best = Double.NaN;
-        for (int l = 0; l < k; l++) {
+        for (int l = j; l < k; l++) {
             double r = get(l, j);
             if (!Double.isNaN(r) && (Double.isNaN(best) || r > best)) {
                 best = r;

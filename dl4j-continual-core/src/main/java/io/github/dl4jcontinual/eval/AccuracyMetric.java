@@ -10,11 +10,9 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.util.HashSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -145,8 +143,9 @@ public final class AccuracyMetric implements StreamMetric {
             score(scorer, headSize, stream, numClasses, classIlAllowed, ev, counts, owners, pending);
         }
         for (int j = 0; j < stream.size(); j++) {
-            classIl[j] = ev[j] == null || ev[j][0] == null ? -1 : ev[j][0].correct() + counts.correct[j][0];
-            taskIl[j] = ev[j] == null || ev[j][1] == null ? -1 : ev[j][1].correct() + counts.correct[j][1];
+            boolean[] d = counts.defined[j];
+            classIl[j] = d == null || !d[0] ? -1 : (ev[j] == null ? 0 : ev[j][0].correct()) + counts.correct[j][0];
+            taskIl[j] = d == null || !d[1] ? -1 : (ev[j] == null ? 0 : ev[j][1].correct()) + counts.correct[j][1];
         }
         return new long[][]{classIl, taskIl};
     }
@@ -174,10 +173,13 @@ public final class AccuracyMetric implements StreamMetric {
         final long[][] correct;
         final int[] classIlAllowed;
         final boolean[][] taskMasks;
+        /** Per experience scored so far: whether its class-IL and task-IL accuracies are defined. */
+        final boolean[][] defined;
         boolean[] classMask;
 
         Counts(int experiences, int numClasses, int[] classIlAllowed) {
             this.correct = new long[experiences][2];
+            this.defined = new boolean[experiences][];
             this.classIlAllowed = classIlAllowed;
             this.taskMasks = new boolean[experiences][];
         }
@@ -246,15 +248,17 @@ public final class AccuracyMetric implements StreamMetric {
             Experience e = stream.get(j);
             MultiDataSet ds = parts.get(p);
             long n = ds.getFeatures(0).size(0);
-            if (ev[j] == null) {
-                ev[j] = evaluations(e, numClasses, width, classIlAllowed);
+            if (counts.defined[j] == null) {
+                int[] classes = e.classArray();
+                counts.defined[j] = new boolean[]{containsAll(classIlAllowed, classes, width),
+                        containsAll(classes, classes, width)};
             }
             if (flat != null) {
-                if (ev[j][0] != null) {
+                if (counts.defined[j][0]) {
                     counts.correct[j][0] += MaskedEvaluation.countCorrect(flat, width, counts.classMask, actual,
                             (int) off, (int) n);
                 }
-                if (ev[j][1] != null) {
+                if (counts.defined[j][1]) {
                     if (counts.taskMasks[j] == null) {
                         counts.taskMasks[j] = MaskedEvaluation.allowedMask(numClasses, width, e.classArray());
                     }
@@ -268,6 +272,9 @@ public final class AccuracyMetric implements StreamMetric {
                     : scores.get(NDArrayIndex.interval(off, off + n), NDArrayIndex.all());
             off += n;
             INDArray[] pl = scoresAndLabels(mine, ds, e.classificationOutput());
+            if (ev[j] == null) {
+                ev[j] = evaluations(e, numClasses, width, classIlAllowed);
+            }
             for (MaskedEvaluation m : ev[j]) {
                 if (m != null) {
                     m.eval(pl[1], pl[0]);
@@ -338,14 +345,14 @@ public final class AccuracyMetric implements StreamMetric {
     }
 
     private static boolean containsAll(int[] allowed, int[] classes, int headSize) {
-        Set<Integer> a = new HashSet<>();
+        boolean[] a = new boolean[headSize];
         for (int c : allowed) {
-            if (c < headSize) {
-                a.add(c);
+            if (c >= 0 && c < headSize) {
+                a[c] = true;
             }
         }
         for (int c : classes) {
-            if (!a.contains(c)) {
+            if (c < 0 || c >= headSize || !a[c]) {
                 return false;
             }
         }

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.eval;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,6 +50,39 @@ public final class MetricRow {
     public MetricRow scalar(String name, double value) {
         scalars.put(name, value);
         return this;
+    }
+
+    /**
+     * @param n cells per row wanted, at least the current number
+     * @return this row when its rows have {@code n} cells already, else a copy whose rows have {@code n} cells, the
+     *         added ones undefined (-1 correct, 0 counted); used for evaluations of a prefix of the test stream
+     * @throws IllegalArgumentException if a row has more than {@code n} cells
+     */
+    public MetricRow padTo(int n) {
+        boolean same = true;
+        for (long[] c : correct.values()) {
+            if (c.length > n) {
+                throw new IllegalArgumentException("A row has " + c.length + " cells, more than the " + n
+                        + " test experiences of the stream");
+            }
+            same &= c.length == n;
+        }
+        if (same) {
+            return this;
+        }
+        MetricRow p = new MetricRow();
+        for (Map.Entry<String, long[]> e : correct.entrySet()) {
+            long[] c = Arrays.copyOf(e.getValue(), n);
+            Arrays.fill(c, e.getValue().length, n, -1);
+            long[] t = totals.get(e.getKey());
+            if (t == null) {
+                p.correct.put(e.getKey(), c);
+            } else {
+                p.put(e.getKey(), c, Arrays.copyOf(t, n));
+            }
+        }
+        p.scalars.putAll(scalars);
+        return p;
     }
 
     /** @return the rows' correct counts by name */

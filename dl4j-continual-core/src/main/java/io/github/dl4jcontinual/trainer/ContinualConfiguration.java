@@ -28,6 +28,7 @@ public final class ContinualConfiguration extends JsonConfiguration {
     private boolean shuffle = true;
     private boolean progress = true;
     private int nativeThreads;
+    private TestScope testScope = TestScope.ALL;
     private List<PluginConfiguration> plugins = new ArrayList<>();
 
     private ContinualConfiguration() {
@@ -84,6 +85,14 @@ public final class ContinualConfiguration extends JsonConfiguration {
      */
     public int getNativeThreads() {
         return nativeThreads;
+    }
+
+    /**
+     * @return which test experiences are evaluated after each experience (default {@link TestScope#ALL}; cells
+     *         outside the scope are undefined)
+     */
+    public TestScope getTestScope() {
+        return testScope;
     }
 
     /** @return the plugin configurations in execution order */
@@ -208,6 +217,17 @@ public final class ContinualConfiguration extends JsonConfiguration {
                         + "(got: " + n + ")");
             }
             c.nativeThreads = n;
+            return this;
+        }
+
+        /**
+         * @param scope which test experiences to evaluate after each experience (default {@link TestScope#ALL};
+         *              {@link TestScope#SEEN} is one pass over the test data seen so far, as Mammoth and PyCIL
+         *              evaluate)
+         * @return this builder
+         */
+        public Builder testScope(TestScope scope) {
+            c.testScope = Objects.requireNonNull(scope, "scope");
             return this;
         }
 

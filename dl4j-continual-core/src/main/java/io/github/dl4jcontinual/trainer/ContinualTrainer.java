@@ -100,6 +100,8 @@ public final class ContinualTrainer<T> {
     private TrainingBackend backend;
     private TrainerCheckpoint restored;
     private Run run;
+    /** The native thread counts of the running {@code fit}, set once for its experiences; null outside fit. */
+    private NativeThreads.Holder heldThreads;
     private final List<String> checkpointFailures = new ArrayList<>();
 
     private ContinualTrainer(ContinualModel model, Class<T> type, ContinualConfiguration conf) {
@@ -386,20 +388,26 @@ public final class ContinualTrainer<T> {
         checkCheckpointDirectory();
         Run r = begin(scenario);
         List<Experience> test = list(scenario.testStream());
-        if (r.progress.evaluatedAt != r.progress.next()) {
-            // the baseline of a fresh run, or the evaluation still owed to an experience learned before fit
-            evaluate(test, false);
-            if (r.progress.next() > 0) {
+        heldThreads = NativeThreads.hold();
+        try {
+            if (r.progress.evaluatedAt != r.progress.next()) {
+                // the baseline of a fresh run, or the evaluation still owed to an experience learned before fit
+                evaluate(test, false);
+                if (r.progress.next() > 0) {
+                    afterEvaluation(r);
+                }
+            } else if (r.progress.next() > 0) {
+                LOG.info("Resuming {} after experience {}", scenario.name(), r.progress.next() - 1);
+            }
+            // an index loop: a resumed trainer whose checkpoint ends the stream has nothing left
+            for (int next = r.progress.next(); next < stopAfter; next++) {
+                learn(train.get(next));
+                evaluate(test, false);
                 afterEvaluation(r);
             }
-        } else if (r.progress.next() > 0) {
-            LOG.info("Resuming {} after experience {}", scenario.name(), r.progress.next() - 1);
-        }
-        // an index loop: a resumed trainer whose checkpoint ends the stream has nothing left
-        for (int next = r.progress.next(); next < stopAfter; next++) {
-            learn(train.get(next));
-            evaluate(test, false);
-            afterEvaluation(r);
+        } finally {
+            heldThreads.close();
+            heldThreads = null;
         }
         boolean complete = r.progress.next() == train.size();
         ContinualResult result = result(System.currentTimeMillis() - t0);
@@ -549,6 +557,11 @@ public final class ContinualTrainer<T> {
      */
     public ExperienceResult learn(Experience experience) {
         Objects.requireNonNull(experience, "experience");
+        if (heldThreads != null) {
+            heldThreads.use(NativeThreads.threadsFor(conf.getNativeThreads(), conf.getBatchSize(),
+                    System.getenv("OMP_NUM_THREADS")));
+            return learnNow(experience);
+        }
         try (NativeThreads threads = NativeThreads.forTraining(conf.getNativeThreads(), conf.getBatchSize())) {
             return learnNow(experience);
         }
@@ -704,7 +717,8 @@ public final class ContinualTrainer<T> {
     }
 
     /** Evaluates the model's accuracy and the plugins' stream metrics on the test stream into the progress. */
-    private void recordMetrics(Run r, List<Experience> test, StreamProgress progress, boolean baseline) {
+    private void recordMetrics(Run r, List<Experience> test, int streamSize, StreamProgress progress,
+                               boolean baseline) {
         MetricRow own;
         if (backend != null) {
             long[][] c = backend.evaluate(model, test, progress.numClasses, r.ctx.classIlAllowed(),
@@ -713,11 +727,11 @@ public final class ContinualTrainer<T> {
         } else {
             own = AccuracyMetric.ofModel().evaluate(r.ctx, test);
         }
-        progress.record("", own, baseline);
+        progress.record("", own.padTo(streamSize), baseline);
         for (ContinualPlugin p : r.plugins) {
             for (StreamMetric m : p.streamMetrics(r.ctx)) {
                 if (!baseline || m.hasBaseline()) {
-                    progress.record(m.name(), m.evaluate(r.ctx, test), baseline);
+                    progress.record(m.name(), m.evaluate(r.ctx, test).padTo(streamSize), baseline);
                 }
             }
         }
@@ -753,9 +767,17 @@ public final class ContinualTrainer<T> {
         progress.numClasses = numClasses;
         long t0 = System.currentTimeMillis();
         boolean baseline = progress.next() == 0;
-        long meanRows = test.stream().mapToLong(Experience::numExamples).sum() / test.size();
-        try (NativeThreads threads = NativeThreads.forEvaluation(conf.getNativeThreads(), meanRows)) {
-            recordMetrics(r, test, progress, baseline);
+        List<Experience> scoped = test.subList(0, conf.getTestScope().evaluated(progress.next(), test.size()));
+        if (!scoped.isEmpty()) {
+            long meanRows = scoped.stream().mapToLong(Experience::numExamples).sum() / scoped.size();
+            if (heldThreads != null) {
+                heldThreads.use(NativeThreads.evaluationThreads(conf.getNativeThreads(), meanRows));
+                recordMetrics(r, scoped, test.size(), progress, baseline);
+            } else {
+                try (NativeThreads threads = NativeThreads.forEvaluation(conf.getNativeThreads(), meanRows)) {
+                    recordMetrics(r, scoped, test.size(), progress, baseline);
+                }
+            }
         }
         if (!baseline) {
             List<ExperienceResult> results = progress.results();

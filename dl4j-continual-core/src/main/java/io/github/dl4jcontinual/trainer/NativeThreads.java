@@ -70,6 +70,58 @@ final class NativeThreads implements AutoCloseable {
     }
 
     /**
+     * @param setting  the configuration's value (0 auto, -1 leave, n: training only)
+     * @param meanRows mean examples per test experience
+     * @return the count {@link #forEvaluation} uses, or 0 for the process's setting
+     */
+    static int evaluationThreads(int setting, long meanRows) {
+        return setting == 0 && meanRows <= AUTO_MAX_BATCH ? threadsFor(0, (int) meanRows,
+                System.getenv("OMP_NUM_THREADS")) : 0;
+    }
+
+    /** @return a holder that keeps a count across experiences of one {@code fit}, so that it is set once */
+    static Holder hold() {
+        return new Holder();
+    }
+
+    /**
+     * The counts of a whole {@code fit}: {@link #use} changes them only when another count is wanted (setting the
+     * OpenMP and OpenBLAS counts costs about a millisecond, which a stream of many small experiences would pay four
+     * times per experience), {@link #close} puts the process's counts back.
+     */
+    static final class Holder implements AutoCloseable {
+        private int omp = -1;
+        private int blas = -1;
+        private int current;
+
+        /** @param wanted the count to use from now on, 0 for the process's own */
+        void use(int wanted) {
+            if (wanted == current || (wanted > 0 && !isCpuBackend())) {
+                return;
+            }
+            try {
+                if (current == 0) {
+                    omp = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+                    blas = Nd4j.factory().blas().getMaxThreads();
+                }
+                if (wanted == 0) {
+                    set(omp, blas);
+                } else {
+                    set(wanted, wanted);
+                }
+                current = wanted;
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("Cannot set the native thread count to {}: {}", wanted, e.toString());
+            }
+        }
+
+        @Override
+        public void close() {
+            use(0);
+        }
+    }
+
+    /**
      * @param setting   the configuration's value
      * @param batchSize the training minibatch size
      * @param ompEnv    the value of {@code OMP_NUM_THREADS}, or null

@@ -135,7 +135,13 @@ final class StreamProgress implements io.github.dl4jcontinual.checkpoint.Checkpo
                 continue;
             }
             List<long[]> r = rows.computeIfAbsent(key, k -> new ArrayList<>());
-            rowTotals.putIfAbsent(key, t.clone());
+            // a row evaluated on a prefix of the test stream (TestScope) counts 0 in the cells it left out
+            long[] known = rowTotals.computeIfAbsent(key, k -> t.clone());
+            for (int j = 0; j < known.length && j < t.length; j++) {
+                if (known[j] == 0) {
+                    known[j] = t[j];
+                }
+            }
             // a metric that appears later (or an experience learned without evaluation) leaves undefined rows
             while (r.size() < learned - 1) {
                 r.add(undefined(t.length));

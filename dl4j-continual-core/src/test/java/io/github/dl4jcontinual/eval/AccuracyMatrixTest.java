@@ -31,6 +31,15 @@ class AccuracyMatrixTest {
     }
 
     @Test
+    void forgettingIgnoresRowsBeforeTheExperienceWasLearned() {
+        // task-IL style: experience 1 scores 0.95 at row 0, before it was learned; its best learned value is 0.8
+        AccuracyMatrix t = new AccuracyMatrix(new long[][]{{90, 95, 50}, {50, 80, 60}, {60, 70, 70}},
+                new long[]{100, 100, 100}, null);
+        assertEquals(0.8 - 0.7, t.forgetting(1), 1e-12);
+        assertEquals(0.9 - 0.6, t.forgetting(0), 1e-12);
+    }
+
+    @Test
     void transfersFollowGem() {
         assertEquals(((0.6 - 0.9) + (0.3 - 0.8)) / 2, m.backwardTransfer(), 1e-12);
         assertTrue(Double.isNaN(m.forwardTransfer()), "R[0][1] is undefined, so FWT is");

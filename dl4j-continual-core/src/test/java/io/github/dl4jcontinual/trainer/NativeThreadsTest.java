@@ -84,6 +84,33 @@ class NativeThreadsTest {
         }
     }
 
+    @Test
+    void holderSwitchesOnlyWhenAnotherCountIsWantedAndPutsTheProcessCountBack() {
+        Nd4j.scalar(0);
+        org.nd4j.nativeblas.NativeOps ops = NativeOpsHolder.getInstance().getDeviceNativeOps();
+        int before = ops.ompGetMaxThreads();
+        ops.setOmpNumThreads(2);
+        try {
+            try (NativeThreads.Holder h = NativeThreads.hold()) {
+                h.use(1);
+                assertEquals(1, ops.ompGetMaxThreads());
+                h.use(1);
+                assertEquals(1, ops.ompGetMaxThreads());
+                h.use(0);
+                assertEquals(2, ops.ompGetMaxThreads(), "0 is the process's count");
+                h.use(3);
+                assertEquals(3, ops.ompGetMaxThreads());
+            }
+            assertEquals(2, ops.ompGetMaxThreads(), "closing puts the process's count back");
+            boolean userSet = System.getenv("OMP_NUM_THREADS") != null && !System.getenv("OMP_NUM_THREADS").isBlank();
+            assertEquals(userSet ? 0 : 1, NativeThreads.evaluationThreads(0, 10));
+            assertEquals(0, NativeThreads.evaluationThreads(0, 2000));
+            assertEquals(0, NativeThreads.evaluationThreads(3, 10), "a fixed count applies to training only");
+        } finally {
+            ops.setOmpNumThreads(before);
+        }
+    }
+
     private static org.nd4j.linalg.api.ndarray.INDArray oneHot(int n) {
         org.nd4j.linalg.api.ndarray.INDArray y = Nd4j.zeros(n, 4);
         for (int i = 0; i < n; i++) {

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -94,6 +95,29 @@ public final class Args {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--" + name + " should be an integer (got: " + v + ")");
         }
+    }
+
+    /**
+     * @param name option
+     * @param type the enum
+     * @param def  default
+     * @return the constant named by its value, case-insensitive, '-' read as '_' ("seen-and-next" is SEEN_AND_NEXT)
+     */
+    public <E extends Enum<E>> E getEnum(String name, Class<E> type, E def) {
+        String v = values.get(name);
+        if (v == null) {
+            return def;
+        }
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(v.replace('-', '_'))) {
+                return e;
+            }
+        }
+        StringBuilder known = new StringBuilder();
+        for (E e : type.getEnumConstants()) {
+            known.append(known.length() == 0 ? "" : ", ").append(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
+        throw new IllegalArgumentException("--" + name + " should be one of " + known + " (got: " + v + ")");
     }
 
     /**

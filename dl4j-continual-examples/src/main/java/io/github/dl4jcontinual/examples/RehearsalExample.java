@@ -21,6 +21,7 @@ import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
+import io.github.dl4jcontinual.trainer.TestScope;
 import io.github.dl4jcontinual.zoo.model.Mlp;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
@@ -84,10 +85,12 @@ public final class RehearsalExample {
     }
 
     private static void reproduce(String[] argv) {
-        Args a = new Args(argv, CheckpointOptions.with("data-dir", "targets", "seeds", "out", "markdown", "quiet"));
+        Args a = new Args(argv, CheckpointOptions.with("data-dir", "targets", "seeds", "out", "markdown", "quiet",
+                "test-scope"));
         if (a.has("help")) {
             System.out.println("rehearsal reproduce [--data-dir DIR] [--targets " + DEFAULT_TARGETS + "] "
-                    + "[--seeds 1,2,3,4,5] [--out results/rehearsal] [--markdown FILE] [--quiet] "
+                    + "[--seeds 1,2,3,4,5] [--out results/rehearsal] [--markdown FILE] [--quiet] [--test-scope all|seen|"
+                    + "seen-and-next] "
                     + CheckpointOptions.USAGE);
             return;
         }
@@ -98,11 +101,12 @@ public final class RehearsalExample {
         ReportOutput reports = new ReportOutput(a);
         long[] seeds = a.getLongs("seeds", "1,2,3,4,5");
         Map<DerTargets.Target, List<ContinualResult>> results = new LinkedHashMap<>();
+        TestScope scope = a.getEnum("test-scope", TestScope.class, TestScope.ALL);
         for (String key : a.getList("targets", DEFAULT_TARGETS)) {
             DerTargets.Target t = DerTargets.get(key);
             for (long seed : seeds) {
                 ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder().batchSize(10)
-                        .epochsPerExperience(1).seed(seed).progress(!a.has("quiet"));
+                        .epochsPerExperience(1).seed(seed).progress(!a.has("quiet")).testScope(scope);
                 PluginConfiguration p = t.plugin();
                 if (p != null) {
                     cb.plugin(p);

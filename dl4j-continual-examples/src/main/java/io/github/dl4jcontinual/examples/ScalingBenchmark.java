@@ -8,6 +8,7 @@ import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.trainer.ContinualListener;
 import io.github.dl4jcontinual.trainer.ContinualTrainer;
+import io.github.dl4jcontinual.trainer.TestScope;
 import io.github.dl4jcontinual.zoo.model.Mlp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -23,7 +24,7 @@ import java.util.Locale;
  * {@code benchmark-scaling [--experiences 10,100,1000] [--train 100] [--test 10]} runs, for each count K, a
  * class-incremental stream of K one-class experiences (Naive, MLP 64-100-K, SGD, batch 10, one epoch) through
  * {@link ContinualTrainer#fit(Scenario)} and splits the wall time into training, evaluation (the whole test
- * stream after every experience: the accuracy matrix) and the rest (the trainer's own per-experience work:
+ * stream after every experience, the accuracy matrix, or with {@code --test-scope seen} the test data seen so far) and the rest (the trainer's own per-experience work:
  * iterators, bookkeeping, listeners). The data are synthetic (Gaussian classes): this measures time only, never
  * accuracy.
  */
@@ -33,9 +34,10 @@ public final class ScalingBenchmark {
 
     /** @param argv options: --experiences, --train (examples per class), --test (test examples per class) */
     public static void run(String[] argv) {
-        Args a = new Args(argv, "experiences", "train", "test");
+        Args a = new Args(argv, "experiences", "train", "test", "test-scope");
         if (a.has("help")) {
-            System.out.println("benchmark-scaling [--experiences 10,100,1000] [--train 100] [--test 10]");
+            System.out.println("benchmark-scaling [--experiences 10,100,1000] [--train 100] [--test 10] "
+                    + "[--test-scope all|seen|seen-and-next]");
             return;
         }
         int train = a.getInt("train", 100);
@@ -50,16 +52,16 @@ public final class ScalingBenchmark {
             if (k < 2 || k > 100_000) {
                 throw new IllegalArgumentException("--experiences should be between 2 and 100000 (got: " + k + ")");
             }
-            System.out.println(row((int) k, train, test));
+            System.out.println(row((int) k, train, test, a.getEnum("test-scope", TestScope.class, TestScope.ALL)));
             ExamplesMain.releaseMemory();
         }
     }
 
-    static String row(int k, int train, int test) {
+    static String row(int k, int train, int test, TestScope scope) {
         Scenario s = new ClassIncrementalScenario.Builder().train(data(k, train, 1)).test(data(k, test, 2))
                 .numExperiences(k).name("gaussian-" + k).build();
         ContinualConfiguration conf = new ContinualConfiguration.Builder().batchSize(10).seed(1).progress(false)
-                .build();
+                .testScope(scope).build();
         long[] ends = new long[k];
         int[] at = {0};
         long t0 = System.nanoTime();
