@@ -33,6 +33,9 @@ public final class CtpConfiguration extends JsonConfiguration implements PluginC
     private double learningRate = 1e-3;
     private double minLearningRate = 1e-5;
     private double weightDecay = 0.05;
+    private double lwf;
+    private double featureDistillation;
+    private boolean cosineProjections;
 
     private CtpConfiguration() {
         // for Jackson and the Builder
@@ -43,10 +46,15 @@ public final class CtpConfiguration extends JsonConfiguration implements PluginC
         return new CtpPlugin(this);
     }
 
-    /** @return "ctp", or "dual-encoder" for the plain (ITA-only) model */
+    /** @return "ctp", or "dual-encoder" for the model without CTP's momentum and topology terms */
     @Override
     public String name() {
-        return usesMomentum() || usesReference() ? "ctp" : "dual-encoder";
+        return usesMomentum() || usesTopology() ? "ctp" : "dual-encoder";
+    }
+
+    /** @return whether a topology term (TPX or TPS) has a weight &gt; 0 */
+    public boolean usesTopology() {
+        return weights[3] > 0 || weights[4] > 0;
     }
 
     /** @return whether the momentum model and the queues are used (CMC or MD weight &gt; 0) */
@@ -54,9 +62,32 @@ public final class CtpConfiguration extends JsonConfiguration implements PluginC
         return weights[1] > 0 || weights[2] > 0;
     }
 
-    /** @return whether the previous-task reference model is used (TPX or TPS weight &gt; 0) */
+    /**
+     * @return whether the previous-task reference model is used (TPX, TPS, LwF or feature distillation weight
+     * &gt; 0)
+     */
     public boolean usesReference() {
-        return weights[3] > 0 || weights[4] > 0;
+        return usesTopology() || lwf > 0 || featureDistillation > 0;
+    }
+
+    /** @return λ of the contrastive LwF term (0: off) */
+    public double getLwf() {
+        return lwf;
+    }
+
+    /** @return whether LUCIR's feature distillation is on (weight &gt; 0) */
+    public boolean usesFeatureDistillation() {
+        return featureDistillation > 0;
+    }
+
+    /** @return λ of LUCIR's 1 − cos feature distillation (0: off) */
+    public double getFeatureDistillation() {
+        return featureDistillation;
+    }
+
+    /** @return whether both projections are LUCIR's cosine-normalised linear layers */
+    public boolean isCosineProjections() {
+        return cosineProjections;
     }
 
     /** @return the embedding width d */
@@ -256,6 +287,50 @@ public final class CtpConfiguration extends JsonConfiguration implements PluginC
             }
             c.weightDecay = wd;
             return this;
+        }
+
+        /**
+         * LwF for the dual encoder: ½[KL(softmax(v_ref/τ) ‖ softmax(v/τ)) + KL(same for w)] over the unnormalised
+         * projections (their dimensions as logits, τ = {@link #tau}) against the model at the start of the
+         * experience; experience 0 has no reference and no term.
+         *
+         * @param w its weight, finite and &gt;= 0 (0: off)
+         * @return this
+         */
+        public Builder lwf(double w) {
+            c.lwf = nonNegative("lwf", w);
+            return this;
+        }
+
+        /**
+         * LUCIR's feature distillation: ½[mean(1 − cos(h_v, h_v,ref)) + mean(1 − cos(h_w, h_w,ref))] over the
+         * towers' features (the image tower's output, the input of {@value CtpPlugin#IMG_PROJ}, and the text
+         * adapter's output) against the model at the start of the experience.
+         *
+         * @param w its weight, finite and &gt;= 0 (0: off)
+         * @return this
+         */
+        public Builder featureDistillation(double w) {
+            c.featureDistillation = nonNegative("featureDistillation", w);
+            return this;
+        }
+
+        /**
+         * @param on whether both projections are cosine-normalised (LUCIR): the tower feature and each output
+         *           unit's weight vector are L2-normalised, no bias; LUCIR's learnable scale σ is left out because
+         *           every term and the evaluation L2-normalise the projections, which cancels it
+         * @return this
+         */
+        public Builder cosineProjections(boolean on) {
+            c.cosineProjections = on;
+            return this;
+        }
+
+        private static double nonNegative(String name, double v) {
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(name + " should be a finite number >= 0 (got: " + v + ")");
+            }
+            return v;
         }
 
         /** @return the configuration */
