@@ -10,13 +10,15 @@ import java.util.Arrays;
 /**
  * CTP (compatible momentum contrast + topology preservation, Zhu et al., ICCV 2023) as a plugin of the continual
  * trainer, and the plain dual encoder its VL baselines share ({@link Builder#plain()}: ITA only = SeqF; add core's
- * regularisation or replay plugins for EWC / MAS / RWalk / ER). Immutable; JSON round trip through the trainer's
+ * regularisation or replay plugins for EWC / MAS / RWalk / ER; {@link Builder#lwf}, {@link Builder#featureDistillation}
+ * and {@link Builder#cosineProjections} are the contrastive terms of LwF, iCaRL and LUCIR). Immutable; JSON round trip through the trainer's
  * {@code ContinualConfiguration} ({@code "@class"}).
  *
  * <p>Defaults are the release's constants and docs/ctp.md §4–5: embedding 128, text adapter bottleneck 64, queue
  * 1024, m = 0.9 (task 0: EMA 0.995), α = ½, τ = 0.07 (topology), initial temperature 0.07 (learnable, clamped to
  * [1/100, 1/2]), loss weights ITA, CMC, MD, TPX, TPS all 1, AdamW (DL4J {@code Adam} + {@code WeightDecay} 0.05)
- * with a per-iteration cosine 1e-3 → 1e-5 restarted per experience (a new optimiser per experience).</p>
+ * with a per-iteration cosine 1e-3 → 1e-5 restarted per experience (a new optimiser per experience); LwF and
+ * feature distillation off (weight 0), plain projections.</p>
  */
 public final class CtpConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;

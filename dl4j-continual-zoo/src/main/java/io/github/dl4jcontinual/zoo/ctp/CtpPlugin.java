@@ -59,8 +59,12 @@ import java.util.Map;
  * label columns: per step of experience t the momentum model gets the compatible update (t = 0: EMA), its batch
  * features and the queues become the keys, the reference (the model at the start of experience t &gt; 0) gives the
  * topology targets; the momentum features are then enqueued. With {@link CtpConfiguration.Builder#plain()} the
- * step is a plain fit (SeqF); core's regularisation and replay plugins compose with it. Plugin state: the two
- * queues. Stream metrics: {@link #RETRIEVAL} (the seven recalls per domain) and {@link #CUMULATIVE} (CTP's
+ * step is a plain fit (SeqF); core's regularisation and replay plugins compose with it. The VL baselines' own
+ * terms use the same reference model: {@link CtpConfiguration.Builder#lwf} packs its unnormalised projections
+ * (LwF), {@link CtpConfiguration.Builder#featureDistillation} its tower features (the image tower's output and
+ * the text adapter's, which then also enter the merged output), and
+ * {@link CtpConfiguration.Builder#cosineProjections} makes both projections cosine-normalised (LUCIR). Plugin
+ * state: the two queues (the reference is rebuilt from the network at every experience start). Stream metrics: {@link #RETRIEVAL} (the seven recalls per domain) and {@link #CUMULATIVE} (CTP's
  * eval.py measure, entry k = the union of the test sets 0..k); {@link CtpResults} turns them into core's
  * {@code RetrievalMatrix} / {@code CumulativeRetrieval}. The trainer's own class-IL/task-IL matrices read the
  * loss layer's first columns and mean nothing here.</p>
