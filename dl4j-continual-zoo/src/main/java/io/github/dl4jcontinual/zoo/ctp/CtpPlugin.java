@@ -64,7 +64,9 @@ import java.util.Map;
  * (LwF), {@link CtpConfiguration.Builder#featureDistillation} its tower features (the image tower's output and
  * the text adapter's, which then also enter the merged output), and
  * {@link CtpConfiguration.Builder#cosineProjections} makes both projections cosine-normalised (LUCIR). Plugin
- * state: the two queues (the reference is rebuilt from the network at every experience start). Stream metrics: {@link #RETRIEVAL} (the seven recalls per domain) and {@link #CUMULATIVE} (CTP's
+ * state: the two queues (the reference is rebuilt from the network at every experience start). Experience
+ * metrics: {@code ctp.logit_scale}, {@code ctp.queue_size}, {@code ctp.schedule_steps} (the cosine's length: the
+ * experience's steps, or the union's under core's {@code CumulativeTraining} / {@code JointTraining}). Stream metrics: {@link #RETRIEVAL} (the seven recalls per domain) and {@link #CUMULATIVE} (CTP's
  * eval.py measure, entry k = the union of the test sets 0..k); {@link CtpResults} turns them into core's
  * {@code RetrievalMatrix} / {@code CumulativeRetrieval}. The trainer's own class-IL/task-IL matrices read the
  * loss layer's first columns and mean nothing here.</p>
@@ -446,6 +448,7 @@ public final class CtpPlugin implements ContinualPlugin {
         Map<String, Double> m = new HashMap<>();
         m.put("ctp.logit_scale", Math.exp(graph(ctx).getLayer(SCALE).getParam("W").getDouble(0)));
         m.put("ctp.queue_size", (double) queueV.size());
+        m.put("ctp.schedule_steps", (double) schedule.steps);
         return m;
     }
 

@@ -242,6 +242,52 @@ class CtpPluginTest {
                 .conf().getLayer()).getNIn());
     }
 
+    /** LwF and feature distillation act from the second experience on (they need the reference), not before. */
+    @Test
+    void lwfAndFeatureDistillationChangeTrainingOnlyAfterTheFirstDomain() {
+        Scenario s = PairScenarios.of(realStream(64, 30, 2), new CtpTestData.HashedText(16));
+        java.util.function.Function<CtpConfiguration.Builder, ContinualTrainer<ComputationGraph>> run = b -> {
+            ContinualTrainer<ComputationGraph> t = ContinualTrainer.wrap(imageNet(), trainer(1,
+                    b.embedDim(16).adapterBottleneck(8).plain().build()));
+            ContinualResult r = t.fit(s);
+            assertEquals(2, CtpResults.retrieval(r).rows());
+            return t;
+        };
+        ContinualTrainer<ComputationGraph> plain = run.apply(new CtpConfiguration.Builder());
+        ContinualTrainer<ComputationGraph> lwf = run.apply(new CtpConfiguration.Builder().lwf(1));
+        ContinualTrainer<ComputationGraph> fd = run.apply(new CtpConfiguration.Builder().featureDistillation(1));
+        float[] p = plain.getModel().params().toFloatVector();
+        assertTrue(!java.util.Arrays.equals(p, lwf.getModel().params().toFloatVector()), "LwF changes domain 1");
+        assertTrue(!java.util.Arrays.equals(p, fd.getModel().params().toFloatVector()), "FD changes domain 1");
+        // and only there: stopped after domain 0 the three are the same network, bit for bit
+        java.util.function.Function<CtpConfiguration.Builder, float[]> first = b -> {
+            ContinualTrainer<ComputationGraph> t = ContinualTrainer.wrap(imageNet(), trainer(1,
+                    b.embedDim(16).adapterBottleneck(8).plain().build()));
+            t.fit(s, 1);
+            return t.getModel().params().toFloatVector();
+        };
+        float[] p0 = first.apply(new CtpConfiguration.Builder());
+        assertArrayEquals(p0, first.apply(new CtpConfiguration.Builder().lwf(1)));
+        assertArrayEquals(p0, first.apply(new CtpConfiguration.Builder().featureDistillation(1)));
+    }
+
+    /** Joint = core's JointTraining: untrained until the last domain, then one cosine over the union's steps. */
+    @Test
+    void jointTrainsOnceOnTheUnionWithTheCosineOverAllItsSteps() {
+        Scenario s = PairScenarios.of(realStream(64, 30, 2), new CtpTestData.HashedText(16));
+        ContinualConfiguration conf = new ContinualConfiguration.Builder().epochsPerExperience(1).batchSize(32)
+                .seed(1).progress(false).plugins(new io.github.dl4jcontinual.plugin.impl.JointTraining(),
+                        new CtpConfiguration.Builder().embedDim(16).adapterBottleneck(8).plain().build()).build();
+        ContinualResult r = ContinualTrainer.wrap(imageNet(), conf).fit(s);
+        assertEquals(0, r.experiences().get(0).iterations(), "nothing trained before the last domain");
+        assertEquals(4, r.experiences().get(1).iterations(), "128 pairs of both domains in minibatches of 32");
+        assertEquals(4.0, r.experiences().get(1).metrics().get("ctp.schedule_steps"));
+        assertEquals(2, CtpResults.retrieval(r).rows(), "one row per domain, evaluated on both domains");
+        ContinualResult seq = ContinualTrainer.wrap(imageNet(), trainer(1, new CtpConfiguration.Builder().embedDim(16)
+                .adapterBottleneck(8).plain().build())).fit(s);
+        assertEquals(2.0, seq.experiences().get(1).metrics().get("ctp.schedule_steps"), "without it: the domain's");
+    }
+
     /** The memory methods' selection reads the pairs (3 inputs) through core's buffer on the image projection. */
     @Test
     void herdingMemorySelectsPairsOnTheImageProjection() {
