@@ -18,12 +18,13 @@ import java.util.Objects;
 /**
  * CTP's loss as a DL4J {@link ILossFunction} on the dual encoder's packed output (the loss layer that
  * {@link CtpPlugin} puts on the user's image tower and the text projection). {@code preOutput} is
- * {@code [N, 2d + 2]}: the raw image embedding {@code v_raw} (d), the raw text embedding {@code w_raw} (d), the
+ * {@code [N, 2d + 2 (+ hv + hw)]}: the raw image embedding {@code v_raw} (d), the raw text embedding {@code w_raw} (d), the
  * learnable log inverse temperature (the same value in every row) and the caption id of the row, then (with LUCIR's
- * feature distillation) the image and the text tower features. Embeddings are L2-normalised here. Labels are {@code [N, classes + E]}: the first {@code classes} columns are the scenario's
- * one-hot domain label (not used by the loss); the E further columns, when present, hold one packed record (read
- * row-major) written by {@link #pack}: the momentum keys with their caption ids, the momentum model's batch features
- * and the reference (previous-task) model's batch features. Without them the loss is ITA alone (what a replay
+ * feature distillation) the image and the text tower features. Embeddings are L2-normalised here. Labels are
+ * {@code [N, classes + E]}: the first {@code classes} columns are the scenario's one-hot domain label (not used
+ * by the loss); the E further columns, when present, hold one packed record (read row-major) written by
+ * {@link #pack}: the momentum keys with their caption ids, the momentum model's batch features and the reference
+ * (previous-task) model's batch features. Without them the loss is ITA alone (what a replay
  * buffer, an importance pass or an evaluation of the score sees); with them it adds the terms the record allows:
  * CMC and MD (keys), TPX and TPS (reference), LwF (the reference's unnormalised projections: ½ KL per modality
  * of the softmax over the embedding's dimensions at τ) and feature distillation (the reference's tower features:
@@ -290,8 +291,8 @@ public final class ContrastiveLoss implements ILossFunction {
                     + "RegularizationConfiguration.Builder.importanceBatchSize to the training batch size");
         }
         if (preOutput.size(1) != outputWidth()) {
-            throw new IllegalArgumentException("ContrastiveLoss expects the packed output of width 2d + 2 (+ tower features) = "
-                    + outputWidth() + " but got " + preOutput.size(1));
+            throw new IllegalArgumentException("ContrastiveLoss expects the packed output of width 2d + 2 "
+                    + "(+ tower features) = " + outputWidth() + " but got " + preOutput.size(1));
         }
         INDArray pre = preOutput.castTo(DataType.FLOAT);
         int[] ids = captionIds(pre, 2 * d + 1);

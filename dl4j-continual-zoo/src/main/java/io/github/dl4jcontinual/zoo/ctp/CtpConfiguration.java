@@ -10,8 +10,8 @@ import java.util.Arrays;
 /**
  * CTP (compatible momentum contrast + topology preservation, Zhu et al., ICCV 2023) as a plugin of the continual
  * trainer, and the plain dual encoder its VL baselines share ({@link Builder#plain()}: ITA only = SeqF; add core's
- * regularisation or replay plugins for EWC / MAS / RWalk / ER; {@link Builder#lwf}, {@link Builder#featureDistillation}
- * and {@link Builder#cosineProjections} are the contrastive terms of LwF, iCaRL and LUCIR). Immutable; JSON round trip through the trainer's
+ * regularisation or replay plugins for EWC / MAS / RWalk / ER; {@link Builder#lwf},
+ * {@link Builder#featureDistillation} and {@link Builder#cosineProjections} are the contrastive terms of LwF, iCaRL and LUCIR). Immutable; JSON round trip through the trainer's
  * {@code ContinualConfiguration} ({@code "@class"}).
  *
  * <p>Defaults are the release's constants and docs/ctp.md §4–5: embedding 128, text adapter bottleneck 64, queue

@@ -66,8 +66,9 @@ import java.util.Map;
  * {@link CtpConfiguration.Builder#cosineProjections} makes both projections cosine-normalised (LUCIR). Plugin
  * state: the two queues (the reference is rebuilt from the network at every experience start). Experience
  * metrics: {@code ctp.logit_scale}, {@code ctp.queue_size}, {@code ctp.schedule_steps} (the cosine's length: the
- * experience's steps, or the union's under core's {@code CumulativeTraining} / {@code JointTraining}). Stream metrics: {@link #RETRIEVAL} (the seven recalls per domain) and {@link #CUMULATIVE} (CTP's
- * eval.py measure, entry k = the union of the test sets 0..k); {@link CtpResults} turns them into core's
+ * experience's steps, or the union's under core's {@code CumulativeTraining} / {@code JointTraining}). Stream
+ * metrics: {@link #RETRIEVAL} (the seven recalls per domain) and {@link #CUMULATIVE} (CTP's eval.py measure,
+ * entry k = the union of the test sets 0..k); {@link CtpResults} turns them into core's
  * {@code RetrievalMatrix} / {@code CumulativeRetrieval}. The trainer's own class-IL/task-IL matrices read the
  * loss layer's first columns and mean nothing here.</p>
  */
