@@ -8,7 +8,13 @@ import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationMethod;
+import io.github.dl4jcontinual.plugin.impl.JointTraining;
+import io.github.dl4jcontinual.replay.BufferConfiguration;
+import io.github.dl4jcontinual.replay.selection.HerdingSelection;
+import io.github.dl4jcontinual.replay.selection.KMeansSelection;
+import io.github.dl4jcontinual.replay.selection.SelectionPolicy;
 import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
+import io.github.dl4jcontinual.zoo.ctp.CtpPlugin;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.trainer.ContinualTrainer;
@@ -108,9 +114,7 @@ public final class CtpExample {
         for (String m : methods.size() == 1 && methods.get(0).equals("all") ? METHODS : methods) {
             String k = m.toLowerCase(Locale.ROOT).replace('-', '_');
             if (!METHODS.contains(k)) {
-                throw new IllegalArgumentException("--methods: " + m + " is not one of " + METHODS + " (joint, lwf, "
-                        + "mof, kmeans, icarl and lucir ran on the removed CtpLearner and are not ported to the "
-                        + "trainer's plugins yet)");
+                throw new IllegalArgumentException("--methods: " + m + " is not one of " + METHODS);
             }
             ms.add(k);
         }
@@ -166,10 +170,13 @@ public final class CtpExample {
                     }
                     row[1] = tr1;
                     row[2] = ir1;
-                    row[3] = r.forgetting();
-                    row[4] = r.backwardTransfer();
+                    // joint trains once, after the last domain: its earlier rows are the untrained model, so it
+                    // has no forgetting or backward transfer ("–" in the table)
+                    boolean joint = m.equals("joint");
+                    row[3] = joint ? Double.NaN : r.forgetting();
+                    row[4] = joint ? Double.NaN : r.backwardTransfer();
                     row[5] = secs;
-                    row[6] = cum.backwardTransfer();
+                    row[6] = joint ? Double.NaN : cum.backwardTransfer();
                     rows.computeIfAbsent(m, k -> new ArrayList<>()).add(row);
                     String file = m + "-seed" + seed;
                     write(new File(out, file + ".csv"), r.toCsv());
@@ -186,7 +193,11 @@ public final class CtpExample {
     }
 
     /** The methods of the command, on the trainer: the CTP plugin (plain = SeqF) with core's plugins. */
-    static final List<String> METHODS = List.of("seqf", "ewc", "mas", "rwalk", "er", "ctp", "ctp_er");
+    static final List<String> METHODS = List.of("seqf", "joint", "ewc", "mas", "rwalk", "lwf", "er", "mof", "kmeans",
+            "icarl", "lucir", "ctp", "ctp_er");
+
+    /** k-means iterations of the {@code kmeans} memory (the removed CtpLearner's default). */
+    static final int KMEANS_ITERATIONS = 100;
 
     /** The image network of docs/ctp.md §3, built with DL4J's builders: pixels → 256 ReLU (→ a head CTP drops). */
     static ComputationGraph imageNetwork(int pixels, long seed) {
@@ -211,7 +222,18 @@ public final class CtpExample {
         } else {
             c.plain();
         }
+        // the removed CtpLearner's weights (1) for LwF (lwf, icarl) and LUCIR's feature distillation (lucir)
+        if (method.equals("lwf") || method.equals("icarl")) {
+            c.lwf(1);
+        }
+        if (method.equals("lucir")) {
+            c.cosineProjections(true).featureDistillation(1);
+        }
         List<PluginConfiguration> plugins = new ArrayList<>();
+        if (method.equals("joint")) {
+            // core's Joint baseline: no training until the last experience, then once on the union of all domains
+            plugins.add(new JointTraining());
+        }
         plugins.add(c.build());
         int memory = a.getInt("memory", 200);
         int batch = a.getInt("batch", 32);
@@ -234,13 +256,31 @@ public final class CtpExample {
             case "ctp_er":
                 // about the share of memory in a minibatch of the old protocol (memory appended to 1000 pairs)
                 plugins.add(new ExperienceReplay.Builder().bufferSize(memory)
-                        .replayBatch(Math.max(1, Math.round(batch * memory / 1000f))).build());
+                        .replayBatch(replayBatch(batch, memory)).build());
+                break;
+            case "mof":
+            case "icarl":
+            case "lucir":
+            case "kmeans":
+                // exemplars chosen at the end of each domain on the image projection's features (herding on the
+                // L2-normalised ones; k-means++ on the raw ones), an equal share per domain, replayed like ER
+                SelectionPolicy sel = method.equals("kmeans")
+                        ? new KMeansSelection(CtpPlugin.IMG_PROJ, KMEANS_ITERATIONS, true)
+                        : new HerdingSelection(CtpPlugin.IMG_PROJ, true);
+                plugins.add(new ExperienceReplay.Builder().buffer(new BufferConfiguration.Builder()
+                        .type(BufferConfiguration.Type.EXPERIENCE_BALANCED).capacity(memory).selection(sel).build())
+                        .replayBatch(replayBatch(batch, memory)).build());
                 break;
             default:
                 break;
         }
         return new ContinualConfiguration.Builder().epochsPerExperience(a.getInt("epochs", 5)).batchSize(batch)
                 .seed(seed).progress(false).plugins(plugins.toArray(new PluginConfiguration[0])).build();
+    }
+
+    /** About the share of memory in a minibatch of the old protocol (memory appended to 1000 pairs). */
+    private static int replayBatch(int batch, int memory) {
+        return Math.max(1, Math.round(batch * memory / 1000f));
     }
 
     private static void write(File f, String text) {

@@ -6,8 +6,18 @@ import io.github.dl4jcontinual.zoo.ctp.CtpConfiguration;
 import io.github.dl4jcontinual.zoo.ctp.CtpPlugin;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.plugin.impl.JointTraining;
+import io.github.dl4jcontinual.replay.BufferConfiguration;
+import io.github.dl4jcontinual.replay.selection.HerdingSelection;
+import io.github.dl4jcontinual.replay.selection.KMeansSelection;
+import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
+import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,11 +82,54 @@ class CtpExampleTest {
     }
 
     @Test
-    void methodsNotPortedAreRefusedNamingThem() {
+    void anUnknownMethodIsRefusedNamingTheMethods() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> CtpExample.run(new String[]{"--data-dir", SharedData.dir().root().toString(), "--methods", "lucir",
+                () -> CtpExample.run(new String[]{"--data-dir", SharedData.dir().root().toString(), "--methods", "gem",
                         "--train-per-domain", "10", "--test-per-domain", "10"}));
-        assertTrue(e.getMessage().contains("lucir is not one of [seqf, ewc, mas, rwalk, er, ctp, ctp_er]"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("gem is not one of [seqf, joint, ewc, mas, rwalk, lwf, er, mof, kmeans, "
+                + "icarl, lucir, ctp, ctp_er]"), e.getMessage());
+    }
+
+    @Test
+    void theSixPortedBaselinesAreTheirPlugins() {
+        Args a = new Args(new String[0], "queue", "memory", "batch", "epochs");
+        List<String> w = List.of("1", "1", "1", "1", "1");
+        ContinualConfiguration joint = CtpExample.trainer("joint", 1, a, w);
+        assertTrue(joint.getPlugins().get(0) instanceof JointTraining, "joint: core's JointTraining first");
+        assertEquals("dual-encoder", joint.getPlugins().get(1).name());
+        CtpConfiguration lwf = (CtpConfiguration) CtpExample.trainer("lwf", 1, a, w).getPlugins().get(0);
+        assertEquals(1.0, lwf.getLwf());
+        assertEquals(1, CtpExample.trainer("lwf", 1, a, w).getPlugins().size(), "lwf keeps no memory");
+        for (String m : List.of("mof", "kmeans", "icarl", "lucir")) {
+            List<PluginConfiguration> ps = CtpExample.trainer(m, 1, a, w).getPlugins();
+            CtpConfiguration c = (CtpConfiguration) ps.get(0);
+            assertEquals(m.equals("icarl") ? 1.0 : 0.0, c.getLwf(), m);
+            assertEquals(m.equals("lucir") ? 1.0 : 0.0, c.getFeatureDistillation(), m);
+            assertEquals(m.equals("lucir"), c.isCosineProjections(), m);
+            BufferConfiguration b = ((ExperienceReplay) ps.get(1)).getBuffer();
+            assertEquals(BufferConfiguration.Type.EXPERIENCE_BALANCED, b.getType(), m);
+            assertEquals(200, b.getCapacity(), m);
+            assertEquals(CtpPlugin.IMG_PROJ, b.getSelection().layer(), m);
+            assertEquals(m.equals("kmeans") ? KMeansSelection.class : HerdingSelection.class,
+                    b.getSelection().getClass(), m);
+            assertEquals(6, ((ExperienceReplay) ps.get(1)).getReplayBatch(), m);
+        }
+    }
+
+    @Test
+    void theSixPortedBaselinesRunAtTinyScale(@TempDir Path dir) throws Exception {
+        Path table = dir.resolve("table.md");
+        CtpExample.run(new String[]{"--data-dir", SharedData.dir().root().toString(), "--methods",
+                "joint,lwf,mof,kmeans,icarl,lucir", "--train-per-domain", "40", "--test-per-domain", "20", "--epochs", "1",
+                "--seeds", "1", "--quiet", "--out", dir.toString(), "--markdown", table.toString()});
+        String t = Files.readString(table);
+        for (String m : List.of("joint", "lwf", "mof", "kmeans", "icarl", "lucir")) {
+            assertTrue(t.contains("| " + m + " | 1 | "), t);
+            assertTrue(Files.exists(dir.resolve(m + "-seed1.csv")), m);
+        }
+        String joint = t.lines().filter(l -> l.startsWith("| joint |")).findFirst().orElseThrow();
+        assertEquals(3, joint.split("\\| – ", -1).length - 1, "joint has no forgetting, BWT or eval.py BWT: " + joint);
+        String lwf = t.lines().filter(l -> l.startsWith("| lwf |")).findFirst().orElseThrow();
+        assertTrue(!lwf.contains("–"), lwf);
     }
 }

@@ -18,14 +18,17 @@ import java.util.Objects;
 /**
  * CTP's loss as a DL4J {@link ILossFunction} on the dual encoder's packed output (the loss layer that
  * {@link CtpPlugin} puts on the user's image tower and the text projection). {@code preOutput} is
- * {@code [N, 2d + 2]}: the raw image embedding {@code v_raw} (d), the raw text embedding {@code w_raw} (d), the
- * learnable log inverse temperature (the same value in every row) and the caption id of the row. Embeddings are
- * L2-normalised here. Labels are {@code [N, classes + E]}: the first {@code classes} columns are the scenario's
- * one-hot domain label (not used by the loss); the E further columns, when present, hold one packed record (read
- * row-major) written by {@link #pack}: the momentum keys with their caption ids, the momentum model's batch features
- * and the reference (previous-task) model's batch features. Without them the loss is ITA alone (what a replay
+ * {@code [N, 2d + 2 (+ hv + hw)]}: the raw image embedding {@code v_raw} (d), the raw text embedding {@code w_raw} (d), the
+ * learnable log inverse temperature (the same value in every row) and the caption id of the row, then (with LUCIR's
+ * feature distillation) the image and the text tower features. Embeddings are L2-normalised here. Labels are
+ * {@code [N, classes + E]}: the first {@code classes} columns are the scenario's one-hot domain label (not used
+ * by the loss); the E further columns, when present, hold one packed record (read row-major) written by
+ * {@link #pack}: the momentum keys with their caption ids, the momentum model's batch features and the reference
+ * (previous-task) model's batch features. Without them the loss is ITA alone (what a replay
  * buffer, an importance pass or an evaluation of the score sees); with them it adds the terms the record allows:
- * CMC and MD (keys), TPX and TPS (reference). Terms and targets are those of {@link DualEncoder} (same-caption
+ * CMC and MD (keys), TPX and TPS (reference), LwF (the reference's unnormalised projections: ½ KL per modality
+ * of the softmax over the embedding's dimensions at τ) and feature distillation (the reference's tower features:
+ * ½ Σ mean(1 − cos) over the two towers). Terms and targets are those of {@link DualEncoder} (same-caption
  * positives, softCE, KL with the reference's Σ P log P added). Gradients come from a SameDiff graph of the loss
  * built once per term set; the score and the gradient are per-example sums (DL4J divides by the minibatch). The
  * activation must be the identity.
@@ -42,6 +45,14 @@ public final class ContrastiveLoss implements ILossFunction {
     private double tau;
     @JsonProperty("weights")
     private double[] weights;
+    @JsonProperty("lwf")
+    private double lwf;
+    @JsonProperty("featureDistillation")
+    private double featureDistillation;
+    @JsonProperty("imageFeatures")
+    private int imageFeatures;
+    @JsonProperty("textFeatures")
+    private int textFeatures;
     private transient Map<String, SameDiff> graphs;
 
     /** For Jackson. */
@@ -55,22 +66,48 @@ public final class ContrastiveLoss implements ILossFunction {
      * @param tau      the fixed temperature of the topology terms
      * @param weights  λ of ITA, CMC, MD, TPX, TPS
      */
+    public ContrastiveLoss(int embedDim, int classes, double tau, double[] weights) {
+        this(embedDim, classes, tau, weights, 0, 0, 0, 0);
+    }
+
+    /**
+     * @param embedDim            d, the width of each embedding
+     * @param classes             the label columns before the packed record
+     * @param tau                 the fixed temperature of the topology and LwF terms
+     * @param weights             λ of ITA, CMC, MD, TPX, TPS
+     * @param lwf                 λ of LwF over the unnormalised projections (reference record needed)
+     * @param featureDistillation λ of LUCIR's 1 − cos distillation of the tower features
+     * @param imageFeatures       width of the image tower feature packed behind the caption id (0: none)
+     * @param textFeatures        width of the text tower feature packed after it (0: none)
+     */
     public ContrastiveLoss(@JsonProperty("embedDim") int embedDim, @JsonProperty("classes") int classes,
-                           @JsonProperty("tau") double tau, @JsonProperty("weights") double[] weights) {
-        if (embedDim < 1 || classes < 1 || !(tau > 0) || weights == null || weights.length != 5) {
-            throw new IllegalArgumentException("ContrastiveLoss needs embedDim >= 1, classes >= 1, tau > 0 and 5 "
-                    + "weights (got " + embedDim + ", " + classes + ", " + tau + ", "
-                    + java.util.Arrays.toString(weights) + ")");
+                           @JsonProperty("tau") double tau, @JsonProperty("weights") double[] weights,
+                           @JsonProperty("lwf") double lwf,
+                           @JsonProperty("featureDistillation") double featureDistillation,
+                           @JsonProperty("imageFeatures") int imageFeatures,
+                           @JsonProperty("textFeatures") int textFeatures) {
+        if (embedDim < 1 || classes < 1 || !(tau > 0) || weights == null || weights.length != 5 || !(lwf >= 0)
+                || !(featureDistillation >= 0) || imageFeatures < 0 || textFeatures < 0
+                || (featureDistillation > 0 && (imageFeatures < 1 || textFeatures < 1))) {
+            throw new IllegalArgumentException("ContrastiveLoss needs embedDim >= 1, classes >= 1, tau > 0, 5 "
+                    + "weights, lwf >= 0, featureDistillation >= 0 and, with feature distillation, both tower feature "
+                    + "widths >= 1 (got " + embedDim + ", " + classes + ", " + tau + ", "
+                    + java.util.Arrays.toString(weights) + ", " + lwf + ", " + featureDistillation + ", "
+                    + imageFeatures + ", " + textFeatures + ")");
         }
         this.embedDim = embedDim;
         this.classes = classes;
         this.tau = tau;
         this.weights = weights.clone();
+        this.lwf = lwf;
+        this.featureDistillation = featureDistillation;
+        this.imageFeatures = imageFeatures;
+        this.textFeatures = textFeatures;
     }
 
-    /** @return the width of the packed output, 2d + 2 */
+    /** @return the width of the packed output, 2d + 2 (+ the two tower feature widths when they are packed) */
     public int outputWidth() {
-        return 2 * embedDim + 2;
+        return 2 * embedDim + 2 + imageFeatures + textFeatures;
     }
 
     /**
@@ -88,20 +125,43 @@ public final class ContrastiveLoss implements ILossFunction {
      */
     public static INDArray pack(INDArray labels, int[] keyIds, INDArray keysV, INDArray keysW, INDArray momV,
                                 INDArray momW, INDArray refV, INDArray refW) {
+        return pack(labels, keyIds, keysV, keysW, momV, momW, refV, refW, null, null, null, null);
+    }
+
+    /**
+     * {@link #pack(INDArray, int[], INDArray, INDArray, INDArray, INDArray, INDArray, INDArray)} with the
+     * reference model's unnormalised projections (LwF) and tower features (feature distillation).
+     *
+     * @param refRawV the reference's unnormalised image projections [N, d], or null (no LwF)
+     * @param refRawW its text projections, or null
+     * @param refHv   the reference's image tower features [N, imageFeatures], or null (no feature distillation)
+     * @param refHw   its text tower features [N, textFeatures], or null
+     * @return labels [N, classes + E]
+     */
+    public static INDArray pack(INDArray labels, int[] keyIds, INDArray keysV, INDArray keysW, INDArray momV,
+                                INDArray momW, INDArray refV, INDArray refW, INDArray refRawV, INDArray refRawW,
+                                INDArray refHv, INDArray refHw) {
         int n = (int) labels.size(0);
         int k = keyIds == null ? 0 : keyIds.length;
-        int d = (int) (keysV != null ? keysV.size(1) : refV != null ? refV.size(1) : 0);
-        long size = 3 + k + (k > 0 ? 2L * k * d + 2L * n * d : 0) + (refV != null ? 2L * n * d : 0);
+        int d = (int) (keysV != null ? keysV.size(1) : refV != null ? refV.size(1)
+                : refRawV != null ? refRawV.size(1) : 0);
+        int hv = refHv == null ? 0 : (int) refHv.size(1);
+        int hw = refHw == null ? 0 : (int) refHw.size(1);
+        long size = HEADER + k + (k > 0 ? 2L * k * d + 2L * n * d : 0) + (refV != null ? 2L * n * d : 0)
+                + (refRawV != null ? 2L * n * d : 0) + (long) n * (hv + hw);
         long width = (size + n - 1) / n;
         float[] rec = new float[(int) (width * n)];
         int p = 0;
         rec[p++] = k;
         rec[p++] = refV != null ? 1 : 0;
         rec[p++] = d;
+        rec[p++] = refRawV != null ? 1 : 0;
+        rec[p++] = hv;
+        rec[p++] = hw;
         for (int i = 0; i < k; i++) {
             rec[p++] = keyIds[i];
         }
-        for (INDArray a : new INDArray[]{keysV, keysW, momV, momW, refV, refW}) {
+        for (INDArray a : new INDArray[]{keysV, keysW, momV, momW, refV, refW, refRawV, refRawW, refHv, refHw}) {
             if (a != null) {
                 float[] v = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
                 System.arraycopy(v, 0, rec, p, v.length);
@@ -112,6 +172,9 @@ public final class ContrastiveLoss implements ILossFunction {
         return Nd4j.hstack(labels.castTo(DataType.FLOAT), extra);
     }
 
+    /** Entries of the record's header: keys, topology reference, d, LwF reference, the two feature widths. */
+    private static final int HEADER = 6;
+
     private static final class Record {
         int[] keyIds;
         INDArray keysV;
@@ -120,6 +183,10 @@ public final class ContrastiveLoss implements ILossFunction {
         INDArray momW;
         INDArray refV;
         INDArray refW;
+        INDArray rawV;
+        INDArray rawW;
+        INDArray refHv;
+        INDArray refHw;
     }
 
     private Record unpack(INDArray labels, int n) {
@@ -133,7 +200,10 @@ public final class ContrastiveLoss implements ILossFunction {
         int k = Math.round(rec[p++]);
         boolean ref = rec[p++] > 0.5f;
         int d = Math.round(rec[p++]);
-        if (d != embedDim && (k > 0 || ref)) {
+        boolean raw = rec[p++] > 0.5f;
+        int hv = Math.round(rec[p++]);
+        int hw = Math.round(rec[p++]);
+        if (d != embedDim && (k > 0 || ref || raw)) {
             throw new IllegalArgumentException("The packed record has embeddings of width " + d + " but the loss "
                     + "expects " + embedDim);
         }
@@ -155,6 +225,22 @@ public final class ContrastiveLoss implements ILossFunction {
             r.refV = take(rec, p, n, d);
             p += n * d;
             r.refW = take(rec, p, n, d);
+            p += n * d;
+        }
+        if (raw) {
+            r.rawV = take(rec, p, n, d);
+            p += n * d;
+            r.rawW = take(rec, p, n, d);
+            p += n * d;
+        }
+        if (hv > 0 || hw > 0) {
+            if (hv != imageFeatures || hw != textFeatures) {
+                throw new IllegalArgumentException("The packed record has tower features of widths " + hv + ", " + hw
+                        + " but the loss expects " + imageFeatures + ", " + textFeatures);
+            }
+            r.refHv = take(rec, p, n, hv);
+            p += n * hv;
+            r.refHw = take(rec, p, n, hw);
         }
         return r;
     }
@@ -205,8 +291,8 @@ public final class ContrastiveLoss implements ILossFunction {
                     + "RegularizationConfiguration.Builder.importanceBatchSize to the training batch size");
         }
         if (preOutput.size(1) != outputWidth()) {
-            throw new IllegalArgumentException("ContrastiveLoss expects the packed output of width 2d + 2 = "
-                    + outputWidth() + " but got " + preOutput.size(1));
+            throw new IllegalArgumentException("ContrastiveLoss expects the packed output of width 2d + 2 "
+                    + "(+ tower features) = " + outputWidth() + " but got " + preOutput.size(1));
         }
         INDArray pre = preOutput.castTo(DataType.FLOAT);
         int[] ids = captionIds(pre, 2 * d + 1);
@@ -215,6 +301,8 @@ public final class ContrastiveLoss implements ILossFunction {
         Record r = unpack(labels, n);
         boolean keys = r.keyIds != null && (weights[1] != 0 || weights[2] != 0);
         boolean ref = r.refV != null && (weights[3] != 0 || weights[4] != 0);
+        boolean distil = r.rawV != null && lwf != 0;
+        boolean features = r.refHv != null && featureDistillation != 0;
         Map<String, INDArray> feed = new HashMap<>();
         feed.put("ita_target", CtpPlugin.positives(ids, ids));
         if (keys) {
@@ -237,21 +325,33 @@ public final class ContrastiveLoss implements ILossFunction {
             feed.put("tps_const", scalar(0.5 * (DualEncoder.sumPLogP(i2i) + DualEncoder.sumPLogP(t2t))));
             feed.put("eye", Nd4j.eye(n).castTo(DataType.FLOAT));
         }
-        SameDiff sd = graph(keys, ref);
+        if (distil) {
+            INDArray pv = DualEncoder.softmaxRows(r.rawV.div(tau));
+            INDArray pw = DualEncoder.softmaxRows(r.rawW.div(tau));
+            feed.put("lwf_v", pv);
+            feed.put("lwf_w", pw);
+            feed.put("lwf_const", scalar(0.5 * (DualEncoder.sumPLogP(pv) + DualEncoder.sumPLogP(pw))));
+        }
+        if (features) {
+            feed.put("ref_hv", r.refHv);
+            feed.put("ref_hw", r.refHw);
+        }
+        SameDiff sd = graph(keys, ref, distil, features);
         sd.getVariable("pre").setArray(pre.dup());
         var og = sd.calculateGradientsAndOutputs(feed, java.util.List.of("loss"), java.util.List.of("pre"));
         double loss = og.getOutputs().get("loss").getDouble(0);
         return new Pair<>(loss, og.getGradients().get("pre").castTo(preOutput.dataType()));
     }
 
-    private synchronized SameDiff graph(boolean keys, boolean ref) {
+    private synchronized SameDiff graph(boolean keys, boolean ref, boolean distil, boolean features) {
         if (graphs == null) {
             graphs = new HashMap<>();
         }
-        return graphs.computeIfAbsent(keys + "/" + ref, k -> build(keys, ref));
+        return graphs.computeIfAbsent(keys + "/" + ref + "/" + distil + "/" + features,
+                k -> build(keys, ref, distil, features));
     }
 
-    private SameDiff build(boolean keys, boolean ref) {
+    private SameDiff build(boolean keys, boolean ref, boolean distil, boolean features) {
         DataType type = DataType.FLOAT;
         int d = embedDim;
         SameDiff sd = SameDiff.create();
@@ -287,6 +387,23 @@ public final class ContrastiveLoss implements ILossFunction {
                     softCe(sd, zt, sd.placeHolder("tps_t2t", type, -1, -1))).add(sd.placeHolder("tps_const", type));
             loss = loss.add(tpx.mul(weights[3])).add(tps.mul(weights[4]));
         }
+        if (distil) {
+            SDVariable vRaw = pre.get(SDIndexes.all(), SDIndexes.interval(0, d));
+            SDVariable wRaw = pre.get(SDIndexes.all(), SDIndexes.interval(d, 2 * d));
+            SDVariable l = half(softCe(sd, vRaw.mul(invTau), sd.placeHolder("lwf_v", type, -1, d)),
+                    softCe(sd, wRaw.mul(invTau), sd.placeHolder("lwf_w", type, -1, d)))
+                    .add(sd.placeHolder("lwf_const", type));
+            loss = loss.add(l.mul(lwf));
+        }
+        if (features) {
+            int o = 2 * d + 2;
+            SDVariable hv = pre.get(SDIndexes.all(), SDIndexes.interval(o, o + imageFeatures));
+            SDVariable hw = pre.get(SDIndexes.all(), SDIndexes.interval(o + imageFeatures,
+                    o + imageFeatures + textFeatures));
+            SDVariable l = half(oneMinusCos(sd, hv, sd.placeHolder("ref_hv", type, -1, imageFeatures)),
+                    oneMinusCos(sd, hw, sd.placeHolder("ref_hw", type, -1, textFeatures)));
+            loss = loss.add(l.mul(featureDistillation));
+        }
         sd.updateVariableNameAndReference(loss, "loss");
         sd.setLossVariables("loss");
         return sd;
@@ -311,6 +428,11 @@ public final class ContrastiveLoss implements ILossFunction {
         SDVariable shifted = logits.sub(logits.max(true, 1));
         SDVariable logZ = sd.math().log(sd.math().exp(shifted).sum(true, 1));
         return target.mul(shifted.sub(logZ)).sum(1).mean().neg();
+    }
+
+    /** mean over the rows of 1 − cos(a_i, b_i). */
+    private static SDVariable oneMinusCos(SameDiff sd, SDVariable a, SDVariable b) {
+        return normalise(sd, a).mul(normalise(sd, b)).sum(1).mean().rsub(1.0);
     }
 
     private static SDVariable half(SDVariable a, SDVariable b) {
@@ -365,17 +487,21 @@ public final class ContrastiveLoss implements ILossFunction {
         }
         ContrastiveLoss c = (ContrastiveLoss) o;
         return embedDim == c.embedDim && classes == c.classes && tau == c.tau
-                && java.util.Arrays.equals(weights, c.weights);
+                && java.util.Arrays.equals(weights, c.weights) && lwf == c.lwf
+                && featureDistillation == c.featureDistillation && imageFeatures == c.imageFeatures
+                && textFeatures == c.textFeatures;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(embedDim, classes, tau, java.util.Arrays.hashCode(weights));
+        return Objects.hash(embedDim, classes, tau, java.util.Arrays.hashCode(weights), lwf, featureDistillation,
+                imageFeatures, textFeatures);
     }
 
     @Override
     public String toString() {
         return "ContrastiveLoss(d=" + embedDim + ", classes=" + classes + ", tau=" + tau + ", weights="
-                + java.util.Arrays.toString(weights) + ")";
+                + java.util.Arrays.toString(weights) + ", lwf=" + lwf + ", featureDistillation=" + featureDistillation
+                + ", features=" + imageFeatures + "+" + textFeatures + ")";
     }
 }

@@ -10,13 +10,15 @@ import java.util.Arrays;
 /**
  * CTP (compatible momentum contrast + topology preservation, Zhu et al., ICCV 2023) as a plugin of the continual
  * trainer, and the plain dual encoder its VL baselines share ({@link Builder#plain()}: ITA only = SeqF; add core's
- * regularisation or replay plugins for EWC / MAS / RWalk / ER). Immutable; JSON round trip through the trainer's
+ * regularisation or replay plugins for EWC / MAS / RWalk / ER; {@link Builder#lwf},
+ * {@link Builder#featureDistillation} and {@link Builder#cosineProjections} are the contrastive terms of LwF, iCaRL and LUCIR). Immutable; JSON round trip through the trainer's
  * {@code ContinualConfiguration} ({@code "@class"}).
  *
  * <p>Defaults are the release's constants and docs/ctp.md §4–5: embedding 128, text adapter bottleneck 64, queue
  * 1024, m = 0.9 (task 0: EMA 0.995), α = ½, τ = 0.07 (topology), initial temperature 0.07 (learnable, clamped to
  * [1/100, 1/2]), loss weights ITA, CMC, MD, TPX, TPS all 1, AdamW (DL4J {@code Adam} + {@code WeightDecay} 0.05)
- * with a per-iteration cosine 1e-3 → 1e-5 restarted per experience (a new optimiser per experience).</p>
+ * with a per-iteration cosine 1e-3 → 1e-5 restarted per experience (a new optimiser per experience); LwF and
+ * feature distillation off (weight 0), plain projections.</p>
  */
 public final class CtpConfiguration extends JsonConfiguration implements PluginConfiguration {
     private static final long serialVersionUID = 1L;
@@ -33,6 +35,9 @@ public final class CtpConfiguration extends JsonConfiguration implements PluginC
     private double learningRate = 1e-3;
     private double minLearningRate = 1e-5;
     private double weightDecay = 0.05;
+    private double lwf;
+    private double featureDistillation;
+    private boolean cosineProjections;
 
     private CtpConfiguration() {
         // for Jackson and the Builder
@@ -43,10 +48,15 @@ public final class CtpConfiguration extends JsonConfiguration implements PluginC
         return new CtpPlugin(this);
     }
 
-    /** @return "ctp", or "dual-encoder" for the plain (ITA-only) model */
+    /** @return "ctp", or "dual-encoder" for the model without CTP's momentum and topology terms */
     @Override
     public String name() {
-        return usesMomentum() || usesReference() ? "ctp" : "dual-encoder";
+        return usesMomentum() || usesTopology() ? "ctp" : "dual-encoder";
+    }
+
+    /** @return whether a topology term (TPX or TPS) has a weight &gt; 0 */
+    public boolean usesTopology() {
+        return weights[3] > 0 || weights[4] > 0;
     }
 
     /** @return whether the momentum model and the queues are used (CMC or MD weight &gt; 0) */
@@ -54,9 +64,32 @@ public final class CtpConfiguration extends JsonConfiguration implements PluginC
         return weights[1] > 0 || weights[2] > 0;
     }
 
-    /** @return whether the previous-task reference model is used (TPX or TPS weight &gt; 0) */
+    /**
+     * @return whether the previous-task reference model is used (TPX, TPS, LwF or feature distillation weight
+     * &gt; 0)
+     */
     public boolean usesReference() {
-        return weights[3] > 0 || weights[4] > 0;
+        return usesTopology() || lwf > 0 || featureDistillation > 0;
+    }
+
+    /** @return λ of the contrastive LwF term (0: off) */
+    public double getLwf() {
+        return lwf;
+    }
+
+    /** @return whether LUCIR's feature distillation is on (weight &gt; 0) */
+    public boolean usesFeatureDistillation() {
+        return featureDistillation > 0;
+    }
+
+    /** @return λ of LUCIR's 1 − cos feature distillation (0: off) */
+    public double getFeatureDistillation() {
+        return featureDistillation;
+    }
+
+    /** @return whether both projections are LUCIR's cosine-normalised linear layers */
+    public boolean isCosineProjections() {
+        return cosineProjections;
     }
 
     /** @return the embedding width d */
@@ -256,6 +289,50 @@ public final class CtpConfiguration extends JsonConfiguration implements PluginC
             }
             c.weightDecay = wd;
             return this;
+        }
+
+        /**
+         * LwF for the dual encoder: ½[KL(softmax(v_ref/τ) ‖ softmax(v/τ)) + KL(same for w)] over the unnormalised
+         * projections (their dimensions as logits, τ = {@link #tau}) against the model at the start of the
+         * experience; experience 0 has no reference and no term.
+         *
+         * @param w its weight, finite and &gt;= 0 (0: off)
+         * @return this
+         */
+        public Builder lwf(double w) {
+            c.lwf = nonNegative("lwf", w);
+            return this;
+        }
+
+        /**
+         * LUCIR's feature distillation: ½[mean(1 − cos(h_v, h_v,ref)) + mean(1 − cos(h_w, h_w,ref))] over the
+         * towers' features (the image tower's output, the input of {@value CtpPlugin#IMG_PROJ}, and the text
+         * adapter's output) against the model at the start of the experience.
+         *
+         * @param w its weight, finite and &gt;= 0 (0: off)
+         * @return this
+         */
+        public Builder featureDistillation(double w) {
+            c.featureDistillation = nonNegative("featureDistillation", w);
+            return this;
+        }
+
+        /**
+         * @param on whether both projections are cosine-normalised (LUCIR): the tower feature and each output
+         *           unit's weight vector are L2-normalised, no bias; LUCIR's learnable scale σ is left out because
+         *           every term and the evaluation L2-normalise the projections, which cancels it
+         * @return this
+         */
+        public Builder cosineProjections(boolean on) {
+            c.cosineProjections = on;
+            return this;
+        }
+
+        private static double nonNegative(String name, double v) {
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(name + " should be a finite number >= 0 (got: " + v + ")");
+            }
+            return v;
         }
 
         /** @return the configuration */

@@ -9,7 +9,9 @@ import io.github.dl4jcontinual.scenario.Experience;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.distribution.ConstantDistribution;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.constraint.UnitNormConstraint;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
@@ -57,9 +59,16 @@ import java.util.Map;
  * label columns: per step of experience t the momentum model gets the compatible update (t = 0: EMA), its batch
  * features and the queues become the keys, the reference (the model at the start of experience t &gt; 0) gives the
  * topology targets; the momentum features are then enqueued. With {@link CtpConfiguration.Builder#plain()} the
- * step is a plain fit (SeqF); core's regularisation and replay plugins compose with it. Plugin state: the two
- * queues. Stream metrics: {@link #RETRIEVAL} (the seven recalls per domain) and {@link #CUMULATIVE} (CTP's
- * eval.py measure, entry k = the union of the test sets 0..k); {@link CtpResults} turns them into core's
+ * step is a plain fit (SeqF); core's regularisation and replay plugins compose with it. The VL baselines' own
+ * terms use the same reference model: {@link CtpConfiguration.Builder#lwf} packs its unnormalised projections
+ * (LwF), {@link CtpConfiguration.Builder#featureDistillation} its tower features (the image tower's output and
+ * the text adapter's, which then also enter the merged output), and
+ * {@link CtpConfiguration.Builder#cosineProjections} makes both projections cosine-normalised (LUCIR). Plugin
+ * state: the two queues (the reference is rebuilt from the network at every experience start). Experience
+ * metrics: {@code ctp.logit_scale}, {@code ctp.queue_size}, {@code ctp.schedule_steps} (the cosine's length: the
+ * experience's steps, or the union's under core's {@code CumulativeTraining} / {@code JointTraining}). Stream
+ * metrics: {@link #RETRIEVAL} (the seven recalls per domain) and {@link #CUMULATIVE} (CTP's eval.py measure,
+ * entry k = the union of the test sets 0..k); {@link CtpResults} turns them into core's
  * {@code RetrievalMatrix} / {@code CumulativeRetrieval}. The trainer's own class-IL/task-IL matrices read the
  * loss layer's first columns and mean nothing here.</p>
  */
@@ -72,6 +81,12 @@ public final class CtpPlugin implements ContinualPlugin {
     public static final String SCALE = "ctp_logit_scale";
     /** Name of the merged (packed) output vertex. */
     public static final String MERGE = "ctp_merge";
+    /** Name of the text tower's feature (the adapter's output). */
+    public static final String TXT_HIDDEN = "ctp_txt_hidden";
+    /** Name of the L2 normalisation before the cosine image projection (LUCIR). */
+    public static final String IMG_NORM = "ctp_img_norm";
+    /** Name of the L2 normalisation before the cosine text projection (LUCIR). */
+    public static final String TXT_NORM = "ctp_txt_norm";
     /** Name of the text input. */
     public static final String TEXT_INPUT = "ctp_text";
     /** Name of the caption-id input. */
@@ -173,31 +188,53 @@ public final class CtpPlugin implements ContinualPlugin {
         // the new layers' initialisation follows the user's seed (FineTuneConfiguration's default is the clock)
         FineTuneConfiguration ft = new FineTuneConfiguration.Builder().updater(adam)
                 .seed(gc.getDefaultConfiguration().getSeed()).build();
-        ContrastiveLossLayer loss = new ContrastiveLossLayer(new ContrastiveLoss(d, classes, conf.getTau(),
-                conf.getWeights()), 2L * d + 2, classes);
-        ComputationGraph g = new TransferLearning.GraphBuilder(user).fineTuneConfiguration(ft)
+        boolean fd = conf.usesFeatureDistillation();
+        ContrastiveLoss lossFn = new ContrastiveLoss(d, classes, conf.getTau(), conf.getWeights(), conf.getLwf(),
+                conf.getFeatureDistillation(), fd ? (int) hidden : 0, fd ? textDim : 0);
+        ContrastiveLossLayer loss = new ContrastiveLossLayer(lossFn, lossFn.outputWidth(), classes);
+        boolean cos = conf.isCosineProjections();
+        String imgIn = cos ? IMG_NORM : ins.get(0);
+        String txtIn = cos ? TXT_NORM : TXT_HIDDEN;
+        TransferLearning.GraphBuilder gb = new TransferLearning.GraphBuilder(user).fineTuneConfiguration(ft)
                 .removeVertexAndConnections(output)
-                .addInputs(TEXT_INPUT, CAPTION_INPUT)
-                .addLayer(IMG_PROJ, dense(hidden, d, Activation.IDENTITY, WeightInit.UNIFORM, adam, wd), ins.get(0))
+                .addInputs(TEXT_INPUT, CAPTION_INPUT);
+        if (cos) {
+            gb.addVertex(IMG_NORM, new L2NormalizeVertex(new int[]{1}, 1e-12), ins.get(0));
+        }
+        gb.addLayer(IMG_PROJ, projection(hidden, d, cos, adam), imgIn)
                 .addLayer("ctp_txt_down", new DenseLayer.Builder().nIn(textDim).nOut(conf.getAdapterBottleneck())
                         .activation(Activation.RELU).weightInit(new NormalDistribution(0, 0.02)).updater(adam).build(),
                         TEXT_INPUT)
                 .addLayer("ctp_txt_up", dense(conf.getAdapterBottleneck(), textDim, Activation.IDENTITY,
                         WeightInit.ZERO, adam, wd), "ctp_txt_down")
-                .addVertex("ctp_txt_hidden", new ElementWiseVertex(ElementWiseVertex.Op.Add), TEXT_INPUT,
-                        "ctp_txt_up")
-                .addLayer(TXT_PROJ, dense(textDim, d, Activation.IDENTITY, WeightInit.UNIFORM, adam, wd),
-                        "ctp_txt_hidden")
+                .addVertex(TXT_HIDDEN, new ElementWiseVertex(ElementWiseVertex.Op.Add), TEXT_INPUT,
+                        "ctp_txt_up");
+        if (cos) {
+            gb.addVertex(TXT_NORM, new L2NormalizeVertex(new int[]{1}, 1e-12), TXT_HIDDEN);
+        }
+        List<String> merged = new ArrayList<>(List.of(IMG_PROJ, TXT_PROJ, SCALE, CAPTION_INPUT));
+        if (fd) {
+            merged.add(ins.get(0));
+            merged.add(TXT_HIDDEN);
+        }
+        gb.addLayer(TXT_PROJ, projection(textDim, d, cos, adam), txtIn)
                 .addVertex("ctp_zero", new ScaleVertex(0), CAPTION_INPUT)
                 .addVertex("ctp_one", new ShiftVertex(1), "ctp_zero")
                 .addLayer(SCALE, new DenseLayer.Builder().nIn(1).nOut(1).hasBias(false)
                         .activation(Activation.IDENTITY).updater(adam)
                         .weightInit(new ConstantDistribution(Math.log(1 / conf.getInitTemperature()))).build(),
                         "ctp_one")
-                .addVertex(MERGE, new MergeVertex(), IMG_PROJ, TXT_PROJ, SCALE, CAPTION_INPUT)
+                .addVertex(MERGE, new MergeVertex(), merged.toArray(new String[0]))
                 .addLayer(output, loss, MERGE)
-                .setOutputs(output)
-                .build();
+                .setOutputs(output);
+        ComputationGraph g = gb.build();
+        if (cos) {
+            // start on the unit sphere; the UnitNormConstraint keeps every output unit's weights there after each step
+            for (String l : List.of(IMG_PROJ, TXT_PROJ)) {
+                INDArray w = g.getLayer(l).getParam("W");
+                w.diviRowVector(w.norm2(0).addi(1e-12));
+            }
+        }
         // decoupled weight decay (DL4J's WeightDecay, times the learning rate, applied after Adam) on every weight
         // and bias, the temperature excepted (as in the release); set on the built configurations, which the
         // updater reads at every step (FineTuneConfiguration's weightDecay fails in DL4J M2.1's LayerValidation)
@@ -216,6 +253,16 @@ public final class CtpPlugin implements ContinualPlugin {
         return new DenseLayer.Builder().nIn(in).nOut(out).activation(act).weightInit(init).updater(adam).build();
     }
 
+    /** A plain linear projection, or LUCIR's cosine one (unit-norm weights per output unit, no bias). */
+    private static Layer projection(long in, long out, boolean cosine, Adam adam) {
+        DenseLayer.Builder b = new DenseLayer.Builder().nIn(in).nOut(out).activation(Activation.IDENTITY)
+                .weightInit(WeightInit.UNIFORM).updater(adam);
+        if (cosine) {
+            b.hasBias(false).constrainWeights(new UnitNormConstraint(0));
+        }
+        return b.build();
+    }
+
     @Override
     public void beforeExperience(ContinualContext ctx, Experience experience) {
         ComputationGraph g = graph(ctx);
@@ -226,7 +273,7 @@ public final class CtpPlugin implements ContinualPlugin {
         taskIteration = 0;
         int batch = ctx.configuration().getBatchSize();
         long steps = (long) ctx.configuration().getEpochsPerExperience()
-                * ((experience.numExamples() + batch - 1) / batch);
+                * ((trainingExamples(ctx, experience) + batch - 1) / batch);
         schedule = new CosineSchedule(conf.getLearningRate(), conf.getMinLearningRate(), Math.max(1, steps));
         INDArray params = g.params().dup();
         reference = task > 0 && conf.usesReference() ? params : null;
@@ -234,6 +281,23 @@ public final class CtpPlugin implements ContinualPlugin {
         if ((momentum != null || reference != null) && aux == null) {
             aux = g.clone();
         }
+    }
+
+    /**
+     * The examples of this experience's training data: its own, or, with core's {@code CumulativeTraining} /
+     * {@code JointTraining} among the plugins, the union of the experiences so far (what that plugin trains on).
+     */
+    private static long trainingExamples(ContinualContext ctx, Experience experience) {
+        boolean cumulative = ctx.configuration().getPlugins().stream()
+                .anyMatch(p -> p instanceof io.github.dl4jcontinual.plugin.impl.CumulativeTraining);
+        if (!cumulative) {
+            return experience.numExamples();
+        }
+        long n = 0;
+        for (int i = 0; i <= experience.index(); i++) {
+            n += ctx.trainExperience(i).numExamples();
+        }
+        return n;
     }
 
     @Override
@@ -282,13 +346,29 @@ public final class CtpPlugin implements ContinualPlugin {
         }
         INDArray rv = null;
         INDArray rw = null;
+        INDArray rawV = null;
+        INDArray rawW = null;
+        INDArray hv = null;
+        INDArray hw = null;
         if (reference != null) {
-            INDArray[] f = embed(reference, features);
-            rv = f[0];
-            rw = f[1];
+            aux.setParams(reference);
+            Map<String, INDArray> a = aux.feedForward(features, false, false);
+            if (conf.usesTopology()) {
+                rv = normalise(a.get(IMG_PROJ).dup());
+                rw = normalise(a.get(TXT_PROJ).dup());
+            }
+            if (conf.getLwf() > 0) {
+                rawV = a.get(IMG_PROJ).dup();
+                rawW = a.get(TXT_PROJ).dup();
+            }
+            if (conf.usesFeatureDistillation()) {
+                List<String> merged = g.getConfiguration().getVertexInputs().get(MERGE);
+                hv = a.get(merged.get(4)).dup();
+                hw = a.get(merged.get(5)).dup();
+            }
         }
         INDArray packed = momentum == null && reference == null ? labels
-                : ContrastiveLoss.pack(labels, keyIds, kv, kw, mv, mw, rv, rw);
+                : ContrastiveLoss.pack(labels, keyIds, kv, kw, mv, mw, rv, rw, rawV, rawW, hv, hw);
         INDArray[] ls = batch.getLabels().clone();
         ls[0] = packed;
         model.fit(new org.nd4j.linalg.dataset.MultiDataSet(features, ls, batch.getFeaturesMaskArrays(), null));
@@ -369,6 +449,7 @@ public final class CtpPlugin implements ContinualPlugin {
         Map<String, Double> m = new HashMap<>();
         m.put("ctp.logit_scale", Math.exp(graph(ctx).getLayer(SCALE).getParam("W").getDouble(0)));
         m.put("ctp.queue_size", (double) queueV.size());
+        m.put("ctp.schedule_steps", (double) schedule.steps);
         return m;
     }
 

@@ -150,4 +150,94 @@ class CtpLossesTest {
         assertArrayEquals(new double[]{0.5, 0, 0.5, 0}, p.getRow(0).toDoubleVector(), 1e-7);
         assertArrayEquals(new double[]{0, 1, 0, 0}, p.getRow(1).toDoubleVector(), 1e-7);
     }
+
+    private static final org.nd4j.linalg.activations.impl.ActivationIdentity IDENTITY =
+            new org.nd4j.linalg.activations.impl.ActivationIdentity();
+
+    /** A packed output [n, 2d + 2 + hv + hw]: random embeddings, log s = 1.5, caption ids 0, 1, 0, 2, ... */
+    private static INDArray packedOutput(int n, int d, int hv, int hw, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray pre = Nd4j.randn(DataType.FLOAT, n, 2L * d + 2 + hv + hw);
+        for (int i = 0; i < n; i++) {
+            pre.putScalar(i, 2 * d, 1.5);
+            pre.putScalar(i, 2 * d + 1, i % 2 == 0 ? 0 : (i + 1) / 2);
+        }
+        return pre;
+    }
+
+    private static INDArray cols(INDArray a, int from, int to) {
+        return a.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to))
+                .dup();
+    }
+
+    @Test
+    void lwfAndFeatureDistillationTermsMatchFiniteDifferences() {
+        int n = 4;
+        int d = 3;
+        int hv = 5;
+        int hw = 4;
+        ContrastiveLoss loss = new ContrastiveLoss(d, 2, 0.5, new double[]{1, 0, 0, 0, 0}, 0.7, 1.3, hv, hw);
+        INDArray pre = packedOutput(n, d, hv, hw, 11);
+        Nd4j.getRandom().setSeed(12);
+        INDArray labels = ContrastiveLoss.pack(Nd4j.zeros(DataType.FLOAT, n, 2), null, null, null, null, null, null,
+                null, Nd4j.randn(DataType.FLOAT, n, d), Nd4j.randn(DataType.FLOAT, n, d),
+                Nd4j.randn(DataType.FLOAT, n, hv), Nd4j.randn(DataType.FLOAT, n, hw));
+        double plain = loss.computeScore(Nd4j.zeros(DataType.FLOAT, n, 2), pre, IDENTITY, null, true);
+        double all = loss.computeScore(labels, pre, IDENTITY, null, true);
+        assertTrue(all > plain + 0.1, "the two terms add to ITA: " + all + " vs " + plain);
+        io.github.dl4jcontinual.testutil.NumericGradients.assertLossGradient(loss, labels, pre, 5e-3, 3e-3,
+                "ITA + LwF + 1 - cos");
+        // with CTP's topology record as well (the reference's normalised features beside the raw ones)
+        ContrastiveLoss both = new ContrastiveLoss(d, 2, 0.5, new double[]{1, 0, 0, 1, 1}, 0.7, 1.3, hv, hw);
+        Nd4j.getRandom().setSeed(13);
+        INDArray rv = CtpPlugin.normalise(Nd4j.randn(DataType.FLOAT, n, d));
+        INDArray rw = CtpPlugin.normalise(Nd4j.randn(DataType.FLOAT, n, d));
+        INDArray l2 = ContrastiveLoss.pack(Nd4j.zeros(DataType.FLOAT, n, 2), null, null, null, null, null, rv, rw,
+                Nd4j.randn(DataType.FLOAT, n, d), Nd4j.randn(DataType.FLOAT, n, d),
+                Nd4j.randn(DataType.FLOAT, n, hv), Nd4j.randn(DataType.FLOAT, n, hw));
+        io.github.dl4jcontinual.testutil.NumericGradients.assertLossGradient(both, l2, pre, 5e-3, 3e-3,
+                "ITA + TPX + TPS + LwF + 1 - cos");
+    }
+
+    @Test
+    void lwfAndFeatureDistillationByHand() {
+        int n = 2;
+        int d = 2;
+        double tau = 0.5;
+        // LwF: current raw rows [1, 1] (uniform softmax), reference [τ ln 3, 0] → P = (3/4, 1/4):
+        // KL(P ‖ U) = ¾ ln 1.5 + ¼ ln 0.5 per modality and row
+        ContrastiveLoss lwf = new ContrastiveLoss(d, 2, tau, new double[]{1, 0, 0, 0, 0}, 1, 0, 0, 0);
+        INDArray pre = Nd4j.createFromArray(new float[][]{{1, 1, 1, 1, 1.5f, 0}, {1, 1, 1, 1, 1.5f, 1}});
+        INDArray ref = Nd4j.createFromArray(new float[][]{{(float) (tau * Math.log(3)), 0},
+                {(float) (tau * Math.log(3)), 0}});
+        INDArray zero = Nd4j.zeros(DataType.FLOAT, n, 2);
+        double ita = lwf.computeScore(zero, pre, IDENTITY, null, true);
+        INDArray labels = ContrastiveLoss.pack(zero, null, null, null, null, null, null, null, ref, ref, null, null);
+        assertEquals(0.75 * Math.log(1.5) + 0.25 * Math.log(0.5),
+                lwf.computeScore(labels, pre, IDENTITY, null, true) - ita, 1e-5);
+        // the reference equal to the current projections: KL 0
+        INDArray same = ContrastiveLoss.pack(zero, null, null, null, null, null, null, null, cols(pre, 0, d),
+                cols(pre, d, 2 * d), null, null);
+        assertEquals(ita, lwf.computeScore(same, pre, IDENTITY, null, true), 1e-6);
+        // feature distillation: opposite features give 1 − cos = 2 in both towers, scaled ones 0
+        int hv = 3;
+        int hw = 2;
+        ContrastiveLoss fd = new ContrastiveLoss(d, 2, tau, new double[]{1, 0, 0, 0, 0}, 0, 0.25, hv, hw);
+        INDArray p2 = packedOutput(n, d, hv, hw, 5);
+        INDArray h1 = cols(p2, 2 * d + 2, 2 * d + 2 + hv);
+        INDArray h2 = cols(p2, 2 * d + 2 + hv, 2 * d + 2 + hv + hw);
+        double base = fd.computeScore(zero, p2, IDENTITY, null, true);
+        assertEquals(base + 0.25 * 2, fd.computeScore(ContrastiveLoss.pack(zero, null, null, null, null, null, null,
+                null, null, null, h1.neg(), h2.neg()), p2, IDENTITY, null, true), 1e-5);
+        assertEquals(base, fd.computeScore(ContrastiveLoss.pack(zero, null, null, null, null, null, null, null, null,
+                null, h1.mul(3), h2.mul(0.5)), p2, IDENTITY, null, true), 1e-5);
+        // a record whose feature widths differ from the loss's is refused, naming both
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fd.computeScore(
+                ContrastiveLoss.pack(zero, null, null, null, null, null, null, null, null, null, h2, h2), p2,
+                IDENTITY, null, true));
+        assertEquals("The packed record has tower features of widths 2, 2 but the loss expects 3, 2", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new ContrastiveLoss(d, 2, tau,
+                new double[]{1, 0, 0, 0, 0}, 0, 1, 0, 0));
+        assertTrue(e.getMessage().contains("with feature distillation, both tower feature widths >= 1"), e.getMessage());
+    }
 }
