@@ -300,7 +300,7 @@ public final class CtpConfiguration extends JsonConfiguration implements PluginC
          * @return this
          */
         public Builder lwf(double w) {
-            c.lwf = nonNegative("lwf", w);
+            c.lwf = requireNonNegative("lwf", w);
             return this;
         }
 
@@ -313,7 +313,7 @@ public final class CtpConfiguration extends JsonConfiguration implements PluginC
          * @return this
          */
         public Builder featureDistillation(double w) {
-            c.featureDistillation = nonNegative("featureDistillation", w);
+            c.featureDistillation = requireNonNegative("featureDistillation", w);
             return this;
         }
 
@@ -326,13 +326,6 @@ public final class CtpConfiguration extends JsonConfiguration implements PluginC
         public Builder cosineProjections(boolean on) {
             c.cosineProjections = on;
             return this;
-        }
-
-        private static double nonNegative(String name, double v) {
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException(name + " should be a finite number >= 0 (got: " + v + ")");
-            }
-            return v;
         }
 
         /** @return the configuration */

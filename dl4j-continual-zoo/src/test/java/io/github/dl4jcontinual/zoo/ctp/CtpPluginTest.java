@@ -113,12 +113,12 @@ class CtpPluginTest {
                 () -> new CtpConfiguration.Builder().momentum(1.5)).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new CtpConfiguration.Builder()
                 .weights(0, 0, 1, 1, 1).build()).getMessage().startsWith("At least one contrastive term"));
-        assertEquals("lwf should be a finite number >= 0 (got: -0.5)", assertThrows(IllegalArgumentException.class,
+        assertEquals("lwf should be >= 0 and finite (got: -0.5)", assertThrows(IllegalArgumentException.class,
                 () -> new CtpConfiguration.Builder().lwf(-0.5)).getMessage());
-        assertEquals("featureDistillation should be a finite number >= 0 (got: NaN)", assertThrows(
+        assertEquals("featureDistillation should be >= 0 and finite (got: NaN)", assertThrows(
                 IllegalArgumentException.class, () -> new CtpConfiguration.Builder().featureDistillation(Double.NaN))
                 .getMessage());
-        assertEquals("featureDistillation should be a finite number >= 0 (got: Infinity)", assertThrows(
+        assertEquals("featureDistillation should be >= 0 and finite (got: Infinity)", assertThrows(
                 IllegalArgumentException.class, () -> new CtpConfiguration.Builder()
                         .featureDistillation(Double.POSITIVE_INFINITY)).getMessage());
     }
