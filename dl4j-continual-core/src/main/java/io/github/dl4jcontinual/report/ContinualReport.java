@@ -3,6 +3,7 @@ package io.github.dl4jcontinual.report;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.eval.ExperienceResult;
+import io.github.dl4jcontinual.serde.ContinualJson;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 
 import java.io.File;
@@ -136,15 +137,71 @@ public final class ContinualReport {
         return labels;
     }
 
-    private static List<String> labels(List<ContinualResult> results) {
+    /**
+     * Run labels: the strategy and the seed, plus the settings that tell runs of the same strategy apart (the leaves
+     * of the trainer's and the network's configuration JSON whose values differ between them, seeds and DL4J's
+     * iteration/epoch counters excluded, at most
+     * {@value #MAX_LABEL_SETTINGS}, named by their last path element): two ER runs with buffers of 200 and 500 read
+     * "ER seed 1 (capacity=200)" and "ER seed 1 (capacity=500)". Identical labels left get "#2", "#3".
+     */
+    static List<String> labels(List<ContinualResult> results) {
+        List<Map<String, String>> settings = new ArrayList<>();
+        for (ContinualResult r : results) {
+            Map<String, String> m = new java.util.LinkedHashMap<>();
+            try {
+                flatten("", ContinualJson.mapper().readTree(r.configuration().toJson()), m);
+            } catch (IOException e) {
+                throw new IllegalStateException("A run's configuration does not read back as JSON", e);
+            }
+            if (r.network() != null) {
+                flatten("network", ContinualJson.mapper().valueToTree(r.network()), m);
+            }
+            settings.add(m);
+        }
         List<String> out = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
-        for (ContinualResult r : results) {
-            String base = r.strategy() + " seed " + r.configuration().getSeed();
+        for (int i = 0; i < results.size(); i++) {
+            ContinualResult r = results.get(i);
+            StringBuilder differing = new StringBuilder();
+            int shown = 0;
+            for (Map.Entry<String, String> e : settings.get(i).entrySet()) {
+                String key = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
+                if (NOT_SETTINGS.contains(key) || shown == MAX_LABEL_SETTINGS) {
+                    continue;
+                }
+                for (int k = 0; k < results.size(); k++) {
+                    if (k != i && results.get(k).strategy().equals(r.strategy())
+                            && !e.getValue().equals(settings.get(k).get(e.getKey()))) {
+                        differing.append(shown++ == 0 ? " (" : ", ").append(key).append('=').append(e.getValue());
+                        break;
+                    }
+                }
+            }
+            String base = r.strategy() + " seed " + r.configuration().getSeed() + (shown > 0 ? differing + ")" : "");
             int n = seen.merge(base, 1, Integer::sum);
             out.add(n == 1 ? base : base + " #" + n);
         }
         return out;
+    }
+
+    /** Keys that differ between runs without being settings: the seed (in the label already), DL4J's counters. */
+    private static final java.util.Set<String> NOT_SETTINGS = java.util.Set.of("seed", "iterationCount",
+            "epochCount");
+
+    /** How many differing settings a run label names at most. */
+    static final int MAX_LABEL_SETTINGS = 4;
+
+    private static void flatten(String path, org.nd4j.shade.jackson.databind.JsonNode n, Map<String, String> out) {
+        if (n.isObject()) {
+            n.fields().forEachRemaining(f -> flatten(path.isEmpty() ? f.getKey() : path + "." + f.getKey(),
+                    f.getValue(), out));
+        } else if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) {
+                flatten(path + "[" + i + "]", n.get(i), out);
+            }
+        } else {
+            out.put(path, n.asText());
+        }
     }
 
     /**

@@ -38,6 +38,7 @@ import java.util.Optional;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
@@ -786,9 +787,43 @@ public final class ContinualTrainer<T> {
         }
         progress.evaluatedAt = progress.next();
         keepGenerator(r);
+        if (!baseline && conf.isProgress() && progressOut != null) {
+            progressOut.println(streamLine(r, System.nanoTime()));
+            progressOut.flush();
+        }
         if (notify && !baseline) {
             notifyExperienceEnd(progress);
         }
+    }
+
+    /**
+     * The console line after an evaluated experience: the class-IL and task-IL average accuracy over the experiences
+     * learned so far (the last row's A_i) and the stream's elapsed time with an ETA (from the experiences learned in
+     * this process; none when the stream's length is unknown).
+     */
+    private String streamLine(Run r, long now) {
+        StreamProgress p = r.progress;
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "after experience %d/%s: class-IL %s, task-IL %s"
+                + " (mean over the %d seen)", p.next(), p.numExperiences < 0 ? "?" : Integer.toString(p.numExperiences),
+                percent(p.lastRowAverage(ContinualResult.CLASS_IL)), percent(p.lastRowAverage(ContinualResult.TASK_IL)),
+                p.next()));
+        double secs = (now - r.streamStartNanos) / 1e9;
+        sb.append(" | stream ").append(duration(secs));
+        int done = p.next() - r.learnedAtStart;
+        if (p.numExperiences > 0 && p.next() < p.numExperiences && done > 0) {
+            sb.append(", ETA ").append(duration(secs / done * (p.numExperiences - p.next())));
+        }
+        return sb.toString();
+    }
+
+    private static String percent(double a) {
+        return Double.isNaN(a) ? "n/a" : String.format(Locale.ROOT, "%.2f %%", 100 * a);
+    }
+
+    private static String duration(double secs) {
+        long s = Math.round(secs);
+        return s < 60 ? s + " s" : s < 3600 ? String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60)
+                : String.format(Locale.ROOT, "%d h %02d min", s / 3600, (s % 3600) / 60);
     }
 
     /**
@@ -976,10 +1011,14 @@ public final class ContinualTrainer<T> {
         private boolean finished;
         /** ND4J's generator state where the run's last call left it. */
         private long[] rng;
+        /** When this process began the run, and how many experiences were learned before (for the console's ETA). */
+        private final long streamStartNanos = System.nanoTime();
+        private final int learnedAtStart;
 
         Run(List<ContinualPlugin> plugins, StreamProgress progress) {
             this.plugins = plugins;
             this.progress = progress;
+            this.learnedAtStart = progress.next();
             this.ctx = new Context(this);
         }
     }

@@ -12,7 +12,8 @@ import java.util.Locale;
 /**
  * The trainer's view of one experience's training data: it serves the (plugin-adapted) iterator's minibatches
  * unchanged while counting examples, minibatches and completed passes, and prints a progress line (experience,
- * epoch, samples/s, ETA, last loss) at most once per second on an interactive console, every 15 s otherwise.
+ * epoch, samples/s, ETA, last loss) at most once per second on an interactive console, once a minute otherwise
+ * (a log file), and the experience's last line in both cases.
  * Counting at the data rather than in a listener works for every kind of model and training step. Not
  * asynchronous; used on the training thread only, one per experience.
  */
@@ -62,7 +63,7 @@ final class ExperienceMonitor extends DelegatingMultiDataSetIterator {
         batches++;
         if (out != null) {
             long now = System.nanoTime();
-            if (now - lastPrint > (interactive ? 1_000_000_000L : 15_000_000_000L)) {
+            if (now - lastPrint > (interactive ? 1_000_000_000L : 60_000_000_000L)) {
                 lastPrint = now;
                 print(now, false);
             }

@@ -162,6 +162,30 @@ final class StreamProgress implements io.github.dl4jcontinual.checkpoint.Checkpo
         return r;
     }
 
+    /**
+     * @param key a matrix (e.g. "class_il")
+     * @return A_i of its last row, the mean accuracy over the experiences learned so far (undefined cells skipped),
+     *         without building the matrices; NaN if the matrix has no row or no defined seen cell
+     */
+    double lastRowAverage(String key) {
+        List<long[]> r = rows.get(key);
+        long[] t = rowTotals.get(key);
+        if (r == null || r.isEmpty() || t == null) {
+            return Double.NaN;
+        }
+        int i = r.size() - 1;
+        long[] last = r.get(i);
+        double sum = 0;
+        int n = 0;
+        for (int j = 0; j <= Math.min(i, last.length - 1); j++) {
+            if (last[j] >= 0 && t[j] > 0) {
+                sum += (double) last[j] / t[j];
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
     /** @return every matrix so far; matrices shorter than the longest are padded with undefined rows */
     Map<String, AccuracyMatrix> matrices() {
         Map<String, AccuracyMatrix> m = new LinkedHashMap<>();

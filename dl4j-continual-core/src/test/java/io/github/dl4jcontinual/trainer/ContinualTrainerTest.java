@@ -42,6 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Trainer mechanics on a real MNIST subset (6000 train / 2000 test images, 5 experiences of 2 classes). */
@@ -153,6 +154,15 @@ class ContinualTrainerTest {
             assertTrue(lines.contains("experience " + i + "/5 | epoch 1/1"), lines);
         }
         assertTrue(lines.contains("samples/s") && lines.contains("done"), lines);
+        // after each experience: the running averages (the result's A_i) and the stream's ETA
+        for (int i = 1; i <= 5; i++) {
+            String a = String.format(java.util.Locale.ROOT, "after experience %d/5: class-IL %.2f %%, task-IL %.2f %% "
+                    + "(mean over the %d seen) | stream ", i, 100 * r.classIncremental().averageAccuracy(i - 1),
+                    100 * r.taskIncremental().averageAccuracy(i - 1), i);
+            assertTrue(lines.contains(a), a + " in " + lines);
+        }
+        assertTrue(lines.contains(", ETA "), lines);
+        assertFalse(lines.substring(lines.indexOf("after experience 5/5")).contains("ETA"), "no ETA after the last");
         int minibatches = 0;
         for (Experience e : scenario.trainStream()) {
             minibatches += (e.numExamples() + 9) / 10;
