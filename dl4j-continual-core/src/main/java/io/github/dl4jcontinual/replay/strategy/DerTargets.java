@@ -58,7 +58,7 @@ public final class DerTargets {
             return s.isEmpty() ? Double.NaN : Double.parseDouble(s);
         }
 
-        /** @return strategy name: naive, er, der, der++, agem, gdumb, er-ace */
+        /** @return strategy name: naive, er, der, der++, agem, gem, gdumb, er-ace */
         public String strategy() {
             return strategy;
         }
@@ -116,6 +116,10 @@ public final class DerTargets {
                             .alpha(alpha).beta(Double.isNaN(beta) ? 0 : beta).build();
                 case "agem":
                     return new AGem.Builder().bufferSize(buffer).replayBatch(replayBatch).build();
+                case "gem":
+                    // Mammoth: the whole memory enters the constraints, shared equally between experiences
+                    return new Gem.Builder().bufferSize(buffer).replayBatch(buffer).memoriesPerExperience(0)
+                            .memoryStrength(alpha).build();
                 case "gdumb":
                     return new GDumb.Builder().bufferSize(buffer).build();
                 case "er-ace":
