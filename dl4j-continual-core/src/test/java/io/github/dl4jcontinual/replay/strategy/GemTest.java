@@ -13,7 +13,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Random;
 
@@ -47,14 +46,24 @@ class GemTest {
             INDArray g = refs.sum(0).negi().addi(Nd4j.rand(DataType.DOUBLE, p).muli(0.2));
             double gamma = trial % 2 == 0 ? 0 : 0.3;
             INDArray x = Gem.project(g, refs, gamma, 1e-3);
-            // independent: projected gradient descent on the same dual
-            INDArray pm = refs.mmul(refs.transpose()).addi(Nd4j.eye(t).muli(1e-3));
-            INDArray q = refs.mmul(g.reshape(p, 1));
-            INDArray vv = Nd4j.zeros(DataType.DOUBLE, t, 1).addi(gamma);
-            double step = 1 / pm.norm2Number().doubleValue();
+            // independent: projected gradient descent on the same dual, in plain Java
+            double[][] pm = refs.mmul(refs.transpose()).toDoubleMatrix();
+            double[] q = refs.mmul(g.reshape(p, 1)).reshape(t).toDoubleVector();
+            double[] v = new double[t];
+            java.util.Arrays.fill(v, gamma);
+            double step = 1 / refs.mmul(refs.transpose()).norm2Number().doubleValue() / 2;
             for (int it = 0; it < 200_000; it++) {
-                vv = Transforms.max(vv.sub(pm.mmul(vv).addi(q).muli(step)), gamma);
+                double[] next = new double[t];
+                for (int i = 0; i < t; i++) {
+                    double grad = q[i] + 1e-3 * v[i];
+                    for (int j = 0; j < t; j++) {
+                        grad += pm[i][j] * v[j];
+                    }
+                    next[i] = Math.max(gamma, v[i] - step * grad);
+                }
+                v = next;
             }
+            INDArray vv = Nd4j.createFromArray(v).reshape(t, 1);
             INDArray expected = vv.transpose().mmul(refs).reshape(p).addi(g);
             assertArrayEquals(expected.toDoubleVector(), x.toDoubleVector(), 1e-6, "trial " + trial);
             if (gamma == 0) {
