@@ -166,7 +166,7 @@ public final class ModelSummary {
          * @param type   its configuration class, e.g. "DenseLayer"
          * @param nIn    its nIn, or -1 when it has none
          * @param nOut   its nOut, or -1 when it has none
-         * @param shape  the shapes of its parameters ("W[784, 64] b[1, 64]"), empty when it has none
+         * @param shape  the shapes of its parameters ("W[784, 64] b[64]"), empty when it has none
          * @param params its parameter count
          */
         public LayerSummary(String name, String type, long nIn, long nOut, String shape, long params) {
