@@ -693,7 +693,7 @@ public final class ContinualReport {
             + "color:#555}pre{font-size:11px;background:#f8f8f8;padding:8px;overflow:auto}svg text{font-size:11px;"
             + "fill:#333}svg .axis{font-size:12px}svg .cellText{font-size:11px}svg .grid{stroke:#e3e3e3}"
             + "svg .legend{font-size:11px}.model td:nth-child(-n+2),.model td:nth-child(5){text-align:left}"
-            + "tr.total th{text-align:right}";
+            + "tr.total th{text-align:right}td[data-sd]{white-space:nowrap}";
 
     /** Counts the charts the browser actually laid out (width &gt; 0) and checks the embedded results parse. */
     private static final String SCRIPT = "(function(){var n=0;document.querySelectorAll('svg').forEach("

@@ -270,8 +270,8 @@ final class Svg {
                 + "data-chart=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">", escape(id),
                 escape(id), w, h, w, h));
         sb.append(fmt("<text x=\"%d\" y=\"14\" class=\"axis\">predicted &#8594;</text>", left));
-        sb.append(fmt("<text x=\"14\" y=\"%d\" class=\"axis\" transform=\"rotate(-90 14 %d)\" "
-                + "text-anchor=\"end\">actual &#8594;</text>", top, top));
+        sb.append(fmt("<text x=\"10\" y=\"%d\" class=\"axis\" transform=\"rotate(90 10 %d)\">actual "
+                + "&#8594;</text>", top, top));
         for (int k = 0; k < n && ticks; k++) {
             String name = escape(shorten(names.get(k), 14));
             int cx = left + k * cell + cell / 2;
@@ -341,7 +341,7 @@ final class Svg {
             if (n <= 12 || k % Math.max(1, n / 10) == 0) {
                 sb.append(fmt("<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>",
                         LEFT + group * (k + 0.5), HEIGHT - BOTTOM + 16, escape(shorten(categories.get(k),
-                                Math.max(3, (int) (group * Math.max(1, n / 10.0) / 6))))));
+                                Math.max(3, (int) (group * Math.max(1, n / 10.0) / 7))))));
             }
         }
         double zero = y(0, lo, hi);
