@@ -22,9 +22,10 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * The outcome of a continual run: named accuracy matrices measured on the test stream after every experience —
  * {@code "class_il"} and {@code "task_il"} of the network, and those of every stream metric (e.g. iCaRL's
  * {@code "nme.class_il"}, iTAML's {@code "itaml.with_task_prediction"}) —, named scalars, the per-experience results,
- * the configuration (with its seed) and the scenario's identity. Immutable; round-trips through {@link #toJson()} /
- * {@link #fromJson(String)} (results written by earlier versions, with separate class-IL, task-IL and head
- * matrices, are read too).
+ * the configuration (with its seed) and the scenario's identity, and, when recorded, the network's summary, the
+ * scenario's class names and the class-IL confusion after the last experience. Immutable; round-trips through
+ * {@link #toJson()} / {@link #fromJson(String)} (results written by earlier versions, with separate class-IL,
+ * task-IL and head matrices, or without the summary, names and confusion, are read too).
  *
  * <p>Class-IL: the prediction is the arg-max over the classes the model has seen (or over every output,
  * see {@link ContinualConfiguration#isMaskUnseenClasses()}). Task-IL: the arg-max over the classes of the

@@ -538,7 +538,12 @@ public final class ContinualTrainer<T> {
             keepGenerator(r);
             if (progress.modelSummary == null) {
                 // the network as the run starts (after plugins that rebuild it for the scenario, e.g. CTP)
-                progress.modelSummary = io.github.dl4jcontinual.serde.ContinualJson.toJson(model.summary());
+                try {
+                    progress.modelSummary = io.github.dl4jcontinual.serde.ContinualJson.toJson(model.summary());
+                } catch (RuntimeException e) {
+                    // a summary is for the report: a network DL4J cannot summarise still trains
+                    LOG.warn("No model summary for the result: {}", e.toString());
+                }
             }
             run = r;
             listeners.forEach(l -> l.onStreamStart(scenario));
