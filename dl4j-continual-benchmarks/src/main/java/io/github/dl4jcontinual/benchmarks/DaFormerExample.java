@@ -98,14 +98,25 @@ public final class DaFormerExample extends Options.Command {
         }
     }
 
-    /** The DAFormer variants of {@code --methods} (beside {@code er}): edition and whether the k-NN term is on. */
-    static final Map<String, Object[]> DAFORMER = new LinkedHashMap<>();
+    /** A DAFormer variant of {@code --methods}: the edition, and whether the k-NN term is on. */
+    static final class Variant {
+        final DaFormerConfiguration.Edition edition;
+        final boolean knn;
+
+        Variant(DaFormerConfiguration.Edition edition, boolean knn) {
+            this.edition = edition;
+            this.knn = knn;
+        }
+    }
+
+    /** The DAFormer variants by name (beside {@code er}, the registry's). */
+    static final Map<String, Variant> DAFORMER = new LinkedHashMap<>();
 
     static {
-        DAFORMER.put("daformer-s", new Object[]{DaFormerConfiguration.Edition.S, true});
-        DAFORMER.put("daformer-m", new Object[]{DaFormerConfiguration.Edition.M, true});
-        DAFORMER.put("daformer-s-noknn", new Object[]{DaFormerConfiguration.Edition.S, false});
-        DAFORMER.put("daformer-m-noknn", new Object[]{DaFormerConfiguration.Edition.M, false});
+        DAFORMER.put("daformer-s", new Variant(DaFormerConfiguration.Edition.S, true));
+        DAFORMER.put("daformer-m", new Variant(DaFormerConfiguration.Edition.M, true));
+        DAFORMER.put("daformer-s-noknn", new Variant(DaFormerConfiguration.Edition.S, false));
+        DAFORMER.put("daformer-m-noknn", new Variant(DaFormerConfiguration.Edition.M, false));
     }
 
     @Mixin
@@ -285,13 +296,13 @@ public final class DaFormerExample extends Options.Command {
                             .batch(set.batch)).toArray(new PluginConfiguration[0]));
             return ContinualTrainer.wrap(set.vit(first, seed), cc.build()).fit(scenario);
         }
-        Object[] variant = DAFORMER.get(method);
+        Variant variant = DAFORMER.get(method);
         if (variant == null) {
             throw new IllegalArgumentException("Unknown method '" + method + "': expected er, "
                     + String.join(", ", DAFORMER.keySet()));
         }
-        DaFormerConfiguration.Builder b = conf.toBuilder().edition((DaFormerConfiguration.Edition) variant[0]);
-        if (!(Boolean) variant[1]) {
+        DaFormerConfiguration.Builder b = conf.toBuilder().edition(variant.edition);
+        if (!variant.knn) {
             b.knnWeight(0);
         }
         cc.headPolicy(HeadPolicy.FIXED).plugin(b.build());
