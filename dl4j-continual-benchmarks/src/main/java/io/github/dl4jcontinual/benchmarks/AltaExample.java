@@ -6,8 +6,6 @@ import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
-import io.github.dl4jcontinual.plugin.impl.JointTraining;
-import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
@@ -39,6 +37,9 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.File;
 import java.util.ArrayList;
@@ -66,53 +67,83 @@ import java.util.Random;
  * Adam 1e-3. {@code alta-joint}: the ALTA head trained on the union of the five experiences as one experience.
  * {@code --dataset mnist} swaps the roles (Split-MNIST with the digit names, tower aligned on Fashion-MNIST).
  */
-public final class AltaExample {
+@Command(name = "alta", description = "ALTA, its head ablations and the ER / joint references on a CNN aligned with "
+        + "the class names' text embeddings, on Split-Fashion-MNIST (or Split-MNIST).")
+public final class AltaExample extends Options.Command {
     static final List<String> FASHION = List.of("T-shirt/top", "trouser", "pullover", "dress", "coat", "sandal",
             "shirt", "sneaker", "bag", "ankle boot");
     static final List<String> DIGITS = List.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
             "nine");
 
-    private AltaExample() {
-    }
+    @Mixin
+    Options.DataDir data;
+    @Option(names = "--dataset", paramLabel = "fashion|mnist", defaultValue = "fashion",
+            description = "The stream: fashion or mnist (the tower is aligned on the other).")
+    String dataset;
+    @Option(names = "--methods", split = ",", paramLabel = "NAME", defaultValue = "er,alta,mlp,resmlp,cprompt",
+            description = "Comma-separated methods: er, joint (StrategyRegistry, end to end), alta, mlp, resmlp, "
+                    + "cprompt, sprompt (ALTA heads), alta-joint.")
+    List<String> methods;
+    @Mixin
+    Options.Seeds seeds = new Options.Seeds(1, 2, 3);
+    @Option(names = "--train-per-class", defaultValue = "200", description = "Training images per class.")
+    int trainPerClass;
+    @Option(names = "--align-per-class", defaultValue = "500", description = "Alignment images per class.")
+    int alignPerClass;
+    @Option(names = "--align-epochs", defaultValue = "3", description = "Alignment epochs.")
+    int alignEpochs;
+    @Option(names = "--epochs", defaultValue = "3", description = "Epochs per experience.")
+    int epochs;
+    @Option(names = "--batch", defaultValue = "32", description = "Minibatch size (and ALTA's replay batch).")
+    int batch;
+    @Option(names = "--lr", defaultValue = "0.01", description = "ALTA's SGD (Nesterov 0.9) learning rate.")
+    double lr;
+    @Option(names = "--schedule", paramLabel = "cosine|constant|as-released", defaultValue = "cosine",
+            description = "ALTA's learning-rate schedule.")
+    String schedule;
+    @Option(names = "--memory", defaultValue = "200", description = "Replay memory (ALTA and ER).")
+    int memory;
+    @Option(names = "--scale", defaultValue = "30", description = "The fixed cosine scale.")
+    double scale;
+    @Option(names = "--class-il", paramLabel = "all|seen", defaultValue = "all",
+            description = "Class-IL over all classes or only the seen ones.")
+    String classIl;
+    @Option(names = "--train-backbone", description = "Train ALTA's backbone too (frozen by default).")
+    boolean trainBackbone;
+    @Mixin
+    Options.Out outOption = new Options.Out("results/alta");
+    @Mixin
+    Options.Markdown markdown;
+    @Mixin
+    Options.Quiet quiet;
+    @Mixin
+    Options.NoReport report;
 
-    /**
-     * @param argv options, see {@code --help}
-     */
-    public static void run(String[] argv) {
-        Args a = new Args(argv, "data-dir", "methods", "seeds", "train-per-class", "align-per-class", "align-epochs",
-                "epochs", "batch", "lr", "schedule", "memory", "scale", "class-il", "dataset", "train-backbone", "out",
-                "markdown", "quiet");
-        if (a.has("help")) {
-            System.out.println("alta [--data-dir DIR] [--dataset fashion|mnist] "
-                    + "[--methods er,alta,mlp,resmlp,cprompt,sprompt,alta-joint,joint] [--seeds 1,2,3] "
-                    + "[--train-per-class 200] [--align-per-class 500] [--align-epochs 3] [--epochs 3] [--batch 32] "
-                    + "[--lr 0.01] [--schedule cosine|constant|as-released] [--memory 200] [--scale 30] "
-                    + "[--class-il all|seen] [--train-backbone] [--out results/alta] [--markdown FILE] [--quiet]");
-            return;
-        }
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
-        String dataset = a.get("dataset", "fashion");
+    /** The methods of {@code --methods}. */
+    static final List<String> METHODS = List.of("er", "joint", "alta", "mlp", "resmlp", "cprompt", "sprompt",
+            "alta-joint");
+
+    @Override
+    public void run() {
         if (!dataset.equals("fashion") && !dataset.equals("mnist")) {
-            throw new IllegalArgumentException("--dataset should be fashion or mnist (got: " + dataset + ")");
+            throw invalid("--dataset", dataset, "fashion or mnist");
         }
+        if (!classIl.equals("all") && !classIl.equals("seen")) {
+            throw invalid("--class-il", classIl, "all or seen");
+        }
+        oneOf("--methods", methods, METHODS);
+        DataDirectory dir = data.resolve();
         boolean fashion = dataset.equals("fashion");
-        List<String> methods = a.getList("methods", "er,alta,mlp,resmlp,cprompt");
-        DataSet train = DataSets.perClass(load(dir, fashion, IdxDatasets.Split.TRAIN), 0,
-                a.getInt("train-per-class", 200));
+        DataSet train = DataSets.perClass(load(dir, fashion, IdxDatasets.Split.TRAIN), 0, trainPerClass);
         DataSet test = load(dir, fashion, IdxDatasets.Split.TEST);
-        DataSet align = DataSets.perClass(load(dir, !fashion, IdxDatasets.Split.TRAIN), 0,
-                a.getInt("align-per-class", 500));
+        DataSet align = DataSets.perClass(load(dir, !fashion, IdxDatasets.Split.TRAIN), 0, alignPerClass);
         List<String> streamNames = fashion ? FASHION : DIGITS;
         List<String> alignNames = fashion ? DIGITS : FASHION;
-        double scale = a.getDouble("scale", 30);
-        int epochs = a.getInt("epochs", 3);
-        int batch = a.getInt("batch", 32);
-        int memory = a.getInt("memory", 200);
         AltaConfiguration base = new AltaConfiguration.Builder().classNames(streamNames).bufferSize(memory)
-                .replayBatchSize(batch).updater(new Nesterovs(a.getDouble("lr", 0.01), 0.9)).scale(scale)
-                .schedule(a.get("schedule", "cosine")).projection(false).trainBackbone(a.has("train-backbone"))
+                .replayBatchSize(batch).updater(new Nesterovs(lr, 0.9)).scale(scale)
+                .schedule(schedule).projection(false).trainBackbone(trainBackbone)
                 .build();
-        boolean allClasses = !a.get("class-il", "all").equals("seen");
+        boolean allClasses = !classIl.equals("seen");
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
         INDArray alignText;
         try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
@@ -122,13 +153,13 @@ public final class AltaExample {
             }
             alignText = encoder.embed(tokenizer, prompts);
         }
-        File out = new File(a.get("out", "results/alta"));
-        ReportOutput reports = new ReportOutput(a);
+        File out = outOption.dir();
+        ReportOutput reports = report.output();
         Map<String, List<ContinualResult>> results = new LinkedHashMap<>();
         Map<String, List<Long>> seconds = new LinkedHashMap<>();
-        for (long seed : a.getLongs("seeds", "1,2,3")) {
+        for (long seed : seeds.get()) {
             long t0 = System.currentTimeMillis();
-            MultiLayerNetwork aligned = aligned(align, alignText, scale, a.getInt("align-epochs", 3), seed);
+            MultiLayerNetwork aligned = aligned(align, alignText, scale, alignEpochs, seed);
             System.out.printf(Locale.ROOT, "seed %d: CNN aligned on %s class names in %d s (test accuracy there "
                             + "through the text anchors: %.2f %%)%n", seed, fashion ? "MNIST" : "Fashion-MNIST",
                     (System.currentTimeMillis() - t0) / 1000, 100 * accuracy(aligned, load(dir, !fashion,
@@ -139,9 +170,9 @@ public final class AltaExample {
                 long ts = System.currentTimeMillis();
                 ContinualResult r;
                 if (method.equals("er") || method.equals("joint")) {
-                    r = endToEnd(aligned, images, epochs, batch, seed, !a.has("quiet"), method.equals("er")
-                            ? new ExperienceReplay.Builder().bufferSize(memory).replayBatch(batch).build()
-                            : new JointTraining());
+                    r = endToEnd(aligned, images, epochs, batch, seed, quiet.progress(), StrategyRegistry.plugins(
+                            method, new StrategyRegistry.Params(StrategyRegistry.Protocol.DEFAULT).batch(batch)
+                                    .buffer(memory)));
                 } else {
                     boolean joint = method.equals("alta-joint");
                     AltaHead head = joint ? AltaHead.ALTA : AltaHead.valueOf(method.toUpperCase(Locale.ROOT));
@@ -149,7 +180,7 @@ public final class AltaExample {
                             .numExperiences(1).name("joint").build() : images;
                     ContinualConfiguration cc = new ContinualConfiguration.Builder().epochsPerExperience(epochs)
                             .batchSize(batch).evalBatchSize(1000).seed(seed).headPolicy(HeadPolicy.FIXED)
-                            .maskUnseenClasses(!allClasses).progress(!a.has("quiet"))
+                            .maskUnseenClasses(!allClasses).progress(quiet.progress())
                             .plugin(base.toBuilder().head(head).build()).build();
                     r = ContinualTrainer.wrap(altaInput(aligned, streamNames.size()), cc).fit(s);
                 }
@@ -160,7 +191,7 @@ public final class AltaExample {
         String table = DaFormerExample.table(results, seconds);
         System.out.println(base);
         System.out.println(table);
-        a.writeIfGiven("markdown", table);
+        markdown.write(table);
     }
 
     private static DataSet load(DataDirectory dir, boolean fashion, IdxDatasets.Split split) {
@@ -236,7 +267,7 @@ public final class AltaExample {
 
     /** The aligned CNN's 128-d backbone with a new expanding softmax head, end to end with Adam 1e-3 and a plugin. */
     private static ContinualResult endToEnd(MultiLayerNetwork aligned, Scenario images, int epochs, int batch,
-                                            long seed, boolean progress, PluginConfiguration plugin) {
+                                            long seed, boolean progress, List<PluginConfiguration> plugins) {
         MultiLayerNetwork net = new TransferLearning.Builder(aligned.clone())
                 .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Adam(1e-3)).seed(seed).build())
                 .removeLayersFromOutput(2)
@@ -247,7 +278,7 @@ public final class AltaExample {
         Nd4j.getRandom().setSeed(seed);
         ContinualConfiguration cc = new ContinualConfiguration.Builder().epochsPerExperience(epochs).batchSize(batch)
                 .evalBatchSize(1000).seed(seed).headPolicy(HeadPolicy.EXPANDING).progress(progress)
-                .plugin(plugin).build();
+                .plugins(plugins.toArray(new PluginConfiguration[0])).build();
         return ContinualTrainer.wrap(net, cc).fit(images);
     }
 }

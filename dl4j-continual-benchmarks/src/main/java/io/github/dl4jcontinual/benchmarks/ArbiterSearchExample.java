@@ -28,6 +28,9 @@ import org.deeplearning4j.arbiter.optimize.parameter.discrete.DiscreteParameterS
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.File;
 import java.io.IOException;
@@ -47,21 +50,37 @@ import java.util.Map;
  * [0.01, 0.2] through Arbiter's {@code MultiLayerSpace} (MLP 784-100-100-10), batch 10, one epoch per experience.
  * Records go to {@code --out} (default results/search); running the same command again resumes the search.
  */
-final class ArbiterSearchExample {
-    private ArbiterSearchExample() {
-    }
+@Command(name = "arbiter-search", description = "An Arbiter random search over whole continual runs on Split MNIST "
+        + "(ER buffer or EWC λ, SGD learning rate), scored on a validation share; the best candidate re-run on the "
+        + "test stream. Running it again resumes the search.")
+final class ArbiterSearchExample extends Options.Command {
+    @Mixin
+    Options.DataDir data;
+    @Option(names = "--candidates", defaultValue = "8", description = "Random candidates.")
+    int candidates;
+    @Option(names = "--seed", defaultValue = "42", description = "The search's and the runs' seed.")
+    long seed;
+    @Mixin
+    Options.Out outOption = new Options.Out("results/search");
+    @Option(names = "--validation", defaultValue = "0.1", description = "The stratified validation share of the "
+            + "training images, in (0, 1).")
+    double validationShare;
+    @Option(names = "--batch", defaultValue = "10", description = "Minibatch size.")
+    int batch;
+    @Mixin
+    Options.NoReport report;
 
-    static void run(String[] argv) {
-        Args a = new Args(argv, "data-dir", "candidates", "seed", "out", "validation", "batch");
-        if (a.has("help")) {
-            System.out.println("arbiter-search [--data-dir DIR] [--candidates 8] [--seed 42] [--out results/search] "
-                    + "[--validation 0.1] [--batch 10]");
-            return;
+    @Override
+    public void run() {
+        atLeast("--candidates", candidates, 1);
+        atLeast("--batch", batch, 1);
+        if (!(validationShare > 0 && validationShare < 1)) {
+            throw invalid("--validation", validationShare, "a number in (0, 1)");
         }
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
-        long seed = a.getInt("seed", 42);
+        DataDirectory dir = data.resolve();
+        long seed = this.seed;
         DataSet[] parts = DataSets.splitStratified(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN),
-                a.getDouble("validation", 0.1), seed);
+                validationShare, seed);
         Scenario validation = new ClassIncrementalScenario.Builder().train(parts[0]).test(parts[1])
                 .numExperiences(5).name("split-mnist-validation").build();
         Scenario test = new ClassIncrementalScenario.Builder().train(parts[0])
@@ -72,7 +91,6 @@ final class ArbiterSearchExample {
                 Map.of("buffer.capacity", new DiscreteParameterSpace<>(200, 500, 1000))));
         strategies.put("ewc", new PluginSpace(new RegularizationConfiguration.Builder(RegularizationMethod.EWC)
                 .lambda(100).build(), Map.of("lambda", new ContinuousParameterSpace(10, 1000))));
-        int batch = a.getInt("batch", 10);
         ContinualSearchSpace space = new ContinualSearchSpace(new ContinualConfigurationSpace.Builder()
                 .strategy(new StrategySpace(strategies)).batchSize(new org.deeplearning4j.arbiter.optimize.parameter.FixedValue<>(batch)).seed(seed)
                 .build(),
@@ -84,12 +102,12 @@ final class ArbiterSearchExample {
                         .addLayer(new OutputLayerSpace.Builder().nIn(100).nOut(10).activation(Activation.SOFTMAX)
                                 .lossFunction(LossFunctions.LossFunction.MCXENT).build())
                         .build());
-        File out = new File(a.get("out", "results/search"));
+        File out = outOption.dir();
         ContinualScoreFunction score = new ContinualScoreFunction();
         try {
             long t0 = System.currentTimeMillis();
             List<SearchRecord> ranked = new ContinualSearch.Builder(space, new ContinualDataProvider(validation, test))
-                    .randomSearch(a.getInt("candidates", 8), seed).score(score).directory(out).build().run();
+                    .randomSearch(candidates, seed).score(score).directory(out).build().run();
             String table = ContinualSearch.table(ranked);
             System.out.println("Search on the validation stream (" + score + "), "
                     + (System.currentTimeMillis() - t0) / 1000 + " s:");
@@ -103,7 +121,7 @@ final class ArbiterSearchExample {
                         best.index(), score.score(r), best.score(), score.score(r) - best.score());
                 System.out.print(line);
                 md.append(line);
-                new ReportOutput(a).write(r, new File(out, "best-on-test"));
+                report.output().write(r, new File(out, "best-on-test"));
             }
             Files.write(new File(out, "ranking.md").toPath(), md.toString().getBytes(StandardCharsets.UTF_8));
             System.out.println("Records and ranking in " + out.getAbsolutePath());

@@ -53,6 +53,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.zip.GZIPInputStream;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
 /**
  * The ATLAS measurement of issue 10 ({@code atlas} command), on the continual trainer with the ATLAS plugin
  * ({@link AtlasConfiguration}): upstream generalisation and forgetting on real images with real class names.
@@ -84,48 +88,70 @@ import java.util.zip.GZIPInputStream;
  * <p>{@code --stream split-fashion|split-mnist} runs ATLAS on Split-Fashion-MNIST / Split-MNIST with the class names
  * instead ({@link AtlasSplitExample}); the default {@code --stream upstream} is the measurement above.
  */
-public final class AtlasExample {
-    private AtlasExample() {
-    }
+@Command(name = "atlas", description = "ATLAS: the upstream/downstream measurement (default), or with --stream "
+        + "split-fashion|split-mnist the Split comparisons against sequential fine-tuning and the zero-shot towers.")
+public final class AtlasExample extends Options.Command {
+    @Mixin
+    Options.DataDir data = new Options.DataDir();
+    @Mixin
+    Options.Seeds seeds = new Options.Seeds(1, 2, 3);
+    @Option(names = "--stream", paramLabel = "upstream|split-fashion|split-mnist", description = "upstream: the "
+            + "upstream/downstream measurement; split-fashion, split-mnist: the split modes.")
+    String stream = "upstream";
+    @Option(names = "--train-per-class", description = "Training images per class (default: upstream 100, split "
+            + "200).")
+    Integer trainPerClass;
+    @Option(names = "--test-per-class", description = "Test images per class, 0 = the full test set.")
+    int testPerClass;
+    @Option(names = "--align-epochs", description = "Epochs of the image tower's alignment.")
+    int alignEpochs = 5;
+    @Option(names = "--stage1", description = "ATLAS stage-1 epochs (default: upstream 2, split 1).")
+    Integer stage1;
+    @Option(names = "--stage2", description = "ATLAS stage-2 epochs (default: upstream 3, split 2).")
+    Integer stage2;
+    @Option(names = "--weighting", paramLabel = "whole|dimension", description = "The adapters' gates: whole or "
+            + "dimension.")
+    AtlasConfiguration.Weighting weighting = AtlasConfiguration.Weighting.WHOLE;
+    @Option(names = "--down-stage1", description = "upstream: stage-1 epochs of the downstream task.")
+    int downStage1 = 10;
+    @Option(names = "--down-stage2", description = "upstream: stage-2 epochs of the downstream task.")
+    int downStage2 = 10;
+    @Option(names = "--omniglot-classes", description = "upstream: Omniglot classes of the downstream task.")
+    int omniglotClasses = 20;
+    @Option(names = "--omniglot-train", description = "upstream: training drawings per Omniglot class.")
+    int omniglotTrain = 5;
+    @Option(names = "--skip-upstream-baselines", description = "upstream: skip the sequential and shared-query "
+            + "baselines.")
+    boolean skipUpstreamBaselines;
+    @Option(names = "--methods", split = ",", paramLabel = "NAME", description = "split modes: comma-separated "
+            + "distinct methods among zero-shot, atlas, atlas-shared, sequential (default: all).")
+    List<String> methods;
+    @Mixin
+    Options.Out out = new Options.Out(null);
+    @Mixin
+    Options.Markdown markdown = new Options.Markdown();
+    @Mixin
+    Options.Quiet quietOption = new Options.Quiet();
 
-    /**
-     * @param argv options, see {@code --help}
-     */
-    public static void run(String[] argv) {
-        Args a = new Args(argv, "data-dir", "seeds", "train-per-class", "align-epochs", "stage1", "stage2",
-                "down-stage1", "down-stage2", "omniglot-classes", "omniglot-train", "markdown", "quiet", "stream",
-                "methods", "out", "test-per-class", "weighting", "skip-upstream-baselines");
-        if (a.has("help")) {
-            System.out.println("atlas [--data-dir DIR] [--seeds 1,2,3] [--train-per-class 100] [--align-epochs 5] "
-                    + "[--stage1 2] [--stage2 3] [--down-stage1 10] [--down-stage2 10] [--omniglot-classes 20] "
-                    + "[--omniglot-train 5] [--test-per-class 0 (all)] [--weighting whole|dimension] "
-                    + "[--skip-upstream-baselines] [--markdown FILE] "
-                    + "[--quiet]\n"
-                    + "atlas --stream split-fashion|split-mnist [--data-dir DIR] [--seeds 1,2,3] "
-                    + "[--methods zero-shot,atlas,atlas-shared,sequential] [--train-per-class 200] "
-                    + "[--test-per-class 0 (all)] [--weighting whole|dimension] "
-                    + "[--align-epochs 5] [--stage1 1] [--stage2 2] [--out results/atlas-STREAM] [--markdown FILE] "
-                    + "[--quiet]");
-            return;
-        }
-        String stream = AtlasSplitExample.stream(a);
+    @Override
+    public void run() {
+        String stream = AtlasSplitExample.stream(this);
         if (!stream.equals("upstream")) {
-            AtlasSplitExample.run(a, stream);
+            AtlasSplitExample.run(this, stream);
             return;
         }
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
-        int perClass = a.getInt("train-per-class", 100);
-        int s1 = a.getInt("stage1", 2);
-        int s2 = a.getInt("stage2", 3);
-        int d1 = a.getInt("down-stage1", 10);
-        int d2 = a.getInt("down-stage2", 10);
-        int omniClasses = a.getInt("omniglot-classes", 20);
-        int omniTrain = a.getInt("omniglot-train", 5);
-        AtlasConfiguration.Weighting weighting = AtlasSplitExample.weighting(a);
-        boolean baselines = !a.has("skip-upstream-baselines");
-        boolean quiet = a.has("quiet");
+        DataDirectory dir = data.resolve();
+        int perClass = atLeast("--train-per-class", trainPerClass != null ? trainPerClass : 100, 1);
+        int s1 = atLeast("--stage1", stage1 != null ? stage1 : 2, 0);
+        int s2 = atLeast("--stage2", stage2 != null ? stage2 : 3, 0);
+        int d1 = atLeast("--down-stage1", downStage1, 0);
+        int d2 = atLeast("--down-stage2", downStage2, 0);
+        int omniClasses = atLeast("--omniglot-classes", omniglotClasses, 1);
+        int omniTrain = atLeast("--omniglot-train", omniglotTrain, 1);
+        boolean baselines = !skipUpstreamBaselines;
+        boolean quiet = !quietOption.progress();
         DataSet mnistTrain = DataSets.perClass(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), 0, perClass);
-        int testPerClass = a.getInt("test-per-class", 0);
+        int testPerClass = atLeast("--test-per-class", this.testPerClass, 0);
         DataSet mnistTest = IdxDatasets.mnist(dir, IdxDatasets.Split.TEST);
         DataSet fashionTrain = DataSets.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, perClass);
         DataSet fashionTest = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST);
@@ -146,9 +172,9 @@ public final class AtlasExample {
             }
             AtlasConfiguration texts = new AtlasConfiguration.Builder()
                     .classTexts(encoder, tokenizer, names, "a photo of a %s.").build();
-            for (long seed : a.getLongs("seeds", "1,2,3")) {
+            for (long seed : seeds.get()) {
                 long t0 = System.currentTimeMillis();
-                MultiLayerNetwork tower = alignedTower(digits, digitText, a.getInt("align-epochs", 5), seed);
+                MultiLayerNetwork tower = alignedTower(digits, digitText, alignEpochs, seed);
                 System.out.printf(Locale.ROOT, "seed %d: image tower aligned on the UCI digits in %d s (MNIST test "
                                 + "accuracy through the digit-name anchors: %.2f %%)%n", seed,
                         (System.currentTimeMillis() - t0) / 1000, 100 * anchorAccuracy(tower, mnistTest));
@@ -172,7 +198,7 @@ public final class AtlasExample {
                         new int[][]{range(0, omniClasses)}, "omniglot");
                 AtlasConfiguration atlas = texts.toBuilder().stage1Epochs(s1).stage2Epochs(s2).weighting(weighting)
                         .experienceEpochs(4, d1, d2).build();
-                if (seed == a.getLongs("seeds", "1,2,3")[0]) {
+                if (seed == seeds.get()[0]) {
                     System.out.println(atlas);
                 }
                 // ATLAS: upstream stream, then the downstream task
@@ -242,7 +268,7 @@ public final class AtlasExample {
                     SplitMnistExample.meanStd(v), each));
         }
         System.out.println(table);
-        a.writeIfGiven("markdown", table + "\n```\n" + perSeed + "```\n");
+        markdown.write(table + "\n```\n" + perSeed + "```\n");
     }
 
     /**

@@ -63,52 +63,36 @@ final class AtlasSplitExample {
      *
      * @throws IllegalArgumentException for an unknown stream, or an option of the other mode
      */
-    static String stream(Args a) {
-        String s = a.get("stream", "upstream");
+    static String stream(AtlasExample a) {
+        String s = a.stream;
         if (!STREAMS.contains(s)) {
-            throw new IllegalArgumentException("--stream should be one of " + String.join(", ", STREAMS) + " (got: "
-                    + s + ")");
+            throw a.invalid("--stream", s, "one of " + String.join(", ", STREAMS));
         }
         for (String o : s.equals("upstream") ? SPLIT_ONLY : UPSTREAM_ONLY) {
-            if (a.has(o)) {
-                throw new IllegalArgumentException("--" + o + " does not apply to --stream " + s);
+            if (a.given("--" + o)) {
+                throw new picocli.CommandLine.ParameterException(a.spec.commandLine(), "--" + o
+                        + " does not apply to --stream " + s);
             }
         }
         return s;
     }
 
     /**
-     * The methods of {@code --methods} (default all three), checked.
+     * The methods of {@code --methods} (default all), checked.
      *
-     * @throws IllegalArgumentException for an unknown or repeated method, or none
+     * @throws picocli.CommandLine.ParameterException for an unknown or repeated method, or none
      */
-    static List<String> methods(Args a) {
-        List<String> m = a.getList("methods", String.join(",", METHODS));
+    static List<String> methods(AtlasExample a) {
+        List<String> m = a.methods != null ? a.methods : METHODS;
         if (m.isEmpty()) {
-            throw new IllegalArgumentException("--methods should name at least one of " + METHODS);
+            throw a.invalid("--methods", "", "at least one of " + METHODS);
         }
         for (String x : m) {
             if (!METHODS.contains(x) || m.indexOf(x) != m.lastIndexOf(x)) {
-                throw new IllegalArgumentException("--methods should be distinct values among " + METHODS
-                        + " (got: " + x + ")");
+                throw a.invalid("--methods", x, "distinct values among " + String.join(", ", METHODS));
             }
         }
         return m;
-    }
-
-    /**
-     * The value of {@code --weighting} (default {@code whole}): the adapters' gates.
-     *
-     * @throws IllegalArgumentException for a value other than whole or dimension
-     */
-    static AtlasConfiguration.Weighting weighting(Args a) {
-        String w = a.get("weighting", "whole");
-        for (AtlasConfiguration.Weighting v : AtlasConfiguration.Weighting.values()) {
-            if (v.name().toLowerCase(Locale.ROOT).equals(w)) {
-                return v;
-            }
-        }
-        throw new IllegalArgumentException("--weighting should be whole or dimension (got: " + w + ")");
     }
 
     /**
@@ -116,22 +100,18 @@ final class AtlasSplitExample {
      *
      * @return per method (in the order of {@code --methods}), the task-IL accuracy matrix of every seed
      */
-    static Map<String, List<AccuracyMatrix>> run(Args a, String stream) {
+    static Map<String, List<AccuracyMatrix>> run(AtlasExample a, String stream) {
         List<String> methods = methods(a);
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
-        int perClass = a.getInt("train-per-class", 200);
-        int testPerClass = a.getInt("test-per-class", 0);
-        if (testPerClass < 0) {
-            throw new IllegalArgumentException("--test-per-class should be >= 0, 0 = the full test set (got: "
-                    + testPerClass + ")");
-        }
-        int s1 = a.getInt("stage1", 1);
-        int s2 = a.getInt("stage2", 2);
-        int alignEpochs = a.getInt("align-epochs", 5);
-        AtlasConfiguration.Weighting weighting = weighting(a);
-        boolean quiet = a.has("quiet");
+        DataDirectory dir = a.data.resolve();
+        int perClass = a.atLeast("--train-per-class", a.trainPerClass != null ? a.trainPerClass : 200, 1);
+        int testPerClass = a.atLeast("--test-per-class", a.testPerClass, 0);
+        int s1 = a.atLeast("--stage1", a.stage1 != null ? a.stage1 : 1, 0);
+        int s2 = a.atLeast("--stage2", a.stage2 != null ? a.stage2 : 2, 0);
+        int alignEpochs = a.atLeast("--align-epochs", a.alignEpochs, 1);
+        AtlasConfiguration.Weighting weighting = a.weighting;
+        boolean quiet = !a.quietOption.progress();
         boolean fashion = stream.equals("split-fashion");
-        File out = new File(a.get("out", "results/atlas-" + stream));
+        File out = new File(a.out.out != null ? a.out.out : "results/atlas-" + stream);
         DataSet train = DataSets.perClass(fashion ? IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN)
                 : IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), 0, perClass);
         DataSet test = fashion ? IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST)
@@ -159,7 +139,7 @@ final class AtlasSplitExample {
             }
             AtlasConfiguration texts = new AtlasConfiguration.Builder()
                     .classTexts(encoder, tokenizer, classNames, "a photo of a %s.").build();
-            for (long seed : a.getLongs("seeds", "1,2,3")) {
+            for (long seed : a.seeds.get()) {
                 MultiLayerNetwork tower = AtlasExample.alignedTower(digits, digitText, alignEpochs, seed);
                 AtlasConfiguration atlas = texts.toBuilder().stage1Epochs(s1).stage2Epochs(s2).weighting(weighting)
                         .build();
@@ -192,7 +172,7 @@ final class AtlasSplitExample {
         }
         String table = table(stream, results, seconds);
         System.out.println(table);
-        a.writeIfGiven("markdown", table + "\n```\n" + matrices + "```\n");
+        a.markdown.write(table + "\n```\n" + matrices + "```\n");
         return results;
     }
 

@@ -2,14 +2,9 @@ package io.github.dl4jcontinual.benchmarks;
 
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
-import io.github.dl4jcontinual.distillation.LwfConfiguration;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.eval.ExperienceResult;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
-import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
-import io.github.dl4jcontinual.regularization.RegularizationMethod;
-import io.github.dl4jcontinual.replay.strategy.DarkExperienceReplay;
-import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.Scenario;
@@ -33,6 +28,9 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -47,7 +45,7 @@ import java.util.function.Supplier;
  *
  * <pre>
  * benchmark [--data-dir DIR] [--models mlp100,mlp400,lenet,vit] [--strategies naive,er,der++,ewc,lwf]
- *           [--per-experience 2000] [--test 2000] [--repeats 3] [--selection]
+ *           [--per-experience 2000] [--test 2000] [--repeats 3] [--selection] [--ui FILE]
  * </pre>
  *
  * <p>For every model, Split-MNIST (5 experiences of 2 classes, the first {@code per-experience × 5} training images
@@ -74,10 +72,9 @@ import java.util.function.Supplier;
  * dense 500, softmax), Adam 1e-3, batch 128; {@code vit} the zoo ViT (patch 7, width 64, depth 3, 4 heads), Adam 1e-3,
  * batch 64. {@code --selection} adds the rehearsal benchmark's selection costs (random, herding, k-means).</p>
  */
-public final class Benchmark {
-    private Benchmark() {
-    }
-
+@Command(name = "benchmark", description = "What continual learning costs on top of plain DL4J training, as ratios "
+        + "measured in one run (Split-MNIST on the first images of real MNIST).")
+public final class Benchmark extends Options.Command {
     /** One benchmarked model: how to build it and its minibatch. */
     static final class ModelSpec {
         final String name;
@@ -91,39 +88,53 @@ public final class Benchmark {
         }
     }
 
-    /**
-     * @param argv options, see the class comment
-     */
-    public static void run(String[] argv) {
-        Args a = new Args(argv, "data-dir", "models", "strategies", "per-experience", "test", "repeats", "selection");
-        if (a.has("help")) {
-            System.out.println("benchmark [--data-dir DIR] [--models mlp100,mlp400,lenet,vit] "
-                    + "[--strategies naive,er,der++,ewc,lwf] [--per-experience 2000] [--test 2000] [--repeats 3] "
-                    + "[--selection]");
-            return;
-        }
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
-        int perExperience = a.getInt("per-experience", 2000);
-        int testSize = a.getInt("test", 2000);
-        int repeats = a.getInt("repeats", 3);
-        if (perExperience < 1 || testSize < 1 || repeats < 1) {
-            throw new IllegalArgumentException("--per-experience, --test and --repeats should be >= 1 (got: "
-                    + perExperience + ", " + testSize + ", " + repeats + ")");
-        }
+    /** The models of {@code --models}. */
+    static final List<String> MODELS = List.of("mlp100", "mlp400", "lenet", "vit");
+
+    @Mixin
+    Options.DataDir data;
+    @Option(names = "--models", split = ",", paramLabel = "NAME", defaultValue = "mlp100,mlp400,lenet,vit",
+            description = "Comma-separated models: mlp100, mlp400, lenet, vit.")
+    List<String> models;
+    @Option(names = "--strategies", split = ",", paramLabel = "NAME", defaultValue = "naive,er,der++,ewc,lwf",
+            description = "Comma-separated strategies (StrategyRegistry, default protocol): naive, joint, cumulative, "
+                    + "er, der++, ewc, lwf.")
+    List<String> strategies;
+    @Option(names = "--per-experience", defaultValue = "2000", description = "Training images per experience.")
+    int perExperience;
+    @Option(names = "--test", defaultValue = "2000", description = "Test images.")
+    int testSize;
+    @Option(names = "--repeats", defaultValue = "3", description = "Timed repeats (after one warm-up).")
+    int repeats;
+    @Option(names = "--selection", description = "Add the rehearsal benchmark's selection costs (random, herding, "
+            + "k-means).")
+    boolean selection;
+    @Mixin
+    Options.Ui ui;
+
+    @Override
+    public void run() {
+        atLeast("--per-experience", perExperience, 1);
+        atLeast("--test", testSize, 1);
+        atLeast("--repeats", repeats, 1);
+        oneOf("--models", models, MODELS);
+        strategies("--strategies", strategies, StrategyRegistry.Protocol.DEFAULT);
+        DataDirectory dir = data.resolve();
         Scenario scenario = scenario(dir, perExperience, testSize);
-        List<String> strategies = a.getList("strategies", "naive,er,der++,ewc,lwf");
-        strategies.forEach(s -> plugin(s, 10));
         System.out.printf(Locale.ROOT, "Machine: %d cores, max heap %d MB, %s %s; Split-MNIST %d x %d training images, "
                         + "%d test images; %d repeats%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20, System.getProperty("java.vm.name"),
                 System.getProperty("java.version"), scenario.trainStream().size(), perExperience, testSize, repeats);
-        for (String m : a.getList("models", "mlp100,mlp400,lenet,vit")) {
-            ModelSpec spec = model(m);
-            System.out.println(table(spec, measure(spec, scenario, strategies, repeats)));
+        if (ui.file != null) {
+            System.out.println("--ui: the statistics listener is on every trainer run (not on the plain fits): the "
+                    + "ratios include its cost");
         }
-        if (a.has("selection")) {
-            RehearsalExample.run(new String[]{"benchmark", "--part", "selection", "--data-dir",
-                    dir.root().getAbsolutePath(), "--repeats", String.valueOf(repeats)});
+        for (String m : models) {
+            ModelSpec spec = model(m);
+            System.out.println(table(spec, measure(spec, scenario, strategies, repeats, ui)));
+        }
+        if (selection) {
+            RehearsalExample.benchmark(dir, repeats, 6000, RehearsalExample.Part.SELECTION, this.spec);
         }
     }
 
@@ -161,8 +172,8 @@ public final class Benchmark {
                 return new ModelSpec(name, 64, () -> new Vit.Builder(10).patchSize(7).embedDim(64).depth(3).heads(4)
                         .updater(new Adam(1e-3)).seed(1).build());
             default:
-                throw new IllegalArgumentException("Unknown model '" + name + "'; models are mlp100, mlp400, lenet, "
-                        + "vit");
+                throw new IllegalArgumentException("Unknown model '" + name + "'; models are " + String.join(", ",
+                        MODELS));
         }
     }
 
@@ -185,29 +196,13 @@ public final class Benchmark {
     }
 
     /**
-     * @param name  naive, er, der++, ewc or lwf
-     * @param batch the minibatch (the replay batch of ER and DER++ equals it)
-     * @return the plugin, or null for naive
+     * @param name  a strategy of {@link StrategyRegistry} (default protocol)
+     * @param batch the minibatch (the replay batch of ER and DER++ equals it; buffer 500)
+     * @return the plugins (none for naive)
      */
-    static PluginConfiguration plugin(String name, int batch) {
-        switch (name) {
-            case "naive":
-                return null;
-            case "er":
-                return new ExperienceReplay.Builder().bufferSize(500).replayBatch(batch).build();
-            case "der++":
-                return new DarkExperienceReplay.Builder().alpha(0.3).beta(0.5).bufferSize(500).replayBatch(batch)
-                        .build();
-            case "ewc":
-                // λ does not change the cost; 1 keeps plain SGD stable on every model here (90, the DER protocol's
-                // online-EWC value, diverges on small experiences where EWC's summed Fisher is large)
-                return new RegularizationConfiguration.Builder(RegularizationMethod.EWC).lambda(1).build();
-            case "lwf":
-                return new LwfConfiguration.Builder().build();
-            default:
-                throw new IllegalArgumentException("Unknown strategy '" + name + "'; strategies are naive, er, der++, "
-                        + "ewc, lwf");
-        }
+    static List<PluginConfiguration> plugins(String name, int batch) {
+        return StrategyRegistry.plugins(name, new StrategyRegistry.Params(StrategyRegistry.Protocol.DEFAULT)
+                .batch(batch).buffer(500));
     }
 
     /**
@@ -217,6 +212,12 @@ public final class Benchmark {
      */
     static Map<String, List<double[]>> measure(ModelSpec spec, Scenario scenario, List<String> strategies,
                                                        int repeats) {
+        return measure(spec, scenario, strategies, repeats, new Options.Ui());
+    }
+
+    /** {@link #measure(ModelSpec, Scenario, List, int)}, every trainer run recorded as {@code ui} says. */
+    static Map<String, List<double[]>> measure(ModelSpec spec, Scenario scenario, List<String> strategies,
+                                                       int repeats, Options.Ui ui) {
         Map<String, List<double[]>> out = new LinkedHashMap<>();
         for (int r = -1; r < repeats; r++) { // r = -1 warms every code path up
             double[] plain1 = plain(spec, scenario, spec.batch, r);
@@ -225,10 +226,7 @@ public final class Benchmark {
             for (String s : strategies) {
                 ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder().batchSize(spec.batch)
                         .epochsPerExperience(1).seed(Math.max(r, 0)).progress(false);
-                PluginConfiguration p = plugin(s, spec.batch);
-                if (p != null) {
-                    cb.plugin(p);
-                }
+                plugins(s, spec.batch).forEach(cb::plugin);
                 Model net = spec.build.get();
                 ContinualTrainer<?> t = net instanceof MultiLayerNetwork
                         ? ContinualTrainer.wrap((MultiLayerNetwork) net, cb.build())
@@ -236,7 +234,7 @@ public final class Benchmark {
                 ContinualResult res;
                 long cpu = processCpuNanos();
                 try {
-                    res = t.fit(scenario);
+                    res = ui.record(net, spec.name + "-" + s + "-repeat" + r, () -> t.fit(scenario));
                 } catch (IllegalStateException e) {
                     throw new IllegalStateException(spec.name + " with " + s + ": " + e.getMessage(), e);
                 }

@@ -7,58 +7,55 @@ import io.github.dl4jcontinual.trainer.ContinualConfiguration;
 import io.github.dl4jcontinual.trainer.ContinualTrainer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.Arrays;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * The options {@code --checkpoint-dir DIR}, {@code --resume} and {@code --stop-after K} of the commands that train
- * through {@link ContinualTrainer}: each run (strategy × seed) checkpoints after every experience into
- * {@code DIR/<run>/}; {@code --resume} continues every run from its latest checkpoint (a run without one starts
- * afresh); {@code --stop-after K} stops each run after K experiences. See {@code docs/checkpoint.md}.
+ * through {@link ContinualTrainer} (a picocli mixin): each run (strategy × seed) checkpoints after every experience
+ * into {@code DIR/<run>/}; {@code --resume} continues every run from its latest checkpoint (a run without one starts
+ * afresh); {@code --stop-after K} stops each run after K experiences. See {@code docs/checkpoint.md}. A command calls
+ * {@link #check()} before its first run.
  */
 final class CheckpointOptions {
-    /** The option names, to add to a command's {@link Args}. */
-    static final String[] NAMES = {"checkpoint-dir", "resume", "stop-after"};
-    /** The usage fragment. */
-    static final String USAGE = "[--checkpoint-dir DIR [--resume] [--stop-after K]]";
-
     /** No checkpoints: {@link #fit} is a plain {@code ContinualTrainer.wrap(net, conf).fit(scenario)}. */
-    static final CheckpointOptions NONE = new CheckpointOptions(null, false, 0);
+    static final CheckpointOptions NONE = new CheckpointOptions();
 
-    private final Path dir;
-    private final boolean resume;
-    private final int stopAfter;
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "Checkpoint every run after each experience "
+            + "into DIR/<run>/.")
+    private Path dir;
 
-    /**
-     * @param a the parsed options
-     * @throws IllegalArgumentException if --resume or --stop-after come without --checkpoint-dir, or K &lt; 1
-     */
-    CheckpointOptions(Args a) {
-        this(a.has("checkpoint-dir") ? Paths.get(a.get("checkpoint-dir", null)) : null, a.has("resume"),
-                a.getInt("stop-after", 0));
-        if (dir == null && (resume || a.has("stop-after"))) {
-            throw new IllegalArgumentException("--resume and --stop-after need --checkpoint-dir DIR");
-        }
-        if (a.has("stop-after") && stopAfter < 1) {
-            throw new IllegalArgumentException("--stop-after should be >= 1 (got: " + stopAfter + ")");
-        }
-    }
+    @Option(names = "--resume", description = "With --checkpoint-dir: continue every run from its latest checkpoint "
+            + "(a run without one starts afresh).")
+    private boolean resume;
 
-    private CheckpointOptions(Path dir, boolean resume, int stopAfter) {
-        this.dir = dir;
-        this.resume = resume;
-        this.stopAfter = stopAfter;
-    }
+    @Option(names = "--stop-after", paramLabel = "K", description = "With --checkpoint-dir: stop every run after K "
+            + "experiences (>= 1).")
+    private Integer stopAfter;
+
+    @Spec(Spec.Target.MIXEE)
+    private CommandSpec mixee;
+    @Spec
+    private CommandSpec self;
 
     /**
-     * @param commandOptions a command's own option names
-     * @return them and {@link #NAMES}
+     * @return this
+     * @throws ParameterException if --resume or --stop-after come without --checkpoint-dir, or K &lt; 1
      */
-    static String[] with(String... commandOptions) {
-        return Stream.concat(Arrays.stream(commandOptions), Arrays.stream(NAMES)).toArray(String[]::new);
+    CheckpointOptions check() {
+        CommandSpec owner = this.mixee != null ? this.mixee : self; // self: parsed on its own
+        if (dir == null && (resume || stopAfter != null)) {
+            throw new ParameterException(owner.commandLine(), "--resume and --stop-after need --checkpoint-dir DIR");
+        }
+        if (stopAfter != null && stopAfter < 1) {
+            throw Options.invalid(owner, "--stop-after", stopAfter, "an integer >= 1");
+        }
+        return this;
     }
 
     /**
@@ -88,7 +85,7 @@ final class CheckpointOptions {
         }
         t.setCheckpointDirectory(runDir);
         int n = scenario.trainStream().size();
-        ContinualResult r = t.fit(scenario, stopAfter > 0 ? Math.min(stopAfter, n) : n);
+        ContinualResult r = t.fit(scenario, stopAfter != null ? Math.min(stopAfter, n) : n);
         if (r.classIncremental().rows() < n) {
             System.out.println("Stopped " + run + " after experience " + (r.classIncremental().rows() - 1)
                     + "; continue with --resume (checkpoints in " + runDir + ")");

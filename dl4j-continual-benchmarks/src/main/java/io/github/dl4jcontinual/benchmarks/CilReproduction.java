@@ -1,23 +1,16 @@
 package io.github.dl4jcontinual.benchmarks;
 
-import io.github.dl4jcontinual.cil.BiasCorrection;
 import io.github.dl4jcontinual.cil.CosineOutputLayer;
-import io.github.dl4jcontinual.cil.IcarlConfiguration;
-import io.github.dl4jcontinual.cil.LucirConfiguration;
-import io.github.dl4jcontinual.cil.WeightAligning;
 import io.github.dl4jcontinual.data.Cifar100Datasets;
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.data.OmniglotDatasets;
-import io.github.dl4jcontinual.distillation.DistillationMode;
-import io.github.dl4jcontinual.distillation.LwfConfiguration;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.plugin.impl.IterationBudget;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.selection.HerdingSelection;
-import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.ClassOrder;
 import io.github.dl4jcontinual.scenario.Scenario;
@@ -27,6 +20,7 @@ import io.github.dl4jcontinual.trainer.HeadPolicy;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -35,12 +29,11 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -74,14 +67,14 @@ import java.util.Map;
  * the last one), its NME counterpart where there is one, and the accuracy on the old classes (experiences 0..T−2,
  * pooled over their test examples) and on the new classes (experience T−1) after the last experience.</p>
  */
-public final class CilReproduction {
+@Command(name = "reproduce-cil", description = "Class-incremental methods with exemplar memories (iCaRL, LUCIR, ER, "
+        + "Replay, WA, BiC) on Split-MNIST / Split-Fashion-MNIST / Split-Omniglot / CIFAR-100 B0-10.")
+public final class CilReproduction extends Options.Command {
     /** Split-Omniglot: characters kept, training drawings per character, seed of the character order. */
     static final int OMNIGLOT_CLASSES = 200;
     static final int OMNIGLOT_TRAIN = 15;
     static final long CLASS_ORDER_SEED = 1993;
 
-    private CilReproduction() {
-    }
 
     /** One method's numbers over the seeds. */
     static final class Row {
@@ -92,43 +85,76 @@ public final class CilReproduction {
         final List<Long> seconds = new ArrayList<>();
     }
 
-    /**
-     * @param argv options, see the class comment
-     */
-    public static void run(String[] argv) {
-        Args a = new Args(argv, "data-dir", "dataset", "methods", "seeds", "iterations", "per-class", "out",
-                "markdown", "quiet", "optimizer", "no-head-bias");
-        if (a.has("help")) {
-            System.out.println("reproduce-cil --dataset mnist|fashion|omniglot|cifar100 "
-                    + "--methods icarl,lucir,er,replay,wa,wa-kd,bic --seeds 1,2,3 [--iterations 2000 (omniglot: 200)] "
-                    + "[--per-class 100 (omniglot: 5)] [--optimizer adam|sgd] [--no-head-bias] [--data-dir DIR] [--out results/cil] "
-                    + "[--markdown FILE] [--quiet]\ncifar100 needs cifar-100-binary/train.bin and test.bin in the data directory and "
-                    + "uses its own schedule (--iterations and --per-class do not apply)");
-            return;
-        }
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
-        String dataset = a.get("dataset", "mnist");
-        Scenario scenario = scenario(dir, dataset);
-        boolean omniglot = dataset.equals("omniglot");
-        int iterations = a.getInt("iterations", omniglot ? 200 : 2000);
-        int perClass = a.getInt("per-class", omniglot ? 5 : 100);
-        long[] seeds = a.getLongs("seeds", "1,2,3");
-        ReportOutput reports = new ReportOutput(a);
-        List<String> methods = a.getList("methods", "icarl,er,wa,bic");
-        File out = new File(a.get("out", "results/cil"));
-        IUpdater updater = updater(a.get("optimizer", "adam"));
+    /** The datasets of {@code --dataset}. */
+    enum Dataset {
+        MNIST, FASHION, OMNIGLOT, CIFAR100
+    }
+
+    /** The optimisers of {@code --optimizer}, see {@link #updater(String)}. */
+    enum Optimizer {
+        ADAM, SGD
+    }
+
+    @Mixin
+    Options.DataDir data;
+    @Option(names = "--dataset", paramLabel = "mnist|fashion|omniglot|cifar100", defaultValue = "mnist",
+            description = "mnist, fashion, omniglot or cifar100 (needs cifar-100-binary/train.bin and test.bin in the "
+                    + "data directory and uses its own schedule: --iterations and --per-class do not apply).")
+    Dataset dataset;
+    @Option(names = "--methods", split = ",", paramLabel = "NAME", defaultValue = "icarl,er,wa,bic",
+            description = "Comma-separated methods (StrategyRegistry, CIL protocol): icarl, lucir, er, replay, wa, "
+                    + "wa-kd, bic.")
+    List<String> methods;
+    @Mixin
+    Options.Seeds seeds = new Options.Seeds(1, 2, 3);
+    @Option(names = "--iterations", description = "Minibatches per experience (default: 2000, omniglot 200).")
+    Integer iterations;
+    @Option(names = "--per-class", description = "Exemplars per class (default: 100, omniglot 5).")
+    Integer perClass;
+    @Option(names = "--optimizer", paramLabel = "adam|sgd", defaultValue = "adam",
+            description = "adam: Adam 0.001; sgd: SGD with Nesterov momentum 0.9, lr 0.01, weight decay 5e-4.")
+    Optimizer optimizer;
+    @Option(names = "--no-head-bias", description = "Output layer without biases.")
+    boolean noHeadBias;
+    @Mixin
+    Options.Out out = new Options.Out("results/cil");
+    @Mixin
+    Options.Markdown markdown;
+    @Mixin
+    Options.Quiet quiet;
+    @Mixin
+    Options.NoReport report;
+    @Mixin
+    Options.Ui ui;
+
+    @Override
+    public void run() {
+        strategies("--methods", methods, StrategyRegistry.Protocol.CIL);
+        String dataset = this.dataset.name().toLowerCase(Locale.ROOT);
+        boolean omniglot = this.dataset == Dataset.OMNIGLOT;
+        int iterations = atLeast("--iterations", this.iterations != null ? this.iterations : omniglot ? 200 : 2000,
+                1);
+        int perClass = atLeast("--per-class", this.perClass != null ? this.perClass : omniglot ? 5 : 100, 1);
+        Scenario scenario = scenario(data.resolve(), dataset);
+        long[] seedList = seeds.get();
+        ReportOutput reports = report.output();
+        File outDir = out.dir();
+        IUpdater updater = updater(optimizer.name().toLowerCase(Locale.ROOT));
         Map<String, Row> rows = new LinkedHashMap<>();
         for (String m : methods) {
-            for (long seed : seeds) {
+            for (long seed : seedList) {
                 int first = scenario.trainStream().get(0).classArray().length;
                 long t0 = System.currentTimeMillis();
+                String run = dataset + "-" + m + "-seed" + seed;
                 ContinualResult r;
-                if (dataset.equals("cifar100")) {
-                    r = ContinualTrainer.wrap(CifarResNet.resnet32(head(m, 64, first, true), seed),
-                            cifarConfiguration(m, seed, !a.has("quiet"))).fit(scenario);
+                if (this.dataset == Dataset.CIFAR100) {
+                    ComputationGraph net = CifarResNet.resnet32(head(m, 64, first, true), seed);
+                    r = ui.record(net, run, () -> ContinualTrainer.wrap(net,
+                            cifarConfiguration(m, seed, quiet.progress())).fit(scenario));
                 } else {
-                    r = ContinualTrainer.wrap(network(m, first, seed, updater, !a.has("no-head-bias")),
-                            configuration(m, perClass, iterations, seed, !a.has("quiet"))).fit(scenario);
+                    MultiLayerNetwork net = network(m, first, seed, updater, !noHeadBias);
+                    r = ui.record(net, run, () -> ContinualTrainer.wrap(net,
+                            configuration(m, perClass, iterations, seed, quiet.progress())).fit(scenario));
                 }
                 long s = (System.currentTimeMillis() - t0) / 1000;
                 Row row = rows.computeIfAbsent(m, k -> new Row());
@@ -144,19 +170,16 @@ public final class CilReproduction {
                         dataset, m, seed, row.cnn.get(row.cnn.size() - 1),
                         r.heads().contains("nme") ? String.format(Locale.ROOT, ", NME %.2f",
                                 row.nme.get(row.nme.size() - 1)) : "", 100 * on[0], 100 * on[1], s);
-                reports.write(r, new File(out, dataset + "-" + m + "-seed" + seed));
+                reports.write(r, new File(outDir, run));
             }
         }
-        reports.compare(out);
-        String table = table(dataset, rows, seeds, iterations, perClass, String.join(" ", argv));
+        reports.compare(outDir);
+        List<String> argv = spec.commandLine().getParseResult() == null ? List.of()
+                : spec.commandLine().getParseResult().originalArgs();
+        String args = String.join(" ", argv.subList(argv.indexOf(spec.name()) + 1, argv.size()));
+        String table = table(dataset, rows, seedList, iterations, perClass, args);
         System.out.println(table);
-        if (a.has("markdown")) {
-            try {
-                Files.write(new File(a.get("markdown", null)).toPath(), table.getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        markdown.write(table);
     }
 
     /**
@@ -235,55 +258,10 @@ public final class CilReproduction {
                 .selection(new HerdingSelection(null, true)).build();
     }
 
-    /**
-     * @param method   the method
-     * @param memory   the exemplar memory
-     * @param perClass exemplars per class (at the end of the stream); BiC holds out a tenth of it (at least 1)
-     * @return the plugins, in order
-     */
+    /** The method's plugins from {@link StrategyRegistry} (CIL protocol), replaying 128 exemplars per minibatch. */
     private static List<PluginConfiguration> plugins(String method, BufferConfiguration memory, int perClass) {
-        int bicValidation = Math.max(1, perClass / 10);
-        switch (method) {
-            case "er":
-                return List.of(new ExperienceReplay.Builder().buffer(memory).replayBatch(128).build());
-            case "replay":
-                return List.of(union(memory));
-            case "wa":
-                return List.of(union(memory), new WeightAligning());
-            case "wa-kd":
-                // WA as PyCIL trains it: (1 − λ)·CE + λ·KD over the old classes at T = 2 (no T²), λ = old / seen
-                // classes, i.e. CE + (old / new)·KD, which for equal experiences is α = number of previous
-                // experiences; then weight aligning
-                return List.of(union(memory), new LwfConfiguration.Builder().alpha(1).temperature(2)
-                        .mode(DistillationMode.OLD_CLASSES_SOFTMAX).scaleByTemperatureSquared(false)
-                        .weightByPreviousExperiences(true).build(), new WeightAligning());
-            case "bic": {
-                if (perClass <= bicValidation) {
-                    throw new IllegalArgumentException("bic keeps " + bicValidation + " validation examples per "
-                            + "class out of the memory: --per-class should be > " + bicValidation + " (got: "
-                            + perClass + ")");
-                }
-                BufferConfiguration smaller = memory.getPerClass() > 0
-                        ? memory.toBuilder().perClass(memory.getPerClass() - bicValidation).build()
-                        : memory.toBuilder().capacity(memory.getCapacity() * (perClass - bicValidation) / perClass)
-                        .build();
-                return List.of(new BiasCorrection.Builder().validationPerClass(bicValidation).build(),
-                        union(smaller));
-            }
-            case "icarl":
-                // T = 2 as in van de Ven's and PyCIL's iCaRL implementations (the paper: 1)
-                return List.of(new IcarlConfiguration.Builder().buffer(memory).temperature(2).build());
-            case "lucir":
-                return List.of(new LucirConfiguration.Builder().buffer(memory).build());
-            default:
-                throw new IllegalArgumentException("Unknown method '" + method + "'; methods are icarl, lucir, er, replay, wa, "
-                        + "wa-kd, bic");
-        }
-    }
-
-    /** PyCIL's "Replay": the exemplars are added to the experience's training set (softmax head, no distillation). */
-    private static IcarlConfiguration union(BufferConfiguration memory) {
-        return new IcarlConfiguration.Builder().buffer(memory).distillation(false).nearestMean(false).build();
+        return StrategyRegistry.plugins(method, new StrategyRegistry.Params(StrategyRegistry.Protocol.CIL).batch(128)
+                .replayBatch(128).memory(memory, perClass));
     }
 
     /**
@@ -371,7 +349,7 @@ public final class CilReproduction {
         }
         sb.append("Dataset ").append(dataset).append(", seeds ").append(Arrays.toString(seeds)).append(", ")
                 .append(iterations).append(" iterations per experience, ").append(perClass)
-                .append(" exemplars per class. Command: `bin/examples reproduce-cil ").append(args).append("`\n\n");
+                .append(" exemplars per class. Command: `bin/benchmarks reproduce-cil ").append(args).append("`\n\n");
         sb.append("| method | class-IL CNN | class-IL NME | old classes | new classes | new − old | s/run |\n"
                 + "|---|---|---|---|---|---|---|\n");
         for (Map.Entry<String, Row> e : rows.entrySet()) {

@@ -6,9 +6,6 @@ import io.github.dl4jcontinual.eval.RetrievalMatrix;
 import io.github.dl4jcontinual.zoo.ctp.CachedTextFeatures;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
-import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
-import io.github.dl4jcontinual.regularization.RegularizationMethod;
-import io.github.dl4jcontinual.plugin.impl.JointTraining;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.selection.HerdingSelection;
 import io.github.dl4jcontinual.replay.selection.KMeansSelection;
@@ -33,6 +30,9 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import io.github.dl4jcontinual.zoo.text.BertTextEncoder;
 import io.github.dl4jcontinual.zoo.text.WordPieceTokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.File;
 import java.io.IOException;
@@ -60,84 +60,113 @@ import java.util.Map;
  * {@code omniglot-pretrain.csv}). Prints a
  * markdown table (mean ± sd over seeds) and writes each run's retrieval matrix as CSV under {@code --out}.
  */
-public final class CtpExample {
-    private CtpExample() {
+@Command(name = "ctp", description = "Vision-language continual pretraining: CTP and the VL baselines on a domain "
+        + "stream of image-caption pairs, image->text / text->image R@1/5/10 per domain after every experience.")
+public final class CtpExample extends Options.Command {
+    /** The values of {@code --stream}. */
+    enum Stream {
+        MNIST_FASHION, OMNIGLOT
     }
 
-    /**
-     * @param argv options, see {@code --help}
-     */
-    public static void run(String[] argv) {
-        Args a = new Args(argv, "data-dir", "pairs", "image-size", "methods", "seeds", "train-per-domain",
-                "test-per-domain", "epochs", "batch", "memory", "queue", "ctp-weights", "text-trainable-layers", "out",
-                "markdown", "quiet", "image-pretrain", "stream", "train-drawings");
-        if (a.has("help")) {
-            System.out.println("ctp [--data-dir DIR | --pairs DIR [--image-size 28]] [--methods ctp,seqf,er,...|all] "
-                    + "[--stream mnist-fashion|omniglot (default mnist-fashion)] "
-                    + "[--seeds 1,2,3] [--train-per-domain 1000] [--test-per-domain 300] "
-                    + "[--train-drawings 15 (omniglot: training drawings per character)] [--epochs 5] [--batch 32] "
-                    + "[--memory 200] [--queue 1024] [--ctp-weights ita,cmc,md,tpx,tps (default 1,1,1,1,1)] "
-                    + "[--text-trainable-layers 0 (top MiniLM layers trained in the graph; 0: MiniLM frozen)] "
-                    + "[--image-pretrain none|omniglot] [--out results/ctp] [--markdown FILE] [--quiet]");
-            return;
-        }
-        List<String> w = a.getList("ctp-weights", "1,1,1,1,1");
-        if (w.size() != 5) {
-            throw new IllegalArgumentException("--ctp-weights needs 5 comma-separated weights ita,cmc,md,tpx,tps (got: "
-                    + w + ")");
-        }
-        String pretrain = a.get("image-pretrain", "none");
-        if (!pretrain.equals("none") && !pretrain.equals("omniglot")) {
-            throw new IllegalArgumentException("--image-pretrain should be none or omniglot (got: " + pretrain + ")");
-        }
-        String streamName = a.get("stream", "mnist-fashion");
-        if (!streamName.equals("mnist-fashion") && !streamName.equals("omniglot")) {
-            throw new IllegalArgumentException("--stream should be mnist-fashion or omniglot (got: " + streamName + ")");
+    /** The values of {@code --image-pretrain}. */
+    enum Pretrain {
+        NONE, OMNIGLOT
+    }
+
+    @Mixin
+    Options.DataDir data = new Options.DataDir();
+    @Option(names = "--pairs", paramLabel = "DIR", description = "Read DIR/train.csv and DIR/test.csv (PairCsvLoader) "
+            + "instead of a templated stream.")
+    String pairs;
+    @Option(names = "--image-size", description = "With --pairs: images resized to this size.")
+    int imageSize = 28;
+    @Option(names = "--methods", split = ",", paramLabel = "NAME", description = "Comma-separated methods, or all: "
+            + "seqf, joint, ewc, mas, rwalk, lwf, er, mof, kmeans, icarl, lucir, ctp, ctp_er ('-' reads as '_').")
+    List<String> methods = List.of("all");
+    @Option(names = "--stream", paramLabel = "mnist-fashion|omniglot", description = "The templated stream: "
+            + "mnist-fashion (MNIST / Fashion-MNIST images) or omniglot (four alphabets as domains).")
+    Stream stream = Stream.MNIST_FASHION;
+    @Mixin
+    Options.Seeds seeds = new Options.Seeds(1, 2, 3);
+    @Option(names = "--train-per-domain", description = "mnist-fashion: training pairs per domain.")
+    int trainPerDomain = 1000;
+    @Option(names = "--test-per-domain", description = "mnist-fashion: test pairs per domain.")
+    int testPerDomain = 300;
+    @Option(names = "--train-drawings", description = "omniglot: training drawings per character.")
+    int trainDrawings = 15;
+    @Option(names = "--epochs", description = "Epochs per domain.")
+    int epochs = 5;
+    @Option(names = "--batch", description = "Minibatch size (and the importance batch of ewc, mas, rwalk).")
+    int batch = 32;
+    @Option(names = "--memory", description = "Replay memory of the rehearsal methods.")
+    int memory = 200;
+    @Option(names = "--queue", description = "CTP's feature queue size.")
+    int queue = 1024;
+    @Option(names = "--ctp-weights", split = ",", paramLabel = "W", description = "CTP's 5 loss weights "
+            + "ita,cmc,md,tpx,tps.")
+    List<Double> weights = List.of(1.0, 1.0, 1.0, 1.0, 1.0);
+    @Option(names = "--text-trainable-layers", description = "Top MiniLM layers trained in the graph; only 0 (MiniLM "
+            + "frozen) is supported by the plugin.")
+    int textTrainableLayers;
+    @Option(names = "--image-pretrain", paramLabel = "none|omniglot", description = "none: image tower from scratch; "
+            + "omniglot: its hidden layer from a character classifier pre-trained on Omniglot.")
+    Pretrain pretrain = Pretrain.NONE;
+    @Mixin
+    Options.Out outOption = new Options.Out("results/ctp");
+    @Mixin
+    Options.Markdown markdown = new Options.Markdown();
+    @Mixin
+    Options.Quiet quietOption = new Options.Quiet();
+
+    @Override
+    public void run() {
+        if (weights.size() != 5) {
+            throw invalid("--ctp-weights", weights.stream().map(String::valueOf).collect(
+                    java.util.stream.Collectors.joining(",")), "5 comma-separated weights ita,cmc,md,tpx,tps");
         }
         PairStream stream;
-        if (a.has("pairs")) {
-            if (a.has("stream")) {
-                throw new IllegalArgumentException("--stream and --pairs exclude each other (got both: --stream "
-                        + streamName + ", --pairs " + a.get("pairs", null) + ")");
+        if (pairs != null) {
+            if (given("--stream")) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--stream and --pairs exclude "
+                        + "each other (got both: --stream " + this.stream.name().toLowerCase(Locale.ROOT)
+                        .replace('_', '-') + ", --pairs " + pairs + ")");
             }
-            int s = a.getInt("image-size", 28);
-            stream = new PairCsvLoader(s, s).readStream(Paths.get(a.get("pairs", null)));
-        } else if (streamName.equals("omniglot")) {
-            stream = TemplatedPairStream.omniglot(DataDirectory.resolve(a.get("data-dir", null)),
-                    a.getInt("train-drawings", 15));
+            int s = atLeast("--image-size", imageSize, 1);
+            stream = new PairCsvLoader(s, s).readStream(Paths.get(pairs));
+        } else if (this.stream == Stream.OMNIGLOT) {
+            stream = TemplatedPairStream.omniglot(data.resolve(), atLeast("--train-drawings", trainDrawings, 1));
         } else {
-            stream = TemplatedPairStream.load(DataDirectory.resolve(a.get("data-dir", null)),
-                    a.getInt("train-per-domain", 1000), a.getInt("test-per-domain", 300));
+            stream = TemplatedPairStream.load(data.resolve(), atLeast("--train-per-domain", trainPerDomain, 1),
+                    atLeast("--test-per-domain", testPerDomain, 1));
         }
-        List<String> methods = a.getList("methods", "all");
         List<String> ms = new ArrayList<>();
         for (String m : methods.size() == 1 && methods.get(0).equals("all") ? METHODS : methods) {
             String k = m.toLowerCase(Locale.ROOT).replace('-', '_');
             if (!METHODS.contains(k)) {
-                throw new IllegalArgumentException("--methods: " + m + " is not one of " + METHODS);
+                throw invalid("--methods", m, "all or comma-separated names among " + String.join(", ", METHODS));
             }
             ms.add(k);
         }
-        if (a.getInt("text-trainable-layers", 0) != 0) {
-            throw new IllegalArgumentException("--text-trainable-layers: the partly trainable MiniLM tower ran on the "
-                    + "removed CtpLearner and is not ported to the plugin yet; use 0 (frozen MiniLM)");
+        if (textTrainableLayers != 0) {
+            throw invalid("--text-trainable-layers", textTrainableLayers, "0 (frozen MiniLM): the partly trainable "
+                    + "MiniLM tower ran on the removed CtpLearner and is not ported to the plugin yet");
         }
-        File out = new File(a.get("out", "results/ctp"));
+        File out = outOption.dir();
         if (!out.isDirectory() && !out.mkdirs()) {
             throw new IllegalStateException("cannot create " + out);
         }
-        boolean quiet = a.has("quiet");
+        boolean quiet = !quietOption.progress();
         Map<String, List<double[]>> rows = new LinkedHashMap<>();
         BertTextEncoder encoder = BertTextEncoder.allMiniLmL6V2();
         try (WordPieceTokenizer tokenizer = WordPieceTokenizer.allMiniLmL6V2()) {
             Scenario pairs = PairScenarios.of(stream, new CachedTextFeatures(encoder, tokenizer));
             int pixels = (int) stream.train(0).images().size(1);
             StringBuilder pretrainCsv = new StringBuilder("seed,omniglot_train_accuracy,omniglot_heldout_accuracy,seconds\n");
-            for (long seed : a.getLongs("seeds", "1,2,3")) {
+            for (long seed : seeds.get()) {
                 OmniglotPretraining.Result tower = null;
-                if (pretrain.equals("omniglot")) {
+                if (pretrain == Pretrain.OMNIGLOT) {
                     long p0 = System.currentTimeMillis();
-                    tower = OmniglotPretraining.pretrain(DataDirectory.resolve(a.get("data-dir", null)), seed);
+                    tower = OmniglotPretraining.pretrain(data.resolve(), seed);
                     double ps = (System.currentTimeMillis() - p0) / 1000.0;
                     System.out.printf(Locale.ROOT, "omniglot pre-training seed %d: held-out accuracy %.2f %% "
                             + "(train %.2f %%), %.0f s%n", seed, 100 * tower.heldOutAccuracy,
@@ -148,7 +177,7 @@ public final class CtpExample {
                 }
                 for (String m : ms) {
                     long t0 = System.currentTimeMillis();
-                    ContinualConfiguration conf = trainer(m, seed, a, w);
+                    ContinualConfiguration conf = trainer(m, seed);
                     ComputationGraph net = tower != null ? tower.net.toComputationGraph() : imageNetwork(pixels, seed);
                     ContinualTrainer<ComputationGraph> trainer = ContinualTrainer.wrap(net, conf);
                     if (quiet) {
@@ -189,7 +218,7 @@ public final class CtpExample {
         }
         String table = table(rows, stream.names());
         System.out.println(table);
-        a.writeIfGiven("markdown", table);
+        markdown.write(table);
     }
 
     /** The methods of the command, on the trainer: the CTP plugin (plain = SeqF) with core's plugins. */
@@ -213,12 +242,11 @@ public final class CtpExample {
     }
 
     /** The trainer configuration of one method (docs/ctp.md §4–5). */
-    static ContinualConfiguration trainer(String method, long seed, Args a, List<String> w) {
+    ContinualConfiguration trainer(String method, long seed) {
         boolean ctp = method.startsWith("ctp");
-        CtpConfiguration.Builder c = new CtpConfiguration.Builder().queueSize(a.getInt("queue", 1024));
+        CtpConfiguration.Builder c = new CtpConfiguration.Builder().queueSize(queue);
         if (ctp) {
-            c.weights(Double.parseDouble(w.get(0)), Double.parseDouble(w.get(1)), Double.parseDouble(w.get(2)),
-                    Double.parseDouble(w.get(3)), Double.parseDouble(w.get(4)));
+            c.weights(weights.get(0), weights.get(1), weights.get(2), weights.get(3), weights.get(4));
         } else {
             c.plain();
         }
@@ -230,33 +258,25 @@ public final class CtpExample {
             c.cosineProjections(true).featureDistillation(1);
         }
         List<PluginConfiguration> plugins = new ArrayList<>();
+        // core's strategies (StrategyRegistry, CTP protocol): joint (no training until the last experience, then once
+        // on the union of all domains) before the CTP plugin; ewc, mas, rwalk (importance from minibatch gradients
+        // at the training batch size, as the removed CtpLearner did: the contrastive loss has no per-example form)
+        // and er after it
+        StrategyRegistry.Params core = new StrategyRegistry.Params(StrategyRegistry.Protocol.CTP).batch(batch)
+                .buffer(memory).replayBatch(replayBatch(batch, memory));
         if (method.equals("joint")) {
-            // core's Joint baseline: no training until the last experience, then once on the union of all domains
-            plugins.add(new JointTraining());
+            plugins.addAll(StrategyRegistry.plugins("joint", core));
         }
         plugins.add(c.build());
-        int memory = a.getInt("memory", 200);
-        int batch = a.getInt("batch", 32);
-        // importance from minibatch gradients at the training batch size (as the removed CtpLearner did): the
-        // contrastive loss has no per-example form
         switch (method) {
             case "ewc":
-                plugins.add(new RegularizationConfiguration.Builder(RegularizationMethod.EWC).lambda(5000)
-                        .importanceBatchSize(batch).build());
-                break;
             case "mas":
-                plugins.add(new RegularizationConfiguration.Builder(RegularizationMethod.MAS).lambda(1)
-                        .importanceBatchSize(batch).build());
-                break;
             case "rwalk":
-                plugins.add(new RegularizationConfiguration.Builder(RegularizationMethod.RWALK).lambda(1000)
-                        .importanceBatchSize(batch).build());
-                break;
             case "er":
+                plugins.addAll(StrategyRegistry.plugins(method, core));
+                break;
             case "ctp_er":
-                // about the share of memory in a minibatch of the old protocol (memory appended to 1000 pairs)
-                plugins.add(new ExperienceReplay.Builder().bufferSize(memory)
-                        .replayBatch(replayBatch(batch, memory)).build());
+                plugins.addAll(StrategyRegistry.plugins("er", core));
                 break;
             case "mof":
             case "icarl":
@@ -274,7 +294,7 @@ public final class CtpExample {
             default:
                 break;
         }
-        return new ContinualConfiguration.Builder().epochsPerExperience(a.getInt("epochs", 5)).batchSize(batch)
+        return new ContinualConfiguration.Builder().epochsPerExperience(epochs).batchSize(batch)
                 .seed(seed).progress(false).plugins(plugins.toArray(new PluginConfiguration[0])).build();
     }
 

@@ -5,7 +5,7 @@ import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.ContinualResult;
-import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
+import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
@@ -18,6 +18,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.DataInputStream;
 import java.io.File;
@@ -53,12 +56,11 @@ import java.util.Map;
  *   {@code MissingDataFileException} naming the file, where to put it and where to get it.</li>
  * </ul>
  */
-public final class DaFormerExample {
+@Command(name = "daformer", description = "DAFormer (S / M editions, with or without the k-NN term) against ER on "
+        + "the same ViT: Split-Fashion-MNIST or CIFAR-100.")
+public final class DaFormerExample extends Options.Command {
     static final String CIFAR_SOURCE = "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz (unpack it there: "
             + "the archive's folder cifar-100-binary/ holds train.bin and test.bin)";
-
-    private DaFormerExample() {
-    }
 
     /** The network and the trainer's budget of a run (the DAFormer recipe is the plugin's configuration). */
     static final class Setting {
@@ -96,33 +98,103 @@ public final class DaFormerExample {
         }
     }
 
-    /**
-     * @param argv options, see {@code --help}
-     */
-    public static void run(String[] argv) {
-        Args a = new Args(argv, "data-dir", "config", "methods", "seeds", "train-per-class", "epochs", "batch", "lr",
-                "memory", "patch", "width", "depth", "heads", "ft-epochs", "ft-lr", "knn-weight", "knn-k", "knn-t",
-                "div-weight", "distill", "validation", "out", "markdown", "quiet");
-        if (a.has("help")) {
-            System.out.println("daformer [--data-dir DIR] [--config fashion|cifar100] "
-                    + "[--methods er,daformer-s,daformer-m,daformer-s-noknn,daformer-m-noknn] [--seeds 1] "
-                    + "[--train-per-class 300] [--epochs 1] [--batch 64] [--lr 1e-3] [--memory 500] [--patch 7] "
-                    + "[--width 64] [--depth 3] [--heads 4] [--ft-epochs 10] [--ft-lr 1e-3] [--knn-weight 1] "
-                    + "[--knn-k 5] [--knn-t 0.1] [--div-weight 0.1] [--distill true] "
-                    + "[--validation] [--out results/daformer] [--markdown FILE] [--quiet]");
-            return;
+    /** A DAFormer variant of {@code --methods}: the edition, and whether the k-NN term is on. */
+    static final class Variant {
+        final DaFormerConfiguration.Edition edition;
+        final boolean knn;
+
+        Variant(DaFormerConfiguration.Edition edition, boolean knn) {
+            this.edition = edition;
+            this.knn = knn;
         }
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
-        String config = a.get("config", "fashion");
+    }
+
+    /** The DAFormer variants by name (beside {@code er}, the registry's). */
+    static final Map<String, Variant> DAFORMER = new LinkedHashMap<>();
+
+    static {
+        DAFORMER.put("daformer-s", new Variant(DaFormerConfiguration.Edition.S, true));
+        DAFORMER.put("daformer-m", new Variant(DaFormerConfiguration.Edition.M, true));
+        DAFORMER.put("daformer-s-noknn", new Variant(DaFormerConfiguration.Edition.S, false));
+        DAFORMER.put("daformer-m-noknn", new Variant(DaFormerConfiguration.Edition.M, false));
+    }
+
+    @Mixin
+    Options.DataDir data;
+    @Option(names = "--config", paramLabel = "fashion|cifar100", defaultValue = "fashion",
+            description = "fashion: Split-Fashion-MNIST 5 x 2 on a small ViT; cifar100: CIFAR-100 10 x 10 "
+                    + "(cifar-100-binary in the data directory) on a ViT-S-like one.")
+    String config;
+    @Option(names = "--methods", split = ",", paramLabel = "NAME", defaultValue = "daformer-m",
+            description = "Comma-separated methods: er (StrategyRegistry), daformer-s, daformer-m, daformer-s-noknn, "
+                    + "daformer-m-noknn.")
+    List<String> methods;
+    @Mixin
+    Options.Seeds seeds = new Options.Seeds(1);
+    @Option(names = "--train-per-class", defaultValue = "300", description = "fashion: training images per class.")
+    int trainPerClass;
+    @Option(names = "--epochs", description = "Epochs per experience (default 1).")
+    Integer epochs;
+    @Option(names = "--batch", description = "Minibatch size (default: fashion 64, cifar100 128).")
+    Integer batch;
+    @Option(names = "--lr", description = "Adam learning rate (default 1e-3).")
+    Double lr;
+    @Option(names = "--memory", description = "DAFormer's memory and ER's buffer (default: fashion 500, cifar100 "
+            + "2000).")
+    Integer memory;
+    @Option(names = "--patch", description = "ViT patch size (default: fashion 7, cifar100 4).")
+    Integer patch;
+    @Option(names = "--width", description = "ViT width (default: fashion 64, cifar100 384).")
+    Integer width;
+    @Option(names = "--depth", description = "ViT depth (default: fashion 3, cifar100 6).")
+    Integer depth;
+    @Option(names = "--heads", description = "ViT attention heads (default: fashion 4, cifar100 12).")
+    Integer heads;
+    @Option(names = "--ft-epochs", description = "Fine-tuning epochs (default: DaFormerConfiguration's).")
+    Integer ftEpochs;
+    @Option(names = "--ft-lr", description = "Fine-tuning learning rate (default: DaFormerConfiguration's).")
+    Double ftLr;
+    @Option(names = "--knn-weight", description = "Weight of the k-NN term (default: DaFormerConfiguration's).")
+    Double knnWeight;
+    @Option(names = "--knn-k", description = "k of the k-NN term (default: DaFormerConfiguration's).")
+    Integer knnK;
+    @Option(names = "--knn-t", description = "Temperature of the k-NN term (default: DaFormerConfiguration's).")
+    Double knnT;
+    @Option(names = "--div-weight", description = "Weight of the divergence term (default: DaFormerConfiguration's).")
+    Double divWeight;
+    @Option(names = "--distill", arity = "1", paramLabel = "true|false", description = "Distillation (default: "
+            + "DaFormerConfiguration's).")
+    Boolean distill;
+    @Option(names = "--validation", description = "fashion: evaluate on the last 500 training images per class, not "
+            + "the test set (model selection).")
+    boolean validation;
+    @Mixin
+    Options.Out outOption = new Options.Out("results/daformer");
+    @Mixin
+    Options.Markdown markdown;
+    @Mixin
+    Options.Quiet quiet;
+    @Mixin
+    Options.NoReport report;
+
+    @Override
+    public void run() {
+        if (!config.equals("fashion") && !config.equals("cifar100")) {
+            throw invalid("--config", config, "fashion or cifar100");
+        }
+        List<String> known = new ArrayList<>(List.of("er"));
+        known.addAll(DAFORMER.keySet());
+        oneOf("--methods", methods, known);
+        DataDirectory dir = data.resolve();
         Scenario scenario;
         Setting set;
         int memory;
         if (config.equals("fashion")) {
-            int perClass = a.getInt("train-per-class", 300);
+            int perClass = atLeast("--train-per-class", trainPerClass, 1);
             DataSet full = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN);
             DataSet train = DataSets.perClass(full, 0, perClass);
             DataSet test;
-            if (a.has("validation")) {
+            if (validation) {
                 // model selection without the test set: the last 500 training images of every class
                 test = DataSets.perClass(full, 6000 - 500, 500);
                 System.out.println("Evaluating on a validation split (the last 500 training images per class), "
@@ -134,52 +206,54 @@ public final class DaFormerExample {
                     .name("split-fashion-mnist").build();
             set = new Setting();
             memory = 500;
-        } else if (config.equals("cifar100")) {
+        } else {
             File trainFile = dir.require("cifar-100-binary/train.bin", CIFAR_SOURCE);
             File testFile = dir.require("cifar-100-binary/test.bin", CIFAR_SOURCE);
             scenario = new ClassIncrementalScenario.Builder().train(readCifar100(trainFile))
                     .test(readCifar100(testFile)).numExperiences(10).name("cifar100-10-10").build();
             set = Setting.cifar100();
             memory = 2000;
-        } else {
-            throw new IllegalArgumentException("--config should be fashion or cifar100 (got: " + config + ")");
         }
-        set.epochs = a.getInt("epochs", set.epochs);
-        set.batch = a.getInt("batch", set.batch);
-        set.lr = a.getDouble("lr", set.lr);
-        set.patch = a.getInt("patch", set.patch);
-        set.embed = a.getInt("width", set.embed);
-        set.depth = a.getInt("depth", set.depth);
-        set.heads = a.getInt("heads", set.heads);
+        set.epochs = atLeast("--epochs", or(epochs, set.epochs), 1);
+        set.batch = atLeast("--batch", or(batch, set.batch), 1);
+        set.lr = lr != null ? lr : set.lr;
+        set.patch = atLeast("--patch", or(patch, set.patch), 1);
+        set.embed = atLeast("--width", or(width, set.embed), 1);
+        set.depth = atLeast("--depth", or(depth, set.depth), 1);
+        set.heads = atLeast("--heads", or(heads, set.heads), 1);
         DaFormerConfiguration defaults = new DaFormerConfiguration.Builder().build();
         DaFormerConfiguration conf = new DaFormerConfiguration.Builder()
-                .memorySize(a.getInt("memory", memory))
-                .fineTuneEpochs(a.getInt("ft-epochs", defaults.getFineTuneEpochs()))
-                .fineTuneLearningRate(a.getDouble("ft-lr", defaults.getFineTuneLearningRate()))
-                .knnWeight(a.getDouble("knn-weight", defaults.getKnnWeight()))
-                .knnK(a.getInt("knn-k", defaults.getKnnK()))
-                .knnTemperature(a.getDouble("knn-t", defaults.getKnnTemperature()))
-                .divergenceWeight(a.getDouble("div-weight", defaults.getDivergenceWeight()))
-                .distillation(Boolean.parseBoolean(a.get("distill", String.valueOf(defaults.isDistillation()))))
+                .memorySize(atLeast("--memory", or(this.memory, memory), 1))
+                .fineTuneEpochs(or(ftEpochs, defaults.getFineTuneEpochs()))
+                .fineTuneLearningRate(ftLr != null ? ftLr : defaults.getFineTuneLearningRate())
+                .knnWeight(knnWeight != null ? knnWeight : defaults.getKnnWeight())
+                .knnK(or(knnK, defaults.getKnnK()))
+                .knnTemperature(knnT != null ? knnT : defaults.getKnnTemperature())
+                .divergenceWeight(divWeight != null ? divWeight : defaults.getDivergenceWeight())
+                .distillation(distill != null ? distill : defaults.isDistillation())
                 .build();
         System.out.println("Data: " + dir + "; ViT patch " + set.patch + ", width " + set.embed + ", depth "
                 + set.depth + ", heads " + set.heads + ", Adam " + set.lr + ", batch " + set.batch + ", epochs "
                 + set.epochs + "; " + conf);
-        File out = new File(a.get("out", "results/daformer"));
-        ReportOutput reports = new ReportOutput(a);
+        File out = outOption.dir();
+        ReportOutput reports = report.output();
         Map<String, List<ContinualResult>> results = new LinkedHashMap<>();
         Map<String, List<Long>> seconds = new LinkedHashMap<>();
-        for (long seed : a.getLongs("seeds", "1")) {
-            for (String method : a.getList("methods", "daformer-m")) {
+        for (long seed : seeds.get()) {
+            for (String method : methods) {
                 long t0 = System.currentTimeMillis();
-                ContinualResult r = runOne(method, set, conf, seed, scenario, !a.has("quiet"));
-                record(method, seed, r, t0, !a.has("quiet"), reports, out, results, seconds);
+                ContinualResult r = runOne(method, set, conf, seed, scenario, quiet.progress());
+                record(method, seed, r, t0, quiet.progress(), reports, out, results, seconds);
             }
         }
         reports.compare(out);
         String table = table(results, seconds);
         System.out.println(table);
-        a.writeIfGiven("markdown", table);
+        markdown.write(table);
+    }
+
+    private static int or(Integer value, int otherwise) {
+        return value != null ? value : otherwise;
     }
 
     /**
@@ -215,29 +289,24 @@ public final class DaFormerExample {
                                   Scenario scenario, boolean progress) {
         ContinualConfiguration.Builder cc = new ContinualConfiguration.Builder().epochsPerExperience(set.epochs)
                 .batchSize(set.batch).evalBatchSize(set.evalBatch).seed(seed).progress(progress);
-        switch (method) {
-            case "er": {
-                int first = scenario.trainStream().get(0).classArray().length;
-                cc.headPolicy(HeadPolicy.EXPANDING).plugin(new ExperienceReplay.Builder()
-                        .bufferSize(conf.getMemorySize()).replayBatch(set.batch).build());
-                return ContinualTrainer.wrap(set.vit(first, seed), cc.build()).fit(scenario);
-            }
-            case "daformer-s":
-            case "daformer-m":
-            case "daformer-s-noknn":
-            case "daformer-m-noknn": {
-                DaFormerConfiguration.Builder b = conf.toBuilder().edition(method.startsWith("daformer-s")
-                        ? DaFormerConfiguration.Edition.S : DaFormerConfiguration.Edition.M);
-                if (method.endsWith("-noknn")) {
-                    b.knnWeight(0);
-                }
-                cc.headPolicy(HeadPolicy.FIXED).plugin(b.build());
-                return ContinualTrainer.wrap(set.vit(scenario.numClasses(), seed), cc.build()).fit(scenario);
-            }
-            default:
-                throw new IllegalArgumentException("Unknown method '" + method + "': expected er, daformer-s, "
-                        + "daformer-m, daformer-s-noknn or daformer-m-noknn");
+        if (method.equals("er")) {
+            int first = scenario.trainStream().get(0).classArray().length;
+            cc.headPolicy(HeadPolicy.EXPANDING).plugins(StrategyRegistry.plugins("er",
+                    new StrategyRegistry.Params(StrategyRegistry.Protocol.DEFAULT).buffer(conf.getMemorySize())
+                            .batch(set.batch)).toArray(new PluginConfiguration[0]));
+            return ContinualTrainer.wrap(set.vit(first, seed), cc.build()).fit(scenario);
         }
+        Variant variant = DAFORMER.get(method);
+        if (variant == null) {
+            throw new IllegalArgumentException("Unknown method '" + method + "': expected er, "
+                    + String.join(", ", DAFORMER.keySet()));
+        }
+        DaFormerConfiguration.Builder b = conf.toBuilder().edition(variant.edition);
+        if (!variant.knn) {
+            b.knnWeight(0);
+        }
+        cc.headPolicy(HeadPolicy.FIXED).plugin(b.build());
+        return ContinualTrainer.wrap(set.vit(scenario.numClasses(), seed), cc.build()).fit(scenario);
     }
 
     /**

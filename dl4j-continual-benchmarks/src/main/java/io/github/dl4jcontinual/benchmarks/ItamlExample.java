@@ -28,12 +28,11 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -55,70 +54,98 @@ import java.util.Map;
  * Mammoth's selected values for ER on seq-mnist). Prints a markdown table (mean ± std over seeds) and writes each
  * run's results under {@code --out}.</p>
  */
-public final class ItamlExample {
-    private ItamlExample() {
+@Command(name = "itaml", description = "iTAML on Split-MNIST / Split-Fashion-MNIST 5 x 2 with the paper's MNIST "
+        + "configuration, beside Experience Replay with the same memory (DER protocol).")
+public final class ItamlExample extends Options.Command {
+    /** The values of {@code --rule}. */
+    enum Rule {
+        PAPER, RELEASED, BOTH, NONE
     }
 
-    /**
-     * @param argv options, see {@code itaml --help}
-     */
-    public static void run(String[] argv) {
-        Args a = new Args(argv, "data-dir", "dataset", "seeds", "rule", "selection", "memory", "er", "out",
-                "markdown", "quiet", "epochs", "first-epochs", "head");
-        if (a.has("help")) {
-            System.out.println("itaml [--data-dir DIR] [--dataset mnist|fashion] [--seeds 1,2,3] "
-                    + "[--rule paper|released|both|none] [--selection first|herding] [--memory 2000] [--er true|false] "
-                    + "[--epochs 20] [--first-epochs 5] [--head logits|softmax] [--out results/itaml] "
-                    + "[--markdown FILE] [--quiet] [--no-report]");
-            return;
+    /** The values of {@code --selection}. */
+    enum Selection {
+        FIRST, HERDING
+    }
+
+    /** The values of {@code --head}. */
+    enum Head {
+        LOGITS, SOFTMAX
+    }
+
+    @Mixin
+    Options.DataDir data;
+    @Option(names = "--dataset", paramLabel = "mnist|fashion", defaultValue = "mnist",
+            description = "mnist or fashion (fashion-mnist is read as fashion).")
+    String datasetName;
+    @Mixin
+    Options.Seeds seedOption = new Options.Seeds(1, 2, 3);
+    @Option(names = "--rule", paramLabel = "paper|released|both|none", defaultValue = "paper",
+            description = "iTAML's meta-update rule: paper, released, both, or none (the ER baseline alone).")
+    Rule rule;
+    @Option(names = "--selection", paramLabel = "first|herding", defaultValue = "first",
+            description = "iTAML's memory: the first examples of each class, or herding.")
+    Selection selection;
+    @Option(names = "--memory", defaultValue = "2000", description = "Memory size (iTAML and ER).")
+    int memory;
+    @Option(names = "--er", arity = "1", paramLabel = "true|false", defaultValue = "true",
+            description = "Run the ER baseline.")
+    boolean er;
+    @Option(names = "--epochs", defaultValue = "20", description = "iTAML epochs per session after the first.")
+    int epochs;
+    @Option(names = "--first-epochs", defaultValue = "5", description = "iTAML epochs of session 0.")
+    int firstEpochs;
+    @Option(names = "--head", paramLabel = "logits|softmax", defaultValue = "logits",
+            description = "The network's output: bias-free logits (the paper) or a softmax classifier.")
+    Head headOption;
+    @Mixin
+    Options.Out outOption = new Options.Out("results/itaml");
+    @Mixin
+    Options.Markdown markdown;
+    @Mixin
+    Options.Quiet quietOption;
+    @Mixin
+    Options.NoReport report;
+
+    @Override
+    public void run() {
+        String dataset = datasetName;
+        if (dataset.equals("fashion-mnist")) {
+            dataset = "fashion";
         }
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
-        String dataset = a.get("dataset", "mnist");
+        if (!dataset.equals("mnist") && !dataset.equals("fashion")) {
+            throw invalid("--dataset", datasetName, "mnist or fashion");
+        }
+        atLeast("--memory", memory, 1);
+        atLeast("--epochs", epochs, 1);
+        atLeast("--first-epochs", firstEpochs, 1);
+        DataDirectory dir = data.resolve();
         DataSet train;
         DataSet test;
         if (dataset.equals("mnist")) {
             train = IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN);
             test = IdxDatasets.mnist(dir, IdxDatasets.Split.TEST);
-        } else if (dataset.equals("fashion") || dataset.equals("fashion-mnist")) {
-            dataset = "fashion";
+        } else {
             train = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN);
             test = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST);
-        } else {
-            throw new IllegalArgumentException("--dataset should be mnist or fashion (got: " + dataset + ")");
+        }
+        List<MetaUpdateRule> rules = new ArrayList<>();
+        if (rule == Rule.BOTH) {
+            rules.addAll(Arrays.asList(MetaUpdateRule.values()));
+        } else if (rule != Rule.NONE) { // none: only the ER baseline (--er true)
+            rules.add(MetaUpdateRule.valueOf(rule.name()));
+        }
+        if (rules.isEmpty() && !er) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rule none with --er false runs "
+                    + "nothing: use --er true for the ER baseline alone");
         }
         Scenario scenario = new ClassIncrementalScenario.Builder().train(train).test(test).numExperiences(5)
                 .name("split-" + dataset).build();
-        String ruleArg = a.get("rule", "paper");
-        List<MetaUpdateRule> rules = new ArrayList<>();
-        if (ruleArg.equals("both")) {
-            rules.addAll(Arrays.asList(MetaUpdateRule.values()));
-        } else if (ruleArg.equals("paper") || ruleArg.equals("released")) {
-            rules.add(MetaUpdateRule.valueOf(ruleArg.toUpperCase(Locale.ROOT)));
-        } else if (!ruleArg.equals("none")) { // none: only the ER baseline (--er true)
-            throw new IllegalArgumentException("--rule should be paper, released, both or none (got: " + ruleArg
-                    + ")");
-        }
-        String sel = a.get("selection", "first");
-        if (!sel.equals("first") && !sel.equals("herding")) {
-            throw new IllegalArgumentException("--selection should be first or herding (got: " + sel + ")");
-        }
-        int memory = a.getInt("memory", 2000);
-        String er = a.get("er", "true");
-        if (!er.equals("true") && !er.equals("false")) {
-            throw new IllegalArgumentException("--er should be true or false (got: " + er + ")");
-        }
-        if (rules.isEmpty() && er.equals("false")) {
-            throw new IllegalArgumentException("--rule none with --er false runs nothing: use --er true for the ER "
-                    + "baseline alone");
-        }
-        long[] seeds = a.getLongs("seeds", "1,2,3");
-        File out = new File(a.get("out", "results/itaml"));
-        ReportOutput reports = new ReportOutput(a);
-        boolean quiet = a.has("quiet");
-        String head = a.get("head", "logits");
-        if (!head.equals("logits") && !head.equals("softmax")) {
-            throw new IllegalArgumentException("--head should be logits or softmax (got: " + head + ")");
-        }
+        String sel = selection.name().toLowerCase(Locale.ROOT);
+        long[] seeds = seedOption.get();
+        File out = outOption.dir();
+        ReportOutput reports = report.output();
+        boolean quiet = !quietOption.progress();
+        String head = headOption.name().toLowerCase(Locale.ROOT);
         Map<String, List<double[]>> rows = new LinkedHashMap<>();
         for (MetaUpdateRule rule : rules) {
             String key = "iTAML " + rule.name().toLowerCase(Locale.ROOT) + " rule, " + sel
@@ -126,9 +153,9 @@ public final class ItamlExample {
             for (long seed : seeds) {
                 ItamlConfiguration itaml = ItamlConfiguration.splitMnist().rule(rule).memorySize(memory)
                         .selection(sel.equals("herding") ? new HerdingSelection() : new FirstSelection())
-                        .firstSessionEpochs(a.getInt("first-epochs", 5)).build();
+                        .firstSessionEpochs(firstEpochs).build();
                 ContinualConfiguration conf = ItamlConfiguration.splitMnistTrainer(itaml)
-                        .epochsPerExperience(a.getInt("epochs", 20)).seed(seed).progress(!quiet).build();
+                        .epochsPerExperience(epochs).seed(seed).progress(!quiet).build();
                 MultiLayerNetwork net = itamlMlp(seed, head.equals("softmax"));
                 long t0 = System.currentTimeMillis();
                 ContinualResult r = ContinualTrainer.wrap(net, conf).fit(scenario);
@@ -156,7 +183,7 @@ public final class ItamlExample {
                 BenchmarksMain.releaseMemory();
             }
         }
-        if (er.equals("true")) {
+        if (er) {
             String key = "ER, reservoir " + memory + " (DER protocol)";
             for (long seed : seeds) {
                 ContinualConfiguration cc = new ContinualConfiguration.Builder().batchSize(10).epochsPerExperience(1)
@@ -182,13 +209,7 @@ public final class ItamlExample {
         reports.compare(new File(out, dataset));
         String table = table(dataset, seeds, rows);
         System.out.println(table);
-        if (a.has("markdown")) {
-            try {
-                Files.write(new File(a.get("markdown", null)).toPath(), table.getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        markdown.write(table);
     }
 
     /**

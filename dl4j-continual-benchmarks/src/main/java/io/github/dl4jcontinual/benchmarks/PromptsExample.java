@@ -11,6 +11,9 @@ import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.File;
 import java.util.LinkedHashMap;
@@ -30,60 +33,79 @@ import java.util.Map;
  * (AltaExample). Prints a markdown table over {@code --seeds} (the seed changes the pre-training, the
  * initialisation and the order of minibatches).
  */
-public final class PromptsExample {
-    private PromptsExample() {
-    }
+@Command(name = "prompts", description = "L2P on Split-Fashion-MNIST (or Split-MNIST) class-IL on a ViT "
+        + "pre-trained on the other dataset.")
+public final class PromptsExample extends Options.Command {
+    @Mixin
+    Options.DataDir data;
+    @Option(names = "--dataset", paramLabel = "fashion|mnist", defaultValue = "fashion",
+            description = "The stream: fashion or mnist (the ViT is pre-trained on the other).")
+    String dataset;
+    @Option(names = "--methods", split = ",", paramLabel = "NAME", defaultValue = "l2p",
+            description = "l2p (ALTA, its ablations and the er / joint references are the alta command).")
+    List<String> methods;
+    @Mixin
+    Options.Seeds seeds = new Options.Seeds(1, 2, 3);
+    @Option(names = "--train-per-class", defaultValue = "200", description = "Training images per class.")
+    int trainPerClass;
+    @Option(names = "--align-per-class", defaultValue = "500", description = "Pre-training images per class.")
+    int alignPerClass;
+    @Option(names = "--align-epochs", defaultValue = "3", description = "Pre-training epochs.")
+    int alignEpochs;
+    @Option(names = "--epochs", defaultValue = "3", description = "Epochs per experience.")
+    int epochs;
+    @Option(names = "--batch", defaultValue = "32", description = "Minibatch size.")
+    int batch;
+    @Option(names = "--l2p-lr", defaultValue = "0.01", description = "Adam learning rate of prompts, keys and head.")
+    double l2pLr;
+    @Option(names = "--l2p-frequency", description = "The prompt-frequency penalty.")
+    boolean l2pFrequency;
+    @Mixin
+    Options.Out outOption = new Options.Out("results/prompts");
+    @Mixin
+    Options.Markdown markdown;
+    @Mixin
+    Options.Quiet quiet;
+    @Mixin
+    Options.NoReport report;
 
-    /**
-     * @param argv options, see {@code --help}
-     */
-    public static void run(String[] argv) {
-        Args a = new Args(argv, "data-dir", "methods", "seeds", "train-per-class", "align-per-class", "align-epochs",
-                "epochs", "batch", "l2p-lr", "l2p-frequency", "dataset", "out", "markdown", "quiet");
-        if (a.has("help")) {
-            System.out.println("prompts [--data-dir DIR] [--dataset fashion|mnist] [--methods l2p] [--seeds 1,2,3] "
-                    + "[--train-per-class 200] [--align-per-class 500] [--align-epochs 3] [--epochs 3] [--batch 32] "
-                    + "[--l2p-lr 0.01] [--l2p-frequency] [--out results/prompts] [--markdown FILE] [--quiet]");
-            return;
-        }
-        String dataset = a.get("dataset", "fashion");
+    @Override
+    public void run() {
         if (!dataset.equals("fashion") && !dataset.equals("mnist")) {
-            throw new IllegalArgumentException("--dataset should be fashion or mnist (got: " + dataset + ")");
+            throw invalid("--dataset", dataset, "fashion or mnist");
         }
-        List<String> methods = a.getList("methods", "l2p");
         for (String m : methods) {
             if (!m.equals("l2p")) {
-                throw new IllegalArgumentException("--methods " + m + " is not a prompts method: the prompts command "
-                        + "runs l2p; ALTA, its ablations (mlp, resmlp, cprompt, sprompt) and the er / joint "
-                        + "references are the alta command (bin/examples alta --help)");
+                throw invalid("--methods", m, "l2p: the prompts command runs l2p; ALTA, its ablations (mlp, resmlp, "
+                        + "cprompt, sprompt) and the er / joint references are the alta command (bin/benchmarks alta "
+                        + "--help)");
             }
         }
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
+        atLeast("--train-per-class", trainPerClass, 1);
+        atLeast("--align-per-class", alignPerClass, 1);
+        atLeast("--epochs", epochs, 1);
+        atLeast("--batch", batch, 1);
+        DataDirectory dir = data.resolve();
         boolean fashion = dataset.equals("fashion");
-        int perClass = a.getInt("train-per-class", 200);
-        DataSet train = DataSets.perClass(load(dir, fashion, IdxDatasets.Split.TRAIN), 0, perClass);
+        DataSet train = DataSets.perClass(load(dir, fashion, IdxDatasets.Split.TRAIN), 0, trainPerClass);
         DataSet test = load(dir, fashion, IdxDatasets.Split.TEST);
-        DataSet align = DataSets.perClass(load(dir, !fashion, IdxDatasets.Split.TRAIN), 0,
-                a.getInt("align-per-class", 500));
-        int epochs = a.getInt("epochs", 3);
-        int batch = a.getInt("batch", 32);
-        int alignEpochs = a.getInt("align-epochs", 3);
-        File out = new File(a.get("out", "results/prompts"));
-        ReportOutput reports = new ReportOutput(a);
+        DataSet align = DataSets.perClass(load(dir, !fashion, IdxDatasets.Split.TRAIN), 0, alignPerClass);
+        File out = outOption.dir();
+        ReportOutput reports = report.output();
         Map<String, List<ContinualResult>> results = new LinkedHashMap<>();
         Map<String, List<Long>> seconds = new LinkedHashMap<>();
-        for (long seed : a.getLongs("seeds", "1,2,3")) {
+        for (long seed : seeds.get()) {
             Scenario images = new ClassIncrementalScenario.Builder().train(train).test(test).numExperiences(5)
                     .name(fashion ? "split-fashion-mnist" : "split-mnist").build();
             long ts = System.currentTimeMillis();
             ContinualResult r = L2pExample.run(pretrainedVit(align, alignEpochs, seed), images, epochs, batch,
-                    a.getDouble("l2p-lr", 0.01), a.has("l2p-frequency"), seed, !a.has("quiet"));
+                    l2pLr, l2pFrequency, seed, quiet.progress());
             DaFormerExample.record("l2p", seed, r, ts, false, reports, out, results, seconds);
         }
         reports.compare(out);
         String table = DaFormerExample.table(results, seconds);
         System.out.println(table);
-        a.writeIfGiven("markdown", table);
+        markdown.write(table);
     }
 
     private static DataSet load(DataDirectory dir, boolean fashion, IdxDatasets.Split split) {

@@ -2,16 +2,11 @@ package io.github.dl4jcontinual.benchmarks;
 
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
-import io.github.dl4jcontinual.distillation.DistillationMode;
-import io.github.dl4jcontinual.distillation.LwfConfiguration;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.multihead.TaskHeads;
-import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.plugin.impl.IterationBudget;
 import io.github.dl4jcontinual.regularization.Importance;
-import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
-import io.github.dl4jcontinual.regularization.RegularizationMethod;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Experience;
 import io.github.dl4jcontinual.scenario.Scenario;
@@ -25,6 +20,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.Sgd;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.File;
 import java.util.ArrayList;
@@ -51,175 +49,141 @@ import java.util.Map;
  * protocols). {@code --cost} instead measures the cost of the importance computations against one experience's
  * training for the 784-400-400-10 MLP.
  */
-public final class RegularizationReproduction {
+@Command(name = "reproduce-regularization", description = "The memory-free baselines on Split MNIST in the DER "
+        + "(Mammoth) or van de Ven & Tolias protocol, with the published hyper-parameters; --cost times the "
+        + "importance computations instead.")
+public final class RegularizationReproduction extends Options.Command {
     private static final Map<String, double[]> DER = Map.of("naive", new double[]{19.60, 94.94},
             "oewc", new double[]{20.46, 98.39}, "si", new double[]{19.27, 96.00}, "lwf", new double[]{19.62, 94.11});
     private static final Map<String, double[]> VDV = Map.of("naive", new double[]{19.90, 87.2},
             "ewc", new double[]{20.01, 98.6}, "oewc", new double[]{19.96, 99.1}, "si", new double[]{19.99, 99.1},
             "lwf", new double[]{23.85, 99.6});
 
-    private RegularizationReproduction() {
+    /** The protocols of {@code --protocol}. */
+    enum Protocol {
+        DER, VDV
     }
 
-    /**
-     * @param argv options: --data-dir, --protocol der|vdv, --scenario task|class (vdv), --methods
-     *             naive,ewc,oewc,si,mas,rwalk,lwf, --seeds 1,2,3,4,5, --iterations 2000 (vdv), --out, --quiet,
-     *             --cost, --checkpoint-dir, --resume, --stop-after (see {@link CheckpointOptions})
-     */
-    public static void run(String[] argv) {
-        Args a = new Args(argv, CheckpointOptions.with("data-dir", "protocol", "scenario", "methods", "seeds",
-                "iterations", "out", "quiet", "cost"));
-        if (a.has("help")) {
-            System.out.println("reproduce-regularization [--protocol der|vdv] [--scenario task|class] "
-                    + "[--methods naive,oewc,si,lwf,mas,rwalk] [--seeds 1,2,3,4,5] [--iterations 2000] "
-                    + "[--out results/regularization] [--quiet] [--cost] [--data-dir DIR] " + CheckpointOptions.USAGE);
-            return;
-        }
-        CheckpointOptions checkpoints = new CheckpointOptions(a);
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
+    /** The scenarios of {@code --scenario} (van de Ven protocol). */
+    enum ScenarioKind {
+        TASK, CLASS
+    }
+
+    @Option(names = "--protocol", paramLabel = "der|vdv", defaultValue = "der",
+            description = "der: Buzzega et al. 2020 (MLP 784-100-100-10, SGD, batch 10); vdv: van de Ven & Tolias "
+                    + "2019 (MLP 784-400-400, Adam, --iterations of batch 128).")
+    Protocol protocol;
+    @Option(names = "--scenario", paramLabel = "task|class", defaultValue = "task",
+            description = "With --protocol vdv: task-IL (one head per task) or class-IL (expanding head).")
+    ScenarioKind scenarioKind;
+    @Option(names = "--methods", split = ",", paramLabel = "NAME", description = "Comma-separated methods "
+            + "(StrategyRegistry): naive, ewc, oewc, si, mas, rwalk, lwf (default: der naive,oewc,si,lwf,mas,rwalk; "
+            + "vdv naive,ewc,oewc,si,mas,rwalk,lwf).")
+    List<String> methods;
+    @Mixin
+    Options.Seeds seeds = new Options.Seeds(1, 2, 3, 4, 5);
+    @Option(names = "--iterations", defaultValue = "2000", description = "Minibatches per experience (vdv, --cost).")
+    int iterations;
+    @Mixin
+    Options.Out out = new Options.Out("results/regularization");
+    @Mixin
+    Options.Quiet quiet;
+    @Option(names = "--cost", description = "Time the importance computations against one experience's training "
+            + "(the first seed) instead of reproducing.")
+    boolean cost;
+    @Mixin
+    Options.DataDir data;
+    @Mixin
+    Options.NoReport report;
+    @Mixin
+    CheckpointOptions checkpoints;
+    @Mixin
+    Options.Ui ui;
+
+    @Override
+    public void run() {
+        checkpoints.check();
+        atLeast("--iterations", iterations, 1);
+        boolean vdv = protocol == Protocol.VDV;
+        List<String> ms = methods != null ? methods : vdv ? List.of("naive", "ewc", "oewc", "si", "mas", "rwalk", "lwf")
+                : List.of("naive", "oewc", "si", "lwf", "mas", "rwalk");
+        strategies("--methods", ms, vdv ? StrategyRegistry.Protocol.VDV : StrategyRegistry.Protocol.DER);
+        DataDirectory dir = data.resolve();
         DataSet train = IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN);
         DataSet test = IdxDatasets.mnist(dir, IdxDatasets.Split.TEST);
         Scenario scenario = new ClassIncrementalScenario.Builder().train(train).test(test).numExperiences(5)
                 .name("split-mnist").build();
-        if (a.has("cost")) {
-            cost(scenario, a.getInt("iterations", 2000), a.getLongs("seeds", "1")[0]);
+        if (cost) {
+            cost(scenario, iterations, seeds.get()[0]);
             return;
         }
-        String protocol = a.get("protocol", "der");
-        boolean vdv = protocol.equals("vdv");
-        if (!vdv && !protocol.equals("der")) {
-            throw new IllegalArgumentException("--protocol should be der or vdv (got: " + protocol + ")");
-        }
-        String sc = a.get("scenario", "task");
-        if (!sc.equals("task") && !sc.equals("class")) {
-            throw new IllegalArgumentException("--scenario should be task or class (got: " + sc + ")");
-        }
-        boolean task = sc.equals("task");
-        File out = new File(a.get("out", "results/regularization"), vdv ? "vdv-" + sc : "der");
-        ReportOutput reports = new ReportOutput(a);
+        String sc = scenarioKind.name().toLowerCase(Locale.ROOT);
+        boolean task = scenarioKind == ScenarioKind.TASK;
+        File outDir = new File(out.dir(), vdv ? "vdv-" + sc : "der");
+        ReportOutput reports = report.output();
         Map<String, List<ContinualResult>> byMethod = new LinkedHashMap<>();
-        for (String method : a.getList("methods", vdv ? "naive,ewc,oewc,si,mas,rwalk,lwf"
-                : "naive,oewc,si,lwf,mas,rwalk")) {
-            for (long seed : a.getLongs("seeds", "1,2,3,4,5")) {
+        for (String method : ms) {
+            for (long seed : seeds.get()) {
                 String run = (vdv ? "vdv-" + sc : "der") + "/" + method + "-seed" + seed;
-                ContinualResult r = vdv ? vdv(scenario, method, seed, task, a.getInt("iterations", 2000),
-                        !a.has("quiet"), checkpoints, run)
-                        : der(scenario, method, seed, !a.has("quiet"), checkpoints, run);
-                System.out.println("== " + protocol + " " + method + ", seed " + seed);
+                ContinualResult r = vdv ? vdv(scenario, method, seed, task, iterations, quiet.progress(), checkpoints,
+                        ui, run) : der(scenario, method, seed, quiet.progress(), checkpoints, ui, run);
+                System.out.println("== " + protocol.name().toLowerCase(Locale.ROOT) + " " + method + ", seed " + seed);
                 System.out.println(r.report());
-                reports.write(r, new File(out, method + "-seed" + seed));
+                reports.write(r, new File(outDir, method + "-seed" + seed));
                 byMethod.computeIfAbsent(method, k -> new ArrayList<>()).add(r);
                 BenchmarksMain.releaseMemory();
             }
         }
         System.out.println(table(byMethod, vdv ? VDV : DER, vdv ? "van de Ven" : "DER"));
-        reports.compare(out);
-        System.out.println("Results written to " + out.getAbsolutePath());
+        reports.compare(outDir);
+        System.out.println("Results written to " + outDir.getAbsolutePath());
     }
 
     /** One run of the DER protocol. */
     static ContinualResult der(Scenario scenario, String method, long seed, boolean progress) {
-        return der(scenario, method, seed, progress, CheckpointOptions.NONE, null);
+        return der(scenario, method, seed, progress, CheckpointOptions.NONE, new Options.Ui(), null);
     }
 
-    /** One run of the DER protocol, checkpointed as {@code checkpoints} say under the name {@code run}. */
+    /**
+     * One run of the DER protocol, checkpointed as {@code checkpoints} say and recorded as {@code ui} says under the
+     * name {@code run}.
+     */
     static ContinualResult der(Scenario scenario, String method, long seed, boolean progress,
-                               CheckpointOptions checkpoints, String run) {
+                               CheckpointOptions checkpoints, Options.Ui ui, String run) {
         double lr = method.equals("si") ? 0.1 : 0.03;
         Mlp.Builder mb = new Mlp.Builder(784, 10).hidden(100, 100).updater(new Sgd(lr)).seed(seed);
-        PluginConfiguration plugin = null;
-        switch (method) {
-            case "naive":
-                break;
-            case "oewc":
-                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.ONLINE_EWC).lambda(90).gamma(1.0)
-                        .build();
-                break;
-            case "ewc":
-                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.EWC).lambda(90).build();
-                break;
-            case "si":
-                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.SI).lambda(1.0).xi(0.9).build();
-                break;
-            case "mas":
-                // no published Seq-MNIST value: λ = 0.1 is the largest power of ten keeping plain SGD stable,
-                // 2·lr·λ·max Ω < 1, with max Ω ≈ 70 after the first experience (training data; logged as
-                // mas.importance_max). λ = 1 diverges (NaN).
-                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.MAS).lambda(0.1).build();
-                break;
-            case "rwalk":
-                // Avalanche's defaults (λ 0.1, α 0.9); RWalk's importance is normalised to [0, 2]
-                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.RWALK).lambda(0.1)
-                        .fisherDecay(0.9).build();
-                break;
-            case "lwf":
-                // Mammoth: loss + wd·Σθ², i.e. DL4J l2 = 2·wd
-                mb.l2(2 * 5e-4);
-                plugin = new LwfConfiguration.Builder().alpha(1).temperature(2)
-                        .mode(DistillationMode.OLD_CLASSES_SOFTMAX).scaleByTemperatureSquared(false).build();
-                break;
-            default:
-                throw new IllegalArgumentException("Unknown method '" + method
-                        + "'; expected naive, ewc, oewc, si, mas, rwalk or lwf");
+        if (method.equals("lwf")) {
+            // Mammoth: loss + wd·Σθ², i.e. DL4J l2 = 2·wd
+            mb.l2(2 * 5e-4);
         }
         ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder().batchSize(10).epochsPerExperience(1)
                 .seed(seed).progress(progress);
-        if (plugin != null) {
-            cb.plugin(plugin);
-        }
-        return checkpoints.fit(mb.build(), cb.build(), scenario, run);
+        StrategyRegistry.plugins(method, new StrategyRegistry.Params(StrategyRegistry.Protocol.DER).batch(10))
+                .forEach(cb::plugin);
+        MultiLayerNetwork net = mb.build();
+        return ui.record(net, run, () -> checkpoints.fit(net, cb.build(), scenario, run));
     }
 
     /** One run of the van de Ven protocol. */
     static ContinualResult vdv(Scenario scenario, String method, long seed, boolean task, int iterations,
                                boolean progress) {
-        return vdv(scenario, method, seed, task, iterations, progress, CheckpointOptions.NONE, null);
+        return vdv(scenario, method, seed, task, iterations, progress, CheckpointOptions.NONE, new Options.Ui(), null);
     }
 
-    /** One run of the van de Ven protocol, checkpointed as {@code checkpoints} say under the name {@code run}. */
+    /**
+     * One run of the van de Ven protocol, checkpointed as {@code checkpoints} say and recorded as {@code ui} says
+     * under the name {@code run}.
+     */
     static ContinualResult vdv(Scenario scenario, String method, long seed, boolean task, int iterations,
-                               boolean progress, CheckpointOptions checkpoints, String run) {
+                               boolean progress, CheckpointOptions checkpoints, Options.Ui ui, String run) {
         Mlp.Builder mb = new Mlp.Builder(784, task ? 10 : 2).hidden(400, 400).updater(new Adam(1e-3)).seed(seed);
-        PluginConfiguration plugin = null;
-        switch (method) {
-            case "naive":
-                break;
-            case "ewc":
-                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.EWC)
-                        .lambda(task ? 1e7 / 2 : 1e8 / 2).build();
-                break;
-            case "oewc":
-                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.ONLINE_EWC)
-                        .lambda(task ? 1e8 / 2 : 1e9 / 2).gamma(0.8).build();
-                break;
-            case "si":
-                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.SI).lambda(task ? 50 : 0.5)
-                        .xi(0.1).build();
-                break;
-            case "mas":
-                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.MAS).lambda(1.0).build();
-                break;
-            case "rwalk":
-                plugin = new RegularizationConfiguration.Builder(RegularizationMethod.RWALK).lambda(0.1)
-                        .fisherDecay(0.9).build();
-                break;
-            case "lwf":
-                plugin = new LwfConfiguration.Builder().alpha(1).temperature(2)
-                        .mode(task ? DistillationMode.MULTI_HEAD : DistillationMode.SEEN_CLASSES_SOFTMAX)
-                        .scaleByTemperatureSquared(true).weightByPreviousExperiences(true).build();
-                break;
-            default:
-                throw new IllegalArgumentException("Unknown method '" + method
-                        + "'; expected naive, ewc, oewc, si, mas, rwalk or lwf");
-        }
         ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder().batchSize(128).epochsPerExperience(1)
                 .seed(seed).progress(progress).headPolicy(task ? HeadPolicy.FIXED : HeadPolicy.EXPANDING);
-        if (plugin != null) {
-            cb.plugin(plugin);
-        }
+        StrategyRegistry.plugins(method, new StrategyRegistry.Params(StrategyRegistry.Protocol.VDV).batch(128)
+                .taskIl(task)).forEach(cb::plugin);
         cb.plugin(new IterationBudget(iterations));
         MultiLayerNetwork net = task ? TaskHeads.attach(mb.build(), scenario) : mb.build();
-        return checkpoints.fit(net, cb.build(), scenario, run);
+        return ui.record(net, run, () -> checkpoints.fit(net, cb.build(), scenario, run));
     }
 
     /** Times one experience's training (vdV protocol) against the importance computations. */

@@ -29,12 +29,11 @@ import org.nd4j.linalg.dataset.adapter.MultiDataSetIteratorAdapter;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.learning.config.Sgd;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -44,7 +43,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Rehearsal on Seq-MNIST with the DER protocol (MLP 784-100-100-10, plain SGD, batch 10, one epoch per
+ * {@code rehearsal}: rehearsal on Seq-MNIST with the DER protocol (MLP 784-100-100-10, plain SGD, batch 10, one epoch per
  * experience, FIXED head, Mammoth's selected hyper-parameters from the checked-in targets file).
  *
  * <ul>
@@ -56,27 +55,16 @@ import java.util.Random;
  *   experience.</li>
  * </ul>
  */
-public final class RehearsalExample {
+@Command(name = "rehearsal", description = "Rehearsal on Seq-MNIST with the DER protocol: 'reproduce' (the default) "
+        + "or 'benchmark'.", subcommands = {RehearsalExample.Reproduce.class, RehearsalExample.Bench.class})
+public final class RehearsalExample implements Runnable {
     private static final String DEFAULT_TARGETS =
             "naive/0,er/200,er/500,der/500,der++/200,der++/500,der++/5120,agem/500,gdumb/500,er-ace/500";
 
-    private RehearsalExample() {
-    }
-
-    /**
-     * @param argv "reproduce" or "benchmark", then options
-     */
-    public static void run(String[] argv) {
-        String sub = argv.length == 0 ? "reproduce" : argv[0];
-        String[] rest = argv.length == 0 ? argv : Arrays.copyOfRange(argv, 1, argv.length);
-        if (sub.equals("reproduce")) {
-            reproduce(rest);
-        } else if (sub.equals("benchmark")) {
-            benchmark(rest);
-        } else {
-            throw new IllegalArgumentException("rehearsal: the sub-command should be reproduce or benchmark (got: "
-                    + sub + ")");
-        }
+    /** {@code rehearsal} alone is {@code rehearsal reproduce} with its defaults. */
+    @Override
+    public void run() {
+        BenchmarksMain.run("rehearsal", "reproduce");
     }
 
     private static Scenario seqMnist(DataDirectory dir) {
@@ -84,55 +72,76 @@ public final class RehearsalExample {
                 .test(IdxDatasets.mnist(dir, IdxDatasets.Split.TEST)).numExperiences(5).name("seq-mnist").build();
     }
 
-    private static void reproduce(String[] argv) {
-        Args a = new Args(argv, CheckpointOptions.with("data-dir", "targets", "seeds", "out", "markdown", "quiet",
-                "test-scope"));
-        if (a.has("help")) {
-            System.out.println("rehearsal reproduce [--data-dir DIR] [--targets " + DEFAULT_TARGETS + "] "
-                    + "[--seeds 1,2,3,4,5] [--out results/rehearsal] [--markdown FILE] [--quiet] [--test-scope all|seen|"
-                    + "seen-and-next] "
-                    + CheckpointOptions.USAGE);
-            return;
-        }
-        CheckpointOptions checkpoints = new CheckpointOptions(a);
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
-        Scenario scenario = seqMnist(dir);
-        File out = new File(a.get("out", "results/rehearsal"));
-        ReportOutput reports = new ReportOutput(a);
-        long[] seeds = a.getLongs("seeds", "1,2,3,4,5");
-        Map<DerTargets.Target, List<ContinualResult>> results = new LinkedHashMap<>();
-        TestScope scope = a.getEnum("test-scope", TestScope.class, TestScope.ALL);
-        for (String key : a.getList("targets", DEFAULT_TARGETS)) {
-            DerTargets.Target t = DerTargets.get(key);
-            for (long seed : seeds) {
-                ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder().batchSize(10)
-                        .epochsPerExperience(1).seed(seed).progress(!a.has("quiet")).testScope(scope);
-                PluginConfiguration p = t.plugin();
-                if (p != null) {
-                    cb.plugin(p);
+    /** {@code rehearsal reproduce}: every target of {@link DerTargets} asked for, for every seed, and the table. */
+    @Command(name = "reproduce", description = "Runs each strategy/buffer of --targets for each seed; prints a "
+            + "markdown table, ours (mean ± std) beside the published number, class-IL and task-IL (masked).")
+    static final class Reproduce extends Options.Command {
+        @Mixin
+        Options.DataDir data;
+        @Option(names = "--targets", split = ",", paramLabel = "STRATEGY/BUFFER", defaultValue = DEFAULT_TARGETS,
+                description = "Comma-separated targets of the checked-in DER targets file (strategy/buffer).")
+        List<String> targets;
+        @Mixin
+        Options.Seeds seeds = new Options.Seeds(1, 2, 3, 4, 5);
+        @Mixin
+        Options.Out out = new Options.Out("results/rehearsal");
+        @Mixin
+        Options.Markdown markdown;
+        @Mixin
+        Options.Quiet quiet;
+        @Option(names = "--test-scope", paramLabel = "all|seen|seen-and-next", defaultValue = "all",
+                description = "The test experiences evaluated after each experience: all, seen or seen-and-next.")
+        TestScope scope;
+        @Mixin
+        Options.NoReport report;
+        @Mixin
+        CheckpointOptions checkpoints;
+        @Mixin
+        Options.Ui ui;
+
+        @Override
+        public void run() {
+            checkpoints.check();
+            List<DerTargets.Target> ts = new ArrayList<>();
+            for (String key : targets) {
+                try {
+                    ts.add(DerTargets.get(key));
+                } catch (IllegalArgumentException e) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Invalid value for option "
+                            + "'--targets': " + e.getMessage());
                 }
-                MultiLayerNetwork net = new Mlp.Builder(784, 10).hidden(100, 100).updater(new Sgd(t.lr())).seed(seed)
-                        .build();
-                long t0 = System.currentTimeMillis();
-                ContinualResult r = checkpoints.fit(net, cb.build(), scenario,
-                        t.strategy() + "-" + t.buffer() + "-seed" + seed);
-                System.out.printf(Locale.ROOT, "%s seed %d: class-IL %.2f, task-IL %.2f (%d s)%n", t.key(), seed,
-                        100 * r.classIncremental().finalAverageAccuracy(),
-                        100 * r.taskIncremental().finalAverageAccuracy(), (System.currentTimeMillis() - t0) / 1000);
-                reports.write(r, new File(out, t.strategy() + "-" + t.buffer() + "-seed" + seed));
-                results.computeIfAbsent(t, k -> new ArrayList<>()).add(r);
-                BenchmarksMain.releaseMemory();
             }
-        }
-        reports.compare(out);
-        String table = table(results, seeds);
-        System.out.println(table);
-        if (a.has("markdown")) {
-            try {
-                Files.write(new File(a.get("markdown", null)).toPath(), table.getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            DataDirectory dir = data.resolve();
+            Scenario scenario = seqMnist(dir);
+            File outDir = out.dir();
+            ReportOutput reports = report.output();
+            long[] seedList = seeds.get();
+            Map<DerTargets.Target, List<ContinualResult>> results = new LinkedHashMap<>();
+            for (DerTargets.Target t : ts) {
+                for (long seed : seedList) {
+                    ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder().batchSize(10)
+                            .epochsPerExperience(1).seed(seed).progress(quiet.progress()).testScope(scope);
+                    PluginConfiguration p = t.plugin();
+                    if (p != null) {
+                        cb.plugin(p);
+                    }
+                    MultiLayerNetwork net = new Mlp.Builder(784, 10).hidden(100, 100).updater(new Sgd(t.lr()))
+                            .seed(seed).build();
+                    long t0 = System.currentTimeMillis();
+                    String run = t.strategy() + "-" + t.buffer() + "-seed" + seed;
+                    ContinualResult r = ui.record(net, run, () -> checkpoints.fit(net, cb.build(), scenario, run));
+                    System.out.printf(Locale.ROOT, "%s seed %d: class-IL %.2f, task-IL %.2f (%d s)%n", t.key(), seed,
+                            100 * r.classIncremental().finalAverageAccuracy(),
+                            100 * r.taskIncremental().finalAverageAccuracy(), (System.currentTimeMillis() - t0) / 1000);
+                    reports.write(r, new File(outDir, run));
+                    results.computeIfAbsent(t, k -> new ArrayList<>()).add(r);
+                    BenchmarksMain.releaseMemory();
+                }
             }
+            reports.compare(outDir);
+            String table = table(results, seedList);
+            System.out.println(table);
+            markdown.write(table);
         }
     }
 
@@ -171,43 +180,66 @@ public final class RehearsalExample {
         return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.2f", v);
     }
 
-    private static void benchmark(String[] argv) {
-        Args a = new Args(argv, "data-dir", "repeats", "samples", "part");
-        if (a.has("help")) {
-            System.out.println("rehearsal benchmark [--data-dir DIR] [--repeats 3] [--samples 6000] "
-                    + "[--part all|er|selection]");
-            return;
+    /** The parts of {@code rehearsal benchmark}. */
+    enum Part {
+        ALL, ER, SELECTION
+    }
+
+    /** {@code rehearsal benchmark}: the cost of ER and of the exemplar selections. */
+    @Command(name = "benchmark", description = "The cost of ER versus a plain fit over the same number of samples "
+            + "(replayed ones counted), and of random / herding / k-means selection at buffer 500 versus training an "
+            + "experience.")
+    static final class Bench extends Options.Command {
+        @Mixin
+        Options.DataDir data;
+        @Option(names = "--repeats", defaultValue = "3", description = "Timed repeats (medians are reported).")
+        int repeats;
+        @Option(names = "--samples", defaultValue = "6000", description = "Current samples of the ER timing.")
+        int samples;
+        @Option(names = "--part", paramLabel = "all|er|selection", defaultValue = "all",
+                description = "What to time: all, er or selection.")
+        Part part;
+
+        @Override
+        public void run() {
+            atLeast("--repeats", repeats, 1);
+            atLeast("--samples", samples, 1);
+            benchmark(data.resolve(), repeats, samples, part, spec);
         }
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
+    }
+
+    /**
+     * @param dir     the data directory
+     * @param repeats timed repeats
+     * @param samples current samples of the ER timing
+     * @param part    what to time
+     * @param spec    the calling command (for the message of a bad --samples)
+     */
+    static void benchmark(DataDirectory dir, int repeats, int samples, Part part,
+                          picocli.CommandLine.Model.CommandSpec spec) {
         Scenario scenario = seqMnist(dir);
-        int repeats = a.getInt("repeats", 3);
-        int samples = a.getInt("samples", 6000);
         Experience e0 = scenario.trainStream().get(0);
         Experience e1 = scenario.trainStream().get(1);
         int pool = e1.numExamples() + e0.numExamples();
-        if (2 * samples > pool) {
-            throw new IllegalArgumentException("--samples should be <= " + pool / 2 + " (got: " + samples + ")");
+        if (part != Part.SELECTION && 2 * samples > pool) {
+            throw Options.invalid(spec, "--samples", samples, "an integer <= " + pool / 2);
         }
-        // the first 2 × samples examples of experience 1 then 0, read into memory (an in-memory benchmark)
-        MultiDataSet doubled = first(e1, Math.min(2 * samples, e1.numExamples()));
-        if (2 * samples > e1.numExamples()) {
-            doubled = Batches.concat(doubled, first(e0, 2 * samples - e1.numExamples()));
-        }
-        DataSet cur = Batches.toDataSet(Batches.rows(doubled, range(samples)));
         ReplayBuffer buffer = new ReservoirReplayBuffer(500, false);
         Random rng = new Random(1);
         MultiDataSetIterator fill = e0.iterator(10, true, 1);
         while (fill.hasNext()) {
             buffer.observe(fill.next(), null, 0, rng);
         }
-        String part = a.get("part", "all");
-        if (!part.equals("all") && !part.equals("er") && !part.equals("selection")) {
-            throw new IllegalArgumentException("--part should be all, er or selection (got: " + part + ")");
-        }
-        if (!part.equals("selection")) {
+        if (part != Part.SELECTION) {
+            // the first 2 × samples examples of experience 1 then 0, read into memory (an in-memory benchmark)
+            MultiDataSet doubled = first(e1, Math.min(2 * samples, e1.numExamples()));
+            if (2 * samples > e1.numExamples()) {
+                doubled = Batches.concat(doubled, first(e0, 2 * samples - e1.numExamples()));
+            }
+            DataSet cur = Batches.toDataSet(Batches.rows(doubled, range(samples)));
             erVersusFit(net0(), buffer, cur, Batches.toDataSet(doubled), samples, repeats);
         }
-        if (!part.equals("er")) {
+        if (part != Part.ER) {
             selectionCost(e0, e1, buffer, repeats);
         }
     }

@@ -7,31 +7,33 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 /**
  * The {@code report} command: the HTML report of results written earlier ({@code result.json} files, run directories
  * or directories of run directories), e.g. {@code report --in results/split-mnist --out comparison.html}.
  */
-final class ReportCommand {
-    private ReportCommand() {
-    }
+@Command(name = "report", description = "The HTML report of results written earlier (result.json files, run "
+        + "directories or directories of run directories).")
+final class ReportCommand implements Runnable {
+    @Option(names = "--in", split = ",", paramLabel = "PATH", required = true, description = "Comma-separated "
+            + "result.json files, run directories or directories of run directories.")
+    List<File> in;
+    @Option(names = "--out", paramLabel = "FILE", defaultValue = ReportOutput.FILE, description = "The report file.")
+    File out;
+    @Option(names = "--title", paramLabel = "TEXT", description = "The report's title.")
+    String title;
 
-    /**
-     * @param argv options: --in PATH[,PATH...] (required), --out FILE (default report.html), --title TEXT
-     */
-    static void run(String[] argv) {
-        Args a = new Args(argv, "in", "out", "title");
-        if (a.has("help") || !a.has("in")) {
-            System.out.println("report --in RESULT_DIR_OR_JSON[,...] [--out report.html] [--title TEXT]");
-            return;
-        }
-        List<String> in = a.getList("in", "");
+    @Override
+    public void run() {
         try {
-            ContinualReport report = ContinualReport.fromJson(in.stream().map(File::new).toArray(File[]::new));
-            if (a.has("title")) {
-                report = report.withTitle(a.get("title", ""));
+            ContinualReport report = ContinualReport.fromJson(in.toArray(new File[0]));
+            if (title != null) {
+                report = report.withTitle(title);
             }
-            File out = report.writeTo(new File(a.get("out", ReportOutput.FILE)));
-            System.out.println("Report of " + report.results().size() + " run(s): " + out.getAbsolutePath());
+            File written = report.writeTo(out);
+            System.out.println("Report of " + report.results().size() + " run(s): " + written.getAbsolutePath());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

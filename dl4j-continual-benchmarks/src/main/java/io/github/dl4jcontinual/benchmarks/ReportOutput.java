@@ -23,10 +23,10 @@ final class ReportOutput {
     private final List<ContinualResult> runs = new ArrayList<>();
 
     /**
-     * @param a the command's options ({@code --no-report} turns the reports off)
+     * @param enabled whether reports are written ({@code --no-report}, {@link Options.NoReport}, turns them off)
      */
-    ReportOutput(Args a) {
-        this.enabled = !a.has("no-report");
+    ReportOutput(boolean enabled) {
+        this.enabled = enabled;
     }
 
     /**

@@ -15,6 +15,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.util.List;
 import java.util.Locale;
@@ -28,31 +30,35 @@ import java.util.Locale;
  * iterators, bookkeeping, listeners). The data are synthetic (Gaussian classes): this measures time only, never
  * accuracy.
  */
-public final class ScalingBenchmark {
-    private ScalingBenchmark() {
-    }
+@Command(name = "benchmark-scaling", description = "How the trainer's cost grows with the number of experiences: "
+        + "K one-class experiences of synthetic Gaussian data (Naive, MLP 64-100-K, SGD, batch 10) per --experiences "
+        + "value; time only, never accuracy.")
+public final class ScalingBenchmark extends Options.Command {
+    @Option(names = "--experiences", split = ",", paramLabel = "K", defaultValue = "10,100,1000",
+            description = "Comma-separated numbers of experiences, each between 2 and 100000.")
+    List<Long> experiences;
+    @Option(names = "--train", defaultValue = "100", description = "Training examples per class.")
+    int train;
+    @Option(names = "--test", defaultValue = "10", description = "Test examples per class.")
+    int test;
+    @Option(names = "--test-scope", paramLabel = "all|seen|seen-and-next", defaultValue = "all",
+            description = "The test experiences evaluated after each experience: all, seen or seen-and-next.")
+    TestScope scope;
 
-    /** @param argv options: --experiences, --train (examples per class), --test (test examples per class) */
-    public static void run(String[] argv) {
-        Args a = new Args(argv, "experiences", "train", "test", "test-scope");
-        if (a.has("help")) {
-            System.out.println("benchmark-scaling [--experiences 10,100,1000] [--train 100] [--test 10] "
-                    + "[--test-scope all|seen|seen-and-next]");
-            return;
-        }
-        int train = a.getInt("train", 100);
-        int test = a.getInt("test", 10);
-        if (train < 1 || test < 1) {
-            throw new IllegalArgumentException("--train and --test should be >= 1 (got: " + train + ", " + test + ")");
+    @Override
+    public void run() {
+        atLeast("--train", train, 1);
+        atLeast("--test", test, 1);
+        for (long k : experiences) {
+            if (k < 2 || k > 100_000) {
+                throw invalid("--experiences", k, "integers between 2 and 100000");
+            }
         }
         System.out.println("| experiences | wall (s) | training (s) | evaluation (s) | rest (s) | wall / training "
                 + "| rest per experience, first 10 % (ms) | last 10 % (ms) | evaluation per experience, last 10 % (ms) |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
-        for (long k : a.getLongs("experiences", "10,100,1000")) {
-            if (k < 2 || k > 100_000) {
-                throw new IllegalArgumentException("--experiences should be between 2 and 100000 (got: " + k + ")");
-            }
-            System.out.println(row((int) k, train, test, a.getEnum("test-scope", TestScope.class, TestScope.ALL)));
+        for (long k : experiences) {
+            System.out.println(row((int) k, train, test, scope));
             BenchmarksMain.releaseMemory();
         }
     }

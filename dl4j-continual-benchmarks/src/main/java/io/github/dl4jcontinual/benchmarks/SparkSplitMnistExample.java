@@ -4,8 +4,6 @@ import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
-import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
-import io.github.dl4jcontinual.regularization.RegularizationMethod;
 import io.github.dl4jcontinual.replay.strategy.DerTargets;
 import io.github.dl4jcontinual.replay.strategy.RehearsalConfiguration;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
@@ -18,6 +16,9 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.learning.config.Sgd;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.File;
 import java.io.IOException;
@@ -37,29 +38,38 @@ import java.util.Locale;
  * set {@code spark.master}. Prints both accuracy matrices of every run and a comparison table (final class-IL and
  * task-IL accuracy, local versus Spark), and writes each run's JSON/CSV and the table under {@code --out}.
  */
-public final class SparkSplitMnistExample {
+@Command(name = "spark-split-mnist", description = "Split-MNIST class-IL (DER protocol) on one machine and on Spark "
+        + "(parameter averaging) with the same configuration, and a comparison table.")
+public final class SparkSplitMnistExample extends Options.Command {
+    @Mixin
+    Options.DataDir data;
+    @Option(names = "--strategies", split = ",", paramLabel = "NAME", defaultValue = "er,ewc",
+            description = "Comma-separated strategies (StrategyRegistry, DER protocol; er: buffer 500 at DER's "
+                    + "learning rate, the others lr 0.03).")
+    List<String> strategies;
+    @Mixin
+    Options.Seeds seeds = new Options.Seeds(1, 2, 3);
+    @Option(names = "--workers", defaultValue = "2", description = "Spark workers (local[workers] unless "
+            + "spark-submit set spark.master).")
+    int workers;
+    @Option(names = "--averaging", defaultValue = "5", description = "Parameter averaging every this many "
+            + "minibatches.")
+    int averaging;
+    @Mixin
+    Options.Out outOption = new Options.Out("results/spark-split-mnist");
+    @Mixin
+    Options.Quiet quiet;
 
-    private SparkSplitMnistExample() {
-    }
-
-    /**
-     * @param argv options: --data-dir, --strategies er,ewc, --seeds 1,2,3, --workers 2, --averaging 5,
-     *             --out, --quiet
-     */
-    public static void run(String[] argv) {
-        Args a = new Args(argv, "data-dir", "strategies", "seeds", "workers", "averaging", "out", "quiet");
-        if (a.has("help")) {
-            System.out.println("spark-split-mnist [--data-dir DIR] [--strategies er,ewc] [--seeds 1,2,3] "
-                    + "[--workers 2] [--averaging 5] [--out results/spark-split-mnist] [--quiet]");
-            return;
-        }
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
+    @Override
+    public void run() {
+        strategies("--strategies", strategies, StrategyRegistry.Protocol.DER);
+        atLeast("--workers", workers, 1);
+        atLeast("--averaging", averaging, 1);
+        DataDirectory dir = data.resolve();
         Scenario scenario = new ClassIncrementalScenario.Builder()
                 .train(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN))
                 .test(IdxDatasets.mnist(dir, IdxDatasets.Split.TEST)).numExperiences(5).name("split-mnist").build();
-        int workers = a.getInt("workers", 2);
-        int averaging = a.getInt("averaging", 5);
-        File out = new File(a.get("out", "results/spark-split-mnist"));
+        File out = outOption.dir();
         SparkConf sparkConf = new SparkConf().setAppName("dl4j-continual spark-split-mnist");
         if (!sparkConf.contains("spark.master")) {
             sparkConf.setMaster("local[" + workers + "]").set("spark.driver.host", "127.0.0.1")
@@ -68,20 +78,27 @@ public final class SparkSplitMnistExample {
         sparkConf.set("spark.ui.showConsoleProgress", "false");
         List<String[]> rows = new ArrayList<>();
         try (JavaSparkContext sc = new JavaSparkContext(sparkConf)) {
-            for (String strategy : a.getList("strategies", "er,ewc")) {
-                for (long seed : a.getLongs("seeds", "1,2,3")) {
+            for (String strategy : strategies) {
+                for (long seed : seeds.get()) {
                     ContinualResult[] r = new ContinualResult[2];
                     long[] millis = new long[2];
                     for (int mode = 0; mode < 2; mode++) {
                         String where = mode == 0 ? "local" : "spark";
                         double lr = strategy.equals("er") ? DerTargets.get("er/500").lr() : 0.03;
-                        PluginConfiguration plugin = plugin(strategy);
+                        List<PluginConfiguration> plugins = StrategyRegistry.plugins(strategy,
+                                new StrategyRegistry.Params(StrategyRegistry.Protocol.DER).batch(10).buffer(500));
                         ContinualConfiguration conf = new ContinualConfiguration.Builder().batchSize(10)
-                                .epochsPerExperience(1).seed(seed).progress(!a.has("quiet")).plugin(plugin).build();
+                                .epochsPerExperience(1).seed(seed).progress(quiet.progress())
+                                .plugins(plugins.toArray(new PluginConfiguration[0])).build();
+                        int replay = 0;
+                        for (PluginConfiguration p : plugins) {
+                            if (p instanceof RehearsalConfiguration) {
+                                replay += ((RehearsalConfiguration) p).getReplayBatch();
+                            }
+                        }
                         MultiLayerNetwork net = new Mlp.Builder(784, 10).hidden(100, 100).updater(new Sgd(lr))
                                 .seed(seed).build();
-                        int perWorker = conf.getBatchSize() + (plugin instanceof RehearsalConfiguration
-                                ? ((RehearsalConfiguration) plugin).getReplayBatch() : 0);
+                        int perWorker = conf.getBatchSize() + replay;
                         ContinualTrainer<MultiLayerNetwork> trainer = mode == 0 ? ContinualTrainer.wrap(net, conf)
                                 : SparkContinualTrainer.wrap(sc, net, conf,
                                 SparkContinualTrainer.parameterAveraging(perWorker, averaging, workers));
@@ -120,17 +137,6 @@ public final class SparkSplitMnistExample {
             throw new UncheckedIOException(e);
         }
         System.out.println("Results written to " + out.getAbsolutePath());
-    }
-
-    private static PluginConfiguration plugin(String strategy) {
-        switch (strategy) {
-            case "er":
-                return DerTargets.get("er/500").plugin();
-            case "ewc":
-                return new RegularizationConfiguration.Builder(RegularizationMethod.EWC).lambda(90).build();
-            default:
-                throw new IllegalArgumentException("Unknown strategy '" + strategy + "'; this command knows er, ewc");
-        }
     }
 
     private static String pct(double v) {

@@ -3,8 +3,6 @@ package io.github.dl4jcontinual.benchmarks;
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.ContinualResult;
-import io.github.dl4jcontinual.plugin.impl.CumulativeTraining;
-import io.github.dl4jcontinual.plugin.impl.JointTraining;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.trainer.ContinualConfiguration;
@@ -13,6 +11,9 @@ import io.github.dl4jcontinual.zoo.model.Mlp;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Sgd;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.File;
 import java.util.ArrayList;
@@ -22,84 +23,98 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Split-MNIST (or Split-Fashion-MNIST) class-IL with the DER protocol: MLP 784-100-100-10, plain SGD
- * (lr 0.03, Mammoth's selected value for SGD on seq-mnist), batch 10, 1 epoch per experience, 5 experiences of
- * 2 classes in natural order. Prints both accuracy matrices and the summary metrics per strategy and seed, and
- * writes JSON/CSV results under {@code --out}.
+ * {@code split-mnist}: Split-MNIST (or Split-Fashion-MNIST) class-IL with the DER protocol: MLP 784-100-100-10,
+ * plain SGD (lr 0.03, Mammoth's selected value for SGD on seq-mnist), batch 10, 1 epoch per experience, 5
+ * experiences of 2 classes in natural order. Strategies come from {@link StrategyRegistry} (DER protocol). Prints
+ * both accuracy matrices and the summary metrics per strategy and seed, and writes JSON/CSV results under
+ * {@code --out}.
  */
-public final class SplitMnistExample {
+@Command(name = "split-mnist", description = "Split-MNIST / Split-Fashion-MNIST class-IL, DER protocol (MLP "
+        + "784-100-100-10, SGD, batch 10), one run per strategy and seed.")
+public final class SplitMnistExample extends Options.Command {
     private static final Map<String, Double> DER_CLASS_IL = Map.of("naive", 19.60, "joint", 95.57);
     private static final Map<String, Double> DER_TASK_IL = Map.of("naive", 94.94, "joint", 99.51);
 
-    private SplitMnistExample() {
+    /** The datasets of {@code --dataset}. */
+    enum Dataset {
+        MNIST, FASHION_MNIST
     }
 
-    /**
-     * @param argv options: --data-dir, --dataset mnist|fashion-mnist, --strategies naive,joint,cumulative,
-     *             --seeds 1,2,..., --epochs, --batch, --lr, --head fixed|expanding, --out, --quiet,
-     *             --checkpoint-dir, --resume, --stop-after (see {@link CheckpointOptions})
-     */
-    public static void run(String[] argv) {
-        Args a = new Args(argv, CheckpointOptions.with("data-dir", "dataset", "strategies", "seeds", "epochs", "batch",
-                "lr", "head", "out", "quiet"));
-        if (a.has("help")) {
-            System.out.println("split-mnist [--data-dir DIR] [--dataset mnist|fashion-mnist] "
-                    + "[--strategies naive,joint,cumulative] [--seeds 1] [--epochs 1] [--batch 10] [--lr 0.03] "
-                    + "[--head fixed|expanding] [--out results/split-mnist] [--quiet] " + CheckpointOptions.USAGE);
-            return;
-        }
-        CheckpointOptions checkpoints = new CheckpointOptions(a);
-        DataDirectory dir = DataDirectory.resolve(a.get("data-dir", null));
-        String dataset = a.get("dataset", "mnist");
+    @Mixin
+    Options.DataDir data;
+    @Option(names = "--dataset", paramLabel = "mnist|fashion-mnist", defaultValue = "mnist",
+            description = "The dataset: mnist or fashion-mnist.")
+    Dataset dataset;
+    @Option(names = "--strategies", split = ",", paramLabel = "NAME", defaultValue = "naive,joint",
+            description = "Comma-separated strategies (StrategyRegistry, DER protocol): naive, joint, cumulative, er, "
+                    + "der++, ewc, oewc, si, mas, rwalk, lwf.")
+    List<String> strategies;
+    @Mixin
+    Options.Seeds seeds = new Options.Seeds(1);
+    @Option(names = "--epochs", defaultValue = "1", description = "Epochs per experience.")
+    int epochs;
+    @Option(names = "--batch", defaultValue = "10", description = "Minibatch size.")
+    int batch;
+    @Option(names = "--lr", defaultValue = "0.03", description = "SGD learning rate.")
+    double lr;
+    @Option(names = "--head", paramLabel = "fixed|expanding", defaultValue = "fixed",
+            description = "The output layer: fixed (10 classes) or expanding.")
+    HeadPolicy head;
+    @Mixin
+    Options.Out out = new Options.Out(null);
+    @Mixin
+    Options.Quiet quiet;
+    @Mixin
+    Options.NoReport report;
+    @Mixin
+    CheckpointOptions checkpoints;
+    @Mixin
+    Options.Ui ui;
+
+    @Override
+    public void run() {
+        checkpoints.check();
+        strategies("--strategies", strategies, StrategyRegistry.Protocol.DER);
+        atLeast("--epochs", epochs, 1);
+        atLeast("--batch", batch, 1);
+        DataDirectory dir = data.resolve();
+        String name = dataset.name().toLowerCase(Locale.ROOT).replace('_', '-');
         DataSet train;
         DataSet test;
-        if (dataset.equals("mnist")) {
+        if (dataset == Dataset.MNIST) {
             train = IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN);
             test = IdxDatasets.mnist(dir, IdxDatasets.Split.TEST);
-        } else if (dataset.equals("fashion-mnist")) {
+        } else {
             train = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN);
             test = IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST);
-        } else {
-            throw new IllegalArgumentException("--dataset should be mnist or fashion-mnist (got: " + dataset + ")");
         }
         System.out.println("Data: " + dir);
         Scenario scenario = new ClassIncrementalScenario.Builder().train(train).test(test).numExperiences(5)
-                .name("split-" + dataset).build();
-        HeadPolicy head = HeadPolicy.valueOf(a.get("head", "fixed").toUpperCase(Locale.ROOT));
-        File out = new File(a.get("out", "results/split-" + dataset));
-        ReportOutput reports = new ReportOutput(a);
+                .name("split-" + name).build();
+        File outDir = new File(out.out != null ? out.out : "results/split-" + name);
+        ReportOutput reports = report.output();
         Map<String, List<ContinualResult>> byStrategy = new LinkedHashMap<>();
-        for (String strategy : a.getList("strategies", "naive,joint")) {
-            for (long seed : a.getLongs("seeds", "1")) {
+        for (String strategy : strategies) {
+            for (long seed : seeds.get()) {
                 ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder()
-                        .epochsPerExperience(a.getInt("epochs", 1)).batchSize(a.getInt("batch", 10)).seed(seed)
-                        .headPolicy(head).progress(!a.has("quiet"));
-                switch (strategy) {
-                    case "naive":
-                        break;
-                    case "joint":
-                        cb.plugin(new JointTraining());
-                        break;
-                    case "cumulative":
-                        cb.plugin(new CumulativeTraining());
-                        break;
-                    default:
-                        throw new IllegalArgumentException("Unknown strategy '" + strategy
-                                + "'; this command knows naive, joint, cumulative");
-                }
+                        .epochsPerExperience(epochs).batchSize(batch).seed(seed)
+                        .headPolicy(head).progress(quiet.progress());
+                StrategyRegistry.plugins(strategy, new StrategyRegistry.Params(StrategyRegistry.Protocol.DER)
+                        .batch(batch)).forEach(cb::plugin);
                 int nOut = head == HeadPolicy.EXPANDING ? 2 : 10;
                 MultiLayerNetwork net = new Mlp.Builder(784, nOut).hidden(100, 100)
-                        .updater(new Sgd(a.getDouble("lr", 0.03))).seed(seed).build();
+                        .updater(new Sgd(lr)).seed(seed).build();
                 System.out.println("== " + strategy + ", seed " + seed);
-                ContinualResult r = checkpoints.fit(net, cb.build(), scenario, strategy + "-seed" + seed);
+                String run = strategy + "-seed" + seed;
+                ContinualResult r = ui.record(net, run, () -> checkpoints.fit(net, cb.build(), scenario, run));
                 System.out.println(r.report());
-                reports.write(r, new File(out, strategy + "-seed" + seed));
+                reports.write(r, new File(outDir, run));
                 byStrategy.computeIfAbsent(strategy, k -> new ArrayList<>()).add(r);
             }
         }
         System.out.println(summaryTable(byStrategy));
-        reports.compare(out);
-        System.out.println("Results written to " + out.getAbsolutePath());
+        reports.compare(outDir);
+        System.out.println("Results written to " + outDir.getAbsolutePath());
     }
 
     /**

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AtlasExampleTest {
     @Test
     void commandIsRegistered() {
-        assertTrue(BenchmarksMain.COMMANDS.containsKey("atlas"));
+        assertTrue(BenchmarksMain.commandLine().getSubcommands().containsKey("atlas"));
     }
 
     @Test
@@ -49,7 +49,7 @@ class AtlasExampleTest {
     @Test
     void upstreamCommandRunsEndToEnd(@TempDir File tmp) throws java.io.IOException {
         File md = new File(tmp, "table.md");
-        AtlasExample.run(new String[]{"--data-dir", SharedData.dir().root().getAbsolutePath(), "--seeds", "1",
+        BenchmarksMain.run(new String[]{"atlas", "--data-dir", SharedData.dir().root().getAbsolutePath(), "--seeds", "1",
                 "--train-per-class", "4", "--test-per-class", "4", "--stage1", "1", "--stage2", "1",
                 "--down-stage1", "1", "--down-stage2", "1", "--omniglot-classes", "6", "--omniglot-train", "2",
                 "--align-epochs", "1", "--quiet", "--markdown", md.getAbsolutePath()});

@@ -10,13 +10,15 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The {@code atlas --stream split-fashion|split-mnist} mode: argument checks and a tiny real run. */
 class AtlasSplitExampleTest {
     private static String error(String... argv) {
-        return assertThrows(IllegalArgumentException.class, () -> AtlasExample.run(argv)).getMessage();
+        String[] all = new String[argv.length + 1];
+        all[0] = "atlas";
+        System.arraycopy(argv, 0, all, 1, argv.length);
+        return Cli.error(all);
     }
 
     @Test
@@ -51,8 +53,12 @@ class AtlasSplitExampleTest {
         String[] argv = {"--stream", "split-mnist", "--data-dir", SharedData.dir().root().getPath(), "--seeds", "1",
                 "--methods", "zero-shot,atlas", "--train-per-class", "4", "--test-per-class", "5", "--align-epochs",
                 "1", "--stage1", "1", "--stage2", "1", "--weighting", "dimension", "--quiet", "--out", out.getPath()};
-        Args a = new Args(argv, "stream", "data-dir", "seeds", "methods", "train-per-class", "test-per-class",
-                "align-epochs", "stage1", "stage2", "weighting", "quiet", "out");
+        picocli.CommandLine cl = BenchmarksMain.commandLine();
+        String[] all = new String[argv.length + 1];
+        all[0] = "atlas";
+        System.arraycopy(argv, 0, all, 1, argv.length);
+        cl.parseArgs(all);
+        AtlasExample a = cl.getSubcommands().get("atlas").getCommand();
         Map<String, List<AccuracyMatrix>> r = AtlasSplitExample.run(a, AtlasSplitExample.stream(a));
         assertEquals(List.of("zero-shot", "atlas (dimension)"), List.copyOf(r.keySet()));
         AccuracyMatrix zero = r.get("zero-shot").get(0);

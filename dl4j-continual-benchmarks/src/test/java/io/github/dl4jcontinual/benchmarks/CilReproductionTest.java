@@ -78,6 +78,6 @@ class CilReproductionTest {
         rows.put("er", r);
         String t = CilReproduction.table("mnist", rows, new long[]{1, 2}, 2000, 100, "--dataset mnist");
         assertTrue(t.contains("| er | 91.00 ± 1.41 | – | 81.00 ± 1.41 | 98.00 ± 1.41 | 17.00 ± 2.83 | 11 |"), t);
-        assertTrue(t.contains("`bin/examples reproduce-cil --dataset mnist`"), t);
+        assertTrue(t.contains("`bin/benchmarks reproduce-cil --dataset mnist`"), t);
     }
 }

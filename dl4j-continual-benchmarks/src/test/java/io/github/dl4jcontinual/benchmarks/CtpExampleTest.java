@@ -30,10 +30,9 @@ class CtpExampleTest {
 
     @Test
     void commandIsRegisteredAndRejectsBadWeights() {
-        assertTrue(BenchmarksMain.COMMANDS.containsKey("ctp"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> CtpExample.run(new String[]{"--ctp-weights", "1,2"}));
-        assertTrue(e.getMessage().contains("needs 5 comma-separated weights"), e.getMessage());
+        assertTrue(BenchmarksMain.commandLine().getSubcommands().containsKey("ctp"));
+        String err = Cli.error("ctp", "--ctp-weights", "1,2");
+        assertTrue(err.contains("--ctp-weights") && err.contains("5 comma-separated weights"), err);
     }
 
     @Test
@@ -50,19 +49,16 @@ class CtpExampleTest {
 
     @Test
     void rejectsAnUnknownImagePretraining() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> CtpExample.run(new String[]{"--image-pretrain", "imagenet"}));
-        assertTrue(e.getMessage().contains("--image-pretrain should be none or omniglot (got: imagenet)"), e.getMessage());
+        String err = Cli.error("ctp", "--image-pretrain", "imagenet");
+        assertTrue(err.contains("'--image-pretrain': 'imagenet', expected one of none, omniglot"), err);
     }
 
     @Test
     void rejectsAnUnknownStreamAndStreamWithPairs() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> CtpExample.run(new String[]{"--stream", "cifar"}));
-        assertTrue(e.getMessage().contains("--stream should be mnist-fashion or omniglot (got: cifar)"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> CtpExample.run(new String[]{"--stream", "omniglot", "--pairs", "some-dir"}));
-        assertTrue(e.getMessage().contains("--stream and --pairs exclude each other"), e.getMessage());
+        String err = Cli.error("ctp", "--stream", "cifar");
+        assertTrue(err.contains("'--stream': 'cifar', expected one of mnist-fashion, omniglot"), err);
+        err = Cli.error("ctp", "--stream", "omniglot", "--pairs", "some-dir");
+        assertTrue(err.contains("--stream and --pairs exclude each other"), err);
     }
 
     @Test
@@ -83,25 +79,23 @@ class CtpExampleTest {
 
     @Test
     void anUnknownMethodIsRefusedNamingTheMethods() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> CtpExample.run(new String[]{"--data-dir", SharedData.dir().root().toString(), "--methods", "gem",
-                        "--train-per-domain", "10", "--test-per-domain", "10"}));
-        assertTrue(e.getMessage().contains("gem is not one of [seqf, joint, ewc, mas, rwalk, lwf, er, mof, kmeans, "
-                + "icarl, lucir, ctp, ctp_er]"), e.getMessage());
+        String err = Cli.error("ctp", "--data-dir", SharedData.dir().root().toString(), "--methods", "gem",
+                "--train-per-domain", "10", "--test-per-domain", "10");
+        assertTrue(err.contains("'--methods': 'gem', expected all or comma-separated names among seqf, joint, ewc, "
+                + "mas, rwalk, lwf, er, mof, kmeans, icarl, lucir, ctp, ctp_er"), err);
     }
 
     @Test
     void theSixPortedBaselinesAreTheirPlugins() {
-        Args a = new Args(new String[0], "queue", "memory", "batch", "epochs");
-        List<String> w = List.of("1", "1", "1", "1", "1");
-        ContinualConfiguration joint = CtpExample.trainer("joint", 1, a, w);
+        CtpExample a = new CtpExample();
+        ContinualConfiguration joint = a.trainer("joint", 1);
         assertTrue(joint.getPlugins().get(0) instanceof JointTraining, "joint: core's JointTraining first");
         assertEquals("dual-encoder", joint.getPlugins().get(1).name());
-        CtpConfiguration lwf = (CtpConfiguration) CtpExample.trainer("lwf", 1, a, w).getPlugins().get(0);
+        CtpConfiguration lwf = (CtpConfiguration) a.trainer("lwf", 1).getPlugins().get(0);
         assertEquals(1.0, lwf.getLwf());
-        assertEquals(1, CtpExample.trainer("lwf", 1, a, w).getPlugins().size(), "lwf keeps no memory");
+        assertEquals(1, a.trainer("lwf", 1).getPlugins().size(), "lwf keeps no memory");
         for (String m : List.of("mof", "kmeans", "icarl", "lucir")) {
-            List<PluginConfiguration> ps = CtpExample.trainer(m, 1, a, w).getPlugins();
+            List<PluginConfiguration> ps = a.trainer(m, 1).getPlugins();
             CtpConfiguration c = (CtpConfiguration) ps.get(0);
             assertEquals(m.equals("icarl") ? 1.0 : 0.0, c.getLwf(), m);
             assertEquals(m.equals("lucir") ? 1.0 : 0.0, c.getFeatureDistillation(), m);
@@ -119,7 +113,7 @@ class CtpExampleTest {
     @Test
     void theSixPortedBaselinesRunAtTinyScale(@TempDir Path dir) throws Exception {
         Path table = dir.resolve("table.md");
-        CtpExample.run(new String[]{"--data-dir", SharedData.dir().root().toString(), "--methods",
+        BenchmarksMain.run(new String[]{"ctp", "--data-dir", SharedData.dir().root().toString(), "--methods",
                 "joint,lwf,mof,kmeans,icarl,lucir", "--train-per-domain", "40", "--test-per-domain", "20", "--epochs", "1",
                 "--seeds", "1", "--quiet", "--out", dir.toString(), "--markdown", table.toString()});
         String t = Files.readString(table);

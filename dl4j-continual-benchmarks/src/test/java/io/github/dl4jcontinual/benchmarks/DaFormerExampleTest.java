@@ -20,8 +20,8 @@ class DaFormerExampleTest {
 
     @Test
     void cifar100WithoutFilesNamesTheFileAndItsSource(@TempDir File dir) {
-        MissingDataFileException e = assertThrows(MissingDataFileException.class, () -> DaFormerExample.run(
-                new String[]{"--config", "cifar100", "--data-dir", dir.getAbsolutePath()}));
+        MissingDataFileException e = assertThrows(MissingDataFileException.class, () -> BenchmarksMain.run(
+                new String[]{"daformer", "--config", "cifar100", "--data-dir", dir.getAbsolutePath()}));
         assertTrue(e.getMessage().contains("cifar-100-binary"), e.getMessage());
         assertTrue(e.getMessage().contains("cs.toronto.edu"), e.getMessage());
         assertEquals(new File(dir, "cifar-100-binary/train.bin").getAbsoluteFile(), e.getExpectedFile()

@@ -10,7 +10,7 @@ class RegularizationReproductionTest {
 
     @Test
     void commandIsRegisteredAndValidatesMethods() {
-        assertTrue(BenchmarksMain.COMMANDS.containsKey("reproduce-regularization"));
+        assertTrue(BenchmarksMain.commandLine().getSubcommands().containsKey("reproduce-regularization"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> RegularizationReproduction.der(null, "bogus", 1, false));
         assertTrue(e.getMessage().contains("'bogus'"), e.getMessage());

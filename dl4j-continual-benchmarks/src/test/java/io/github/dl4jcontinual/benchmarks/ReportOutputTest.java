@@ -26,7 +26,7 @@ class ReportOutputTest {
 
     @Test
     void writesEachRunsReportAndTheComparisonUnlessTurnedOff(@TempDir File out) throws Exception {
-        ReportOutput on = new ReportOutput(new Args(new String[0]));
+        ReportOutput on = new ReportOutput(true);
         on.write(result("naive", 1), new File(out, "a"));
         on.write(result("<joint>", 2), new File(out, "b"));
         on.compare(out);
@@ -36,7 +36,7 @@ class ReportOutputTest {
         assertTrue(comparison.contains("id=\"comparison\"") && comparison.contains("&lt;joint&gt; seed 2"));
 
         File quiet = new File(out, "quiet");
-        ReportOutput off = new ReportOutput(new Args(new String[]{"--no-report"}));
+        ReportOutput off = new ReportOutput(false);
         off.write(result("naive", 1), new File(quiet, "a"));
         off.write(result("naive", 2), new File(quiet, "b"));
         off.compare(quiet);
@@ -45,7 +45,7 @@ class ReportOutputTest {
         assertFalse(new File(quiet, "report.html").exists());
 
         File later = new File(out, "later.html");
-        ReportCommand.run(new String[]{"--in", out.getPath(), "--out", later.getPath(), "--title", "Later"});
+        BenchmarksMain.run(new String[]{"report", "--in", out.getPath(), "--out", later.getPath(), "--title", "Later"});
         String page = Files.readString(later.toPath());
         assertTrue(page.contains("<h1>Later</h1>") && page.contains("naive seed 1") && page.contains("&lt;joint&gt;"));
     }

@@ -17,7 +17,7 @@ class SplitMnistExampleTest {
     @Test
     void runsOnRealFashionMnistAndWritesResults(@TempDir File out) throws Exception {
         File data = SharedData.dir().root();
-        SplitMnistExample.run(new String[]{"--data-dir", data.getPath(), "--dataset", "fashion-mnist",
+        BenchmarksMain.run(new String[]{"split-mnist", "--data-dir", data.getPath(), "--dataset", "fashion-mnist",
             "--strategies", "naive", "--seeds", "3", "--out", out.getPath(), "--quiet"});
         File dir = new File(out, "naive-seed3");
         for (String f : new String[]{"result.json", "summary.csv", "accuracy-class-il.csv", "accuracy-task-il.csv",
@@ -36,17 +36,18 @@ class SplitMnistExampleTest {
 
     @Test
     void missingDataFileSaysWhereToPutIt(@TempDir File empty) {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> SplitMnistExample.run(
-                new String[]{"--data-dir", empty.getPath(), "--quiet"}));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> BenchmarksMain.run(
+                new String[]{"split-mnist", "--data-dir", empty.getPath(), "--quiet"}));
         assertTrue(e.getMessage().contains("mnist/train-images-idx3-ubyte.gz")
                 && e.getMessage().contains(empty.getAbsolutePath()), e.getMessage());
     }
 
     @Test
     void unknownOptionsAndStrategiesAreRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Args(new String[]{"--sedes", "1"}, "seeds"));
-        assertTrue(e.getMessage().contains("--sedes") && e.getMessage().contains("--seeds"), e.getMessage());
+        String err = Cli.error("split-mnist", "--sedes", "1");
+        assertTrue(err.contains("--sedes") && err.contains("--seeds"), err);
+        err = Cli.error("split-mnist", "--strategies", "naive,gem");
+        assertTrue(err.contains("--strategies") && err.contains("'gem'") && err.contains("cumulative"), err);
         assertEquals("1.00 ± 1.41", SplitMnistExample.meanStd(new double[]{0, 2}));
     }
 }
