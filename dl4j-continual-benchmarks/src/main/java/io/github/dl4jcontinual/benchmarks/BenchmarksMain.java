@@ -29,7 +29,8 @@ import java.util.stream.Collectors;
         subcommands = {SplitMnistExample.class, RehearsalExample.class, RegularizationReproduction.class,
                 ArbiterSearchExample.class, CilReproduction.class, DaFormerExample.class, ItamlExample.class,
                 PromptsExample.class, AltaExample.class, CtpExample.class, AtlasExample.class, Benchmark.class,
-                ScalingBenchmark.class, StepBenchmark.class, ReportCommand.class, SparkSplitMnistExample.class})
+                ScalingBenchmark.class, StepBenchmark.class, ReportCommand.class, SparkSplitMnistExample.class,
+                GemReproduction.class})
 public final class BenchmarksMain {
     /** The command run when the arguments name none. */
     static final String DEFAULT_COMMAND = "split-mnist";
