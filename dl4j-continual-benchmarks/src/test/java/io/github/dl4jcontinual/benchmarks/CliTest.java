@@ -57,6 +57,8 @@ class CliTest {
         assertNamed(Cli.error("rehearsal", "reproduce", "--targets", "er/123"), "--targets", "er/123");
         assertNamed(Cli.error("split-mnist", "--ui", "x.bin", "--ui-frequency", "0"), "--ui-frequency", "'0'");
         assertTrue(Cli.error("no-such-command").contains("no-such-command"));
+        assertNamed(Cli.error("reproduce-gem", "--methods", "agem"), "--methods", "'agem'");
+        assertNamed(Cli.error("reproduce-gem", "--tasks", "1"), "--tasks", "'1'");
         // without a command: split-mnist, the former default
         assertNamed(Cli.error("--sedes", "1"), "--sedes", "--seeds");
     }
@@ -83,7 +85,7 @@ class CliTest {
     @Test
     void everyCommandHasHelpListingItsOptions() {
         List<CommandLine> all = commands(BenchmarksMain.commandLine());
-        assertEquals(18, all.size(), "16 commands, rehearsal's 2 sub-commands");
+        assertEquals(19, all.size(), "17 commands, rehearsal's 2 sub-commands");
         for (CommandLine c : all) {
             Cli r = Cli.execute(path(c));
             assertEquals(0, r.code, String.join(" ", path(c)) + ": " + r.err);
@@ -100,7 +102,7 @@ class CliTest {
         assertEquals(0, top.code);
         for (String name : List.of("split-mnist", "rehearsal", "reproduce-regularization", "arbiter-search",
                 "reproduce-cil", "daformer", "itaml", "prompts", "alta", "ctp", "atlas", "benchmark",
-                "benchmark-scaling", "benchmark-step", "report", "spark-split-mnist")) {
+                "benchmark-scaling", "benchmark-step", "report", "spark-split-mnist", "reproduce-gem")) {
             assertTrue(BenchmarksMain.commandLine().getSubcommands().containsKey(name), name);
             assertTrue(top.out.contains(name), name);
         }
