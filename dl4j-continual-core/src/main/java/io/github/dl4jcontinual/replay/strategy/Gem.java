@@ -1,7 +1,6 @@
 package io.github.dl4jcontinual.replay.strategy;
 
 import io.github.dl4jcontinual.data.Batches;
-import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
@@ -168,30 +167,13 @@ public class Gem extends RehearsalConfiguration {
         return vv.mmul(refs).reshape(g.shape()).addi(g);
     }
 
-    static final class Runtime extends RehearsalRuntime {
+    static final class Runtime extends GradientProjectionRuntime {
         private final Gem gem;
-        private ContinualModel.Twin twin;
         private final List<MultiDataSet> memories = new ArrayList<>();
-        private long projections;
 
         Runtime(Gem conf) {
             super(conf);
             this.gem = conf;
-        }
-
-        @Override
-        java.io.Serializable extraState() {
-            return projections;
-        }
-
-        @Override
-        void restoreExtraState(java.io.Serializable extra) {
-            projections = (Long) extra;
-        }
-
-        /** @return how many gradients were projected so far */
-        long projections() {
-            return projections;
         }
 
         @Override
@@ -206,9 +188,7 @@ public class Gem extends RehearsalConfiguration {
 
         @Override
         public void beforeExperience(ContinualContext ctx, Experience experience) {
-            if (twin == null || !twin.isFor(ctx.model())) {
-                twin = ctx.model().twin(null, null);
-            }
+            twinFor(ctx);
             memories.clear();
             ReplayBatch all = buffer.contents(ctx.headSize());
             if (all == null) {
