@@ -117,8 +117,9 @@ public final class DerTargets {
                 case "agem":
                     return new AGem.Builder().bufferSize(buffer).replayBatch(replayBatch).build();
                 case "gem":
-                    // Mammoth: the whole memory enters the constraints, shared equally between experiences
-                    return new Gem.Builder().bufferSize(buffer).replayBatch(buffer).memoriesPerExperience(0)
+                    // Mammoth at the DER paper (2020): buffer / N_TASKS memories per experience (5 tasks in
+                    // Seq-MNIST), the whole memory of each past experience in its constraint
+                    return new Gem.Builder().replayBatch(buffer).memoriesPerExperience(buffer / 5)
                             .memoryStrength(alpha).build();
                 case "gdumb":
                     return new GDumb.Builder().bufferSize(buffer).build();
