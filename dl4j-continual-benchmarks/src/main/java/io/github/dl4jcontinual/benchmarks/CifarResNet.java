@@ -23,8 +23,8 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.learning.config.Nesterovs;
 
 /**
- * The CIFAR-100 B0-10 configuration of {@code reproduce-cil --dataset cifar100} (PyCIL's protocol from
- * {@code targets.md}): ResNet-32 for CIFAR (3 stages of 5 basic blocks, 16/32/64 channels, global average pooling),
+ * The CIFAR-100 B0-10 configuration of {@code reproduce-cil --dataset cifar100} (PyCIL's protocol, see
+ * docs/class-incremental.md): ResNet-32 for CIFAR (3 stages of 5 basic blocks, 16/32/64 channels, global average pooling),
  * 2000 exemplars in all (herding), class order from seed 1993, minibatch 128, SGD with momentum 0.9 and weight decay
  * 5e-4; 200 epochs on the first experience (lr 0.1, ÷10 at epochs 60, 120, 170) and 170 on each later one (iCaRL's
  * milestones 80, 120; WA's and BiC's 60, 100, 140).

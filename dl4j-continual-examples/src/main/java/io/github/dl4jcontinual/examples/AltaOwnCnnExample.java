@@ -28,9 +28,9 @@ public final class AltaOwnCnnExample {
     private AltaOwnCnnExample() {
     }
 
-    /** @param args optional: the data directory (default ../shared/data) */
+    /** @param args optional: the data directory (default: DL4J_CONTINUAL_DATA, else ~/.dl4j-continual/data) */
     public static void main(String[] args) {
-        DataDirectory dir = DataDirectory.resolve(args.length > 0 ? args[0] : "../shared/data");
+        DataDirectory dir = DataDirectory.resolve(args.length > 0 ? args[0] : null);
         ContinualResult r = run(new ClassIncrementalScenario.Builder().name("split-fashion-mnist")
                 .train(DataSets.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, 200))
                 .test(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST)).numExperiences(5).build(), 3);
