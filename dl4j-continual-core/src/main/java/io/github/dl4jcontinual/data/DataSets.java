@@ -101,6 +101,39 @@ public final class DataSets {
     }
 
     /**
+     * A per-class subset in file order: of every class, the examples after the first {@code skip} up to
+     * {@code skip + perClass} (fewer when the class has fewer). The usual way to take a small balanced training or
+     * test set from MNIST-like files without shuffling.
+     *
+     * @param data     examples with 2-d one-hot labels
+     * @param skip     examples of each class skipped first, {@code >= 0}
+     * @param perClass examples kept per class after those, {@code > 0}
+     * @return the subset, in the original order, detached
+     * @throws IllegalArgumentException if {@code skip < 0}, {@code perClass <= 0} or the labels are not one-hot
+     */
+    public static DataSet perClass(DataSet data, int skip, int perClass) {
+        if (skip < 0 || perClass <= 0) {
+            throw new IllegalArgumentException("perClass needs skip >= 0 and perClass > 0 (got skip " + skip
+                    + ", perClass " + perClass + ")");
+        }
+        int[] cls = classIds(data.getLabels());
+        int[] count = new int[(int) data.getLabels().size(1)];
+        List<Integer> keep = new ArrayList<>();
+        for (int i = 0; i < cls.length; i++) {
+            int c = cls[i];
+            if (count[c] >= skip && count[c] < skip + perClass) {
+                keep.add(i);
+            }
+            count[c]++;
+        }
+        if (keep.isEmpty()) {
+            throw new IllegalArgumentException("perClass: no class has more than " + skip + " examples");
+        }
+        INDArray idx = Nd4j.createFromArray(keep.stream().mapToInt(Integer::intValue).toArray());
+        return new DataSet(data.getFeatures().get(idx).detach(), data.getLabels().get(idx).detach());
+    }
+
+    /**
      * A stratified split of a labelled data set, e.g. to carve a validation stream out of the training data so that
      * hyper-parameters are never chosen on the test stream: for every class, {@code round(fraction · n_class)} of
      * its examples (at least one when the class has two or more) go to the second part, chosen at random with the

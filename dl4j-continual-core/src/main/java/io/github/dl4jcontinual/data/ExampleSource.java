@@ -95,6 +95,14 @@ public interface ExampleSource {
      */
     MultiDataSet get(int[] positions);
 
+    /**
+     * @return the class names the source knows, by label column (e.g. a DataVec reader's labels: the folder names
+     *         of an {@code ImageRecordReader} with a {@code ParentPathLabelGenerator}); empty when it knows none
+     */
+    default java.util.List<String> labels() {
+        return java.util.List.of();
+    }
+
     /** @return what the source is, for messages (e.g. "RecordReaderDataSetIterator over ImageRecordReader") */
     String describe();
 }

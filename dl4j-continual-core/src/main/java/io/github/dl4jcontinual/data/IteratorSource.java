@@ -93,6 +93,21 @@ final class IteratorSource implements ExampleSource {
         throw new UnsupportedOperationException("The source " + describe() + " is read in order only");
     }
 
+    /** @return the iterator's {@code getLabels()} (a record reader's labels), empty when it has none */
+    @Override
+    public java.util.List<String> labels() {
+        if (dsi == null) {
+            return java.util.List.of();
+        }
+        try {
+            java.util.List<String> l = dsi.getLabels();
+            return l == null || l.contains(null) ? java.util.List.of() : java.util.List.copyOf(l);
+        } catch (RuntimeException e) {
+            // many iterators do not implement getLabels
+            return java.util.List.of();
+        }
+    }
+
     @Override
     public String describe() {
         Object it = dsi != null ? dsi : mdsi;

@@ -12,6 +12,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -71,6 +72,21 @@ public final class AccuracyMetric implements StreamMetric {
 
     @Override
     public MetricRow evaluate(ContinualContext ctx, List<Experience> test) {
+        return evaluate(ctx, test, null);
+    }
+
+    /**
+     * As {@link #evaluate(ContinualContext, List)}, also adding the class-IL confusion of the test experiences whose
+     * class-IL cell is defined to {@code confusion} (the trainer asks for it after the last experience only): on
+     * minibatches scored alone it is the confusion matrix of DL4J's {@code Evaluation} (a {@link MaskedEvaluation});
+     * on joined ones the same arg-max counted in the pass that counts the correct predictions.
+     *
+     * @param ctx       the trainer's context
+     * @param test      the test experiences, in stream order
+     * @param confusion null, or {@code [numClasses][numClasses]} counts to add to, {@code [actual][predicted]}
+     * @return the row, as {@link #evaluate(ContinualContext, List)}
+     */
+    public MetricRow evaluate(ContinualContext ctx, List<Experience> test, long[][] confusion) {
         Function<MultiDataSet, INDArray> s = scorer != null ? scorer : ctx.model()::classScores;
         int[] allowed;
         if (scorer == null) {
@@ -80,7 +96,7 @@ public final class AccuracyMetric implements StreamMetric {
         }
         int width = scorer == null ? ctx.headSize() : -1;
         long[][] r = evaluate(s, width, test, ctx.numClasses(), allowed, ctx.configuration().getEvalBatchSize(),
-                scorer == null);
+                scorer == null, confusion);
         return new MetricRow().put(CLASS_IL, r[0]).put(TASK_IL, r[1]);
     }
 
@@ -106,10 +122,25 @@ public final class AccuracyMetric implements StreamMetric {
      */
     static long[][] evaluate(Function<MultiDataSet, INDArray> scorer, int headSize, List<Experience> stream,
                              int numClasses, int[] classIlAllowed, int batchSize, boolean rowWise) {
+        return evaluate(scorer, headSize, stream, numClasses, classIlAllowed, batchSize, rowWise, null);
+    }
+
+    /**
+     * As {@link #evaluate(Function, int, List, int, int[], int, boolean)}, adding the class-IL predictions of the
+     * experiences whose class-IL cell is defined to {@code confusion} ({@code [actual][predicted]}) unless it is null.
+     */
+    static long[][] evaluate(Function<MultiDataSet, INDArray> scorer, int headSize, List<Experience> stream,
+                             int numClasses, int[] classIlAllowed, int batchSize, boolean rowWise,
+                             long[][] confusion) {
+        if (confusion != null && (confusion.length != numClasses
+                || java.util.Arrays.stream(confusion).anyMatch(row -> row.length != numClasses))) {
+            throw new IllegalArgumentException("The confusion counts should be " + numClasses + " x " + numClasses);
+        }
         long[] classIl = new long[stream.size()];
         long[] taskIl = new long[stream.size()];
         MaskedEvaluation[][] ev = new MaskedEvaluation[stream.size()][];
         Counts counts = new Counts(stream.size(), numClasses, classIlAllowed);
+        counts.confusion = confusion;
         List<Integer> owners = new ArrayList<>();
         List<MultiDataSet> pending = new ArrayList<>();
         long rows = 0;
@@ -142,12 +173,28 @@ public final class AccuracyMetric implements StreamMetric {
         if (!pending.isEmpty()) {
             score(scorer, headSize, stream, numClasses, classIlAllowed, ev, counts, owners, pending);
         }
+        if (confusion != null) {
+            for (MaskedEvaluation[] e : ev) {
+                if (e != null && e[0] != null && e[0].getConfusion() != null) {
+                    addConfusion(e[0].getConfusion(), confusion);
+                }
+            }
+        }
         for (int j = 0; j < stream.size(); j++) {
             boolean[] d = counts.defined[j];
             classIl[j] = d == null || !d[0] ? -1 : (ev[j] == null ? 0 : ev[j][0].correct()) + counts.correct[j][0];
             taskIl[j] = d == null || !d[1] ? -1 : (ev[j] == null ? 0 : ev[j][1].correct()) + counts.correct[j][1];
         }
         return new long[][]{classIl, taskIl};
+    }
+
+    /** Adds DL4J's confusion matrix (actual → predicted multiset) to the counts. */
+    private static void addConfusion(org.nd4j.evaluation.classification.ConfusionMatrix<Integer> m, long[][] out) {
+        for (Map.Entry<Integer, org.nd4j.shade.guava.collect.Multiset<Integer>> row : m.getMatrix().entrySet()) {
+            for (org.nd4j.shade.guava.collect.Multiset.Entry<Integer> c : row.getValue().entrySet()) {
+                out[row.getKey()][c.getElement()] += c.getCount();
+            }
+        }
     }
 
     /** Rows that can share a forward pass with other experiences' rows: no masks, 2-d class labels. */
@@ -176,6 +223,8 @@ public final class AccuracyMetric implements StreamMetric {
         /** Per experience scored so far: whether its class-IL and task-IL accuracies are defined. */
         final boolean[][] defined;
         boolean[] classMask;
+        /** Class-IL counts {@code [actual][predicted]} to add to, or null. */
+        long[][] confusion;
 
         Counts(int experiences, int numClasses, int[] classIlAllowed) {
             this.correct = new long[experiences][2];
@@ -256,7 +305,7 @@ public final class AccuracyMetric implements StreamMetric {
             if (flat != null) {
                 if (counts.defined[j][0]) {
                     counts.correct[j][0] += MaskedEvaluation.countCorrect(flat, width, counts.classMask, actual,
-                            (int) off, (int) n);
+                            (int) off, (int) n, counts.confusion);
                 }
                 if (counts.defined[j][1]) {
                     if (counts.taskMasks[j] == null) {

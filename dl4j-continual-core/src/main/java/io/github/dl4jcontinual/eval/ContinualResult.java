@@ -22,9 +22,10 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * The outcome of a continual run: named accuracy matrices measured on the test stream after every experience —
  * {@code "class_il"} and {@code "task_il"} of the network, and those of every stream metric (e.g. iCaRL's
  * {@code "nme.class_il"}, iTAML's {@code "itaml.with_task_prediction"}) —, named scalars, the per-experience results,
- * the configuration (with its seed) and the scenario's identity. Immutable; round-trips through {@link #toJson()} /
- * {@link #fromJson(String)} (results written by earlier versions, with separate class-IL, task-IL and head
- * matrices, are read too).
+ * the configuration (with its seed) and the scenario's identity, and, when recorded, the network's summary, the
+ * scenario's class names and the class-IL confusion after the last experience. Immutable; round-trips through
+ * {@link #toJson()} / {@link #fromJson(String)} (results written by earlier versions, with separate class-IL,
+ * task-IL and head matrices, or without the summary, names and confusion, are read too).
  *
  * <p>Class-IL: the prediction is the arg-max over the classes the model has seen (or over every output,
  * see {@link ContinualConfiguration#isMaskUnseenClasses()}). Task-IL: the arg-max over the classes of the
@@ -48,6 +49,12 @@ public final class ContinualResult {
     /** The run's identity: its id and the network's configuration (layers, updater, learning rates), or null. */
     private String runId;
     private Object network;
+    /** The network when the run started, or null (results written before it was recorded). */
+    private ModelSummary modelSummary;
+    /** Class names by the dataset's class id, or null when the scenario had none. */
+    private List<String> classNames;
+    /** The class-IL confusion after the last evaluated experience, or null. */
+    private ClassConfusion confusion;
 
     private ContinualResult() {
         // for Jackson
@@ -123,7 +130,83 @@ public final class ContinualResult {
                 scalars, experiences, totalMillis);
         r.runId = runId;
         r.network = network;
+        r.modelSummary = modelSummary;
+        r.classNames = classNames;
+        r.confusion = confusion;
         return r;
+    }
+
+    /** @return a copy of this result with every field */
+    private ContinualResult copy() {
+        return withHeads(Map.of());
+    }
+
+    /**
+     * @param summary the network's layers and parameter counts when the run started (see
+     *                {@link io.github.dl4jcontinual.model.ContinualModel#summary()}), or null
+     * @return a copy of this result that records it
+     */
+    public ContinualResult withModelSummary(ModelSummary summary) {
+        ContinualResult r = copy();
+        r.modelSummary = summary;
+        return r;
+    }
+
+    /**
+     * @param names the scenario's class names by the dataset's class id (see
+     *              {@link io.github.dl4jcontinual.scenario.Scenario#classNames()}); null or empty for none
+     * @return a copy of this result that records them
+     */
+    public ContinualResult withClassNames(List<String> names) {
+        ContinualResult r = copy();
+        r.classNames = names == null || names.isEmpty() ? null : List.copyOf(names);
+        return r;
+    }
+
+    /**
+     * @param c the class-IL confusion after the last evaluated experience, or null
+     * @return a copy of this result that records it
+     */
+    public ContinualResult withConfusion(ClassConfusion c) {
+        ContinualResult r = copy();
+        r.confusion = c;
+        return r;
+    }
+
+    /** @return the network's layers and parameter counts when the run started, or null if not recorded */
+    public ModelSummary modelSummary() {
+        return modelSummary;
+    }
+
+    /**
+     * @return the scenario's class names by the dataset's class id (index = label column), unmodifiable; empty when
+     *         the scenario had none
+     */
+    public List<String> classNames() {
+        return classNames == null ? List.of() : Collections.unmodifiableList(classNames);
+    }
+
+    /**
+     * @param relabelled a class id of the scenario (arrival order, as in the accuracy matrices and
+     *                   {@link #confusion()})
+     * @return its name when the scenario had names, else its dataset class id ({@link #classOrder()}), else the id
+     *         itself
+     */
+    public String className(int relabelled) {
+        if (relabelled >= 0 && relabelled < classOrder.length) {
+            int id = classOrder[relabelled];
+            return classNames != null && id >= 0 && id < classNames.size() ? classNames.get(id) : Integer.toString(id);
+        }
+        return Integer.toString(relabelled);
+    }
+
+    /**
+     * @return the class-IL confusion matrix of the test stream after the last experience (classes relabelled in
+     *         arrival order), or null: not recorded (older results, a training backend that evaluates elsewhere, a
+     *         run stopped before its last experience)
+     */
+    public ClassConfusion confusion() {
+        return confusion;
     }
 
     /**
@@ -135,8 +218,7 @@ public final class ContinualResult {
      * @return a new result
      */
     public ContinualResult withRun(String runId, String networkJson) {
-        ContinualResult r = new ContinualResult(scenario, scenarioType, classOrder, strategy, configuration,
-                matrices, scalars, experiences, totalMillis);
+        ContinualResult r = copy();
         r.runId = runId;
         try {
             r.network = networkJson == null ? null : ContinualJson.mapper().readValue(networkJson, Object.class);

@@ -111,6 +111,25 @@ public class MaskedEvaluation extends Evaluation {
      * @return correct predictions among those rows
      */
     public static long countCorrect(double[] scores, int headSize, boolean[] allowed, int[] actual, int from, int n) {
+        return countCorrect(scores, headSize, allowed, actual, from, n, null);
+    }
+
+    /**
+     * As {@link #countCorrect(double[], int, boolean[], int[], int, int)}, also adding every row's
+     * (label, prediction) pair to {@code confusion[actual][predicted]} unless it is null (the counts DL4J's
+     * confusion matrix of {@link #eval} would get).
+     *
+     * @param scores    row-major scores, {@code headSize} per row, without NaN
+     * @param headSize  scores per row
+     * @param allowed   {@link #allowedMask} of the allowed classes
+     * @param actual    the label class of every row of {@code scores}
+     * @param from      first row
+     * @param n         rows
+     * @param confusion null, or counts {@code [numClasses][numClasses]} to add to
+     * @return correct predictions among those rows
+     */
+    public static long countCorrect(double[] scores, int headSize, boolean[] allowed, int[] actual, int from, int n,
+                                    long[][] confusion) {
         long correct = 0;
         for (int r = from; r < from + n; r++) {
             int best = -1;
@@ -125,6 +144,9 @@ public class MaskedEvaluation extends Evaluation {
             }
             if (best == actual[r]) {
                 correct++;
+            }
+            if (confusion != null) {
+                confusion[actual[r]][best]++;
             }
         }
         return correct;

@@ -60,6 +60,12 @@ public final class ComputationGraphModel extends NetworkModel<ComputationGraph> 
         return "ComputationGraph";
     }
 
+    /** @return {@link io.github.dl4jcontinual.eval.ModelSummary#of(ComputationGraph)} of the current graph */
+    @Override
+    public io.github.dl4jcontinual.eval.ModelSummary summary() {
+        return io.github.dl4jcontinual.eval.ModelSummary.of(net);
+    }
+
     @Override
     Map<String, Layer> layersByName() {
         Map<String, Layer> m = new LinkedHashMap<>();

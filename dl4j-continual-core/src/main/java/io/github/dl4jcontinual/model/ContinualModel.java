@@ -115,6 +115,14 @@ public interface ContinualModel {
     /** @return a one-line description: kind, layers or vertices, parameter count, inputs and outputs */
     String describe();
 
+    /**
+     * @return the network's layers (name, type, nIn/nOut or parameter shapes, parameter count) and total parameter
+     *         count as DL4J reports them; by default only the kind and {@link #numParams()}, no layers
+     */
+    default io.github.dl4jcontinual.eval.ModelSummary summary() {
+        return new io.github.dl4jcontinual.eval.ModelSummary(kind(), numParams(), List.of(), null);
+    }
+
     /** @return the number of input arrays a minibatch carries */
     int numInputs();
 

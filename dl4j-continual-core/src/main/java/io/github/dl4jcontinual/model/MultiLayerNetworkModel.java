@@ -40,6 +40,12 @@ public final class MultiLayerNetworkModel extends NetworkModel<MultiLayerNetwork
         return "MultiLayerNetwork";
     }
 
+    /** @return {@link io.github.dl4jcontinual.eval.ModelSummary#of(MultiLayerNetwork)} of the current network */
+    @Override
+    public io.github.dl4jcontinual.eval.ModelSummary summary() {
+        return io.github.dl4jcontinual.eval.ModelSummary.of(net);
+    }
+
     @Override
     Map<String, Layer> layersByName() {
         Map<String, Layer> m = new LinkedHashMap<>();

@@ -258,6 +258,21 @@ public final class SameDiffModel implements ContinualModel {
         return v;
     }
 
+    /**
+     * @return one entry per trainable variable (type "variable", its shape, its length as parameter count) and
+     *         their total; no DL4J table
+     */
+    @Override
+    public io.github.dl4jcontinual.eval.ModelSummary summary() {
+        List<io.github.dl4jcontinual.eval.ModelSummary.LayerSummary> layers = new ArrayList<>();
+        for (SDVariable v : trainable()) {
+            INDArray a = v.getArr();
+            layers.add(new io.github.dl4jcontinual.eval.ModelSummary.LayerSummary(v.name(), "variable", -1, -1,
+                    java.util.Arrays.toString(a.shape()), a.length()));
+        }
+        return new io.github.dl4jcontinual.eval.ModelSummary(kind(), numParams(), layers, null);
+    }
+
     @Override
     public long numParams() {
         long n = 0;

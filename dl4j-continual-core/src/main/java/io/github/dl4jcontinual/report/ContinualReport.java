@@ -145,6 +145,20 @@ public final class ContinualReport {
      * "ER seed 1 (capacity=200)" and "ER seed 1 (capacity=500)". Identical labels left get "#2", "#3".
      */
     static List<String> labels(List<ContinualResult> results) {
+        List<String> suffixes = suffixes(results, settings(results));
+        List<String> out = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < results.size(); i++) {
+            ContinualResult r = results.get(i);
+            String base = r.strategy() + " seed " + r.configuration().getSeed() + suffixes.get(i);
+            int n = seen.merge(base, 1, Integer::sum);
+            out.add(n == 1 ? base : base + " #" + n);
+        }
+        return out;
+    }
+
+    /** Every run's flattened trainer and network configuration, path to value. */
+    private static List<Map<String, String>> settings(List<ContinualResult> results) {
         List<Map<String, String>> settings = new ArrayList<>();
         for (ContinualResult r : results) {
             Map<String, String> m = new java.util.LinkedHashMap<>();
@@ -158,8 +172,12 @@ public final class ContinualReport {
             }
             settings.add(m);
         }
+        return settings;
+    }
+
+    /** Every run's " (key=value, ...)": the settings that differ from another run of its strategy, or "". */
+    private static List<String> suffixes(List<ContinualResult> results, List<Map<String, String>> settings) {
         List<String> out = new ArrayList<>();
-        Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < results.size(); i++) {
             ContinualResult r = results.get(i);
             StringBuilder differing = new StringBuilder();
@@ -177,7 +195,41 @@ public final class ContinualReport {
                     }
                 }
             }
-            String base = r.strategy() + " seed " + r.configuration().getSeed() + (shown > 0 ? differing + ")" : "");
+            out.add(shown > 0 ? differing + ")" : "");
+        }
+        return out;
+    }
+
+    /**
+     * Runs that share one configuration apart from the seed: the same scenario, strategy and settings (the leaves
+     * of the trainer's and network's configuration, seeds and DL4J's counters excluded), in order of their first
+     * run; each group lists its runs in report order.
+     */
+    static List<List<Integer>> seedGroups(List<ContinualResult> results) {
+        List<Map<String, String>> settings = settings(results);
+        Map<String, List<Integer>> groups = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < results.size(); i++) {
+            ContinualResult r = results.get(i);
+            StringBuilder key = new StringBuilder(r.scenario()).append('\u0000').append(r.strategy());
+            for (Map.Entry<String, String> e : settings.get(i).entrySet()) {
+                String leaf = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
+                if (!NOT_SETTINGS.contains(leaf)) {
+                    key.append('\u0000').append(e.getKey()).append('=').append(e.getValue());
+                }
+            }
+            groups.computeIfAbsent(key.toString(), k -> new ArrayList<>()).add(i);
+        }
+        return new ArrayList<>(groups.values());
+    }
+
+    /** @return each seed group's label: the strategy and the settings that tell it apart (made unique) */
+    private static List<String> groupLabels(List<ContinualResult> results, List<List<Integer>> groups) {
+        List<String> suffixes = suffixes(results, settings(results));
+        List<String> out = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        for (List<Integer> g : groups) {
+            int first = g.get(0);
+            String base = results.get(first).strategy() + suffixes.get(first);
             int n = seen.merge(base, 1, Integer::sum);
             out.add(n == 1 ? base : base + " #" + n);
         }
@@ -247,9 +299,34 @@ public final class ContinualReport {
     }
 
     private void comparison(StringBuilder sb) {
-        sb.append("<section id=\"comparison\"><h2>Comparison</h2>\n<div class=\"row\">");
+        sb.append("<section id=\"comparison\"><h2>Comparison</h2>\n");
         int maxRows = results.stream().mapToInt(r -> r.classIncremental().rows()).max().orElse(0);
         List<String> x = experienceLabels(maxRows);
+        List<List<Integer>> groups = seedGroups(results);
+        boolean aggregated = groups.stream().anyMatch(g -> g.size() > 1);
+        if (aggregated) {
+            List<String> groupLabels = groupLabels(results, groups);
+            sb.append("<p class=\"note\">Runs that differ only in their seed are aggregated: the curves are the mean "
+                    + "over seeds with a band of &#177; one standard deviation (sample, n &#8722; 1); the table gives "
+                    + "mean &#177; sd and n. Every run is listed below.</p><div class=\"row\">");
+            for (boolean task : new boolean[]{false, true}) {
+                List<Svg.Series> series = new ArrayList<>();
+                for (int g = 0; g < groups.size(); g++) {
+                    double[][] ms = meanSd(groups.get(g), r -> averages(matrix(results.get(r), task), maxRows),
+                            maxRows);
+                    series.add(new Svg.Series(groupLabels.get(g) + " (n=" + groups.get(g).size() + ")", ms[0],
+                            ms[1]));
+                }
+                String name = task ? "task-IL" : "class-IL";
+                figure(sb, "Average accuracy after each experience, " + name + ", mean \u00b1 sd over seeds",
+                        Svg.lineChart("comparison-seeds-average-" + (task ? "task-il" : "class-il"), x,
+                                "trained up to experience", series, 0, 1, true));
+            }
+            sb.append("</div>\n");
+            seedSummary(sb, groups, groupLabels);
+            sb.append("<h3>Individual runs</h3>");
+        }
+        sb.append("<div class=\"row\">");
         for (boolean task : new boolean[]{false, true}) {
             List<Svg.Series> series = new ArrayList<>();
             for (int r = 0; r < results.size(); r++) {
@@ -284,12 +361,99 @@ public final class ContinualReport {
         sb.append("</tbody></table></section>\n");
     }
 
+    /** The summary metrics of a run, in the columns of both summary tables; fractions first, then seconds. */
+    private static final String[] SUMMARY_NAMES = {"final-class-il", "final-task-il", "average-incremental-class-il",
+        "forgetting-class-il", "forgetting-task-il", "bwt-class-il", "fwt-task-il", "seconds"};
+
+    private static double[] summaryValues(ContinualResult res) {
+        AccuracyMatrix c = res.classIncremental();
+        AccuracyMatrix t = res.taskIncremental();
+        return new double[]{c.finalAverageAccuracy(), t.finalAverageAccuracy(), c.averageIncrementalAccuracy(),
+            c.averageForgetting(), t.averageForgetting(), c.backwardTransfer(), t.forwardTransfer(),
+            res.totalMillis() / 1000.0};
+    }
+
+    private void seedSummary(StringBuilder sb, List<List<Integer>> groups, List<String> groupLabels) {
+        sb.append("<table class=\"summary\" id=\"summary-seeds\"><thead><tr><th>configuration</th><th>scenario</th>"
+                + "<th>n</th><th>seeds</th><th>final avg acc class-IL</th><th>final avg acc task-IL</th>"
+                + "<th>avg incremental acc class-IL</th><th>avg forgetting class-IL</th><th>avg forgetting task-IL</th>"
+                + "<th>BWT class-IL</th><th>FWT task-IL</th><th>time (s)</th></tr></thead><tbody>\n");
+        for (int g = 0; g < groups.size(); g++) {
+            List<Integer> members = groups.get(g);
+            StringBuilder seeds = new StringBuilder();
+            for (int r : members) {
+                seeds.append(seeds.length() == 0 ? "" : ", ").append(results.get(r).configuration().getSeed());
+            }
+            sb.append("<tr data-group=\"").append(g).append("\" data-runs=\"")
+                    .append(members.toString().replaceAll("[\\[\\] ]", "")).append("\"><td>")
+                    .append(escape(groupLabels.get(g))).append("</td><td>")
+                    .append(escape(results.get(members.get(0)).scenario())).append("</td><td>").append(members.size())
+                    .append("</td><td>").append(escape(seeds.toString())).append("</td>");
+            for (int k = 0; k < SUMMARY_NAMES.length; k++) {
+                int col = k;
+                double[][] ms = meanSd(members, r -> new double[]{summaryValues(results.get(r))[col]}, 1);
+                meanSdCell(sb, SUMMARY_NAMES[k], ms[0][0], ms[1][0], (int) ms[2][0], k < SUMMARY_NAMES.length - 1);
+            }
+            sb.append("</tr>\n");
+        }
+        sb.append("</tbody></table>\n");
+    }
+
+    /**
+     * Mean and sample standard deviation over runs, position by position, of the values that are defined.
+     *
+     * @param runs   the runs
+     * @param values a run's values
+     * @param length positions
+     * @return {mean[], sd[], n[]}: NaN mean where no run has a value, NaN sd where fewer than two have
+     */
+    static double[][] meanSd(List<Integer> runs, java.util.function.IntFunction<double[]> values, int length) {
+        double[] mean = new double[length];
+        double[] sd = new double[length];
+        double[] count = new double[length];
+        List<double[]> all = new ArrayList<>();
+        for (int r : runs) {
+            all.add(values.apply(r));
+        }
+        for (int i = 0; i < length; i++) {
+            double sum = 0;
+            int n = 0;
+            for (double[] v : all) {
+                if (i < v.length && !Double.isNaN(v[i])) {
+                    sum += v[i];
+                    n++;
+                }
+            }
+            double m = n == 0 ? Double.NaN : sum / n;
+            double sq = 0;
+            for (double[] v : all) {
+                if (i < v.length && !Double.isNaN(v[i])) {
+                    sq += (v[i] - m) * (v[i] - m);
+                }
+            }
+            mean[i] = m;
+            sd[i] = n < 2 ? Double.NaN : Math.sqrt(sq / (n - 1));
+            count[i] = n;
+        }
+        return new double[][]{mean, sd, count};
+    }
+
+    private static void meanSdCell(StringBuilder sb, String name, double mean, double sd, int n, boolean percent) {
+        String shown = Double.isNaN(mean) ? "&#8211;"
+                : (percent ? fmt("%.2f", 100 * mean) : fmt("%.4g", mean))
+                + (Double.isNaN(sd) ? "" : " &#177; " + (percent ? fmt("%.2f", 100 * sd) : fmt("%.4g", sd)));
+        sb.append("<td data-name=\"").append(escape(name)).append("\" data-value=\"").append(mean)
+                .append("\" data-sd=\"").append(sd).append("\" data-n=\"").append(n).append("\">").append(shown)
+                .append("</td>");
+    }
+
     private void run(StringBuilder sb, int r) {
         ContinualResult res = results.get(r);
         String p = "run" + r + "-";
         sb.append(fmt("<section class=\"run\" id=\"run-%d\" data-run=\"%d\" data-label=\"%s\"><h2>%s</h2>\n", r, r,
                 escape(labels.get(r)), escape(labels.get(r))));
         configuration(sb, res);
+        model(sb, res);
         sb.append("<h3>Accuracy matrices</h3><p class=\"note\">Row: after training experience i; column: test "
                 + "experience j; values in %. Class-IL: arg-max over the classes seen so far; task-IL: arg-max over "
                 + "the evaluated experience's classes.</p><div class=\"row\">");
@@ -331,6 +495,7 @@ public final class ContinualReport {
         figure(sb, "Forgetting per experience (after the last one)",
                 Svg.barChart(p + "forgetting", experienceLabels(forgettable), "test experience", forgetting, true));
         sb.append("</div>\n");
+        classes(sb, res, p);
         timeAndMemory(sb, res, p);
         sb.append("</section>\n");
     }
@@ -339,7 +504,16 @@ public final class ContinualReport {
         ContinualConfiguration conf = res.configuration();
         sb.append("<h3>Configuration</h3><table class=\"conf\"><tbody>");
         keyValue(sb, "scenario", res.scenario() + " (" + res.scenarioType() + ")");
-        keyValue(sb, "class order", Arrays.toString(res.classOrder()));
+        if (res.classNames().isEmpty()) {
+            keyValue(sb, "class order", Arrays.toString(res.classOrder()));
+        } else {
+            StringBuilder order = new StringBuilder("[");
+            int[] ids = res.classOrder();
+            for (int k = 0; k < ids.length; k++) {
+                order.append(k == 0 ? "" : ", ").append(ids[k]).append(' ').append(res.className(k));
+            }
+            keyValue(sb, "class order", order.append(']').toString());
+        }
         keyValue(sb, "strategy", res.strategy());
         keyValue(sb, "seed", Long.toString(conf.getSeed()));
         keyValue(sb, "epochs per experience", Integer.toString(conf.getEpochsPerExperience()));
@@ -348,6 +522,67 @@ public final class ContinualReport {
         keyValue(sb, "total time", fmt("%.1f s", res.totalMillis() / 1000.0));
         sb.append("</tbody></table><details><summary>configuration JSON</summary><pre>").append(escape(conf.toJson()))
                 .append("</pre></details>\n");
+    }
+
+    /** The network's layers and parameter counts as the run started, and DL4J's own summary table. */
+    private static void model(StringBuilder sb, ContinualResult res) {
+        io.github.dl4jcontinual.eval.ModelSummary m = res.modelSummary();
+        if (m == null) {
+            return;
+        }
+        sb.append("<h3>Model</h3><p class=\"note\">").append(escape(m.kind())).append(" as the run started: ")
+                .append(m.layers().size()).append(" layers, ").append(fmt("%,d", m.totalParams()))
+                .append(" parameters (DL4J's numParams()).</p><table class=\"model\"><thead><tr><th>layer</th>"
+                        + "<th>type</th><th>nIn</th><th>nOut</th><th>parameter shapes</th><th>parameters</th></tr>"
+                        + "</thead><tbody>");
+        for (io.github.dl4jcontinual.eval.ModelSummary.LayerSummary l : m.layers()) {
+            sb.append("<tr data-layer=\"").append(escape(l.name())).append("\"><td>").append(escape(l.name()))
+                    .append("</td><td>").append(escape(l.type())).append("</td><td>")
+                    .append(l.nIn() < 0 ? "" : Long.toString(l.nIn())).append("</td><td>")
+                    .append(l.nOut() < 0 ? "" : Long.toString(l.nOut())).append("</td><td>").append(escape(l.shape()))
+                    .append("</td><td data-name=\"params\" data-value=\"").append(l.params()).append("\">")
+                    .append(fmt("%,d", l.params())).append("</td></tr>");
+        }
+        sb.append("<tr class=\"total\"><th colspan=\"5\">total</th><td data-name=\"total-params\" data-value=\"")
+                .append(m.totalParams()).append("\">").append(fmt("%,d", m.totalParams()))
+                .append("</td></tr></tbody></table>");
+        if (m.text() != null) {
+            sb.append("<details><summary>DL4J summary()</summary><pre>").append(escape(m.text()))
+                    .append("</pre></details>");
+        }
+        sb.append('\n');
+    }
+
+    /** Per-class accuracy and the class-IL confusion heatmap after the last experience. */
+    private static void classes(StringBuilder sb, ContinualResult res, String p) {
+        io.github.dl4jcontinual.eval.ClassConfusion c = res.confusion();
+        if (c == null) {
+            return;
+        }
+        int n = c.numClasses();
+        List<String> names = new ArrayList<>();
+        double[] accuracy = new double[n];
+        for (int k = 0; k < n; k++) {
+            names.add(res.className(k));
+            accuracy[k] = c.accuracy(k);
+        }
+        sb.append("<h3>Classes after experience ").append(c.after()).append("</h3><p class=\"note\">Class-IL, every "
+                + "test example evaluated after the last experience; classes in arrival order")
+                .append(res.classNames().isEmpty() ? " (dataset class ids)" : "")
+                .append(". Confusion: row = actual class, column = predicted class, colour = share of the row, "
+                        + "numbers = examples.</p><div class=\"row\">");
+        figure(sb, "Accuracy per class", Svg.barChart(p + "class-accuracy", names, "class",
+                List.of(new Svg.Series("class-IL", accuracy)), true));
+        figure(sb, "Confusion matrix (class-IL)", Svg.confusion(p + "confusion", c.counts(), names));
+        sb.append("</div>\n");
+    }
+
+    private static String classList(ContinualResult res, int[] relabelled) {
+        StringBuilder b = new StringBuilder("[");
+        for (int k = 0; k < relabelled.length; k++) {
+            b.append(k == 0 ? "" : ", ").append(res.className(relabelled[k]));
+        }
+        return b.append(']').toString();
     }
 
     private static void keyValue(StringBuilder sb, String key, String value) {
@@ -390,7 +625,8 @@ public final class ContinualReport {
         for (int k = 0; k < n; k++) {
             ExperienceResult e = ex.get(k);
             sb.append("<tr data-experience=\"").append(e.experience()).append("\"><td>").append(e.experience())
-                    .append("</td><td>").append(escape(Arrays.toString(e.classes()))).append("</td><td>")
+                    .append("</td><td>").append(escape(res.classNames().isEmpty() ? Arrays.toString(e.classes())
+                            : classList(res, e.classes()))).append("</td><td>")
                     .append(e.trained()).append("</td><td>").append(e.examplesSeen()).append("</td><td>")
                     .append(e.epochs()).append("</td><td>").append(e.iterations()).append("</td>");
             cell(sb, "last-score", e.lastScore(), false);
@@ -456,7 +692,8 @@ public final class ContinualReport {
             + "text-align:right}th{background:#f4f4f4}.conf th,.conf td{text-align:left}.note{font-size:12px;"
             + "color:#555}pre{font-size:11px;background:#f8f8f8;padding:8px;overflow:auto}svg text{font-size:11px;"
             + "fill:#333}svg .axis{font-size:12px}svg .cellText{font-size:11px}svg .grid{stroke:#e3e3e3}"
-            + "svg .legend{font-size:11px}";
+            + "svg .legend{font-size:11px}.model td:nth-child(-n+2),.model td:nth-child(5){text-align:left}"
+            + "tr.total th{text-align:right}td[data-sd]{white-space:nowrap}";
 
     /** Counts the charts the browser actually laid out (width &gt; 0) and checks the embedded results parse. */
     private static final String SCRIPT = "(function(){var n=0;document.querySelectorAll('svg').forEach("

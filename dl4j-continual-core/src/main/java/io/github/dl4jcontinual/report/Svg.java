@@ -28,14 +28,23 @@ final class Svg {
     private Svg() {
     }
 
-    /** A named series of values indexed by x; NaN marks a missing point. */
+    /**
+     * A named series of values indexed by x; NaN marks a missing point. With standard deviations a line chart draws
+     * a band of mean &#177; sd around it (NaN sd: no width there) and its points carry {@code data-sd}.
+     */
     static final class Series {
         final String name;
         final double[] values;
+        final double[] sd;
 
         Series(String name, double[] values) {
+            this(name, values, null);
+        }
+
+        Series(String name, double[] values, double[] sd) {
             this.name = name;
             this.values = values;
+            this.sd = sd;
         }
     }
 
@@ -160,6 +169,9 @@ final class Svg {
             Series ser = series.get(s);
             String c = color(s);
             sb.append(fmt("<g class=\"series\" data-series=\"%s\">", escape(ser.name)));
+            if (ser.sd != null) {
+                band(sb, ser, x0, step, yMin, yMax, c);
+            }
             StringBuilder path = new StringBuilder();
             boolean pen = false;
             for (int i = 0; i < ser.values.length; i++) {
@@ -178,15 +190,118 @@ final class Svg {
             for (int i = 0; i < ser.values.length; i++) {
                 double v = ser.values[i];
                 if (!Double.isNaN(v)) {
-                    sb.append(fmt("<circle class=\"point\" data-x=\"%d\" data-value=\"%s\" cx=\"%.1f\" cy=\"%.1f\" "
-                                    + "r=\"3.5\" fill=\"%s\"><title>%s, %s: %s</title></circle>", i, Double.toString(v),
-                            x0 + i * step, y(v, yMin, yMax), c, escape(ser.name), escape(xLabels.get(i)),
-                            value(v, percent)));
+                    String sd = ser.sd == null ? "" : " data-sd=\"" + ser.sd[i] + "\"";
+                    String shownSd = ser.sd == null || Double.isNaN(ser.sd[i]) ? ""
+                            : " \u00b1 " + value(ser.sd[i], percent);
+                    sb.append(fmt("<circle class=\"point\" data-x=\"%d\" data-value=\"%s\"%s cx=\"%.1f\" "
+                                    + "cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>%s, %s: %s%s</title></circle>", i,
+                            Double.toString(v), sd, x0 + i * step, y(v, yMin, yMax), c, escape(ser.name),
+                            escape(xLabels.get(i)), value(v, percent), shownSd));
                 }
             }
             sb.append("</g>");
         }
         legend(sb, series);
+        return sb.append("</svg>").toString();
+    }
+
+    /** The mean &#177; sd band of a series: one polygon per run of defined values, clipped to the y range. */
+    private static void band(StringBuilder sb, Series ser, double x0, double step, double yMin, double yMax,
+                             String color) {
+        int i = 0;
+        int n = ser.values.length;
+        while (i < n) {
+            if (Double.isNaN(ser.values[i])) {
+                i++;
+                continue;
+            }
+            int end = i;
+            while (end < n && !Double.isNaN(ser.values[end])) {
+                end++;
+            }
+            StringBuilder pts = new StringBuilder();
+            for (int k = i; k < end; k++) {
+                pts.append(fmt("%.1f,%.1f ", x0 + k * step, y(clip(ser.values[k] + sd(ser, k), yMin, yMax), yMin,
+                        yMax)));
+            }
+            for (int k = end - 1; k >= i; k--) {
+                pts.append(fmt("%.1f,%.1f ", x0 + k * step, y(clip(ser.values[k] - sd(ser, k), yMin, yMax), yMin,
+                        yMax)));
+            }
+            sb.append(fmt("<polygon class=\"band\" points=\"%s\" fill=\"%s\" fill-opacity=\"0.2\" stroke=\"none\"/>",
+                    pts.toString().trim(), color));
+            i = end;
+        }
+    }
+
+    private static double sd(Series s, int i) {
+        return i < s.sd.length && !Double.isNaN(s.sd[i]) ? s.sd[i] : 0;
+    }
+
+    private static double clip(double v, double lo, double hi) {
+        return Math.max(lo, Math.min(hi, v));
+    }
+
+    /**
+     * A confusion heatmap: one {@code rect.cell} per (actual, predicted) pair with the count in {@code data-value},
+     * coloured by its share of the row; class names on both axes.
+     *
+     * @param id     chart id (also its {@code data-chart})
+     * @param counts {@code counts[actual][predicted]}
+     * @param names  the name of every class
+     * @return the SVG
+     */
+    static String confusion(String id, long[][] counts, List<String> names) {
+        int n = counts.length;
+        int cell = Math.max(8, Math.min(40, 520 / Math.max(1, n)));
+        boolean numbers = cell >= 28;
+        boolean ticks = cell >= 12;
+        int longest = 0;
+        for (String s : names) {
+            longest = Math.max(longest, Math.min(14, s.length()));
+        }
+        int label = ticks ? 10 + 6 * longest : 10;
+        int left = 24 + label;
+        int top = 24 + label;
+        int w = left + n * cell + 10;
+        int h = top + n * cell + 10;
+        StringBuilder sb = new StringBuilder();
+        sb.append(fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap confusion\" id=\"%s\" "
+                + "data-chart=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">", escape(id),
+                escape(id), w, h, w, h));
+        sb.append(fmt("<text x=\"%d\" y=\"14\" class=\"axis\">predicted &#8594;</text>", left));
+        sb.append(fmt("<text x=\"10\" y=\"%d\" class=\"axis\" transform=\"rotate(90 10 %d)\">actual "
+                + "&#8594;</text>", top, top));
+        for (int k = 0; k < n && ticks; k++) {
+            String name = escape(shorten(names.get(k), 14));
+            int cx = left + k * cell + cell / 2;
+            sb.append(fmt("<text x=\"%d\" y=\"%d\" class=\"tick\" transform=\"rotate(-60 %d %d)\">%s</text>",
+                    cx + 3, top - 4, cx + 3, top - 4, name));
+            sb.append(fmt("<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"end\">%s</text>", left - 4,
+                    top + k * cell + cell / 2 + 4, name));
+        }
+        for (int a = 0; a < n; a++) {
+            long row = 0;
+            for (long v : counts[a]) {
+                row += v;
+            }
+            for (int p = 0; p < n; p++) {
+                long v = counts[a][p];
+                double share = row == 0 ? Double.NaN : (double) v / row;
+                int x = left + p * cell;
+                int y = top + a * cell;
+                sb.append(fmt("<rect class=\"cell\" data-row=\"%d\" data-col=\"%d\" data-value=\"%d\" x=\"%d\" "
+                        + "y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#fff\"><title>actual %s, "
+                        + "predicted %s: %d (%s of the row)</title></rect>", a, p, v, x, y, cell, cell,
+                        row == 0 ? "#f4f4f4" : heat(share), escape(names.get(a)), escape(names.get(p)), v,
+                        percent(share)));
+                if (numbers && v > 0) {
+                    sb.append(fmt("<text x=\"%d\" y=\"%d\" class=\"cellText\" text-anchor=\"middle\" "
+                            + "style=\"fill:%s\">%d</text>", x + cell / 2, y + cell / 2 + 4,
+                            share > 0.55 ? "#fff" : "#222", v));
+                }
+            }
+        }
         return sb.append("</svg>").toString();
     }
 
@@ -225,7 +340,8 @@ final class Svg {
         for (int k = 0; k < categories.size(); k++) {
             if (n <= 12 || k % Math.max(1, n / 10) == 0) {
                 sb.append(fmt("<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>",
-                        LEFT + group * (k + 0.5), HEIGHT - BOTTOM + 16, escape(categories.get(k))));
+                        LEFT + group * (k + 0.5), HEIGHT - BOTTOM + 16, escape(shorten(categories.get(k),
+                                Math.max(3, (int) (group * Math.max(1, n / 10.0) / 7))))));
             }
         }
         double zero = y(0, lo, hi);
@@ -300,7 +416,11 @@ final class Svg {
     }
 
     private static String shorten(String s) {
-        return s.length() <= 20 ? s : s.substring(0, 19) + "\u2026";
+        return shorten(s, 20);
+    }
+
+    private static String shorten(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 1) + "\u2026";
     }
 
     private static String value(double v, boolean percent) {

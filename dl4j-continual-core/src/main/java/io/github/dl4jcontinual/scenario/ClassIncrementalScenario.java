@@ -45,6 +45,7 @@ public final class ClassIncrementalScenario {
         private String name = "class-incremental";
         private int classificationOutput;
         private int shuffleBuffer = Experience.DEFAULT_SHUFFLE_BUFFER;
+        private List<String> classNames;
 
         /**
          * @param train training examples in memory (features of any rank, one-hot labels); kept by reference
@@ -282,6 +283,17 @@ public final class ClassIncrementalScenario {
         }
 
         /**
+         * @param names the dataset's class names, one per label column (index = dataset class id); by default the
+         *              training source's own labels when it has them (a DataVec reader's, e.g. the folder names of
+         *              an {@code ImageRecordReader} with a {@code ParentPathLabelGenerator}), else none
+         * @return this builder
+         */
+        public Builder classNames(List<String> names) {
+            this.classNames = List.copyOf(names);
+            return this;
+        }
+
+        /**
          * @return the scenario
          * @throws IllegalStateException    on conflicting or missing options
          * @throws IllegalArgumentException on data that does not fit the options
@@ -331,8 +343,14 @@ public final class ClassIncrementalScenario {
                         testIdx.positionsOf(original), null, order, shuffleBuffer));
                 start += counts[e];
             }
+            List<String> names = classNames;
+            if (names == null) {
+                List<String> fromSource = train.labels();
+                names = fromSource.size() == width ? fromSource : List.of();
+            }
             return new Scenario(name, taskLabels ? ScenarioType.TASK_INCREMENTAL : ScenarioType.CLASS_INCREMENTAL,
-                    new ExperienceStream("train", trainExps), new ExperienceStream("test", testExps), order, k, width);
+                    new ExperienceStream("train", trainExps), new ExperienceStream("test", testExps), order, k, width,
+                    names);
         }
 
         private static int[] checkCounts(int[] counts, int numClasses) {

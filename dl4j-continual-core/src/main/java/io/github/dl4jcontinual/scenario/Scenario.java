@@ -18,6 +18,7 @@ public final class Scenario {
     private final int[] classOrder;
     private final int numClasses;
     private final int sourceLabelWidth;
+    private final List<String> classNames;
 
     Scenario(String name, ScenarioType type, ExperienceStream train, ExperienceStream test, int[] classOrder,
              int numClasses) {
@@ -26,6 +27,12 @@ public final class Scenario {
 
     Scenario(String name, ScenarioType type, ExperienceStream train, ExperienceStream test, int[] classOrder,
              int numClasses, int sourceLabelWidth) {
+        this(name, type, train, test, classOrder, numClasses, sourceLabelWidth, List.of());
+    }
+
+    Scenario(String name, ScenarioType type, ExperienceStream train, ExperienceStream test, int[] classOrder,
+             int numClasses, int sourceLabelWidth, List<String> classNames) {
+        checkNames(classNames, sourceLabelWidth);
         if (sourceLabelWidth < numClasses) {
             throw new IllegalArgumentException("The source's labels have " + sourceLabelWidth + " columns, fewer "
                     + "than the scenario's " + numClasses + " classes");
@@ -47,6 +54,48 @@ public final class Scenario {
         this.classOrder = classOrder.clone();
         this.numClasses = numClasses;
         this.sourceLabelWidth = sourceLabelWidth;
+        this.classNames = List.copyOf(classNames);
+    }
+
+    static void checkNames(List<String> names, int width) {
+        java.util.Objects.requireNonNull(names, "classNames");
+        if (!names.isEmpty() && names.size() != width) {
+            throw new IllegalArgumentException(names.size() + " class names for labels of " + width + " columns: "
+                    + "give one name per label column (dataset class id), or none");
+        }
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i) == null) {
+                throw new IllegalArgumentException("Class name " + i + " is null");
+            }
+        }
+    }
+
+    /**
+     * @return the dataset's class names by class id (index = label column, {@link #sourceLabelWidth()} of them),
+     *         unmodifiable; empty when the scenario has none (they come from
+     *         {@link ClassIncrementalScenario.Builder#classNames}, a DataVec reader's labels, or
+     *         {@link #withClassNames})
+     */
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /**
+     * @param relabelled a class id inside the scenario
+     * @return its name, or the dataset's class id as text when the scenario has no names
+     */
+    public String className(int relabelled) {
+        int id = originalClassId(relabelled);
+        return classNames.isEmpty() ? Integer.toString(id) : classNames.get(id);
+    }
+
+    /**
+     * @param names one name per label column (dataset class id), or empty for none
+     * @return this scenario (same streams) with those class names
+     * @throws IllegalArgumentException if there is not one name per label column or a name is null
+     */
+    public Scenario withClassNames(List<String> names) {
+        return new Scenario(name, type, train, test, classOrder, numClasses, sourceLabelWidth, names);
     }
 
     /** @return a human-readable name, e.g. "split-mnist" */

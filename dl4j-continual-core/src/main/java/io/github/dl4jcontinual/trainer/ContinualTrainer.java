@@ -536,6 +536,15 @@ public final class ContinualTrainer<T> {
                 restored = null;
             }
             keepGenerator(r);
+            if (progress.modelSummary == null) {
+                // the network as the run starts (after plugins that rebuild it for the scenario, e.g. CTP)
+                try {
+                    progress.modelSummary = io.github.dl4jcontinual.serde.ContinualJson.toJson(model.summary());
+                } catch (RuntimeException e) {
+                    // a summary is for the report: a network DL4J cannot summarise still trains
+                    LOG.warn("No model summary for the result: {}", e.toString());
+                }
+            }
             run = r;
             listeners.forEach(l -> l.onStreamStart(scenario));
         } else if (scenario != null) {
@@ -725,6 +734,12 @@ public final class ContinualTrainer<T> {
             long[][] c = backend.evaluate(model, test, progress.numClasses, r.ctx.classIlAllowed(),
                     conf.getEvalBatchSize());
             own = new MetricRow().put(AccuracyMetric.CLASS_IL, c[0]).put(AccuracyMetric.TASK_IL, c[1]);
+        } else if (!baseline && progress.recordsConfusion()) {
+            // the confusion of the last row only: counted in the same pass as the accuracies
+            long[][] confusion = new long[progress.numClasses][progress.numClasses];
+            own = AccuracyMetric.ofModel().evaluate(r.ctx, test, confusion);
+            progress.confusion = confusion;
+            progress.confusionAfter = progress.next() - 1;
         } else {
             own = AccuracyMetric.ofModel().evaluate(r.ctx, test);
         }
@@ -867,7 +882,13 @@ public final class ContinualTrainer<T> {
         String strategy = conf.getPlugins().isEmpty() ? "naive"
                 : conf.getPlugins().stream().map(PluginConfiguration::name).collect(Collectors.joining("+"));
         return new ContinualResult(p.scenarioName, p.scenarioType, p.classOrder, strategy, conf, m, p.scalars,
-                p.results(), millis == 0 ? totalMillis(p) : millis).withRun(p.runId, TrainerCheckpoint.networkJson(model));
+                p.results(), millis == 0 ? totalMillis(p) : millis).withRun(p.runId, TrainerCheckpoint.networkJson(model))
+                .withModelSummary(p.modelSummary == null ? null
+                        : io.github.dl4jcontinual.serde.ContinualJson.fromJson(p.modelSummary,
+                        io.github.dl4jcontinual.eval.ModelSummary.class))
+                .withClassNames(p.classNames)
+                .withConfusion(p.confusion == null ? null
+                        : new io.github.dl4jcontinual.eval.ClassConfusion(p.confusionAfter, p.confusion));
     }
 
     private static long totalMillis(StreamProgress p) {

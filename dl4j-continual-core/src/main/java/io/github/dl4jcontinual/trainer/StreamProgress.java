@@ -45,6 +45,14 @@ final class StreamProgress implements io.github.dl4jcontinual.checkpoint.Checkpo
     final LinkedHashMap<String, long[]> rowTotals = new LinkedHashMap<>();
     final LinkedHashMap<String, double[]> baselines = new LinkedHashMap<>();
     final LinkedHashMap<String, Double> scalars = new LinkedHashMap<>();
+    /** The scenario's class names by dataset class id, or null. */
+    ArrayList<String> classNames;
+    /** JSON of the network's summary when the run started ({@code ModelSummary}), or null. */
+    String modelSummary;
+    /** The class-IL confusion {@code [actual][predicted]} of the last evaluation that recorded one, or null. */
+    long[][] confusion;
+    /** The experience after which {@link #confusion} was measured. */
+    int confusionAfter = -1;
     /** The number of experiences learned when the test stream was last evaluated; -1 before any evaluation. */
     int evaluatedAt = -1;
     private final List<String> results = new ArrayList<>();
@@ -58,6 +66,16 @@ final class StreamProgress implements io.github.dl4jcontinual.checkpoint.Checkpo
         classOrder = s.classOrder();
         numExperiences = s.trainStream().size();
         numClasses = s.numClasses();
+        classNames = s.classNames().isEmpty() ? null : new ArrayList<>(s.classNames());
+    }
+
+    /**
+     * @return whether the evaluation after the last learned experience should record the class-IL confusion: after
+     *         the stream's last experience, or after every one when the stream's length is unknown (the newest
+     *         replaces the previous)
+     */
+    boolean recordsConfusion() {
+        return learned > 0 && (numExperiences < 0 || learned == numExperiences);
     }
 
     /** @return the number of experiences learned (the index of the next one) */

@@ -91,6 +91,59 @@ class ContinualResultJsonTest {
         assertTrue(e.getMessage().contains(ContinualResult.TASK_IL), e.getMessage());
     }
 
+    @Test
+    void modelSummaryClassNamesAndConfusionRoundTrip() {
+        ModelSummary summary = new ModelSummary("MultiLayerNetwork", 50890, List.of(
+                new ModelSummary.LayerSummary("0", "DenseLayer", 784, 64, "W[784, 64] b[1, 64]", 50240),
+                new ModelSummary.LayerSummary("1", "OutputLayer", 64, 10, "W[64, 10] b[1, 10]", 650)),
+                "table\n<&>");
+        ClassConfusion confusion = new ClassConfusion(2, new long[][]{{3, 1, 0, 0, 0, 0}, {0, 4, 0, 0, 0, 0},
+            {0, 0, 5, 0, 0, 1}, {0, 0, 0, 6, 0, 0}, {0, 0, 0, 0, 0, 0}, {2, 0, 0, 0, 0, 7}});
+        List<String> names = List.of("zero", "one", "two", "three", "four", "five");
+        ContinualResult r = result().withModelSummary(summary).withClassNames(names).withConfusion(confusion)
+                .withRun("id", null);
+        ContinualResult back = ContinualResult.fromJson(r.toJson());
+        assertEquals(summary, back.modelSummary());
+        assertEquals(50240, back.modelSummary().layers().get(0).params());
+        assertEquals(784, back.modelSummary().layers().get(0).nIn());
+        assertEquals("table\n<&>", back.modelSummary().text());
+        assertEquals(names, back.classNames());
+        assertEquals(confusion, back.confusion());
+        assertEquals(2, back.confusion().after());
+        assertEquals(0.75, back.confusion().accuracy(0), 0.0);
+        assertTrue(Double.isNaN(back.confusion().accuracy(4)), "a class without examples has no accuracy");
+        // class order {4, 0, 1, 2, 3, 5}: relabelled class 0 is dataset class 4
+        assertEquals("four", back.className(0));
+        assertEquals("five", back.className(5));
+        assertEquals(r.toJson(), back.toJson());
+        // the copies keep the new fields
+        assertEquals(confusion, back.withHeads(Map.of()).confusion());
+        assertEquals(summary, back.withRun("other", null).modelSummary());
+    }
+
+    @Test
+    void aResultWithoutTheNewFieldsLoads() throws Exception {
+        ContinualResult r = ContinualResult.fromJson(legacy());
+        assertEquals(null, r.modelSummary());
+        assertEquals(List.of(), r.classNames());
+        assertEquals(null, r.confusion());
+        assertEquals(Integer.toString(r.classOrder()[1]), r.className(1), "no names: the dataset class id");
+        // the named-matrix format without the three keys (a result.json written before them) loads too
+        org.nd4j.shade.jackson.databind.node.ObjectNode tree = (org.nd4j.shade.jackson.databind.node.ObjectNode)
+                io.github.dl4jcontinual.serde.ContinualJson.mapper().readTree(result()
+                        .withModelSummary(new ModelSummary("SameDiff", 3, List.of(), null))
+                        .withClassNames(List.of("a", "b", "c", "d", "e", "f"))
+                        .withConfusion(new ClassConfusion(0, new long[][]{{1}})).toJson());
+        assertTrue(tree.has("modelSummary") && tree.has("classNames") && tree.has("confusion"), tree.toString());
+        tree.remove(List.of("modelSummary", "classNames", "confusion"));
+        ContinualResult older = ContinualResult.fromJson(tree.toString());
+        assertEquals(null, older.modelSummary());
+        assertEquals(null, older.confusion());
+        assertEquals(List.of(), older.classNames());
+        assertEquals("4", older.className(0));
+        assertEquals(result().toJson(), older.toJson(), "everything else as before");
+    }
+
     static String legacy() throws IOException {
         try (InputStream in = ContinualResultJsonTest.class.getResourceAsStream("legacy-result.json")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -126,6 +126,62 @@ class ReportTest {
     }
 
     @Test
+    void modelClassAccuracyAndConfusionCellsEqualTheResultsJson() throws IOException {
+        String page = ContinualReport.fromJson(naiveDir).toHtml();
+        ContinualResult r = readJson(naiveDir);
+        // the model table: DL4J's per-layer and total parameter counts
+        io.github.dl4jcontinual.eval.ModelSummary m = r.modelSummary();
+        assertEquals(784L * 64 + 64 + 64 * 64 + 64 + 64 * 10 + 10, m.totalParams());
+        assertTrue(page.contains("<td data-name=\"total-params\" data-value=\"" + m.totalParams() + "\">"),
+                "total parameters");
+        Matcher layer = Pattern.compile("<tr data-layer=\"([^\"]+)\">.*?data-name=\"params\" data-value=\"(\\d+)\"")
+                .matcher(page);
+        for (io.github.dl4jcontinual.eval.ModelSummary.LayerSummary l : m.layers()) {
+            assertTrue(layer.find(), "layer " + l.name());
+            assertEquals(l.name(), layer.group(1));
+            assertEquals(l.params(), Long.parseLong(layer.group(2)));
+        }
+        assertFalse(layer.find(), "one row per layer");
+        // per-class accuracy and the confusion after the last experience
+        io.github.dl4jcontinual.eval.ClassConfusion c = r.confusion();
+        assertEquals(4, c.after());
+        Map<Integer, Double> bars = series(svg(page, "run0-class-accuracy"), "rect").get("class-IL");
+        assertEquals(10, bars.size());
+        for (int k = 0; k < 10; k++) {
+            assertEquals(c.accuracy(k), bars.get(k), "accuracy of class " + k);
+        }
+        Matcher cell = Pattern.compile("<rect class=\"cell\" data-row=\"(\\d+)\" data-col=\"(\\d+)\" "
+                + "data-value=\"([^\"]+)\"").matcher(svg(page, "run0-confusion"));
+        int n = 0;
+        long diagonal = 0;
+        while (cell.find()) {
+            int a = Integer.parseInt(cell.group(1));
+            int p = Integer.parseInt(cell.group(2));
+            assertEquals(c.count(a, p), Long.parseLong(cell.group(3)), "confusion[" + a + "][" + p + "]");
+            diagonal += a == p ? c.count(a, p) : 0;
+            n++;
+        }
+        assertEquals(100, n, "one cell per class pair");
+        long correct = 0;
+        for (int j = 0; j < 5; j++) {
+            correct += r.classIncremental().correct(4, j);
+        }
+        assertEquals(correct, diagonal, "the diagonal is the last row's correct count");
+        // class names, when the scenario had them, label the axes and the class order (escaped)
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k < 10; k++) {
+            names.add(k == 3 ? "<three>" : "digit " + k);
+        }
+        String named = ContinualReport.from(r.withClassNames(names)).toHtml();
+        String confusion = svg(named, "run0-confusion");
+        assertTrue(confusion.contains(">&lt;three&gt;</text>") && confusion.contains(">digit 9</text>"), "axis names");
+        assertFalse(named.contains("<three>"), "names are escaped");
+        assertTrue(named.contains("<td data-key=\"class order\">[0 digit 0, 1 digit 1, 2 digit 2, 3 &lt;three&gt;"),
+                "class order with names");
+        assertTrue(svg(page, "run0-confusion").contains(">9</text>"), "without names: the class ids");
+    }
+
+    @Test
     void comparisonPlotsEveryRunAndSummarises() throws IOException {
         ContinualReport report = ContinualReport.fromJson(tmp.resolve("runs").toFile());
         String page = report.toHtml();

@@ -17,6 +17,7 @@ import io.github.dl4jcontinual.plugin.impl.JointTraining;
 import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationMethod;
 import io.github.dl4jcontinual.replay.strategy.AGem;
+import io.github.dl4jcontinual.replay.strategy.Gem;
 import io.github.dl4jcontinual.replay.strategy.DarkExperienceReplay;
 import io.github.dl4jcontinual.replay.strategy.ErAce;
 import io.github.dl4jcontinual.replay.strategy.GDumb;
@@ -235,6 +236,7 @@ class CheckpointResumeTest {
                 new RegularizationConfiguration.Builder(RegularizationMethod.ONLINE_EWC).lambda(50).gamma(0.9)
                         .maxImportanceExamples(200).build(),
                 new AGem.Builder().bufferSize(100).replayBatch(16).build(),
+                new Gem.Builder().bufferSize(60).replayBatch(30).memoriesPerExperience(0).build(),
                 new GDumb.Builder().bufferSize(100).build(),
                 new ErAce.Builder().bufferSize(100).replayBatch(8).build());
     }

@@ -10,6 +10,7 @@ import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationMethod;
 import io.github.dl4jcontinual.replay.strategy.AGem;
+import io.github.dl4jcontinual.replay.strategy.Gem;
 import io.github.dl4jcontinual.replay.strategy.DarkExperienceReplay;
 import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
@@ -69,6 +70,7 @@ class MultiOutputPluginsTest {
                 new RegularizationConfiguration.Builder(RegularizationMethod.MAS).lambda(1).build(),
                 new RegularizationConfiguration.Builder(RegularizationMethod.SI).lambda(1).build(),
                 new AGem.Builder().bufferSize(40).replayBatch(8).build(),
+                new Gem.Builder().memoriesPerExperience(20).build(),
                 new ExperienceReplay.Builder().bufferSize(40).replayBatch(8).build(),
                 new DarkExperienceReplay.Builder().bufferSize(40).replayBatch(8).alpha(0.3).beta(0.5).build());
     }

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.examples;
 
+import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.ContinualResult;
@@ -27,11 +28,11 @@ public final class AltaOwnCnnExample {
     private AltaOwnCnnExample() {
     }
 
-    /** @param args optional: the data directory (default ../shared/data) */
+    /** @param args optional: the data directory (default: DL4J_CONTINUAL_DATA, else ~/.dl4j-continual/data) */
     public static void main(String[] args) {
-        DataDirectory dir = DataDirectory.resolve(args.length > 0 ? args[0] : "../shared/data");
+        DataDirectory dir = DataDirectory.resolve(args.length > 0 ? args[0] : null);
         ContinualResult r = run(new ClassIncrementalScenario.Builder().name("split-fashion-mnist")
-                .train(DaFormerExample.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, 200))
+                .train(DataSets.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, 200))
                 .test(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST)).numExperiences(5).build(), 3);
         System.out.println(r.classIncremental());
         System.out.printf("final class-IL %.2f %%, task-IL %.2f %%%n", 100 * r.classIncremental()

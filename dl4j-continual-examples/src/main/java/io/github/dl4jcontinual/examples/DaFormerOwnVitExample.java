@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.examples;
 
+import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.ContinualResult;
@@ -27,7 +28,7 @@ public final class DaFormerOwnVitExample {
     public static void main(String[] args) {
         DataDirectory dir = DataDirectory.resolve(args.length > 0 ? args[0] : null);
         Scenario fashion = new ClassIncrementalScenario.Builder()
-                .train(DaFormerExample.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, 300))
+                .train(DataSets.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, 300))
                 .test(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST)).numExperiences(5).build();
         System.out.println(run(fashion, 2, 500).classIncremental());
     }

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.examples;
 
+import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.data.DataDirectory;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.ContinualResult;
@@ -28,9 +29,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 public final class L2pOwnVitExample {
     public static void main(String[] args) {
         DataDirectory dir = DataDirectory.resolve(args.length > 0 ? args[0] : null);
-        DataSet digits = DaFormerExample.perClass(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), 0, 200);
+        DataSet digits = DataSets.perClass(IdxDatasets.mnist(dir, IdxDatasets.Split.TRAIN), 0, 200);
         Scenario fashion = new ClassIncrementalScenario.Builder()
-                .train(DaFormerExample.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, 200))
+                .train(DataSets.perClass(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TRAIN), 0, 200))
                 .test(IdxDatasets.fashionMnist(dir, IdxDatasets.Split.TEST)).numExperiences(5).build();
         System.out.println(run(digits, 2, fashion, 3).classIncremental());
     }

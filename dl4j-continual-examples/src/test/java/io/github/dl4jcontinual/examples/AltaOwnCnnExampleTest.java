@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.examples;
 
+import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
@@ -23,9 +24,9 @@ class AltaOwnCnnExampleTest {
     private static ContinualResult run(int trainPerClass, int testPerClass, int epochs) {
         long t0 = System.nanoTime();
         ContinualResult r = AltaOwnCnnExample.run(new ClassIncrementalScenario.Builder().name("split-fashion")
-                .train(DaFormerExample.perClass(IdxDatasets.fashionMnist(SharedData.dir(), IdxDatasets.Split.TRAIN),
+                .train(DataSets.perClass(IdxDatasets.fashionMnist(SharedData.dir(), IdxDatasets.Split.TRAIN),
                         0, trainPerClass))
-                .test(DaFormerExample.perClass(IdxDatasets.fashionMnist(SharedData.dir(), IdxDatasets.Split.TEST),
+                .test(DataSets.perClass(IdxDatasets.fashionMnist(SharedData.dir(), IdxDatasets.Split.TEST),
                         0, testPerClass))
                 .numExperiences(5).build(), epochs);
         System.out.printf("ALTA own CNN (%d/%d per class, %d epochs): first task %.4f, final class-IL %.4f, task-IL "

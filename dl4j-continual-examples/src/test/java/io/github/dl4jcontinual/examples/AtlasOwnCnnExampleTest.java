@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.examples;
 
+import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
@@ -22,8 +23,8 @@ class AtlasOwnCnnExampleTest {
         long t0 = System.nanoTime();
         ContinualResult r = AtlasOwnCnnExample.run(SharedData.head(IdxDatasets.fashionMnist(SharedData.dir(),
                 IdxDatasets.Split.TRAIN), 2000), new ClassIncrementalScenario.Builder().name("split-mnist")
-                .taskLabels(true).train(DaFormerExample.perClass(SharedData.mnistTrain(), 0, 100))
-                .test(DaFormerExample.perClass(SharedData.mnistTest(), 0, 50)).numExperiences(5).build(), 2);
+                .taskLabels(true).train(DataSets.perClass(SharedData.mnistTrain(), 0, 100))
+                .test(DataSets.perClass(SharedData.mnistTest(), 0, 50)).numExperiences(5).build(), 2);
         AccuracyMatrix til = r.taskIncremental();
         System.out.printf("ATLAS own CNN: final task-IL %.4f, forgetting %.4f (%.0f s)%n%s%n",
                 til.finalAverageAccuracy(), til.averageForgetting(), (System.nanoTime() - t0) / 1e9, til);

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.examples;
 
+import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
@@ -22,9 +23,9 @@ class DaFormerOwnVitExampleTest {
     void daformerOnAnOrdinaryVitLearnsSplitFashionMnistAndKeepsOldClasses() {
         long t0 = System.nanoTime();
         ContinualResult r = DaFormerOwnVitExample.run(new ClassIncrementalScenario.Builder().name("split-fashion")
-                .train(DaFormerExample.perClass(IdxDatasets.fashionMnist(SharedData.dir(), IdxDatasets.Split.TRAIN),
+                .train(DataSets.perClass(IdxDatasets.fashionMnist(SharedData.dir(), IdxDatasets.Split.TRAIN),
                         0, 100))
-                .test(DaFormerExample.perClass(IdxDatasets.fashionMnist(SharedData.dir(), IdxDatasets.Split.TEST),
+                .test(DataSets.perClass(IdxDatasets.fashionMnist(SharedData.dir(), IdxDatasets.Split.TEST),
                         0, 50))
                 .numExperiences(5).build(), 3, 100);
         AccuracyMatrix cil = r.classIncremental();

@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.examples;
 
+import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.data.IdxDatasets;
 import io.github.dl4jcontinual.eval.AccuracyMatrix;
 import io.github.dl4jcontinual.eval.ContinualResult;
@@ -23,11 +24,11 @@ class L2pOwnVitExampleTest {
     void l2pOnAnOrdinaryVitLearnsSplitFashionMnistTasks() {
         long t0 = System.nanoTime();
         ContinualResult r = L2pOwnVitExample.run(
-                DaFormerExample.perClass(IdxDatasets.mnist(SharedData.dir(), IdxDatasets.Split.TRAIN), 0, 100), 2,
+                DataSets.perClass(IdxDatasets.mnist(SharedData.dir(), IdxDatasets.Split.TRAIN), 0, 100), 2,
                 new ClassIncrementalScenario.Builder().name("split-fashion")
-                        .train(DaFormerExample.perClass(IdxDatasets.fashionMnist(SharedData.dir(),
+                        .train(DataSets.perClass(IdxDatasets.fashionMnist(SharedData.dir(),
                                 IdxDatasets.Split.TRAIN), 0, 150))
-                        .test(DaFormerExample.perClass(IdxDatasets.fashionMnist(SharedData.dir(),
+                        .test(DataSets.perClass(IdxDatasets.fashionMnist(SharedData.dir(),
                                 IdxDatasets.Split.TEST), 0, 50))
                         .numExperiences(5).build(), 2);
         AccuracyMatrix cil = r.classIncremental();

@@ -2,6 +2,7 @@ package io.github.dl4jcontinual.arbiter.spaces;
 
 import io.github.dl4jcontinual.metalearning.ItamlConfiguration;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
+import io.github.dl4jcontinual.replay.strategy.Gem;
 import io.github.dl4jcontinual.zoo.alta.AltaConfiguration;
 import io.github.dl4jcontinual.zoo.atlas.AtlasConfiguration;
 import io.github.dl4jcontinual.zoo.ctp.CtpConfiguration;
@@ -49,5 +50,13 @@ class ResearchMethodSpacesTest {
                 0.99, CtpConfiguration::getMomentum);
         searches(new ItamlConfiguration.Builder().build(), "beta", new ContinuousParameterSpace(0.5, 1.0), 0.5, 0.75,
                 ItamlConfiguration::getBeta);
+    }
+
+    @Test
+    void gemsMemoryStrengthAndMemoriesAreSearchable() {
+        searches(new Gem.Builder().build(), "memoryStrength", new ContinuousParameterSpace(0, 1), 0.25, 0.25,
+                Gem::getMemoryStrength);
+        searches(new Gem.Builder().build(), "memoriesPerExperience", new IntegerParameterSpace(64, 256), 1.0, 256,
+                Gem::getMemoriesPerExperience);
     }
 }

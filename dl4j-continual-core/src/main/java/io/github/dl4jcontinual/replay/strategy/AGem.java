@@ -6,7 +6,6 @@ import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.replay.selection.RandomSelection;
 import io.github.dl4jcontinual.scenario.Experience;
-import io.github.dl4jcontinual.model.ContinualModel;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -49,34 +48,14 @@ public class AGem extends RehearsalConfiguration {
         }
     }
 
-    static final class Runtime extends RehearsalRuntime {
-        private ContinualModel.Twin twin;
-        private long projections;
-
+    static final class Runtime extends GradientProjectionRuntime {
         Runtime(RehearsalConfiguration conf) {
             super(conf);
         }
 
-        /** @return how many gradients were projected so far */
-        @Override
-        java.io.Serializable extraState() {
-            return projections;
-        }
-
-        @Override
-        void restoreExtraState(java.io.Serializable extra) {
-            projections = (Long) extra;
-        }
-
-        long projections() {
-            return projections;
-        }
-
         @Override
         public void beforeExperience(ContinualContext ctx, Experience experience) {
-            if (twin == null || !twin.isFor(ctx.model())) {
-                twin = ctx.model().twin(null, null);
-            }
+            twinFor(ctx);
         }
 
         @Override

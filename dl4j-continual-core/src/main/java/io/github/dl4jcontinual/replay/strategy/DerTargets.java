@@ -58,7 +58,7 @@ public final class DerTargets {
             return s.isEmpty() ? Double.NaN : Double.parseDouble(s);
         }
 
-        /** @return strategy name: naive, er, der, der++, agem, gdumb, er-ace */
+        /** @return strategy name: naive, er, der, der++, agem, gem, gdumb, er-ace */
         public String strategy() {
             return strategy;
         }
@@ -116,6 +116,11 @@ public final class DerTargets {
                             .alpha(alpha).beta(Double.isNaN(beta) ? 0 : beta).build();
                 case "agem":
                     return new AGem.Builder().bufferSize(buffer).replayBatch(replayBatch).build();
+                case "gem":
+                    // Mammoth at the DER paper (2020): buffer / N_TASKS memories per experience (5 tasks in
+                    // Seq-MNIST), the whole memory of each past experience in its constraint
+                    return new Gem.Builder().replayBatch(buffer).memoriesPerExperience(buffer / 5)
+                            .memoryStrength(alpha).build();
                 case "gdumb":
                     return new GDumb.Builder().bufferSize(buffer).build();
                 case "er-ace":

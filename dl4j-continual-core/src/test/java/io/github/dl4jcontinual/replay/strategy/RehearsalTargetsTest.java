@@ -61,7 +61,8 @@ class RehearsalTargetsTest {
 
     @Tag("long")
     @ParameterizedTest
-    @ValueSource(strings = {"er/200", "der/500", "der++/200", "der++/5120", "agem/200", "gdumb/500", "er-ace/500"})
+    @ValueSource(strings = {"er/200", "der/500", "der++/200", "der++/5120", "agem/200", "gdumb/500", "er-ace/500", "gem/200",
+            "gem/500"})
     void remainingRowsMeetTheirBands(String key) {
         check(key);
     }
