@@ -26,13 +26,16 @@ public final class BufferConfiguration extends JsonConfiguration {
         /** Equal share per class ({@link ClassBalancedReplayBuffer}): online without a selection policy. */
         CLASS_BALANCED,
         /** Equal share per experience, chosen at its end ({@link ExperienceBalancedReplayBuffer}). */
-        EXPERIENCE_BALANCED
+        EXPERIENCE_BALANCED,
+        /** Online greedy gradient-based sample selection, GSS-Greedy ({@link GssReplayBuffer}). */
+        GSS
     }
 
     private Type type = Type.RESERVOIR;
     private int capacity = 500;
     private int perClass;
     private SelectionPolicy selection;
+    private int candidates = 10;
 
     private BufferConfiguration() {
     }
@@ -57,6 +60,11 @@ public final class BufferConfiguration extends JsonConfiguration {
         return selection;
     }
 
+    /** @return GSS only: stored examples whose gradients each minibatch is compared with (default 10) */
+    public int getCandidates() {
+        return candidates;
+    }
+
     /**
      * Creates an empty buffer.
      *
@@ -76,6 +84,8 @@ public final class BufferConfiguration extends JsonConfiguration {
                             + "experience and stores no logits; use RESERVOIR or online CLASS_BALANCED");
                 }
                 return new ExperienceBalancedReplayBuffer(capacity, selection);
+            case GSS:
+                return new GssReplayBuffer(capacity, candidates, storeLogits);
             default:
                 throw new IllegalStateException(String.valueOf(type));
         }
@@ -91,13 +101,15 @@ public final class BufferConfiguration extends JsonConfiguration {
 
     /** @return a builder initialised with this configuration */
     public Builder toBuilder() {
-        return new Builder().type(type).capacity(capacity).perClass(perClass).selection(selection);
+        return new Builder().type(type).capacity(capacity).perClass(perClass).selection(selection)
+                .candidates(candidates);
     }
 
     @Override
     public String toString() {
         return type.name().toLowerCase(java.util.Locale.ROOT) + "(" + (perClass > 0 ? perClass + "/class" : capacity)
-                + (selection == null ? "" : ", " + selection) + ")";
+                + (selection == null ? "" : ", " + selection) + (type == Type.GSS ? ", " + candidates + " candidates" : "")
+                + ")";
     }
 
     /** Builder; defaults: reservoir of 500. */
@@ -147,6 +159,16 @@ public final class BufferConfiguration extends JsonConfiguration {
         }
 
         /**
+         * @param candidates GSS: stored examples drawn per minibatch whose single-example gradients it is compared
+         *                   with (the GSS paper's n, Mammoth's {@code gss_minibatch_size}), &gt; 0
+         * @return this builder
+         */
+        public Builder candidates(int candidates) {
+            c.candidates = requireAtLeast("candidates", candidates, 1);
+            return this;
+        }
+
+        /**
          * @return the configuration
          * @throws IllegalArgumentException for inconsistent settings, naming them
          */
@@ -155,8 +177,8 @@ public final class BufferConfiguration extends JsonConfiguration {
                 throw new IllegalArgumentException("perClass (" + c.perClass + ") needs type CLASS_BALANCED (got: "
                         + c.type + ")");
             }
-            if (c.selection != null && c.type == Type.RESERVOIR) {
-                throw new IllegalArgumentException("A RESERVOIR buffer takes no selection policy (got: "
+            if (c.selection != null && (c.type == Type.RESERVOIR || c.type == Type.GSS)) {
+                throw new IllegalArgumentException("A " + c.type + " buffer takes no selection policy (got: "
                         + c.selection + "); use CLASS_BALANCED or EXPERIENCE_BALANCED");
             }
             if (c.selection == null && c.type == Type.EXPERIENCE_BALANCED) {

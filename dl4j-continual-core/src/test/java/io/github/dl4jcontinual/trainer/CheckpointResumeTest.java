@@ -18,6 +18,7 @@ import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationMethod;
 import io.github.dl4jcontinual.replay.strategy.AGem;
 import io.github.dl4jcontinual.replay.strategy.Gem;
+import io.github.dl4jcontinual.replay.strategy.Gss;
 import io.github.dl4jcontinual.replay.strategy.DarkExperienceReplay;
 import io.github.dl4jcontinual.replay.strategy.ErAce;
 import io.github.dl4jcontinual.replay.strategy.GDumb;
@@ -238,7 +239,8 @@ class CheckpointResumeTest {
                 new AGem.Builder().bufferSize(100).replayBatch(16).build(),
                 new Gem.Builder().bufferSize(60).replayBatch(30).memoriesPerExperience(0).build(),
                 new GDumb.Builder().bufferSize(100).build(),
-                new ErAce.Builder().bufferSize(100).replayBatch(8).build());
+                new ErAce.Builder().bufferSize(100).replayBatch(8).build(),
+                new Gss.Builder().bufferSize(60).replayBatch(8).candidates(5).stepsPerBatch(2).build());
     }
 
     @ParameterizedTest

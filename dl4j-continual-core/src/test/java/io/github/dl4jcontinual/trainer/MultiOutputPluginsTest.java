@@ -11,6 +11,7 @@ import io.github.dl4jcontinual.regularization.RegularizationConfiguration;
 import io.github.dl4jcontinual.regularization.RegularizationMethod;
 import io.github.dl4jcontinual.replay.strategy.AGem;
 import io.github.dl4jcontinual.replay.strategy.Gem;
+import io.github.dl4jcontinual.replay.strategy.Gss;
 import io.github.dl4jcontinual.replay.strategy.DarkExperienceReplay;
 import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
@@ -71,6 +72,7 @@ class MultiOutputPluginsTest {
                 new RegularizationConfiguration.Builder(RegularizationMethod.SI).lambda(1).build(),
                 new AGem.Builder().bufferSize(40).replayBatch(8).build(),
                 new Gem.Builder().memoriesPerExperience(20).build(),
+                new Gss.Builder().bufferSize(40).replayBatch(8).candidates(4).build(),
                 new ExperienceReplay.Builder().bufferSize(40).replayBatch(8).build(),
                 new DarkExperienceReplay.Builder().bufferSize(40).replayBatch(8).alpha(0.3).beta(0.5).build());
     }

@@ -1,8 +1,10 @@
 package io.github.dl4jcontinual.replay.strategy;
 
+import io.github.dl4jcontinual.model.ContinualModel;
 import io.github.dl4jcontinual.plugin.PluginStates;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
+import io.github.dl4jcontinual.replay.GssReplayBuffer;
 import io.github.dl4jcontinual.replay.ReplayBuffer;
 import io.github.dl4jcontinual.scenario.Experience;
 
@@ -17,6 +19,8 @@ abstract class RehearsalRuntime implements ContinualPlugin {
     protected ReplayBuffer buffer;
     protected Random bufferRng;
     protected Random sampleRng;
+    /** A twin sharing the model's parameters, for gradients of other rows (GSS scores, A-GEM/GEM constraints). */
+    protected ContinualModel.Twin twin;
 
     RehearsalRuntime(RehearsalConfiguration conf) {
         this.conf = conf;
@@ -32,6 +36,19 @@ abstract class RehearsalRuntime implements ContinualPlugin {
         buffer = conf.getBuffer().build(storesLogits()).classificationOutput(ctx.model().classificationOutput());
         bufferRng = ctx.rng("replay.buffer");
         sampleRng = ctx.rng("replay.sampling");
+        if (buffer instanceof GssReplayBuffer) {
+            ((GssReplayBuffer) buffer).gradients(rows -> {
+                twinFor(ctx);
+                return twin.gradient(rows);
+            });
+        }
+    }
+
+    /** Makes {@link #twin} share the parameters of the context's current model (re-made when the model changes). */
+    void twinFor(ContinualContext ctx) {
+        if (twin == null || !twin.isFor(ctx.model())) {
+            twin = ctx.model().twin(null, null);
+        }
     }
 
     @Override

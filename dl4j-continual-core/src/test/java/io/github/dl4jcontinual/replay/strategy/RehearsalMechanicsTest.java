@@ -182,6 +182,7 @@ class RehearsalMechanicsTest {
                 new DarkExperienceReplay.Builder().bufferSize(40).replayBatch(5).alpha(0.5).beta(0.5).build(),
                 new AGem.Builder().bufferSize(40).replayBatch(16).build(),
                 new Gem.Builder().memoriesPerExperience(20).build(),
+                new Gss.Builder().bufferSize(40).replayBatch(5).candidates(4).build(),
                 new GDumb.Builder().bufferSize(40).epochs(3).build(),
                 new ErAce.Builder().bufferSize(40).replayBatch(5).build());
     }
