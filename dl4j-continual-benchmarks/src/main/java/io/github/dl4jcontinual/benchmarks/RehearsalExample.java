@@ -119,7 +119,7 @@ public final class RehearsalExample implements Runnable {
             Map<DerTargets.Target, List<ContinualResult>> results = new LinkedHashMap<>();
             for (DerTargets.Target t : ts) {
                 for (long seed : seedList) {
-                    ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder().batchSize(10)
+                    ContinualConfiguration.Builder cb = new ContinualConfiguration.Builder().batchSize(t.batch())
                             .epochsPerExperience(1).seed(seed).progress(quiet.progress()).testScope(scope);
                     PluginConfiguration p = t.plugin();
                     if (p != null) {

@@ -15,6 +15,7 @@ import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.strategy.DarkExperienceReplay;
 import io.github.dl4jcontinual.replay.strategy.DerTargets;
 import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
+import io.github.dl4jcontinual.replay.strategy.Gss;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -147,6 +148,9 @@ final class StrategyRegistry {
                 ? DerTargets.get("der++/" + p.buffer).plugin()
                 : new DarkExperienceReplay.Builder().alpha(0.3).beta(0.5).bufferSize(p.buffer)
                 .replayBatch(p.replay()).build()));
+        add("gss", "ER on a greedy gradient-based sample selection buffer (GSS)", mlp, p -> List.of(
+                p.protocol == Protocol.DER ? DerTargets.get("gss/" + p.buffer).plugin()
+                        : new Gss.Builder().bufferSize(p.buffer).replayBatch(p.replay()).build()));
         add("ewc", "elastic weight consolidation", EnumSet.of(Protocol.DEFAULT, Protocol.DER, Protocol.VDV,
                 Protocol.CTP), p -> {
                     switch (p.protocol) {

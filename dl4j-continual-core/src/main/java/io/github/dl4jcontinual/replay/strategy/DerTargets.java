@@ -38,6 +38,7 @@ public final class DerTargets {
         private final double publishedTaskIl;
         private final double minClassIl;
         private final double maxClassIl;
+        private final int batch;
         private final String note;
 
         Target(String[] c) {
@@ -51,14 +52,15 @@ public final class DerTargets {
             publishedTaskIl = num(c[7]);
             minClassIl = num(c[8]);
             maxClassIl = num(c[9]);
-            note = c.length > 10 ? c[10] : "";
+            batch = c.length > 10 && !c[10].isEmpty() ? Integer.parseInt(c[10]) : 10;
+            note = c.length > 11 ? c[11] : "";
         }
 
         private static double num(String s) {
             return s.isEmpty() ? Double.NaN : Double.parseDouble(s);
         }
 
-        /** @return strategy name: naive, er, der, der++, agem, gem, gdumb, er-ace */
+        /** @return strategy name: naive, er, der, der++, agem, gem, gss, gdumb, er-ace */
         public String strategy() {
             return strategy;
         }
@@ -71,6 +73,11 @@ public final class DerTargets {
         /** @return SGD learning rate */
         public double lr() {
             return lr;
+        }
+
+        /** @return the training minibatch size (10, the DER protocol's, unless the row's Mammoth arguments differ) */
+        public int batch() {
+            return batch;
         }
 
         /** @return the published class-IL accuracy (%), or NaN */
@@ -121,6 +128,10 @@ public final class DerTargets {
                     // Seq-MNIST), the whole memory of each past experience in its constraint
                     return new Gem.Builder().replayBatch(buffer).memoriesPerExperience(buffer / 5)
                             .memoryStrength(alpha).build();
+                case "gss":
+                    // Mammoth's gss_minibatch_size is the alpha column; batch_num 1
+                    return new Gss.Builder().bufferSize(buffer).replayBatch(replayBatch).candidates((int) alpha)
+                            .build();
                 case "gdumb":
                     return new GDumb.Builder().bufferSize(buffer).build();
                 case "er-ace":

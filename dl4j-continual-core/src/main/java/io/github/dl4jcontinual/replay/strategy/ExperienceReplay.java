@@ -1,5 +1,6 @@
 package io.github.dl4jcontinual.replay.strategy;
 
+import io.github.dl4jcontinual.data.RepeatedBatchIterator;
 import io.github.dl4jcontinual.data.ReplayIterator;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
@@ -13,13 +14,39 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  * joined with {@code replayBatch} examples drawn uniformly from the buffer, and the model is trained on the
  * plain mean loss of the joined batch. The current minibatch is then offered to the buffer (online buffers, e.g.
  * the default reservoir of 500); selection-based buffers fill at the end of each experience instead.
+ *
+ * <p>{@code stepsPerBatch} (default 1; Mammoth's {@code batch_num}, the GSS paper's {@code n_iter}) takes that many
+ * update steps per incoming minibatch, each on the minibatch joined with a fresh replay draw; the minibatch is
+ * offered to the buffer once, with its last step.</p>
  */
 public class ExperienceReplay extends RehearsalConfiguration {
     private static final long serialVersionUID = 1L;
+    private int stepsPerBatch = 1;
 
     /** Defaults: reservoir of 500, replay minibatch 10. */
     protected ExperienceReplay() {
-        super(new BufferConfiguration.Builder().capacity(500).build(), 10);
+        this(new BufferConfiguration.Builder().capacity(500).build());
+    }
+
+    /** @param buffer the default buffer of a strategy built on ER (replay minibatch 10) */
+    protected ExperienceReplay(BufferConfiguration buffer) {
+        super(buffer, 10);
+    }
+
+    /** @return update steps per incoming minibatch */
+    public int getStepsPerBatch() {
+        return stepsPerBatch;
+    }
+
+    /**
+     * @param conf  a configuration under construction
+     * @param steps update steps per incoming minibatch, ≥ 1
+     */
+    static void stepsPerBatch(ExperienceReplay conf, int steps) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("stepsPerBatch should be >= 1 (got: " + steps + ")");
+        }
+        conf.stepsPerBatch = steps;
     }
 
     @Override
@@ -38,9 +65,18 @@ public class ExperienceReplay extends RehearsalConfiguration {
         public Builder() {
             super(new ExperienceReplay());
         }
+
+        /**
+         * @param steps update steps per incoming minibatch (Mammoth's {@code batch_num}), ≥ 1
+         * @return this builder
+         */
+        public Builder stepsPerBatch(int steps) {
+            ExperienceReplay.stepsPerBatch(c, steps);
+            return this;
+        }
     }
 
-    static final class Runtime extends RehearsalRuntime {
+    static class Runtime extends RehearsalRuntime {
         Runtime(RehearsalConfiguration conf) {
             super(conf);
         }
@@ -51,9 +87,13 @@ public class ExperienceReplay extends RehearsalConfiguration {
             int exp = experience.index();
             int mb = conf.getReplayBatch();
             int out = ctx.model().classificationOutput();
-            return new ReplayIterator(data, out, cur -> {
+            int steps = ((ExperienceReplay) conf).getStepsPerBatch();
+            RepeatedBatchIterator repeated = steps > 1 ? new RepeatedBatchIterator(data, steps) : null;
+            return new ReplayIterator(repeated != null ? repeated : data, out, cur -> {
                 ReplayBatch rb = buffer.sample(mb, (int) cur.getLabels(out).size(1), sampleRng);
-                buffer.observe(cur, null, exp, bufferRng);
+                if (repeated == null || repeated.repetition() == steps - 1) {
+                    buffer.observe(cur, null, exp, bufferRng);
+                }
                 return rb == null ? null : rb.toMultiDataSet();
             });
         }

@@ -1,20 +1,16 @@
 package io.github.dl4jcontinual.replay.strategy;
 
-import io.github.dl4jcontinual.data.RepeatedBatchIterator;
-import io.github.dl4jcontinual.data.ReplayIterator;
 import io.github.dl4jcontinual.plugin.ContinualContext;
 import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.GssReplayBuffer;
-import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.scenario.Experience;
-import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * GSS (Aljundi et al., NeurIPS 2019, as Mammoth's {@code models/gss.py}): Experience Replay on a
+ * GSS (Aljundi et al., NeurIPS 2019, as Mammoth's {@code models/gss.py}): {@link ExperienceReplay} on a
  * {@link GssReplayBuffer} (greedy gradient-based sample selection, buffer type
  * {@link BufferConfiguration.Type#GSS}), with {@code stepsPerBatch} update steps per incoming minibatch (Mammoth's
  * {@code batch_num}), each on the minibatch joined with a fresh replay draw of {@code replayBatch} rows; the
@@ -25,18 +21,12 @@ import java.util.Map;
  * 500 with 10 candidates, replay 10, one step per minibatch. Metrics per experience: {@code gss.replaced} (stored
  * examples replaced so far) and {@code gss.seen}.</p>
  */
-public class Gss extends RehearsalConfiguration {
+public class Gss extends ExperienceReplay {
     private static final long serialVersionUID = 1L;
-    private int stepsPerBatch = 1;
 
     /** Defaults: GSS buffer of 500 (10 candidates), replay minibatch 10, one step per minibatch. */
     protected Gss() {
-        super(new BufferConfiguration.Builder().type(BufferConfiguration.Type.GSS).capacity(500).build(), 10);
-    }
-
-    /** @return update steps per incoming minibatch */
-    public int getStepsPerBatch() {
-        return stepsPerBatch;
+        super(new BufferConfiguration.Builder().type(BufferConfiguration.Type.GSS).capacity(500).build());
     }
 
     @Override
@@ -44,7 +34,7 @@ public class Gss extends RehearsalConfiguration {
         if (getBuffer().getType() != BufferConfiguration.Type.GSS) {
             throw new IllegalArgumentException("GSS needs a buffer of type GSS (got: " + getBuffer() + ")");
         }
-        return new Runtime(this);
+        return new GssRuntime(this);
     }
 
     @Override
@@ -64,10 +54,7 @@ public class Gss extends RehearsalConfiguration {
          * @return this builder
          */
         public Builder stepsPerBatch(int steps) {
-            if (steps < 1) {
-                throw new IllegalArgumentException("stepsPerBatch should be >= 1 (got: " + steps + ")");
-            }
-            c.stepsPerBatch = steps;
+            ExperienceReplay.stepsPerBatch(c, steps);
             return this;
         }
 
@@ -88,25 +75,9 @@ public class Gss extends RehearsalConfiguration {
         }
     }
 
-    static final class Runtime extends RehearsalRuntime {
-        Runtime(Gss conf) {
+    static final class GssRuntime extends ExperienceReplay.Runtime {
+        GssRuntime(Gss conf) {
             super(conf);
-        }
-
-        @Override
-        public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
-                                                      MultiDataSetIterator data) {
-            int exp = experience.index();
-            int mb = conf.getReplayBatch();
-            int out = ctx.model().classificationOutput();
-            RepeatedBatchIterator repeated = new RepeatedBatchIterator(data, ((Gss) conf).getStepsPerBatch());
-            return new ReplayIterator(repeated, out, cur -> {
-                ReplayBatch rb = buffer.sample(mb, (int) cur.getLabels(out).size(1), sampleRng);
-                if (repeated.repetition() == repeated.times() - 1) {
-                    buffer.observe(cur, null, exp, bufferRng);
-                }
-                return rb == null ? null : rb.toMultiDataSet();
-            });
         }
 
         @Override

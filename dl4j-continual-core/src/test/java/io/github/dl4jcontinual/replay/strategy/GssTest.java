@@ -160,8 +160,11 @@ class GssTest {
         assertTrue(e.getMessage().contains("GSS"), e.getMessage());
         // any strategy can use the GSS buffer
         ExperienceReplay er = new ExperienceReplay.Builder().buffer(new BufferConfiguration.Builder()
-                .type(BufferConfiguration.Type.GSS).capacity(50).candidates(5).build()).build();
-        assertEquals(er, ContinualJson.fromJson(ContinualJson.toJson(er), PluginConfiguration.class));
+                .type(BufferConfiguration.Type.GSS).capacity(50).candidates(5).build()).stepsPerBatch(3).build();
+        PluginConfiguration erBack = ContinualJson.fromJson(ContinualJson.toJson(er), PluginConfiguration.class);
+        assertEquals(er, erBack);
+        assertEquals(3, ((ExperienceReplay) erBack).getStepsPerBatch());
+        assertEquals(1, new ExperienceReplay.Builder().build().getStepsPerBatch());
     }
 
     @Test

@@ -30,8 +30,8 @@ class RehearsalTargetsTest {
     }
 
     static double classIl(DerTargets.Target t, long seed) {
-        ContinualConfiguration.Builder b = new ContinualConfiguration.Builder().batchSize(10).epochsPerExperience(1)
-                .seed(seed).progress(false);
+        ContinualConfiguration.Builder b = new ContinualConfiguration.Builder().batchSize(t.batch())
+                .epochsPerExperience(1).seed(seed).progress(false);
         if (t.plugin() != null) {
             b.plugin(t.plugin());
         }
@@ -62,7 +62,7 @@ class RehearsalTargetsTest {
     @Tag("long")
     @ParameterizedTest
     @ValueSource(strings = {"er/200", "der/500", "der++/200", "der++/5120", "agem/200", "gdumb/500", "er-ace/500", "gem/200",
-            "gem/500"})
+            "gem/500", "gss/200", "gss/500"})
     void remainingRowsMeetTheirBands(String key) {
         check(key);
     }
