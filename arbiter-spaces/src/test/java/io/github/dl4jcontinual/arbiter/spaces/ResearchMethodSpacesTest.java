@@ -3,6 +3,7 @@ package io.github.dl4jcontinual.arbiter.spaces;
 import io.github.dl4jcontinual.metalearning.ItamlConfiguration;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.replay.strategy.Gem;
+import io.github.dl4jcontinual.replay.strategy.Gss;
 import io.github.dl4jcontinual.zoo.alta.AltaConfiguration;
 import io.github.dl4jcontinual.zoo.atlas.AtlasConfiguration;
 import io.github.dl4jcontinual.zoo.ctp.CtpConfiguration;
@@ -58,5 +59,13 @@ class ResearchMethodSpacesTest {
                 Gem::getMemoryStrength);
         searches(new Gem.Builder().build(), "memoriesPerExperience", new IntegerParameterSpace(64, 256), 1.0, 256,
                 Gem::getMemoriesPerExperience);
+    }
+
+    @Test
+    void gssCandidatesAndStepsAreSearchable() {
+        searches(new Gss.Builder().build(), "buffer.candidates", new IntegerParameterSpace(5, 20), 1.0, 20,
+                g -> g.getBuffer().getCandidates());
+        searches(new Gss.Builder().build(), "stepsPerBatch", new IntegerParameterSpace(1, 3), 0.0, 1,
+                Gss::getStepsPerBatch);
     }
 }
