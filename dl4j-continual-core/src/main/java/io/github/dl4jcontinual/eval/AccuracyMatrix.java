@@ -189,6 +189,46 @@ public final class AccuracyMatrix implements Serializable {
         return n == 0 ? Double.NaN : sum / n;
     }
 
+    /**
+     * Intransigence (Chaudhry et al., "Riemannian Walk for Incremental Learning", ECCV 2018, eq. 5):
+     * {@code I_k = a*_k − R[k][k]}, how much less the model learned of experience k, right after learning it, than a
+     * reference trained on all the data of experiences 0..k. The reference is the matrix of a cumulative run (every
+     * experience trained on the union of all so far) on the same stream, whose diagonal is {@code a*_k}.
+     *
+     * @param reference the reference run's matrix of the same kind (class-IL or task-IL)
+     * @return {@code I_k} for every experience on both diagonals (NaN where either cell is undefined)
+     * @throws IllegalArgumentException if the reference covers fewer experiences than this matrix's diagonal
+     */
+    public double[] intransigence(AccuracyMatrix reference) {
+        java.util.Objects.requireNonNull(reference, "reference");
+        int n = Math.min(rows(), columns());
+        if (Math.min(reference.rows(), reference.columns()) < n) {
+            throw new IllegalArgumentException("The reference matrix has a diagonal of "
+                    + Math.min(reference.rows(), reference.columns()) + " experiences; this one needs " + n);
+        }
+        double[] out = new double[n];
+        for (int k = 0; k < n; k++) {
+            out[k] = reference.get(k, k) - get(k, k);
+        }
+        return out;
+    }
+
+    /**
+     * @param reference the reference run's matrix (see {@link #intransigence(AccuracyMatrix)})
+     * @return the mean of the defined {@code I_k}, NaN if none is
+     */
+    public double averageIntransigence(AccuracyMatrix reference) {
+        double sum = 0;
+        int n = 0;
+        for (double v : intransigence(reference)) {
+            if (!Double.isNaN(v)) {
+                sum += v;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
     /** @return BWT, or NaN if fewer than two rows */
     public double backwardTransfer() {
         int k = rows() - 1;

@@ -3,8 +3,8 @@ package io.github.dl4jcontinual.eval;
 import java.util.Arrays;
 
 /**
- * The class-IL confusion matrix of the test stream after one experience (the trainer records it after the last
- * one): {@code count(a, p)} test examples of class {@code a} were predicted as class {@code p}, over every test
+ * The class-IL confusion matrix of the test stream after one experience (the trainer records it after every
+ * experience of a stream of at most 256 classes, and after the last one of any stream): {@code count(a, p)} test examples of class {@code a} were predicted as class {@code p}, over every test
  * experience whose class-IL cell was evaluated. Classes are the scenario's (relabelled in order of arrival,
  * {@code 0..numClasses-1}); the prediction is the class-IL one (the arg-max over the allowed classes, as in the
  * accuracy matrix), so the diagonal sums to the correct counts of the matrix's last row. Immutable.

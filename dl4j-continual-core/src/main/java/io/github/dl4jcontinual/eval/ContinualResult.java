@@ -55,6 +55,12 @@ public final class ContinualResult {
     private List<String> classNames;
     /** The class-IL confusion after the last evaluated experience, or null. */
     private ClassConfusion confusion;
+    /** The class-IL confusion after each experience (streams of at most 256 classes), or null. */
+    private List<ClassConfusion> confusions;
+    /** Intransigence per experience by matrix name (class-IL, task-IL) against {@link #intransigenceReference}. */
+    private Map<String, double[]> intransigence;
+    /** The strategy and run id of the reference run of {@link #intransigence}, or null. */
+    private String intransigenceReference;
 
     private ContinualResult() {
         // for Jackson
@@ -133,6 +139,9 @@ public final class ContinualResult {
         r.modelSummary = modelSummary;
         r.classNames = classNames;
         r.confusion = confusion;
+        r.confusions = confusions;
+        r.intransigence = intransigence;
+        r.intransigenceReference = intransigenceReference;
         return r;
     }
 
@@ -171,6 +180,67 @@ public final class ContinualResult {
         ContinualResult r = copy();
         r.confusion = c;
         return r;
+    }
+
+    /**
+     * @param all the class-IL confusion after each experience, in experience order (see {@link #confusions()}); null
+     *            or empty for none
+     * @return a copy of this result that records them
+     */
+    public ContinualResult withConfusions(List<ClassConfusion> all) {
+        ContinualResult r = copy();
+        r.confusions = all == null || all.isEmpty() ? null : List.copyOf(all);
+        return r;
+    }
+
+    /**
+     * @return the class-IL confusion after each experience the trainer recorded one for, in experience order
+     *         ({@link ClassConfusion#after()}; its row accuracies are the per-class accuracies after that
+     *         experience), unmodifiable; empty for older results and for streams of more than 256 classes (only
+     *         {@link #confusion()} then)
+     */
+    public List<ClassConfusion> confusions() {
+        return confusions == null ? List.of() : confusions;
+    }
+
+    /**
+     * Records the intransigence of this run against a reference run (see
+     * {@link AccuracyMatrix#intransigence(AccuracyMatrix)}): per experience, for the class-IL and task-IL matrices.
+     *
+     * @param reference a run of a cumulative strategy on the same scenario, at least as long as this one
+     * @return a copy of this result that records it
+     * @throws IllegalArgumentException if the reference ran another scenario or fewer experiences
+     */
+    public ContinualResult withIntransigence(ContinualResult reference) {
+        java.util.Objects.requireNonNull(reference, "reference");
+        if (!java.util.Objects.equals(reference.scenario, scenario)) {
+            throw new IllegalArgumentException("The reference ran scenario '" + reference.scenario + "', this run '"
+                    + scenario + "'");
+        }
+        Map<String, double[]> m = new LinkedHashMap<>();
+        for (String name : List.of(CLASS_IL, TASK_IL)) {
+            if (matrices.containsKey(name) && reference.matrices.containsKey(name)) {
+                m.put(name, matrices.get(name).intransigence(reference.matrices.get(name)));
+            }
+        }
+        ContinualResult r = copy();
+        r.intransigence = m;
+        r.intransigenceReference = reference.strategy + (reference.runId == null ? "" : " (" + reference.runId + ")");
+        return r;
+    }
+
+    /**
+     * @param matrix a matrix name ({@link #CLASS_IL}, {@link #TASK_IL})
+     * @return the intransigence per experience recorded by {@link #withIntransigence}, a copy, or null
+     */
+    public double[] intransigence(String matrix) {
+        double[] v = intransigence == null ? null : intransigence.get(matrix);
+        return v == null ? null : v.clone();
+    }
+
+    /** @return the reference run of {@link #intransigence(String)} (strategy and run id), or null */
+    public String intransigenceReference() {
+        return intransigenceReference;
     }
 
     /** @return the network's layers and parameter counts when the run started, or null if not recorded */

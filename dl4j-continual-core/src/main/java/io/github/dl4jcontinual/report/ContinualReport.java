@@ -51,9 +51,33 @@ public final class ContinualReport {
         if (results.isEmpty()) {
             throw new IllegalArgumentException("A report needs at least one result");
         }
-        this.results = List.copyOf(results);
+        this.results = List.copyOf(withIntransigence(results));
         this.labels = Collections.unmodifiableList(labels(results));
         this.title = Objects.requireNonNull(title, "title");
+    }
+
+    /**
+     * Adds the intransigence of every run that has none recorded against a run of the {@code cumulative} strategy on
+     * the same scenario with the same seed, when the report holds one (Chaudhry et al. 2018).
+     */
+    private static List<ContinualResult> withIntransigence(List<ContinualResult> results) {
+        List<ContinualResult> out = new ArrayList<>();
+        for (ContinualResult r : results) {
+            ContinualResult withRef = r;
+            if (r.intransigence(ContinualResult.CLASS_IL) == null && !"cumulative".equals(r.strategy())) {
+                for (ContinualResult ref : results) {
+                    if ("cumulative".equals(ref.strategy()) && Objects.equals(ref.scenario(), r.scenario())
+                            && ref.configuration().getSeed() == r.configuration().getSeed()
+                            && ref.classIncremental().rows() >= Math.min(r.classIncremental().rows(),
+                            r.classIncremental().columns())) {
+                        withRef = r.withIntransigence(ref);
+                        break;
+                    }
+                }
+            }
+            out.add(withRef);
+        }
+        return out;
     }
 
     /**
@@ -340,7 +364,8 @@ public final class ContinualReport {
         sb.append("</div>\n<table class=\"summary\" id=\"summary\"><thead><tr><th>run</th><th>scenario</th>"
                 + "<th>experiences</th><th>final avg acc class-IL</th><th>final avg acc task-IL</th>"
                 + "<th>avg incremental acc class-IL</th><th>avg forgetting class-IL</th><th>avg forgetting task-IL</th>"
-                + "<th>BWT class-IL</th><th>FWT task-IL</th><th>time (s)</th></tr></thead><tbody>\n");
+                + "<th>BWT class-IL</th><th>FWT task-IL</th><th>avg intransigence class-IL</th><th>time (s)</th></tr>"
+                + "</thead><tbody>\n");
         for (int r = 0; r < results.size(); r++) {
             ContinualResult res = results.get(r);
             AccuracyMatrix c = res.classIncremental();
@@ -355,6 +380,7 @@ public final class ContinualReport {
             cell(sb, "forgetting-task-il", t.averageForgetting(), true);
             cell(sb, "bwt-class-il", c.backwardTransfer(), true);
             cell(sb, "fwt-task-il", t.forwardTransfer(), true);
+            cell(sb, "intransigence-class-il", averageIntransigence(res), true);
             cell(sb, "seconds", res.totalMillis() / 1000.0, false);
             sb.append("</tr>\n");
         }
@@ -363,21 +389,39 @@ public final class ContinualReport {
 
     /** The summary metrics of a run, in the columns of both summary tables; fractions first, then seconds. */
     private static final String[] SUMMARY_NAMES = {"final-class-il", "final-task-il", "average-incremental-class-il",
-        "forgetting-class-il", "forgetting-task-il", "bwt-class-il", "fwt-task-il", "seconds"};
+        "forgetting-class-il", "forgetting-task-il", "bwt-class-il", "fwt-task-il", "intransigence-class-il", "seconds"};
 
     private static double[] summaryValues(ContinualResult res) {
         AccuracyMatrix c = res.classIncremental();
         AccuracyMatrix t = res.taskIncremental();
         return new double[]{c.finalAverageAccuracy(), t.finalAverageAccuracy(), c.averageIncrementalAccuracy(),
             c.averageForgetting(), t.averageForgetting(), c.backwardTransfer(), t.forwardTransfer(),
-            res.totalMillis() / 1000.0};
+            averageIntransigence(res), res.totalMillis() / 1000.0};
+    }
+
+    /** @return the mean of the run's recorded class-IL intransigence, NaN when none is recorded */
+    private static double averageIntransigence(ContinualResult res) {
+        double[] v = res.intransigence(ContinualResult.CLASS_IL);
+        if (v == null) {
+            return Double.NaN;
+        }
+        double sum = 0;
+        int n = 0;
+        for (double x : v) {
+            if (!Double.isNaN(x)) {
+                sum += x;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
     }
 
     private void seedSummary(StringBuilder sb, List<List<Integer>> groups, List<String> groupLabels) {
         sb.append("<table class=\"summary\" id=\"summary-seeds\"><thead><tr><th>configuration</th><th>scenario</th>"
                 + "<th>n</th><th>seeds</th><th>final avg acc class-IL</th><th>final avg acc task-IL</th>"
                 + "<th>avg incremental acc class-IL</th><th>avg forgetting class-IL</th><th>avg forgetting task-IL</th>"
-                + "<th>BWT class-IL</th><th>FWT task-IL</th><th>time (s)</th></tr></thead><tbody>\n");
+                + "<th>BWT class-IL</th><th>FWT task-IL</th><th>avg intransigence class-IL</th><th>time (s)</th></tr>"
+                + "</thead><tbody>\n");
         for (int g = 0; g < groups.size(); g++) {
             List<Integer> members = groups.get(g);
             StringBuilder seeds = new StringBuilder();
@@ -494,6 +538,17 @@ public final class ContinualReport {
                 new Svg.Series("task-IL", forgetting(res.taskIncremental(), forgettable)));
         figure(sb, "Forgetting per experience (after the last one)",
                 Svg.barChart(p + "forgetting", experienceLabels(forgettable), "test experience", forgetting, true));
+        double[] ic = res.intransigence(ContinualResult.CLASS_IL);
+        if (ic != null) {
+            List<Svg.Series> in = new ArrayList<>();
+            in.add(new Svg.Series("class-IL", ic));
+            double[] it = res.intransigence(ContinualResult.TASK_IL);
+            if (it != null) {
+                in.add(new Svg.Series("task-IL", it));
+            }
+            figure(sb, "Intransigence per experience (against " + res.intransigenceReference() + ")",
+                    Svg.barChart(p + "intransigence", experienceLabels(ic.length), "experience", in, true));
+        }
         sb.append("</div>\n");
         classes(sb, res, p);
         timeAndMemory(sb, res, p);
@@ -574,7 +629,41 @@ public final class ContinualReport {
         figure(sb, "Accuracy per class", Svg.barChart(p + "class-accuracy", names, "class",
                 List.of(new Svg.Series("class-IL", accuracy)), true));
         figure(sb, "Confusion matrix (class-IL)", Svg.confusion(p + "confusion", c.counts(), names));
+        List<io.github.dl4jcontinual.eval.ClassConfusion> all = res.confusions();
+        if (all.size() > 1) {
+            figure(sb, "Accuracy per class after each experience (class-IL)", Svg.heatmap(p + "class-accuracy-matrix",
+                    classAccuracy(all, n), "class", names));
+        }
         sb.append("</div>\n");
+        if (all.size() > 1 && n <= 50) {
+            sb.append("<details><summary>Confusion after each experience</summary><div class=\"row\">");
+            for (io.github.dl4jcontinual.eval.ClassConfusion e : all) {
+                figure(sb, "after experience " + e.after(), Svg.confusion(p + "confusion-" + e.after(), e.counts(),
+                        names));
+            }
+            sb.append("</div></details>\n");
+        }
+    }
+
+    /**
+     * @return rows = after experience k (the recorded ones, in order), columns = classes: correct counts over each
+     *         class's test examples (undefined where a class had none evaluated)
+     */
+    private static AccuracyMatrix classAccuracy(List<io.github.dl4jcontinual.eval.ClassConfusion> all, int n) {
+        long[] total = new long[n];
+        for (io.github.dl4jcontinual.eval.ClassConfusion e : all) {
+            for (int k = 0; k < Math.min(n, e.numClasses()); k++) {
+                total[k] = Math.max(total[k], e.actualTotal(k));
+            }
+        }
+        long[][] correct = new long[all.size()][n];
+        for (int i = 0; i < all.size(); i++) {
+            io.github.dl4jcontinual.eval.ClassConfusion e = all.get(i);
+            for (int k = 0; k < n; k++) {
+                correct[i][k] = k < e.numClasses() && e.actualTotal(k) == total[k] && total[k] > 0 ? e.count(k, k) : -1;
+            }
+        }
+        return new AccuracyMatrix(correct, total, null);
     }
 
     private static String classList(ContinualResult res, int[] relabelled) {

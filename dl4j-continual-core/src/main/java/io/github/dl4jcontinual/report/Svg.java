@@ -79,6 +79,17 @@ final class Svg {
      * @return a heatmap: one {@code rect.cell} per entry, rows = trained up to, columns = test experience
      */
     static String heatmap(String id, AccuracyMatrix matrix) {
+        return heatmap(id, matrix, "test experience", null);
+    }
+
+    /**
+     * @param id          the chart's id (also its {@code data-chart})
+     * @param matrix      the values: rows = after experience i, columns as named
+     * @param columnTitle the column axis title
+     * @param columnNames the columns' labels, or null for their indices
+     * @return a heatmap: one {@code rect.cell} per entry
+     */
+    static String heatmap(String id, AccuracyMatrix matrix, String columnTitle, List<String> columnNames) {
         int rows = matrix.rows();
         int cols = matrix.columns();
         int cell = Math.max(10, Math.min(52, 520 / Math.max(rows, cols)));
@@ -91,12 +102,13 @@ final class Svg {
         sb.append(fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap\" id=\"%s\" data-chart=\"%s\" "
                 + "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">", escape(id), escape(id), w, h, w,
                 h));
-        sb.append(fmt("<text x=\"%d\" y=\"14\" class=\"axis\">test experience &#8594;</text>", left));
+        sb.append(fmt("<text x=\"%d\" y=\"14\" class=\"axis\">%s &#8594;</text>", left, escape(columnTitle)));
         sb.append(fmt("<text x=\"4\" y=\"%d\" class=\"axis\">after</text>", top - 6));
         for (int j = 0; j < cols; j++) {
             if (labels || j % 5 == 0) {
-                sb.append(fmt("<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%d</text>",
-                        left + j * cell + cell / 2, top - 6, j));
+                sb.append(fmt("<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>",
+                        left + j * cell + cell / 2, top - 6, columnNames == null ? Integer.toString(j)
+                                : escape(shorten(columnNames.get(j), 6))));
             }
         }
         for (int i = 0; i < rows; i++) {

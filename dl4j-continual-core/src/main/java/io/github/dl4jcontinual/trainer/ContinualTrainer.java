@@ -735,11 +735,11 @@ public final class ContinualTrainer<T> {
                     conf.getEvalBatchSize());
             own = new MetricRow().put(AccuracyMetric.CLASS_IL, c[0]).put(AccuracyMetric.TASK_IL, c[1]);
         } else if (!baseline && progress.recordsConfusion()) {
-            // the confusion of the last row only: counted in the same pass as the accuracies
+            // the confusion after every experience (streams of many classes: the last one), counted in the same
+            // pass as the accuracies
             long[][] confusion = new long[progress.numClasses][progress.numClasses];
             own = AccuracyMetric.ofModel().evaluate(r.ctx, test, confusion);
-            progress.confusion = confusion;
-            progress.confusionAfter = progress.next() - 1;
+            progress.recordConfusion(confusion);
         } else {
             own = AccuracyMetric.ofModel().evaluate(r.ctx, test);
         }
@@ -888,7 +888,21 @@ public final class ContinualTrainer<T> {
                         io.github.dl4jcontinual.eval.ModelSummary.class))
                 .withClassNames(p.classNames)
                 .withConfusion(p.confusion == null ? null
-                        : new io.github.dl4jcontinual.eval.ClassConfusion(p.confusionAfter, p.confusion));
+                        : new io.github.dl4jcontinual.eval.ClassConfusion(p.confusionAfter, p.confusion))
+                .withConfusions(confusions(p));
+    }
+
+    /** @return the per-experience confusions recorded (experiences without one left out), or an empty list */
+    private static List<io.github.dl4jcontinual.eval.ClassConfusion> confusions(StreamProgress p) {
+        List<io.github.dl4jcontinual.eval.ClassConfusion> out = new ArrayList<>();
+        if (p.confusions != null) {
+            for (int k = 0; k < p.confusions.size(); k++) {
+                if (p.confusions.get(k) != null) {
+                    out.add(new io.github.dl4jcontinual.eval.ClassConfusion(k, p.confusions.get(k)));
+                }
+            }
+        }
+        return out;
     }
 
     private static long totalMillis(StreamProgress p) {

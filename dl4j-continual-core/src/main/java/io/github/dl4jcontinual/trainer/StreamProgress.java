@@ -49,10 +49,17 @@ final class StreamProgress implements io.github.dl4jcontinual.checkpoint.Checkpo
     ArrayList<String> classNames;
     /** JSON of the network's summary when the run started ({@code ModelSummary}), or null. */
     String modelSummary;
+    /** Streams of more classes record the confusion after their last experience only. */
+    static final int PER_EXPERIENCE_CONFUSION_CLASSES = 256;
     /** The class-IL confusion {@code [actual][predicted]} of the last evaluation that recorded one, or null. */
     long[][] confusion;
     /** The experience after which {@link #confusion} was measured. */
     int confusionAfter = -1;
+    /**
+     * The class-IL confusion after each learned experience ({@code null} where none was recorded), for streams of at
+     * most {@link #PER_EXPERIENCE_CONFUSION_CLASSES} classes; null in checkpoints written before it existed.
+     */
+    ArrayList<long[][]> confusions;
     /** The number of experiences learned when the test stream was last evaluated; -1 before any evaluation. */
     int evaluatedAt = -1;
     private final List<String> results = new ArrayList<>();
@@ -75,7 +82,27 @@ final class StreamProgress implements io.github.dl4jcontinual.checkpoint.Checkpo
      *         replaces the previous)
      */
     boolean recordsConfusion() {
-        return learned > 0 && (numExperiences < 0 || learned == numExperiences);
+        return learned > 0 && (numExperiences < 0 || learned == numExperiences
+                || numClasses >= 0 && numClasses <= PER_EXPERIENCE_CONFUSION_CLASSES);
+    }
+
+    /**
+     * Records the class-IL confusion of the evaluation after the last learned experience.
+     *
+     * @param counts {@code [actual][predicted]}, kept (not copied)
+     */
+    void recordConfusion(long[][] counts) {
+        confusion = counts;
+        confusionAfter = learned - 1;
+        if (numClasses >= 0 && numClasses <= PER_EXPERIENCE_CONFUSION_CLASSES) {
+            if (confusions == null) {
+                confusions = new ArrayList<>();
+            }
+            while (confusions.size() < learned) {
+                confusions.add(null);
+            }
+            confusions.set(learned - 1, counts);
+        }
     }
 
     /** @return the number of experiences learned (the index of the next one) */

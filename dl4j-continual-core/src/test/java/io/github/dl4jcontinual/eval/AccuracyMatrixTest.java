@@ -23,6 +23,21 @@ class AccuracyMatrixTest {
     }
 
     @Test
+    void intransigenceIsTheReferenceDiagonalMinusOurs() {
+        // reference diagonal 0.95, 0.9, 0.85; ours 0.9, 0.8, 0.7
+        AccuracyMatrix ref = new AccuracyMatrix(new long[][]{{95, U, U}, {90, 90, U}, {88, 86, 85}},
+                new long[]{100, 100, 100}, null);
+        double[] i = m.intransigence(ref);
+        assertEquals(0.05, i[0], 1e-12);
+        assertEquals(0.10, i[1], 1e-12);
+        assertEquals(0.15, i[2], 1e-12);
+        assertEquals(0.10, m.averageIntransigence(ref), 1e-12);
+        AccuracyMatrix shortRef = new AccuracyMatrix(new long[][]{{95, U, U}}, new long[]{100, 100, 100}, null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.intransigence(shortRef));
+        assertTrue(e.getMessage().contains("1 experiences") && e.getMessage().contains("needs 3"), e.getMessage());
+    }
+
+    @Test
     void forgettingIsChaudhrysMaxMinusLast() {
         assertEquals(0.9 - 0.6, m.forgetting(0), 1e-12);
         assertEquals(0.8 - 0.3, m.forgetting(1), 1e-12);

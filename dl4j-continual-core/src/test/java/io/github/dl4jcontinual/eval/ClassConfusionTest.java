@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +81,61 @@ class ClassConfusionTest {
         // naive class-IL forgets: the first experience's classes are mostly predicted as later ones
         assertTrue(c.accuracy(0) < c.accuracy(9), "class 0 " + c.accuracy(0) + ", class 9 " + c.accuracy(9));
         assertEquals(c, ContinualResult.fromJson(result.toJson()).confusion());
+    }
+
+    @Test
+    void everyExperienceHasItsConfusionWhoseDiagonalIsThatRowsCorrectCount() {
+        java.util.List<ClassConfusion> all = result.confusions();
+        assertEquals(5, all.size());
+        for (int k = 0; k < 5; k++) {
+            ClassConfusion c = all.get(k);
+            assertEquals(k, c.after());
+            long diagonal = 0;
+            long correct = 0;
+            for (int j = 0; j < 10; j++) {
+                diagonal += c.count(j, j);
+            }
+            for (int j = 0; j < result.classIncremental().columns(); j++) {
+                correct += Math.max(0, result.classIncremental().correct(k, j));
+            }
+            assertEquals(correct, diagonal, "after experience " + k);
+            // class-IL after experience k predicts only the classes seen so far
+            for (int a = 0; a < 10; a++) {
+                for (int p = 2 * (k + 1); p < 10; p++) {
+                    assertEquals(0, c.count(a, p), "after " + k + ": class " + a + " predicted as unseen " + p);
+                }
+            }
+        }
+        assertEquals(result.confusion(), all.get(4));
+        assertEquals(all, ContinualResult.fromJson(result.toJson()).confusions());
+    }
+
+    @Test
+    void intransigenceIsTheCumulativeRunsDiagonalMinusThisRunsAndTravelsInTheJson() {
+        ContinualResult cumulative = ContinualTrainer.wrap(Models.mlp(784, 32, 10, 0.05, 3),
+                new ContinualConfiguration.Builder().batchSize(32).seed(5).progress(false)
+                        .plugin(new io.github.dl4jcontinual.plugin.impl.CumulativeTraining()).build()).fit(scenario);
+        ContinualResult r = result.withIntransigence(cumulative);
+        double[] ic = r.intransigence(ContinualResult.CLASS_IL);
+        double[] it = r.intransigence(ContinualResult.TASK_IL);
+        for (int k = 0; k < 5; k++) {
+            assertEquals(cumulative.classIncremental().get(k, k) - result.classIncremental().get(k, k), ic[k], 1e-12);
+            assertEquals(cumulative.taskIncremental().get(k, k) - result.taskIncremental().get(k, k), it[k], 1e-12);
+        }
+        // the first experience is learned alike (same network, seed and data); later ones by different models
+        assertEquals(0, ic[0], 1e-12);
+        assertTrue(r.intransigenceReference().startsWith("cumulative"), r.intransigenceReference());
+        ContinualResult back = ContinualResult.fromJson(r.toJson());
+        assertArrayEquals(ic, back.intransigence(ContinualResult.CLASS_IL), 0);
+        assertEquals(r.intransigenceReference(), back.intransigenceReference());
+        assertNull(result.intransigence(ContinualResult.CLASS_IL));
+        ContinualResult other = ContinualTrainer.wrap(Models.mlp(784, 32, 10, 0.05, 3),
+                new ContinualConfiguration.Builder().batchSize(32).seed(5).progress(false).build())
+                .fit(new ClassIncrementalScenario.Builder().train(SharedData.head(SharedData.mnistTrain(), 500))
+                        .test(test).numExperiences(5).name("another").build());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> result.withIntransigence(other));
+        assertTrue(e.getMessage().contains("another"), e.getMessage());
     }
 
     @Test

@@ -204,6 +204,31 @@ class ReportTest {
                 > rs.get(1).classIncremental().finalAverageAccuracy() + 0.2, "cumulative beats naive");
         assertMatrix(rs.get(1).classIncremental(), svg(page, "run1-matrix-class-il"));
         assertEquals(2, embedded(page).size());
+        // the naive run's intransigence against the cumulative run of the same scenario and seed
+        double[] in = rs.get(1).withIntransigence(rs.get(0)).intransigence(ContinualResult.CLASS_IL);
+        Map<Integer, Double> bars = series(svg(page, "run1-intransigence"), "rect").get("class-IL");
+        for (int k = 0; k < 5; k++) {
+            assertEquals(rs.get(0).classIncremental().get(k, k) - rs.get(1).classIncremental().get(k, k), in[k],
+                    1e-12);
+            assertEquals(in[k], bars.get(k), 1e-12, "I_" + k);
+        }
+        Matcher m = Pattern.compile("<tr data-run=\"1\">.*?data-name=\"intransigence-class-il\" "
+                + "data-value=\"([^\"]+)\"").matcher(page);
+        assertTrue(m.find());
+        assertEquals(java.util.Arrays.stream(in).average().getAsDouble(), Double.parseDouble(m.group(1)), 1e-12);
+        assertFalse(page.contains("data-chart=\"run0-intransigence\""), "the reference has none");
+        // per-class accuracy after each experience: the recorded confusions' row accuracies
+        String heat = svg(page, "run1-class-accuracy-matrix");
+        Matcher cell = Pattern.compile("<rect class=\"cell\" data-row=\"(\\d+)\" data-col=\"(\\d+)\" "
+                + "data-value=\"([^\"]+)\"").matcher(heat);
+        int n = 0;
+        while (cell.find()) {
+            io.github.dl4jcontinual.eval.ClassConfusion c = rs.get(1).confusions().get(Integer.parseInt(cell.group(1)));
+            assertEquals(c.accuracy(Integer.parseInt(cell.group(2))), Double.parseDouble(cell.group(3)), 1e-12);
+            n++;
+        }
+        assertEquals(50, n, "5 experiences x 10 classes");
+        assertTrue(page.contains("data-chart=\"run1-confusion-2\""), "the confusion after experience 2");
     }
 
     @Test
