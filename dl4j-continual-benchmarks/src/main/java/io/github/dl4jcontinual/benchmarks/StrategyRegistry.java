@@ -3,6 +3,7 @@ package io.github.dl4jcontinual.benchmarks;
 import io.github.dl4jcontinual.cil.BiasCorrection;
 import io.github.dl4jcontinual.cil.IcarlConfiguration;
 import io.github.dl4jcontinual.cil.LucirConfiguration;
+import io.github.dl4jcontinual.cil.DynamicExpansion;
 import io.github.dl4jcontinual.cil.WeightAligning;
 import io.github.dl4jcontinual.distillation.DistillationMode;
 import io.github.dl4jcontinual.distillation.LwfConfiguration;
@@ -218,6 +219,9 @@ final class StrategyRegistry {
                         .scaleByTemperatureSquared(false).weightByPreviousExperiences(true).build(),
                 new WeightAligning()));
         add("bic", "replay + bias correction on a tenth of the memory held out", cil, StrategyRegistry::bic);
+        // PyCIL's DER: the union of the experience and the exemplars, dynamic expansion, then weight aligning
+        add("der-expansion", "DER: replay + a new frozen-old feature extractor per experience + weight aligning", cil,
+                p -> List.of(union(p.memory), new DynamicExpansion(), new WeightAligning()));
         // T = 2 as in van de Ven's and PyCIL's iCaRL implementations (the paper: 1)
         add("icarl", "iCaRL (sigmoid head, distillation at T = 2, nearest-mean-of-exemplars)", cil,
                 p -> List.of(new IcarlConfiguration.Builder().buffer(p.memory).temperature(2).build()));

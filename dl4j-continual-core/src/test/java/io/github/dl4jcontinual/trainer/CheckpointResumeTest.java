@@ -280,6 +280,15 @@ class CheckpointResumeTest {
     }
 
     @Test
+    void dynamicExpansionResumesExactly(@TempDir Path dir) throws Exception {
+        // DER grows the graph by a frozen-old extractor per experience: the checkpoint holds the grown graph
+        assertResumeIsExact(conf(new IcarlConfiguration.Builder().exemplarsPerClass(5).distillation(false)
+                        .nearestMean(false).build(), new io.github.dl4jcontinual.cil.DynamicExpansion(),
+                        new io.github.dl4jcontinual.cil.WeightAligning()), dir,
+                () -> Models.mlpGraph(784, 32, 10, 0.05, 3), ComputationGraph.class, 1, 3);
+    }
+
+    @Test
     void lucirResumesExactly(@TempDir Path dir) throws Exception {
         // 6 synthetic classes in 3 experiences
         assertResumeIsExact(IncrementalLearningTest.scenario(), conf(new LucirConfiguration.Builder()
