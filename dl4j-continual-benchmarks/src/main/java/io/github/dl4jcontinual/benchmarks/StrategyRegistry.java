@@ -222,6 +222,11 @@ final class StrategyRegistry {
         // PyCIL's DER: the union of the experience and the exemplars, dynamic expansion, then weight aligning
         add("der-expansion", "DER: replay + a new frozen-old feature extractor per experience + weight aligning", cil,
                 p -> List.of(union(p.memory), new DynamicExpansion(), new WeightAligning()));
+        // PyCIL's MEMO on the protocol's MLP as DL4J's toComputationGraph() names it: the first hidden layer ("0")
+        // is shared and keeps training (train_base), the second is copied per experience
+        add("memo", "MEMO: DER with the first hidden layer shared, only the deeper one copied", cil,
+                p -> List.of(union(p.memory), new DynamicExpansion().withSharedUpTo("0", true),
+                        new WeightAligning()));
         // T = 2 as in van de Ven's and PyCIL's iCaRL implementations (the paper: 1)
         add("icarl", "iCaRL (sigmoid head, distillation at T = 2, nearest-mean-of-exemplars)", cil,
                 p -> List.of(new IcarlConfiguration.Builder().buffer(p.memory).temperature(2).build()));

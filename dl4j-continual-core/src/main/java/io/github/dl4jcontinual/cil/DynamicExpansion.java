@@ -46,6 +46,9 @@ import java.util.Set;
  * added to the total loss (weight 1, as the paper and PyCIL): its labels are made from the classification
  * labels, every class of an earlier experience becoming class 0.
  *
+ * <p>MEMO ({@link #withSharedUpTo(String, boolean)}) shares the shallow blocks up to a named vertex between all
+ * extractors and copies only the deeper ones; everything else is as DER.</p>
+ *
  * <p>Combine it with an exemplar memory trained together with the experience (PyCIL: {@code replay}'s union of
  * the experience and the exemplars, e.g. {@link IcarlConfiguration} without distillation and nearest-mean, listed
  * <em>before</em> this plugin) and {@link WeightAligning}, as PyCIL does. A {@code MultiLayerNetwork} is refused
@@ -60,13 +63,17 @@ public final class DynamicExpansion extends JsonConfiguration implements PluginC
     /** The auxiliary output. */
     public static final String AUX = "der_aux";
     private boolean copyPrevious = true;
+    private String sharedUpTo;
+    private boolean trainShared = true;
 
-    /** Defaults: new extractors copy the newest one's parameters. */
+    /** Defaults: DER (every vertex of the backbone copied), new extractors copy the newest one's parameters. */
     public DynamicExpansion() {
     }
 
-    private DynamicExpansion(boolean copyPrevious) {
+    private DynamicExpansion(boolean copyPrevious, String sharedUpTo, boolean trainShared) {
         this.copyPrevious = copyPrevious;
+        this.sharedUpTo = sharedUpTo;
+        this.trainShared = trainShared;
     }
 
     /**
@@ -75,7 +82,34 @@ public final class DynamicExpansion extends JsonConfiguration implements PluginC
      * @return a configuration with that setting
      */
     public DynamicExpansion withCopyPrevious(boolean copy) {
-        return new DynamicExpansion(copy);
+        return new DynamicExpansion(copy, sharedUpTo, trainShared);
+    }
+
+    /**
+     * MEMO (Zhou et al., "A Model or 603 Exemplars: Towards Memory-Efficient Class-Incremental Learning", ICLR 2023;
+     * PyCIL's {@code models/memo.py}): the backbone's shallow, generalised blocks up to and including {@code vertex}
+     * are shared by every extractor; only the deeper, specialised blocks after it are copied per experience.
+     *
+     * @param vertex a vertex the classifier's input depends on (the last shared one)
+     * @param train  whether the shared blocks keep training after the first experience (PyCIL's {@code train_base};
+     *               false freezes them, batch normalisation included)
+     * @return a configuration with that setting
+     */
+    public DynamicExpansion withSharedUpTo(String vertex, boolean train) {
+        if (vertex == null || vertex.isBlank()) {
+            throw new IllegalArgumentException("The last shared vertex needs a name (got: '" + vertex + "')");
+        }
+        return new DynamicExpansion(copyPrevious, vertex, train);
+    }
+
+    /** @return the last shared vertex (MEMO), or null for DER */
+    public String getSharedUpTo() {
+        return sharedUpTo;
+    }
+
+    /** @return whether the shared blocks (MEMO) keep training after the first experience */
+    public boolean isTrainShared() {
+        return trainShared;
     }
 
     /** @return whether a new extractor starts from the newest one's parameters */
@@ -90,12 +124,13 @@ public final class DynamicExpansion extends JsonConfiguration implements PluginC
 
     @Override
     public String name() {
-        return "dynamic-expansion";
+        return sharedUpTo == null ? "dynamic-expansion" : "memo";
     }
 
     @Override
     public String toString() {
-        return "DynamicExpansion(copyPrevious=" + copyPrevious + ")";
+        return "DynamicExpansion(copyPrevious=" + copyPrevious + (sharedUpTo == null ? ""
+                : ", sharedUpTo=" + sharedUpTo + ", trainShared=" + trainShared) + ")";
     }
 
     /**
@@ -120,6 +155,24 @@ public final class DynamicExpansion extends JsonConfiguration implements PluginC
      */
     public static ComputationGraph expand(ComputationGraph g, String classifier, int auxClasses,
                                           boolean copyPrevious) {
+        return expand(g, classifier, auxClasses, copyPrevious, null, true);
+    }
+
+    /**
+     * The graph with one more feature extractor whose vertices after {@code sharedUpTo} are copied (MEMO).
+     *
+     * @param g            the current graph (not modified)
+     * @param classifier   the classification output's name
+     * @param auxClasses   the auxiliary output's classes (the new experience's classes plus one)
+     * @param copyPrevious whether the new extractor copies the newest one's parameters
+     * @param sharedUpTo   the last vertex shared by every extractor, or null to copy the whole backbone (DER)
+     * @param trainShared  whether the shared vertices keep training (false: frozen at the first expansion)
+     * @return a new, initialised graph
+     * @throws IllegalArgumentException if the classifier reads its input through a pre-processor, or
+     *                                  {@code sharedUpTo} is not a vertex the classifier's input depends on
+     */
+    public static ComputationGraph expand(ComputationGraph g, String classifier, int auxClasses,
+                                          boolean copyPrevious, String sharedUpTo, boolean trainShared) {
         ComputationGraphConfiguration c = g.getConfiguration().clone();
         Map<String, GraphVertex> vertices = c.getVertices();
         Map<String, List<String>> inputs = c.getVertexInputs();
@@ -138,10 +191,28 @@ public final class DynamicExpansion extends JsonConfiguration implements PluginC
         long width = ((FeedForwardLayer) unfrozen(head.getLayerConf().getLayer())).getNIn() / k;
         String base = features.get(0);
         Set<String> backbone = ancestors(base, inputs, new LinkedHashSet<>(c.getNetworkInputs()));
+        Set<String> shared = new LinkedHashSet<>();
+        if (sharedUpTo != null) {
+            if (!backbone.contains(sharedUpTo) || sharedUpTo.equals(base)) {
+                throw new IllegalArgumentException("The last shared vertex '" + sharedUpTo + "' should be one the "
+                        + "classifier's input '" + base + "' depends on, before it (expected one of " + backbone
+                        + " other than '" + base + "')");
+            }
+            shared = ancestors(sharedUpTo, inputs, new LinkedHashSet<>(c.getNetworkInputs()));
+            backbone.removeAll(shared);
+        }
         String newest = prefix(k - 1);
-        // freeze the newest extractor, then add a copy of the backbone's structure as extractor k
+        Set<String> freeze = new LinkedHashSet<>();
         for (String v : backbone) {
-            GraphVertex gv = vertices.get(newest + v);
+            freeze.add(newest + v);
+        }
+        if (!trainShared) {
+            freeze.addAll(shared);
+        }
+        // freeze the newest extractor (and the shared blocks if they stop training), then add a copy of the
+        // backbone's structure as extractor k
+        for (String name : freeze) {
+            GraphVertex gv = vertices.get(name);
             if (gv instanceof LayerVertex) {
                 LayerVertex lv = (LayerVertex) gv;
                 org.deeplearning4j.nn.conf.layers.Layer l = lv.getLayerConf().getLayer();
@@ -150,7 +221,7 @@ public final class DynamicExpansion extends JsonConfiguration implements PluginC
                     FrozenLayer frozen = new FrozenLayer(l.clone());
                     frozen.setLayerName(l.getLayerName());
                     nc.setLayer(frozen);
-                    vertices.put(newest + v, new LayerVertex(nc, lv.getPreProcessor()));
+                    vertices.put(name, new LayerVertex(nc, lv.getPreProcessor()));
                 }
             }
         }
@@ -286,7 +357,8 @@ public final class DynamicExpansion extends JsonConfiguration implements PluginC
             ComputationGraph g = ctx.model().unwrap(ComputationGraph.class);
             String classifier = ctx.model().classificationOutputName();
             if (experience.index() > 0 && extractors(g, classifier) < experience.index() + 1) {
-                ctx.model().replace(expand(g, classifier, current.length + 1, conf.copyPrevious));
+                ctx.model().replace(expand(g, classifier, current.length + 1, conf.copyPrevious, conf.sharedUpTo,
+                        conf.trainShared));
             }
         }
 

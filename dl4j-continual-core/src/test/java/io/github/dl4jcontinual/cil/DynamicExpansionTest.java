@@ -80,6 +80,34 @@ class DynamicExpansionTest {
         assertNotEquals(g.getLayer("h1").params(), fresh.getLayer("der1_h1").params());
     }
 
+    @Test
+    void memoSharesTheShallowBlocksAndCopiesTheDeepOnes() {
+        ComputationGraph g = Models.mlpGraph(6, 5, 4, 0.1, 1);
+        for (boolean train : new boolean[]{true, false}) {
+            ComputationGraph g1 = DynamicExpansion.expand(g, "out", 3, true, "h1", train);
+            assertFalse(g1.getConfiguration().getVertices().containsKey("der1_h1"), "h1 is shared");
+            assertEquals(List.of("h1"), g1.getConfiguration().getVertexInputs().get("der1_h2"));
+            assertTrue(layer(g1, "h2") instanceof FrozenLayer);
+            assertEquals(!train, layer(g1, "h1") instanceof FrozenLayer, "h1 frozen unless it keeps training");
+            assertArrayEquals(g.getLayer("h2").params().toFloatVector(), g1.getLayer("der1_h2").params()
+                    .toFloatVector());
+            g1.getLayer("out").getParam(DefaultParamInitializer.WEIGHT_KEY)
+                    .get(NDArrayIndex.interval(5, 10), NDArrayIndex.all()).assign(0);
+            INDArray x = Nd4j.rand(DataType.FLOAT, 3, 6);
+            assertTrue(g.outputSingle(x).equalsWithEps(g1.output(x)[0], 1e-6));
+            ComputationGraph g2 = DynamicExpansion.expand(g1, "out", 2, true, "h1", train);
+            assertEquals(3, DynamicExpansion.extractors(g2, "out"));
+            assertEquals(List.of("h1"), g2.getConfiguration().getVertexInputs().get("der2_h2"));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DynamicExpansion.expand(g, "out", 3, true, "h7", true));
+        assertTrue(e.getMessage().contains("h7") && e.getMessage().contains("h1"), e.getMessage());
+        DynamicExpansion memo = new DynamicExpansion().withSharedUpTo("h1", false);
+        assertEquals("memo", memo.name());
+        assertEquals(memo, ContinualJson.fromJson(ContinualJson.toJson(memo), PluginConfiguration.class));
+        assertThrows(IllegalArgumentException.class, () -> new DynamicExpansion().withSharedUpTo(" ", true));
+    }
+
     private static org.deeplearning4j.nn.conf.layers.Layer layer(ComputationGraph g, String v) {
         return ((LayerVertex) g.getConfiguration().getVertices().get(v)).getLayerConf().getLayer();
     }
