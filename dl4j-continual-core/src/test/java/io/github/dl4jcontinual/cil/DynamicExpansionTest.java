@@ -1,6 +1,5 @@
 package io.github.dl4jcontinual.cil;
 
-import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
@@ -129,10 +128,7 @@ class DynamicExpansionTest {
 
     @Test
     void derWithAnExemplarMemoryLearnsSplitMnistAndKeepsItsFrozenExtractors() {
-        DataSet train = DataSets.perClass(SharedData.mnistTrain(), 0, 300);
-        DataSet test = DataSets.perClass(SharedData.mnistTest(), 0, 100);
-        Scenario s = new ClassIncrementalScenario.Builder().train(train).test(test).numExperiences(5)
-                .name("split-mnist").build();
+        Scenario s = SharedData.splitMnist(300, 100);
         ContinualConfiguration.Builder conf = new ContinualConfiguration.Builder().batchSize(32).seed(1)
                 .epochsPerExperience(2).progress(false);
         IcarlConfiguration memory = new IcarlConfiguration.Builder().exemplarsPerClass(20).distillation(false)

@@ -60,6 +60,18 @@ public final class SharedData {
         return mnistTrain;
     }
 
+    /**
+     * @param trainPerClass training images per class (the first ones of each class)
+     * @param testPerClass  test images per class
+     * @return Split-MNIST, 5 experiences of 2 classes in natural order, named "split-mnist"
+     */
+    public static io.github.dl4jcontinual.scenario.Scenario splitMnist(int trainPerClass, int testPerClass) {
+        return new io.github.dl4jcontinual.scenario.ClassIncrementalScenario.Builder()
+                .train(io.github.dl4jcontinual.data.DataSets.perClass(mnistTrain(), 0, trainPerClass))
+                .test(io.github.dl4jcontinual.data.DataSets.perClass(mnistTest(), 0, testPerClass))
+                .numExperiences(5).name("split-mnist").build();
+    }
+
     /** @return MNIST test (cached for the JVM; do not modify) */
     public static synchronized DataSet mnistTest() {
         if (mnistTest == null) {

@@ -171,14 +171,7 @@ class CheckpointResumeTest {
     }
 
     static void assertSameMatrix(AccuracyMatrix a, AccuracyMatrix b, String what) {
-        assertEquals(a.rows(), b.rows(), what + " rows");
-        for (int i = 0; i < a.rows(); i++) {
-            for (int j = 0; j < a.rows(); j++) {
-                // exact: bit-identical resume
-                assertEquals(Double.doubleToLongBits(a.get(i, j)), Double.doubleToLongBits(b.get(i, j)),
-                        what + " R[" + i + "][" + j + "]: " + a.get(i, j) + " vs " + b.get(i, j));
-            }
-        }
+        io.github.dl4jcontinual.testutil.Matrices.assertBitIdentical(a, b, what);
     }
 
     @Test

@@ -1,8 +1,6 @@
 package io.github.dl4jcontinual.replay.strategy;
 
-import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.eval.ContinualResult;
-import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.testutil.Models;
 import io.github.dl4jcontinual.testutil.SharedData;
@@ -11,7 +9,6 @@ import io.github.dl4jcontinual.trainer.ContinualTrainer;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Random;
@@ -94,10 +91,7 @@ class GemTest {
 
     @Test
     void gemRemembersSplitMnistAndKeepsItsMemoryPerExperience() {
-        DataSet train = DataSets.perClass(SharedData.mnistTrain(), 0, 300);
-        DataSet test = DataSets.perClass(SharedData.mnistTest(), 0, 100);
-        Scenario s = new ClassIncrementalScenario.Builder().train(train).test(test).numExperiences(5)
-                .name("split-mnist").build();
+        Scenario s = SharedData.splitMnist(300, 100);
         ContinualConfiguration.Builder conf = new ContinualConfiguration.Builder().batchSize(10).seed(1)
                 .progress(false);
         ContinualResult naive = ContinualTrainer.wrap(Models.mlp(784, 100, 10, 0.03, 1), conf.build()).fit(s);

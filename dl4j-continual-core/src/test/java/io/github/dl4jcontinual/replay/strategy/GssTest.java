@@ -1,12 +1,10 @@
 package io.github.dl4jcontinual.replay.strategy;
 
-import io.github.dl4jcontinual.data.DataSets;
 import io.github.dl4jcontinual.data.RepeatedBatchIterator;
 import io.github.dl4jcontinual.eval.ContinualResult;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.GssReplayBuffer;
-import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.serde.ContinualJson;
 import io.github.dl4jcontinual.testutil.Models;
@@ -198,10 +196,7 @@ class GssTest {
 
     @Test
     void gssRemembersSplitMnistWithTwoStepsPerMinibatch() {
-        DataSet train = DataSets.perClass(SharedData.mnistTrain(), 0, 300);
-        DataSet test = DataSets.perClass(SharedData.mnistTest(), 0, 100);
-        Scenario s = new ClassIncrementalScenario.Builder().train(train).test(test).numExperiences(5)
-                .name("split-mnist").build();
+        Scenario s = SharedData.splitMnist(300, 100);
         ContinualConfiguration.Builder conf = new ContinualConfiguration.Builder().batchSize(10).seed(1)
                 .progress(false);
         ContinualResult naive = ContinualTrainer.wrap(Models.mlp(784, 100, 10, 0.05, 1), conf.build()).fit(s);

@@ -33,7 +33,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -215,12 +214,6 @@ class AltaPluginTest {
     }
 
     private static void assertSame(AccuracyMatrix a, AccuracyMatrix b, String what) {
-        assertEquals(a.rows(), b.rows(), what);
-        for (int i = 0; i < a.rows(); i++) {
-            for (int j = 0; j < a.rows(); j++) {
-                assertEquals(Double.doubleToLongBits(a.get(i, j)), Double.doubleToLongBits(b.get(i, j)),
-                        what + " R[" + i + "][" + j + "] " + Arrays.toString(new double[]{a.get(i, j), b.get(i, j)}));
-            }
-        }
+        io.github.dl4jcontinual.testutil.Matrices.assertBitIdentical(a, b, what);
     }
 }

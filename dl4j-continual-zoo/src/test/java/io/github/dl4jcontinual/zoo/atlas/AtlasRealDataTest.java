@@ -121,16 +121,7 @@ class AtlasRealDataTest {
             ContinualTrainer<MultiLayerNetwork> second = ContinualTrainer.resume(ckpt, trainer(conf),
                     MultiLayerNetwork.class);
             ContinualResult resumed = second.fit(s);
-            for (String name : expected.matrixNames()) {
-                AccuracyMatrix a = expected.matrix(name);
-                AccuracyMatrix b = resumed.matrix(name);
-                for (int i = 0; i < a.rows(); i++) {
-                    for (int j = 0; j < a.rows(); j++) {
-                        assertEquals(Double.doubleToLongBits(a.get(i, j)), Double.doubleToLongBits(b.get(i, j)),
-                                name + " R[" + i + "][" + j + "], k=" + k);
-                    }
-                }
-            }
+            io.github.dl4jcontinual.testutil.Matrices.assertBitIdentical(expected, resumed, "k=" + k);
             assertArrayEquals(whole.getModel().params().toFloatVector(), second.getModel().params().toFloatVector(),
                     "final parameters, k=" + k);
         }

@@ -314,13 +314,7 @@ public class DaFormerPluginTest {
     }
 
     static void same(AccuracyMatrix a, AccuracyMatrix b, String what) {
-        assertEquals(a.rows(), b.rows(), what);
-        for (int i = 0; i < a.rows(); i++) {
-            for (int j = 0; j < a.columns(); j++) {
-                assertEquals(Double.doubleToLongBits(a.get(i, j)), Double.doubleToLongBits(b.get(i, j)),
-                        what + " [" + i + "][" + j + "]: " + a.get(i, j) + " vs " + b.get(i, j));
-            }
-        }
+        io.github.dl4jcontinual.testutil.Matrices.assertBitIdentical(a, b, what);
     }
 
     @Test

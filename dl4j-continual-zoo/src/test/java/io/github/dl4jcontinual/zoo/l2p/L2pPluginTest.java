@@ -301,16 +301,7 @@ class L2pPluginTest {
             ContinualResult resumed = second.fit(s);
             assertArrayEquals(whole.getModel().params().toFloatVector(), second.getModel().params().toFloatVector(),
                     "final parameters, k=" + k);
-            for (String name : expected.matrixNames()) {
-                AccuracyMatrix a = expected.matrix(name);
-                AccuracyMatrix b = resumed.matrix(name);
-                for (int i = 0; i < a.rows(); i++) {
-                    for (int j = 0; j < a.rows(); j++) {
-                        assertEquals(Double.doubleToLongBits(a.get(i, j)), Double.doubleToLongBits(b.get(i, j)),
-                                name + " R[" + i + "][" + j + "], k=" + k);
-                    }
-                }
-            }
+            io.github.dl4jcontinual.testutil.Matrices.assertBitIdentical(expected, resumed, "k=" + k);
             assertEquals(expected.experiences().get(4).metrics().get("l2p.selection_entropy"),
                     resumed.experiences().get(4).metrics().get("l2p.selection_entropy"));
         }
