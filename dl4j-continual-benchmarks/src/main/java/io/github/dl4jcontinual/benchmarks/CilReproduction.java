@@ -103,7 +103,7 @@ public final class CilReproduction extends Options.Command {
     Dataset dataset;
     @Option(names = "--methods", split = ",", paramLabel = "NAME", defaultValue = "icarl,er,wa,bic",
             description = "Comma-separated methods (StrategyRegistry, CIL protocol): icarl, lucir, er, replay, wa, "
-                    + "wa-kd, bic, der-expansion, memo.")
+                    + "wa-kd, bic, der-expansion, der-no-wa, memo.")
     List<String> methods;
     @Mixin
     Options.Seeds seeds = new Options.Seeds(1, 2, 3);
@@ -151,7 +151,7 @@ public final class CilReproduction extends Options.Command {
                     ComputationGraph net = CifarResNet.resnet32(head(m, 64, first, true), seed);
                     r = ui.record(net, run, () -> ContinualTrainer.wrap(net,
                             cifarConfiguration(m, seed, quiet.progress())).fit(scenario));
-                } else if (m.equals("der-expansion") || m.equals("memo")) {
+                } else if (m.equals("der-expansion") || m.equals("der-no-wa") || m.equals("memo")) {
                     // DER grows a graph: the same MLP as a ComputationGraph (DL4J's own conversion)
                     ComputationGraph net = network(m, first, seed, updater, !noHeadBias).toComputationGraph();
                     r = ui.record(net, run, () -> ContinualTrainer.wrap(net,

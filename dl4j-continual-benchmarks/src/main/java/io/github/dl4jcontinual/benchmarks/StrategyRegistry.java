@@ -222,6 +222,8 @@ final class StrategyRegistry {
         // PyCIL's DER: the union of the experience and the exemplars, dynamic expansion, then weight aligning
         add("der-expansion", "DER: replay + a new frozen-old feature extractor per experience + weight aligning", cil,
                 p -> List.of(union(p.memory), new DynamicExpansion(), new WeightAligning()));
+        add("der-no-wa", "DER without weight aligning (a diagnostic of the recipe)", cil,
+                p -> List.of(union(p.memory), new DynamicExpansion()));
         // PyCIL's MEMO on the protocol's MLP as DL4J's toComputationGraph() names it: the first hidden layer ("0")
         // is shared and keeps training (train_base), the second is copied per experience
         add("memo", "MEMO: DER with the first hidden layer shared, only the deeper one copied", cil,
