@@ -55,6 +55,9 @@ public final class ContinualResult {
     private List<String> classNames;
     /** The class-IL confusion after the last evaluated experience, or null. */
     private ClassConfusion confusion;
+    /** The anytime-evaluation curve, or null (absent from the JSON when there is none, as before it existed). */
+    @org.nd4j.shade.jackson.annotation.JsonInclude(org.nd4j.shade.jackson.annotation.JsonInclude.Include.NON_NULL)
+    private AnytimeCurve anytime;
 
     private ContinualResult() {
         // for Jackson
@@ -133,6 +136,7 @@ public final class ContinualResult {
         r.modelSummary = modelSummary;
         r.classNames = classNames;
         r.confusion = confusion;
+        r.anytime = anytime;
         return r;
     }
 
@@ -171,6 +175,24 @@ public final class ContinualResult {
         ContinualResult r = copy();
         r.confusion = c;
         return r;
+    }
+
+    /**
+     * @param curve the anytime-evaluation curve, or null
+     * @return a copy of this result that records it
+     */
+    public ContinualResult withAnytime(AnytimeCurve curve) {
+        ContinualResult r = copy();
+        r.anytime = curve;
+        return r;
+    }
+
+    /**
+     * @return the accuracy on the classes seen so far after every k training examples
+     *         ({@code ContinualConfiguration.Builder.anytimeEvaluationEvery(k)}), or null when the run had none
+     */
+    public AnytimeCurve anytime() {
+        return anytime;
     }
 
     /** @return the network's layers and parameter counts when the run started, or null if not recorded */
@@ -409,6 +431,9 @@ public final class ContinualResult {
         for (Map.Entry<String, Double> e : scalars.entrySet()) {
             row(sb, e.getKey().replace('.', '_'), e.getValue(), Double.NaN);
         }
+        if (anytime != null) {
+            row(sb, "anytime_auc", anytime.areaUnderCurve(), Double.NaN);
+        }
         return sb.toString();
     }
 
@@ -448,6 +473,9 @@ public final class ContinualResult {
             sb.append(e.toCsvRow()).append('\n');
         }
         write(new File(dir, "experiences.csv"), sb.toString());
+        if (anytime != null) {
+            write(new File(dir, "anytime.csv"), anytime.toCsv());
+        }
     }
 
     private static void write(File f, String text) throws IOException {

@@ -82,6 +82,11 @@ public class PenaltyListener extends BaseTrainingListener implements java.io.Ser
         }
     }
 
+    /** @param state the importance state from now on (null: no penalty) */
+    void setState(ImportanceState state) {
+        this.state = state;
+    }
+
     /** @return the penalty at the last iteration (0 before any) */
     public double lastPenalty() {
         return lastPenalty;

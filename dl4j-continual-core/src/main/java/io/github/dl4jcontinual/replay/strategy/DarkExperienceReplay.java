@@ -64,6 +64,12 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
         return beta > 0 ? "der++" : "der";
     }
 
+    /** @return true with an online buffer (logits are stored as rows arrive) */
+    @Override
+    public boolean boundaryFree() {
+        return getBuffer().isOnline();
+    }
+
     /** Builder of {@link DarkExperienceReplay}. */
     public static final class Builder extends RehearsalConfiguration.Builder<DarkExperienceReplay, Builder> {
         /** Starts from the defaults. */
@@ -121,6 +127,10 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
 
         @Override
         public void beforeExperience(ContinualContext ctx, Experience experience) {
+            installLoss(ctx);
+        }
+
+        private void installLoss(ContinualContext ctx) {
             if (ctx.configuration().getHeadPolicy() != HeadPolicy.FIXED) {
                 throw new IllegalArgumentException("DER stores logits of a fixed-width head: use HeadPolicy.FIXED "
                         + "(got: " + ctx.configuration().getHeadPolicy() + ")");
@@ -138,6 +148,14 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
                 @Override
                 public void iterationDone(Model m, int iteration, int epoch) {
                     observePending();
+                }
+
+                @Override
+                public void onEpochEnd(Model m) {
+                    if (ctx.configuration().isBoundaryFree()) {
+                        observePending();
+                        loss.restore();
+                    }
                 }
             });
         }
@@ -179,9 +197,12 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
         @Override
         public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
                                                       MultiDataSetIterator data) {
-            int exp = experience.index();
+            int exp = taskId(ctx, experience);
             int mb = conf.getReplayBatch();
             model = ctx.model();
+            if (ctx.configuration().isBoundaryFree()) {
+                installLoss(ctx);
+            }
             int out = model.classificationOutput();
             ReplayIterator it = new ReplayIterator(data, out, cur -> {
                 observePending();
