@@ -146,6 +146,8 @@ public final class RegularizationPlugin implements ContinualPlugin {
                 streaming = new StreamingFisher(conf, ctx.model(), state, restoredFisher, restoredRows);
                 restoredFisher = null;
             }
+            // the penalty figures are per experience, as the other methods'
+            streaming.resetStatistics();
             listener = streaming;
             return List.of(streaming);
         }

@@ -31,8 +31,8 @@ final class AnytimeEvaluation {
     AnytimeEvaluation(StreamProgress progress, List<Experience> test, ContinualModel model,
                       ContinualConfiguration conf) {
         if (test == null) {
-            throw new IllegalStateException("Anytime evaluation needs the test stream: evaluate it (the baseline) "
-                    + "before learning, as fit(scenario) does");
+            throw new IllegalStateException("Anytime evaluation needs the test stream: call evaluate(test) (the "
+                    + "baseline, or after the last experience of a loaded trainer) before learn, or use fit(scenario)");
         }
         this.progress = progress;
         this.test = test;

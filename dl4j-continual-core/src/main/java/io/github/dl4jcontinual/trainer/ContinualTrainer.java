@@ -389,6 +389,7 @@ public final class ContinualTrainer<T> {
         checkCheckpointDirectory();
         Run r = begin(scenario);
         List<Experience> test = list(scenario.testStream());
+        r.test = test;
         heldThreads = NativeThreads.hold();
         try {
             if (r.progress.evaluatedAt != r.progress.next()) {
