@@ -320,10 +320,13 @@ class OnlineContinualTest {
                 ContinualResult back = ContinualResult.fromJson(r.toJson());
                 assertArrayEquals(c.accuracy(), back.anytime().accuracy(), 0.0, "result JSON keeps the curve");
                 assertEquals(c.areaUnderCurve(), back.anytime().areaUnderCurve(), 0.0);
+                assertTrue(io.github.dl4jcontinual.report.ContinualReport.from(r).toHtml()
+                        .contains("anytime-accuracy"), "the report draws the anytime curve");
             }
         }
         ContinualResult plain = ContinualTrainer.wrap(Models.mlp(FEATURES, 16, 10, 0.1, 1), online().build()).fit(s);
         assertNull(plain.anytime());
+        assertFalse(io.github.dl4jcontinual.report.ContinualReport.from(plain).toHtml().contains("anytime-accuracy"));
         assertFalse(plain.toJson().contains("anytime"), "no anytime field when there is no anytime evaluation");
         assertFalse(online().boundaryFree(false).build().toJson().contains("boundaryFree"),
                 "the configuration's JSON is unchanged by default");
@@ -340,6 +343,55 @@ class OnlineContinualTest {
         // 80 rows per experience: the first anchor comes after 60, so the first experience already pays a penalty
         assertTrue(first > 0, "penalty in the first experience: " + first);
         assertTrue(r.experiences().get(4).metrics().get("online-ewc.penalty_mean") > 0);
+    }
+
+    @Test
+    void theBlurryStreamSpreadsTheStatedFractionOfEveryBlurryClass() {
+        DataSet train = SyntheticData.blobs(10, 100, FEATURES, 5, 6);
+        DataSet test = SyntheticData.blobs(10, 20, FEATURES, 5, 7);
+        Scenario s = io.github.dl4jcontinual.scenario.OnlineStreams.blurry(ExampleSource.of(train),
+                ExampleSource.of(test), 5, 0.4, 0.2, 9);
+        assertEquals("i-blurry-40-20", s.name());
+        int[][] counts = new int[5][10];
+        long total = 0;
+        for (Experience e : s.trainStream()) {
+            for (int c : e.classIdsInOrder()) {
+                counts[e.index()][c]++;
+            }
+            total += e.numExamples();
+        }
+        assertEquals(1000, total, "every training example is in exactly one experience");
+        int disjoint = 0;
+        for (int c = 0; c < 10; c++) {
+            int home = 0;
+            int experiences = 0;
+            for (int e = 0; e < 5; e++) {
+                home = counts[e][c] > counts[home][c] ? e : home;
+                experiences += counts[e][c] > 0 ? 1 : 0;
+            }
+            int minor = 100 - counts[home][c];
+            if (experiences == 1) {
+                disjoint++;
+                assertEquals(100, counts[home][c]);
+            } else {
+                assertEquals(20, minor, "class " + c + ": M = 20 % of a blurry class outside its home");
+            }
+            // the class's home experience is the test experience that holds its test examples
+            final int cls = c;
+            final int h = home;
+            assertTrue(s.testStream().get(h).classes().contains(cls), "class " + c + " is tested in experience "
+                    + h);
+            assertEquals(20, s.testStream().get(h).count(cls));
+        }
+        assertEquals(4, disjoint, "N = 40 % of 10 classes are disjoint");
+        // limitTraining keeps a random draw per experience, reading nothing
+        Scenario cut = io.github.dl4jcontinual.scenario.OnlineStreams.limitTraining(s, 50, 3);
+        cut.trainStream().forEach(e -> assertEquals(50, e.numExamples()));
+        assertEquals(s.testStream().numExamples(), cut.testStream().numExamples());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> io.github.dl4jcontinual.scenario.OnlineStreams.blurry(ExampleSource.of(train),
+                        ExampleSource.of(test), 5, 0.4, 1.0, 9));
+        assertTrue(e.getMessage().contains("blurryFraction") && e.getMessage().contains("got: 1.0"), e.getMessage());
     }
 
     @Test
