@@ -1,0 +1,90 @@
+package io.github.dl4jcontinual.benchmarks;
+
+import io.github.dl4jcontinual.eval.ContinualResult;
+import io.github.dl4jcontinual.testutil.SharedData;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The {@code online} command: its table, a short online and blurry run on real MNIST, and (long) MIR's bands. */
+class OnlineExampleTest {
+    private static final Pattern ROW = Pattern.compile(
+            "\\| (\\S+) \\| (\\d+) \\| (\\d+) \\| ([0-9.]+) ± ([0-9.]+) \\|");
+
+    @Test
+    void tableGivesMeanAndSdPerStrategyAndMemory() {
+        Map<String, List<double[]>> rows = new LinkedHashMap<>();
+        rows.put("mir/20", List.of(new double[]{80, 10, 85, 20}, new double[]{84, 14, 89, 22}));
+        String t = OnlineExample.table(rows, 2);
+        assertTrue(t.contains("| mir | 20 | 2 | 82.00 ± 2.83 | 87.6 (recalled) | 12.00 ± 2.83 | 87.00 ± 2.83 | 21 |"),
+                t);
+    }
+
+    @Test
+    void anOnlineAndABlurryRunFromTheCommandLine(@TempDir Path out) throws Exception {
+        String data = SharedData.dir().root().getPath();
+        Cli c = Cli.execute("online", "--data-dir", data, "--seeds", "1", "--mem-per-class", "20", "--per-task", "200",
+                "--hidden", "100", "--strategies", "mir", "--anytime-every", "250", "--quiet", "--no-report",
+                "--out", out.toString(), "--markdown", out.resolve("table.md").toString());
+        assertEquals(0, c.code, c.err);
+        String table = Files.readString(out.resolve("table.md"));
+        Matcher m = ROW.matcher(table);
+        assertTrue(m.find(), table);
+        assertTrue(Double.parseDouble(m.group(4)) > 50, "MIR keeps earlier tasks (fine-tuning: about 20): " + table);
+        Cli b = Cli.execute("online", "--stream", "blurry", "--data-dir", data, "--seeds", "1", "--mem-per-class",
+                "20", "--per-task", "200", "--hidden", "100", "--strategies", "er", "--anytime-every", "250",
+                "--quiet", "--no-report", "--out", out.toString());
+        assertEquals(0, b.code, b.err);
+        ContinualResult r = ContinualResult.fromJson(Files.readString(new File(out.toFile(),
+                "blurry-er-mem20-seed1/result.json").toPath()));
+        assertEquals("i-blurry-50-10-200-per-experience", r.scenario());
+        assertNotNull(r.anytime());
+        assertEquals(4, r.anytime().size());
+        String err = Cli.error("online", "--stream", "fuzzy");
+        assertTrue(err.contains("--stream") && err.contains("fuzzy"), err);
+        err = Cli.error("online", "--strategies", "ewc");
+        assertTrue(err.contains("ewc"), err);
+    }
+
+    /**
+     * The reproduction of docs/online.md (MIR's MNIST Split protocol, 5 seeds, memories 20 / 50 / 100 per class):
+     * MIR's mean accuracy beats random replay's at every memory and stays in the band measured there.
+     */
+    @Test
+    @Tag("long")
+    void mirBeatsRandomReplayOnOnlineSplitMnist(@TempDir Path out) throws Exception {
+        Cli c = Cli.execute("online", "--data-dir", SharedData.dir().root().getPath(), "--seeds", "1,2,3,4,5",
+                "--strategies", "rand-replay,mir", "--quiet", "--no-report", "--anytime-every", "1000",
+                "--out", out.toString(), "--markdown", out.resolve("table.md").toString());
+        assertEquals(0, c.code, c.err);
+        String table = Files.readString(out.resolve("table.md"));
+        Map<String, Double> mean = new LinkedHashMap<>();
+        Matcher m = ROW.matcher(table);
+        while (m.find()) {
+            mean.put(m.group(1) + "/" + m.group(2), Double.parseDouble(m.group(4)));
+        }
+        for (int mem : new int[]{20, 50, 100}) {
+            double er = mean.get("rand-replay/" + mem);
+            double mir = mean.get("mir/" + mem);
+            assertTrue(mir > er, "memory " + mem + ": MIR " + mir + " vs random replay " + er);
+        }
+        // bands around the 5-seed means of docs/online.md (± 2 points)
+        assertTrue(Math.abs(mean.get("mir/100") - OnlineExampleTest.MIR_100) < 2, table);
+    }
+
+    /** MIR's 5-seed mean at 100 memories per class, from docs/online.md. */
+    static final double MIR_100 = 87.0;
+}
