@@ -3,6 +3,7 @@ package io.github.dl4jcontinual.arbiter.spaces;
 import io.github.dl4jcontinual.metalearning.ItamlConfiguration;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.replay.strategy.Gem;
+import io.github.dl4jcontinual.replay.strategy.MaximallyInterferedRetrieval;
 import io.github.dl4jcontinual.zoo.alta.AltaConfiguration;
 import io.github.dl4jcontinual.zoo.atlas.AtlasConfiguration;
 import io.github.dl4jcontinual.zoo.ctp.CtpConfiguration;
@@ -58,5 +59,15 @@ class ResearchMethodSpacesTest {
                 Gem::getMemoryStrength);
         searches(new Gem.Builder().build(), "memoriesPerExperience", new IntegerParameterSpace(64, 256), 1.0, 256,
                 Gem::getMemoriesPerExperience);
+    }
+
+    @Test
+    void mirsCandidatesAndVirtualStepAreSearchable() {
+        searches(new MaximallyInterferedRetrieval.Builder().build(), "subsample", new IntegerParameterSpace(20, 100),
+                1.0, 100, MaximallyInterferedRetrieval::getSubsample);
+        searches(new MaximallyInterferedRetrieval.Builder().build(), "virtualLearningRate",
+                new ContinuousParameterSpace(0.01, 0.2), 0.5, 0.105, MaximallyInterferedRetrieval::getVirtualLearningRate);
+        searches(new MaximallyInterferedRetrieval.Builder().build(), "buffer.capacity",
+                new IntegerParameterSpace(200, 1000), 0.0, 200, m -> m.getBuffer().getCapacity());
     }
 }
