@@ -9,9 +9,6 @@ import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.plugin.PluginStates;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.scenario.Experience;
-import io.github.dl4jcontinual.trainer.HeadPolicy;
-import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -129,9 +126,8 @@ public class MaximallyInterferedRetrieval extends RehearsalConfiguration {
         }
     }
 
-    static final class Runtime extends RehearsalRuntime {
+    static final class Runtime extends JointLossRuntime {
         private final MaximallyInterferedRetrieval mir;
-        private final OutputLossSwap loss = new OutputLossSwap("MIR");
         private ContinualModel.Twin twin;
         /** Per slot: the lowest loss seen when scored, valid while the slot's version is unchanged. */
         private double[] best = new double[0];
@@ -140,52 +136,24 @@ public class MaximallyInterferedRetrieval extends RehearsalConfiguration {
         private long currentRows;
 
         Runtime(MaximallyInterferedRetrieval conf) {
-            super(conf);
+            super(conf, "MIR scores");
             this.mir = conf;
         }
 
         @Override
-        public void beforeExperience(ContinualContext ctx, Experience experience) {
-            installLoss(ctx);
-        }
-
-        private void installLoss(ContinualContext ctx) {
-            if (ctx.configuration().getHeadPolicy() != HeadPolicy.FIXED) {
-                throw new IllegalArgumentException("MIR scores a fixed-width head: use HeadPolicy.FIXED (got: "
-                        + ctx.configuration().getHeadPolicy() + ")");
-            }
-            loss.install(ctx.model(), DerJointLoss::new);
+        DerJointLoss jointLoss(org.nd4j.linalg.lossfunctions.ILossFunction base) {
+            return new DerJointLoss(base);
         }
 
         @Override
         public List<TrainingListener> listeners(ContinualContext ctx, Experience experience) {
-            return List.of(new BaseTrainingListener() {
-                @Override
-                public void onEpochEnd(Model m) {
-                    if (ctx.configuration().isBoundaryFree()) {
-                        loss.restore();
-                    }
-                }
-            });
-        }
-
-        @Override
-        public void afterExperience(ContinualContext ctx, Experience experience) {
-            loss.restore();
-            super.afterExperience(ctx, experience);
-        }
-
-        @Override
-        public void onStreamEnd(ContinualContext ctx) {
-            loss.restore();
+            return List.of(segmentEnd(ctx));
         }
 
         @Override
         public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
                                                       MultiDataSetIterator data) {
-            if (ctx.configuration().isBoundaryFree()) {
-                installLoss(ctx);
-            }
+            installForSegment(ctx);
             int exp = taskId(ctx, experience);
             ContinualModel model = ctx.model();
             int out = model.classificationOutput();
