@@ -28,8 +28,10 @@ class OnlineExampleTest {
     void tableGivesMeanAndSdPerStrategyAndMemory() {
         Map<String, List<double[]>> rows = new LinkedHashMap<>();
         rows.put("mir/20", List.of(new double[]{80, 10, 85, 20}, new double[]{84, 14, 89, 22}));
+        rows.put("mir/100", List.of(new double[]{88, 6, 90, 30}));
         String t = OnlineExample.table(rows, 2);
-        assertTrue(t.contains("| mir | 20 | 2 | 82.00 ± 2.83 | 87.6 (recalled) | 12.00 ± 2.83 | 87.00 ± 2.83 | 21 |"),
+        assertTrue(t.contains("| mir | 20 | 2 | 82.00 ± 2.83 | – | 12.00 ± 2.83 | 87.00 ± 2.83 | 21 |"), t);
+        assertTrue(t.contains("| mir | 100 | 1 | 88.00 ± 0.00 | 87.6 (recalled) | 6.00 ± 0.00 | 90.00 ± 0.00 | 30 |"),
                 t);
     }
 
