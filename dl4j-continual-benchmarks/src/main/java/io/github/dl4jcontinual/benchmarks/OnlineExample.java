@@ -74,6 +74,10 @@ final class OnlineExample extends Options.Command {
     @Option(names = "--anytime-every", defaultValue = "100", description = "Anytime evaluation every N training "
             + "images (0: none).")
     int anytimeEvery;
+    @Option(names = "--exclude-current-task", description = "The released MIR code's rule for mir and rand-replay: "
+            + "candidates only from earlier tasks (so no replay in the first task). Uses task ids: the run is not "
+            + "boundary-free.")
+    boolean excludeCurrentTask;
     @Option(names = "--disjoint", defaultValue = "50", description = "Blurry stream: N, the percentage of disjoint "
             + "classes.")
     int disjoint;
@@ -140,9 +144,9 @@ final class OnlineExample extends Options.Command {
     /** @return one boundary-free run of a strategy */
     ContinualResult run(Scenario s, String name, int mem, long seed) {
         StrategyRegistry.Params p = new StrategyRegistry.Params(StrategyRegistry.Protocol.ONLINE).batch(batch)
-                .buffer(mem * s.numClasses()).mir(lr, subsample);
+                .buffer(mem * s.numClasses()).mir(lr, subsample).excludeCurrent(excludeCurrentTask);
         ContinualConfiguration conf = new ContinualConfiguration.Builder().batchSize(batch).seed(seed)
-                .boundaryFree(true).anytimeEvaluationEvery(anytimeEvery).progress(quiet.progress())
+                .boundaryFree(!excludeCurrentTask).anytimeEvaluationEvery(anytimeEvery).progress(quiet.progress())
                 .plugins(StrategyRegistry.plugins(name, p).toArray(new io.github.dl4jcontinual.plugin
                         .PluginConfiguration[0])).build();
         return ContinualTrainer.wrap(new Mlp.Builder(784, 10).hidden(hidden, hidden).updater(new Sgd(lr)).seed(seed)

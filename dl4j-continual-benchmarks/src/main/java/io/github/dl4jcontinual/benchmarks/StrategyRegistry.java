@@ -73,6 +73,7 @@ final class StrategyRegistry {
         boolean taskIl = true;
         double lr = 0.1;
         int subsample = 50;
+        boolean excludeCurrent;
 
         /** @param protocol whose values the strategies take */
         Params(Protocol protocol) {
@@ -120,6 +121,12 @@ final class StrategyRegistry {
         Params mir(double learningRate, int candidates) {
             lr = learningRate;
             subsample = candidates;
+            return this;
+        }
+
+        /** @param exclude MIR / random replay draw only earlier experiences' rows (the released code's rule) */
+        Params excludeCurrent(boolean exclude) {
+            excludeCurrent = exclude;
             return this;
         }
 
@@ -185,10 +192,12 @@ final class StrategyRegistry {
         Set<Protocol> online = EnumSet.of(Protocol.ONLINE);
         add("mir", "maximally interfered retrieval (ER-MIR, reservoir buffer)", online, p -> List.of(
                 new MaximallyInterferedRetrieval.Builder().bufferSize(p.buffer).replayBatch(p.replay())
-                        .subsample(p.subsample).virtualLearningRate(p.lr).compareToBestLoss(true).build()));
+                        .subsample(p.subsample).virtualLearningRate(p.lr).compareToBestLoss(true)
+                        .excludeCurrentExperience(p.excludeCurrent).build()));
         add("rand-replay", "the MIR code's random replay (ER with its loss: mean(current) + mean(replay))", online,
                 p -> List.of(new MaximallyInterferedRetrieval.Builder().bufferSize(p.buffer).replayBatch(p.replay())
-                        .subsample(p.replay()).virtualLearningRate(p.lr).build()));
+                        .subsample(p.replay()).virtualLearningRate(p.lr).excludeCurrentExperience(p.excludeCurrent)
+                        .build()));
         add("gdumb", "GDumb (greedy class-balanced buffer, retrained from scratch before each evaluation)", online,
                 p -> List.of(new GDumb.Builder().bufferSize(p.buffer).build()));
         add("oewc-stream", "online EWC's streaming form (running Fisher, re-anchored every 100 rows; not tuned)",

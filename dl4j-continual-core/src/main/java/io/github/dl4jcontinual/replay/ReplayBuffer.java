@@ -160,15 +160,25 @@ public abstract class ReplayBuffer {
      * @return the slots, in draw order (empty if the buffer is empty)
      */
     public int[] sampleSlots(int n, Random rng) {
+        return sampleSlots(n, rng, s -> true);
+    }
+
+    /**
+     * As {@link #sampleSlots(int, Random)} among the slots {@code eligible} accepts (with every slot eligible, the
+     * same draw).
+     *
+     * @param n        the number of slots, &gt; 0
+     * @param rng      random generator
+     * @param eligible which slots may be drawn
+     * @return the slots, in draw order (empty if none is eligible)
+     */
+    public int[] sampleSlots(int n, Random rng, java.util.function.IntPredicate eligible) {
         if (n <= 0) {
             throw new IllegalArgumentException("replay batch size should be > 0 (got: " + n + ")");
         }
-        int size = size();
+        int[] perm = java.util.stream.IntStream.range(0, size()).filter(eligible).toArray();
+        int size = perm.length;
         int k = Math.min(n, size);
-        int[] perm = new int[size];
-        for (int i = 0; i < size; i++) {
-            perm[i] = i;
-        }
         for (int i = 0; i < k; i++) {
             int j = i + rng.nextInt(size - i);
             int t = perm[i];
@@ -193,6 +203,17 @@ public abstract class ReplayBuffer {
             throw new IllegalArgumentException("No slots asked for");
         }
         return gather(slots, labelWidth);
+    }
+
+    /**
+     * @param slot a slot in [0, size())
+     * @return the experience (task id) stored with its row, -1 for rows stored in a boundary-free run
+     */
+    public int experience(int slot) {
+        if (slot < 0 || slot >= size()) {
+            throw new IndexOutOfBoundsException("Slot " + slot + " is not stored (the buffer holds " + size() + ")");
+        }
+        return experiences[slot];
     }
 
     /**

@@ -38,7 +38,8 @@ import java.util.stream.IntStream;
  * when {@code loss(θ)} is lower. With {@code subsample ≤ replayBatch} no scoring is done: the candidates are replayed
  * as drawn (the released code's {@code rand_replay} ER, with its loss). Boundary-free with an online buffer: the
  * released code draws candidates only from earlier tasks and does not replay during the first task, which needs task
- * labels; this runtime draws from the whole buffer (see {@code docs/online.md}). Needs a FIXED head with a softmax
+ * labels; this runtime draws from the whole buffer unless {@link #isExcludeCurrentExperience()} (then it is not
+ * boundary-free; see {@code docs/online.md}). Needs a FIXED head with a softmax
  * classification output.</p>
  */
 public class MaximallyInterferedRetrieval extends RehearsalConfiguration {
@@ -46,6 +47,7 @@ public class MaximallyInterferedRetrieval extends RehearsalConfiguration {
     private int subsample = 50;
     private double virtualLearningRate = 0.1;
     private boolean compareToBestLoss;
+    private boolean excludeCurrentExperience;
 
     /** Defaults: reservoir of 500, replay 10 of 50 candidates, virtual learning rate 0.1 (the paper's MNIST one). */
     protected MaximallyInterferedRetrieval() {
@@ -67,6 +69,14 @@ public class MaximallyInterferedRetrieval extends RehearsalConfiguration {
         return compareToBestLoss;
     }
 
+    /**
+     * @return whether candidates come only from earlier experiences (the released code's {@code exclude_task}, which
+     *         also means no replay during the first experience); needs task ids, so not boundary-free
+     */
+    public boolean isExcludeCurrentExperience() {
+        return excludeCurrentExperience;
+    }
+
     @Override
     public ContinualPlugin instantiate() {
         return new Runtime(this);
@@ -77,10 +87,10 @@ public class MaximallyInterferedRetrieval extends RehearsalConfiguration {
         return "mir";
     }
 
-    /** @return true with an online buffer (reservoir or class-balanced without selection) */
+    /** @return true with an online buffer (reservoir or class-balanced without selection) and no task exclusion */
     @Override
     public boolean boundaryFree() {
-        return getBuffer().isOnline();
+        return getBuffer().isOnline() && !excludeCurrentExperience;
     }
 
     /** Builder of {@link MaximallyInterferedRetrieval}. */
@@ -124,6 +134,17 @@ public class MaximallyInterferedRetrieval extends RehearsalConfiguration {
             c.compareToBestLoss = compare;
             return this;
         }
+
+        /**
+         * @param exclude draw candidates only from earlier experiences (the released code's
+         *                {@code exclude_task=task}; with it nothing is replayed during the first experience); default
+         *                false. Uses task ids: such a configuration is not boundary-free
+         * @return this builder
+         */
+        public Builder excludeCurrentExperience(boolean exclude) {
+            c.excludeCurrentExperience = exclude;
+            return this;
+        }
     }
 
     static final class Runtime extends JointLossRuntime {
@@ -157,9 +178,10 @@ public class MaximallyInterferedRetrieval extends RehearsalConfiguration {
             int exp = taskId(ctx, experience);
             ContinualModel model = ctx.model();
             int out = model.classificationOutput();
+            int excluded = mir.excludeCurrentExperience ? experience.index() : Integer.MIN_VALUE;
             ReplayIterator it = new ReplayIterator(data, out, cur -> {
                 int width = (int) cur.getLabels(out).size(1);
-                int[] slots = retrieve(model, cur, width);
+                int[] slots = retrieve(model, cur, width, excluded);
                 MultiDataSet replay = slots.length == 0 ? null : buffer.rows(slots, width).toMultiDataSet();
                 buffer.observe(cur, null, exp, bufferRng);
                 currentRows = Batches.size(cur);
@@ -171,11 +193,13 @@ public class MaximallyInterferedRetrieval extends RehearsalConfiguration {
         }
 
         /**
+         * @param excluded the experience whose rows are not candidates, or {@code Integer.MIN_VALUE} for none
          * @return the buffer slots to replay with {@code cur}: the {@code replayBatch} most interfered of
          *         {@code subsample} random candidates (all candidates when there are no more than that)
          */
-        int[] retrieve(ContinualModel model, MultiDataSet cur, int width) {
-            int[] slots = buffer.sampleSlots(mir.subsample, sampleRng);
+        int[] retrieve(ContinualModel model, MultiDataSet cur, int width, int excluded) {
+            int[] slots = excluded == Integer.MIN_VALUE ? buffer.sampleSlots(mir.subsample, sampleRng)
+                    : buffer.sampleSlots(mir.subsample, sampleRng, s -> buffer.experience(s) != excluded);
             int k = conf.getReplayBatch();
             if (slots.length == 0 || mir.subsample <= k) {
                 return slots;

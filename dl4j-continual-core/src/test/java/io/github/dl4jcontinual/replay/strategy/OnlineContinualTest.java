@@ -253,7 +253,8 @@ class OnlineContinualTest {
         for (int i = 0; i < 5; i++) {
             assertEquals(post[i] - pre[i], scores[i], 1e-9, "score of candidate " + i);
         }
-        assertArrayEquals(expected, rt.retrieve(model, cur, 3), "the two most interfered rows, in score order");
+        assertArrayEquals(expected, rt.retrieve(model, cur, 3, Integer.MIN_VALUE),
+                "the two most interfered rows, in score order");
         assertEquals(before, model.params(), "the virtual step leaves the parameters as they were");
 
         // the released code's --compare_to_old_logits: the first score compares with ln 3 (zero logits), then with
@@ -270,6 +271,22 @@ class OnlineContinualTest {
         }
         double[] again = best.scores(model, cur, new int[]{0, 1, 2, 3, 4}, 3);
         assertArrayEquals(scores, again, 1e-9, "the best loss is now the current one, so the paper's score");
+
+        // the released code's exclude_task: rows of the current experience are never candidates
+        MaximallyInterferedRetrieval excluding = new MaximallyInterferedRetrieval.Builder().bufferSize(10)
+                .replayBatch(2).subsample(5).virtualLearningRate(lr).excludeCurrentExperience(true).build();
+        assertFalse(excluding.boundaryFree(), "task exclusion needs task ids");
+        MaximallyInterferedRetrieval.Runtime ex = (MaximallyInterferedRetrieval.Runtime) excluding.instantiate();
+        ex.onStreamStart(context(model, online().boundaryFree(false).build()));
+        MultiDataSet rows = Batches.of(new DataSet(xm, DataSets.oneHot(ym, 3).castTo(DataType.DOUBLE)));
+        ex.buffer.observe(rows, null, 0, new Random(1));
+        assertEquals(0, ex.retrieve(model, cur, 3, 0).length, "nothing to replay during the first experience");
+        ex.buffer.observe(rows, null, 1, new Random(1));
+        int[] picked = ex.retrieve(model, cur, 3, 1);
+        assertEquals(2, picked.length);
+        for (int slot : picked) {
+            assertEquals(0, ex.buffer.experience(slot), "only earlier experiences' rows: slot " + slot);
+        }
     }
 
     @Test
