@@ -27,6 +27,8 @@ final class AnytimeEvaluation {
     private final List<Experience> test;
     private final ContinualModel model;
     private final ContinualConfiguration conf;
+    /** The stream rows served when the experience's training began (before any plugin read from its iterator). */
+    private final long start;
 
     AnytimeEvaluation(StreamProgress progress, List<Experience> test, ContinualModel model,
                       ContinualConfiguration conf) {
@@ -38,6 +40,7 @@ final class AnytimeEvaluation {
         this.test = test;
         this.model = model;
         this.conf = conf;
+        this.start = progress.streamExamples;
     }
 
     /**
@@ -54,18 +57,37 @@ final class AnytimeEvaluation {
         });
     }
 
-    /** @return the listener that evaluates after the updates that cross a multiple of the period */
+    /**
+     * @return the listener that evaluates after the updates that cross a multiple of the period. An update whose
+     *         step consumed more stream rows than its minibatch holds (a plugin that read the segment ahead, e.g.
+     *         boundary-free GDumb filling its buffer before retraining) does not evaluate: {@link #catchUp} does,
+     *         after the experience's training
+     */
     TrainingListener listener() {
         return new BaseTrainingListener() {
+            private long before = start;
+            /** Once a step consumed rows ahead, the experience's points wait for {@link #catchUp} at its end. */
+            private boolean deferred;
+
             @Override
             public void iterationDone(Model m, int iteration, int epoch) {
-                long every = conf.getAnytimeEvaluationEvery();
-                long last = progress.anytimeCount() == 0 ? 0 : progress.lastAnytimeExamples();
-                if (progress.streamExamples / every > last / every) {
-                    progress.addAnytime(progress.streamExamples, accuracy());
+                long consumed = progress.streamExamples - before;
+                before = progress.streamExamples;
+                deferred |= consumed > Math.max(1, m.batchSize());
+                if (!deferred) {
+                    catchUp();
                 }
             }
         };
+    }
+
+    /** Records a point if the stream rows served crossed a multiple of the period since the last point. */
+    void catchUp() {
+        long every = conf.getAnytimeEvaluationEvery();
+        long last = progress.anytimeCount() == 0 ? 0 : progress.lastAnytimeExamples();
+        if (progress.streamExamples / every > last / every) {
+            progress.addAnytime(progress.streamExamples, accuracy());
+        }
     }
 
     /** @return the accuracy over the test examples of the classes seen so far, NaN if there are none */

@@ -693,6 +693,9 @@ public final class ContinualTrainer<T> {
                 }
             }
             monitor.finish();
+            if (anytime != null) {
+                anytime.catchUp();
+            }
             if (!Double.isFinite(model.lastScore()) && monitor.iterations() > 0) {
                 throw new IllegalStateException("Training diverged on experience " + position + ": the model's score is "
                         + model.lastScore() + " after " + monitor.iterations() + " iterations (is the learning rate "
