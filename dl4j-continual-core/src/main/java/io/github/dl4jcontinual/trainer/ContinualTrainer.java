@@ -646,6 +646,12 @@ public final class ContinualTrainer<T> {
         if (trains) {
             MultiDataSetIterator data = exp.iterator(conf.getBatchSize(), conf.isShuffle(), shuffleSeed(position));
             data.setPreProcessor(withHead(data.getPreProcessor()));
+            if (conf.getAnytimeEvaluationEvery() > 0 && backend != null) {
+                throw new UnsupportedOperationException("Anytime evaluation (anytimeEvaluationEvery "
+                        + conf.getAnytimeEvaluationEvery() + ") scores the model between updates in this JVM; it is "
+                        + "not available with a TrainingBackend (" + backend.getClass().getSimpleName() + "): set it "
+                        + "to 0");
+            }
             AnytimeEvaluation anytime = conf.getAnytimeEvaluationEvery() > 0
                     ? new AnytimeEvaluation(progress, r.test, model, conf) : null;
             if (anytime != null) {
