@@ -512,6 +512,12 @@ public final class ContinualTrainer<T> {
     private Run begin(Scenario scenario) {
         if (run == null) {
             checkBoundaryFree(conf);
+            if (conf.getAnytimeEvaluationEvery() > 0 && backend != null) {
+                throw new UnsupportedOperationException("Anytime evaluation (anytimeEvaluationEvery "
+                        + conf.getAnytimeEvaluationEvery() + ") scores the model between updates in this JVM; it is "
+                        + "not available with a TrainingBackend (" + backend.getClass().getSimpleName() + "): set it "
+                        + "to 0");
+            }
             StreamProgress progress = restored == null ? new StreamProgress() : restored.progress;
             if (restored == null && scenario != null) {
                 progress.forScenario(scenario);
@@ -646,12 +652,6 @@ public final class ContinualTrainer<T> {
         if (trains) {
             MultiDataSetIterator data = exp.iterator(conf.getBatchSize(), conf.isShuffle(), shuffleSeed(position));
             data.setPreProcessor(withHead(data.getPreProcessor()));
-            if (conf.getAnytimeEvaluationEvery() > 0 && backend != null) {
-                throw new UnsupportedOperationException("Anytime evaluation (anytimeEvaluationEvery "
-                        + conf.getAnytimeEvaluationEvery() + ") scores the model between updates in this JVM; it is "
-                        + "not available with a TrainingBackend (" + backend.getClass().getSimpleName() + "): set it "
-                        + "to 0");
-            }
             AnytimeEvaluation anytime = conf.getAnytimeEvaluationEvery() > 0
                     ? new AnytimeEvaluation(progress, r.test, model, conf) : null;
             if (anytime != null) {
