@@ -166,6 +166,7 @@ public final class RegularizationPlugin implements ContinualPlugin {
         if (streaming != null) {
             // the streaming form anchors by training rows, not at experience ends
             state = streaming.state();
+            lastImportanceMax = state == null ? 0 : state.importance().maxNumber().doubleValue();
             return;
         }
         ContinualModel model = ctx.model();
