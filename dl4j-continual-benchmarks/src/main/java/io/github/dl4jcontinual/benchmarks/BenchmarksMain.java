@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
                 ArbiterSearchExample.class, CilReproduction.class, DaFormerExample.class, ItamlExample.class,
                 PromptsExample.class, AltaExample.class, CtpExample.class, AtlasExample.class, Benchmark.class,
                 ScalingBenchmark.class, StepBenchmark.class, ReportCommand.class, SparkSplitMnistExample.class,
-                GemReproduction.class, GssReproduction.class})
+                GemReproduction.class, GssReproduction.class, OnlineExample.class})
 public final class BenchmarksMain {
     /** The command run when the arguments name none. */
     static final String DEFAULT_COMMAND = "split-mnist";

@@ -17,6 +17,8 @@ import io.github.dl4jcontinual.replay.strategy.DarkExperienceReplay;
 import io.github.dl4jcontinual.replay.strategy.DerTargets;
 import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
 import io.github.dl4jcontinual.replay.strategy.Gss;
+import io.github.dl4jcontinual.replay.strategy.GDumb;
+import io.github.dl4jcontinual.replay.strategy.MaximallyInterferedRetrieval;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -54,7 +56,12 @@ final class StrategyRegistry {
         /** The exemplar memories of {@code reproduce-cil} (class-balanced memory, PyCIL's methods). */
         CIL,
         /** The core plugins of {@code ctp}: importance from minibatch gradients at the training batch size. */
-        CTP
+        CTP,
+        /**
+         * Online, boundary-free runs ({@code online}): MIR's released MNIST protocol (replay 10, 50 candidates, the
+         * virtual step at the training learning rate, {@code --compare_to_old_logits}); every strategy boundary-free.
+         */
+        ONLINE
     }
 
     /** The hyper-parameters a strategy may read; a command sets those its protocol fixes. Mutable, fluent. */
@@ -66,6 +73,9 @@ final class StrategyRegistry {
         BufferConfiguration memory;
         int perClass;
         boolean taskIl = true;
+        double lr = 0.1;
+        int subsample = 50;
+        boolean excludeCurrent;
 
         /** @param protocol whose values the strategies take */
         Params(Protocol protocol) {
@@ -103,6 +113,22 @@ final class StrategyRegistry {
         /** @param task whether the van de Ven protocol runs task-IL (else class-IL) */
         Params taskIl(boolean task) {
             taskIl = task;
+            return this;
+        }
+
+        /**
+         * @param learningRate the training learning rate (MIR's virtual step)
+         * @param candidates   MIR's candidates per minibatch
+         */
+        Params mir(double learningRate, int candidates) {
+            lr = learningRate;
+            subsample = candidates;
+            return this;
+        }
+
+        /** @param exclude MIR / random replay draw only earlier experiences' rows (the released code's rule) */
+        Params excludeCurrent(boolean exclude) {
+            excludeCurrent = exclude;
             return this;
         }
 
@@ -145,11 +171,12 @@ final class StrategyRegistry {
                             .build());
             }
         });
-        add("der++", "dark experience replay++", mlp, p -> List.of(p.protocol == Protocol.DER
+        add("der++", "dark experience replay++", EnumSet.of(Protocol.DEFAULT, Protocol.DER, Protocol.ONLINE), p -> List.of(p.protocol == Protocol.DER
                 ? DerTargets.get("der++/" + p.buffer).plugin()
                 : new DarkExperienceReplay.Builder().alpha(0.3).beta(0.5).bufferSize(p.buffer)
                 .replayBatch(p.replay()).build()));
-        add("gss", "ER on a greedy gradient-based sample selection buffer (GSS)", mlp, p -> List.of(
+        add("gss", "ER on a greedy gradient-based sample selection buffer (GSS)", EnumSet.of(Protocol.DEFAULT,
+                Protocol.DER, Protocol.ONLINE), p -> List.of(
                 p.protocol == Protocol.DER ? DerTargets.get("gss/" + p.buffer).plugin()
                         : new Gss.Builder().bufferSize(p.buffer).replayBatch(p.replay()).build()));
         add("ewc", "elastic weight consolidation", EnumSet.of(Protocol.DEFAULT, Protocol.DER, Protocol.VDV,
@@ -168,6 +195,20 @@ final class StrategyRegistry {
                             return reg(RegularizationMethod.EWC, 1);
                     }
                 });
+        Set<Protocol> online = EnumSet.of(Protocol.ONLINE);
+        add("mir", "maximally interfered retrieval (ER-MIR, reservoir buffer)", online, p -> List.of(
+                new MaximallyInterferedRetrieval.Builder().bufferSize(p.buffer).replayBatch(p.replay())
+                        .subsample(p.subsample).virtualLearningRate(p.lr).compareToBestLoss(true)
+                        .excludeCurrentExperience(p.excludeCurrent).build()));
+        add("rand-replay", "the MIR code's random replay (ER with its loss: mean(current) + mean(replay))", online,
+                p -> List.of(new MaximallyInterferedRetrieval.Builder().bufferSize(p.buffer).replayBatch(p.replay())
+                        .subsample(p.replay()).virtualLearningRate(p.lr).excludeCurrentExperience(p.excludeCurrent)
+                        .build()));
+        add("gdumb", "GDumb (greedy class-balanced buffer, retrained from scratch before each evaluation)", online,
+                p -> List.of(new GDumb.Builder().bufferSize(p.buffer).build()));
+        add("oewc-stream", "online EWC's streaming form (running Fisher, re-anchored every 100 rows; not tuned)",
+                online, p -> List.of(new RegularizationConfiguration.Builder(RegularizationMethod.ONLINE_EWC)
+                        .lambda(1).gamma(0.9).fisherDecay(0.9).anchorEvery(100).build()));
         add("oewc", "online EWC", regularization, p -> List.of(p.protocol == Protocol.DER
                 ? new RegularizationConfiguration.Builder(RegularizationMethod.ONLINE_EWC).lambda(90).gamma(1.0).build()
                 : new RegularizationConfiguration.Builder(RegularizationMethod.ONLINE_EWC)

@@ -85,7 +85,7 @@ class CliTest {
     @Test
     void everyCommandHasHelpListingItsOptions() {
         List<CommandLine> all = commands(BenchmarksMain.commandLine());
-        assertEquals(20, all.size(), "18 commands, rehearsal's 2 sub-commands");
+        assertEquals(21, all.size(), "19 commands, rehearsal's 2 sub-commands");
         for (CommandLine c : all) {
             Cli r = Cli.execute(path(c));
             assertEquals(0, r.code, String.join(" ", path(c)) + ": " + r.err);
@@ -102,7 +102,7 @@ class CliTest {
         assertEquals(0, top.code);
         for (String name : List.of("split-mnist", "rehearsal", "reproduce-regularization", "arbiter-search",
                 "reproduce-cil", "daformer", "itaml", "prompts", "alta", "ctp", "atlas", "benchmark",
-                "benchmark-scaling", "benchmark-step", "report", "spark-split-mnist", "reproduce-gem")) {
+                "benchmark-scaling", "benchmark-step", "report", "spark-split-mnist", "reproduce-gem", "online")) {
             assertTrue(BenchmarksMain.commandLine().getSubcommands().containsKey(name), name);
             assertTrue(top.out.contains(name), name);
         }
@@ -126,7 +126,7 @@ class CliTest {
     private static final Map<String, StrategyRegistry.Protocol> REGISTRY_COMMANDS = Map.of(
             "split-mnist", StrategyRegistry.Protocol.DER, "spark-split-mnist", StrategyRegistry.Protocol.DER,
             "benchmark", StrategyRegistry.Protocol.DEFAULT, "reproduce-cil", StrategyRegistry.Protocol.CIL,
-            "reproduce-regularization", StrategyRegistry.Protocol.DER);
+            "reproduce-regularization", StrategyRegistry.Protocol.DER, "online", StrategyRegistry.Protocol.ONLINE);
 
     @Test
     void theRegistryKnowsEveryStrategyTheDocsRun() throws IOException {

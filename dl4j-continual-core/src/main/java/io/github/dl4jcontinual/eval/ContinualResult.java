@@ -61,6 +61,9 @@ public final class ContinualResult {
     private Map<String, double[]> intransigence;
     /** The strategy and run id of the reference run of {@link #intransigence}, or null. */
     private String intransigenceReference;
+    /** The anytime-evaluation curve, or null (absent from the JSON when there is none, as before it existed). */
+    @org.nd4j.shade.jackson.annotation.JsonInclude(org.nd4j.shade.jackson.annotation.JsonInclude.Include.NON_NULL)
+    private AnytimeCurve anytime;
 
     private ContinualResult() {
         // for Jackson
@@ -142,6 +145,7 @@ public final class ContinualResult {
         r.confusions = confusions;
         r.intransigence = intransigence;
         r.intransigenceReference = intransigenceReference;
+        r.anytime = anytime;
         return r;
     }
 
@@ -230,6 +234,16 @@ public final class ContinualResult {
     }
 
     /**
+     * @param curve the anytime-evaluation curve, or null
+     * @return a copy of this result that records it
+     */
+    public ContinualResult withAnytime(AnytimeCurve curve) {
+        ContinualResult r = copy();
+        r.anytime = curve;
+        return r;
+    }
+
+    /**
      * @param matrix a matrix name ({@link #CLASS_IL}, {@link #TASK_IL})
      * @return the intransigence per experience recorded by {@link #withIntransigence}, a copy, or null
      */
@@ -241,6 +255,14 @@ public final class ContinualResult {
     /** @return the reference run of {@link #intransigence(String)} (strategy and run id), or null */
     public String intransigenceReference() {
         return intransigenceReference;
+    }
+
+    /**
+     * @return the accuracy on the classes seen so far after every k training examples
+     *         ({@code ContinualConfiguration.Builder.anytimeEvaluationEvery(k)}), or null when the run had none
+     */
+    public AnytimeCurve anytime() {
+        return anytime;
     }
 
     /** @return the network's layers and parameter counts when the run started, or null if not recorded */
@@ -479,6 +501,9 @@ public final class ContinualResult {
         for (Map.Entry<String, Double> e : scalars.entrySet()) {
             row(sb, e.getKey().replace('.', '_'), e.getValue(), Double.NaN);
         }
+        if (anytime != null) {
+            row(sb, "anytime_auc", anytime.areaUnderCurve(), Double.NaN);
+        }
         return sb.toString();
     }
 
@@ -518,6 +543,9 @@ public final class ContinualResult {
             sb.append(e.toCsvRow()).append('\n');
         }
         write(new File(dir, "experiences.csv"), sb.toString());
+        if (anytime != null) {
+            write(new File(dir, "anytime.csv"), anytime.toCsv());
+        }
     }
 
     private static void write(File f, String text) throws IOException {

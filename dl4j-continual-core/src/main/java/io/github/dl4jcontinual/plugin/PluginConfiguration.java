@@ -22,4 +22,18 @@ public interface PluginConfiguration extends Serializable {
 
     /** @return a short name for reports, e.g. "joint" */
     String name();
+
+    /**
+     * Whether this plugin, as configured, learns from a stream whose experience boundaries it is not told
+     * ({@link io.github.dl4jcontinual.trainer.ContinualConfiguration#isBoundaryFree()}, the online setting). A
+     * boundary-free plugin needs none of {@link ContinualPlugin#adaptModel}, {@link ContinualPlugin#beforeExperience}
+     * and {@link ContinualPlugin#afterExperience} (a boundary-free trainer does not call them) and reads no class or
+     * position of the {@code Experience} it is handed: only the minibatches of its iterator. The trainer refuses a
+     * boundary-free run with any plugin that answers false, naming it.
+     *
+     * @return true if the plugin can run boundary-free; false by default
+     */
+    default boolean boundaryFree() {
+        return false;
+    }
 }

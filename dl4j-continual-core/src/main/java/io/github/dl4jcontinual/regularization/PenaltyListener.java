@@ -82,6 +82,18 @@ public class PenaltyListener extends BaseTrainingListener implements java.io.Ser
         }
     }
 
+    /** Starts the penalty statistics ({@link #meanPenalty()}, {@link #iterations()}) afresh. */
+    void resetStatistics() {
+        penaltySum = 0;
+        iterations = 0;
+        lastPenalty = 0;
+    }
+
+    /** @param state the importance state from now on (null: no penalty) */
+    void setState(ImportanceState state) {
+        this.state = state;
+    }
+
     /** @return the penalty at the last iteration (0 before any) */
     public double lastPenalty() {
         return lastPenalty;

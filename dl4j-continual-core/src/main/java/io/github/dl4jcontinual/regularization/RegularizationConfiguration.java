@@ -32,6 +32,9 @@ public final class RegularizationConfiguration extends JsonConfiguration impleme
     private double fisherDecay = 0.9;
     private int importanceBatchSize = 1;
     private int maxImportanceExamples = Importance.AUTO;
+    /** Omitted from the JSON when 0, so that configurations written before it existed read back equal. */
+    @org.nd4j.shade.jackson.annotation.JsonInclude(org.nd4j.shade.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+    private int anchorEvery;
 
     private RegularizationConfiguration() {
         // for Jackson
@@ -74,6 +77,23 @@ public final class RegularizationConfiguration extends JsonConfiguration impleme
      */
     public int getMaxImportanceExamples() {
         return maxImportanceExamples;
+    }
+
+    /**
+     * @return online EWC's streaming form (EWC++, Chaudhry et al. 2018) when &gt; 0: the Fisher is a running average
+     *         {@code F ← αF + (1−α)ḡ²} of the squared minibatch-mean gradient, updated at every minibatch (α =
+     *         {@link #getFisherDecay()}), and every this many training examples the penalty's importance becomes
+     *         {@code Ω ← γΩ + F} and its anchor the current parameters; 0 (the default): the Fisher is computed
+     *         at the end of each experience
+     */
+    public int getAnchorEvery() {
+        return anchorEvery;
+    }
+
+    /** @return true for online EWC in its streaming form ({@link #getAnchorEvery()} &gt; 0), which needs no boundaries */
+    @Override
+    public boolean boundaryFree() {
+        return method == RegularizationMethod.ONLINE_EWC && anchorEvery > 0;
     }
 
     /** {@inheritDoc} */
@@ -149,6 +169,17 @@ public final class RegularizationConfiguration extends JsonConfiguration impleme
         }
 
         /**
+         * @param examples online EWC's streaming form: re-anchor every this many training examples (&gt; 0), with the
+         *                 Fisher a running average over minibatches; 0 (default) computes it at experience ends.
+         *                 See {@link RegularizationConfiguration#getAnchorEvery()}
+         * @return this builder
+         */
+        public Builder anchorEvery(int examples) {
+            c.anchorEvery = requireAtLeast("anchorEvery", examples, 0);
+            return this;
+        }
+
+        /**
          * @param b examples per gradient for Fisher/MAS importance, at least 1 (1 = exact per-example, slower);
          *          default 1
          * @return this builder
@@ -167,6 +198,15 @@ public final class RegularizationConfiguration extends JsonConfiguration impleme
         public Builder maxImportanceExamples(int n) {
             c.maxImportanceExamples = requireAtLeast("maxImportanceExamples", n, 0);
             return this;
+        }
+
+        @Override
+        public RegularizationConfiguration build() {
+            if (c.anchorEvery > 0 && c.method != RegularizationMethod.ONLINE_EWC) {
+                throw new IllegalArgumentException("anchorEvery (" + c.anchorEvery + " examples) is online EWC's "
+                        + "streaming form; the method is " + c.method + " (expected ONLINE_EWC, or anchorEvery 0)");
+            }
+            return super.build();
         }
     }
 }

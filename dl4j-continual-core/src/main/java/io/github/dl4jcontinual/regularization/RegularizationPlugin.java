@@ -31,6 +31,10 @@ public final class RegularizationPlugin implements ContinualPlugin {
     private INDArray pathScore;
     private INDArray start;
     private PenaltyListener listener;
+    /** Online EWC's streaming form ({@code anchorEvery > 0}): one listener for the whole stream. */
+    private StreamingFisher streaming;
+    private INDArray restoredFisher;
+    private long restoredRows;
     private long trainStart;
     private long lastImportanceMillis;
     private double lastImportanceMax;
@@ -67,7 +71,10 @@ public final class RegularizationPlugin implements ContinualPlugin {
      */
     @Override
     public Serializable saveState() {
-        return new Saved(state, copy(path == null ? null : path.fisher()), copy(pathScore));
+        if (streaming != null) {
+            return new Saved(streaming.state(), streaming.fisher(), null, streaming.rows());
+        }
+        return new Saved(state, copy(path == null ? null : path.fisher()), copy(pathScore), restoredRows);
     }
 
     /** {@inheritDoc} */
@@ -80,6 +87,10 @@ public final class RegularizationPlugin implements ContinualPlugin {
         Saved s = (Saved) saved;
         state = s.state;
         pathScore = copy(s.pathScore);
+        if (conf.getAnchorEvery() > 0) {
+            restoredFisher = copy(s.fisher);
+            restoredRows = s.rows;
+        }
         if (path != null) {
             path.restoreFisher(s.fisher);
         }
@@ -95,11 +106,14 @@ public final class RegularizationPlugin implements ContinualPlugin {
         private final ImportanceState state;
         private final INDArray fisher;
         private final INDArray pathScore;
+        /** Online EWC's streaming form: the training rows seen (0 in states written before it existed). */
+        private final long rows;
 
-        Saved(ImportanceState state, INDArray fisher, INDArray pathScore) {
+        Saved(ImportanceState state, INDArray fisher, INDArray pathScore, long rows) {
             this.state = state;
             this.fisher = fisher;
             this.pathScore = pathScore;
+            this.rows = rows;
         }
     }
 
@@ -127,6 +141,16 @@ public final class RegularizationPlugin implements ContinualPlugin {
     /** {@inheritDoc} */
     @Override
     public List<TrainingListener> listeners(ContinualContext ctx, Experience experience) {
+        if (conf.getAnchorEvery() > 0) {
+            if (streaming == null) {
+                streaming = new StreamingFisher(conf, ctx.model(), state, restoredFisher, restoredRows);
+                restoredFisher = null;
+            }
+            // the penalty figures are per experience, as the other methods'
+            streaming.resetStatistics();
+            listener = streaming;
+            return List.of(streaming);
+        }
         if (path != null) {
             path.resetOmega();
         }
@@ -139,6 +163,12 @@ public final class RegularizationPlugin implements ContinualPlugin {
     public void afterExperience(ContinualContext ctx, Experience experience) {
         long t0 = System.nanoTime();
         lastTrainingMillis = (t0 - trainStart) / 1_000_000;
+        if (streaming != null) {
+            // the streaming form anchors by training rows, not at experience ends
+            state = streaming.state();
+            lastImportanceMax = state == null ? 0 : state.importance().maxNumber().doubleValue();
+            return;
+        }
         ContinualModel model = ctx.model();
         INDArray mask = model.trainableMask();
         INDArray theta = model.params().dup().reshape(1, model.numParams());

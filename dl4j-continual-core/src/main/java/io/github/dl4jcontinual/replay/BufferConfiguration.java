@@ -66,6 +66,15 @@ public final class BufferConfiguration extends JsonConfiguration {
     }
 
     /**
+     * @return whether the buffer fills online, minibatch by minibatch, with nothing chosen at the end of an
+     *         experience: a reservoir, a GSS buffer, or a class-balanced buffer without a selection policy (so a
+     *         strategy over it can run boundary-free)
+     */
+    public boolean isOnline() {
+        return type == Type.RESERVOIR || type == Type.GSS || type == Type.CLASS_BALANCED && selection == null;
+    }
+
+    /**
      * Creates an empty buffer.
      *
      * @param storeLogits whether the buffer must keep the model's logits (DER); only online buffers can

@@ -37,6 +37,9 @@ public abstract class ReplayBuffer {
     private boolean labelMasks;
     private int[] classes = new int[0];
     private int[] experiences = new int[0];
+    /** The write that last filled each slot (1, 2, ...), so that a strategy can tell a slot's row was replaced. */
+    private long[] versions = new long[0];
+    private long writes;
 
     /**
      * @param capacity    the number of examples the buffer holds (≥ 0)
@@ -145,22 +148,84 @@ public abstract class ReplayBuffer {
         if (n <= 0) {
             throw new IllegalArgumentException("replay batch size should be > 0 (got: " + n + ")");
         }
-        int size = size();
-        if (size == 0) {
-            return null;
+        int[] slots = sampleSlots(n, rng);
+        return slots.length == 0 ? null : gather(slots, labelWidth);
+    }
+
+    /**
+     * The slots {@link #sample} would draw with the same generator state: up to {@code n} distinct slots, uniformly.
+     *
+     * @param n   the number of slots, &gt; 0
+     * @param rng random generator
+     * @return the slots, in draw order (empty if the buffer is empty)
+     */
+    public int[] sampleSlots(int n, Random rng) {
+        return sampleSlots(n, rng, s -> true);
+    }
+
+    /**
+     * As {@link #sampleSlots(int, Random)} among the slots {@code eligible} accepts (with every slot eligible, the
+     * same draw).
+     *
+     * @param n        the number of slots, &gt; 0
+     * @param rng      random generator
+     * @param eligible which slots may be drawn
+     * @return the slots, in draw order (empty if none is eligible)
+     */
+    public int[] sampleSlots(int n, Random rng, java.util.function.IntPredicate eligible) {
+        if (n <= 0) {
+            throw new IllegalArgumentException("replay batch size should be > 0 (got: " + n + ")");
         }
+        int[] perm = java.util.stream.IntStream.range(0, size()).filter(eligible).toArray();
+        int size = perm.length;
         int k = Math.min(n, size);
-        int[] perm = new int[size];
-        for (int i = 0; i < size; i++) {
-            perm[i] = i;
-        }
         for (int i = 0; i < k; i++) {
             int j = i + rng.nextInt(size - i);
             int t = perm[i];
             perm[i] = perm[j];
             perm[j] = t;
         }
-        return gather(Arrays.copyOf(perm, k), labelWidth);
+        return Arrays.copyOf(perm, k);
+    }
+
+    /**
+     * @param slots      stored slots, each in [0, size())
+     * @param labelWidth class width of the classification labels to return
+     * @return those examples, in the order given, as fresh arrays
+     */
+    public ReplayBatch rows(int[] slots, int labelWidth) {
+        for (int s : slots) {
+            if (s < 0 || s >= size()) {
+                throw new IndexOutOfBoundsException("Slot " + s + " is not stored (the buffer holds " + size() + ")");
+            }
+        }
+        if (slots.length == 0) {
+            throw new IllegalArgumentException("No slots asked for");
+        }
+        return gather(slots, labelWidth);
+    }
+
+    /**
+     * @param slot a slot in [0, size())
+     * @return the experience (task id) stored with its row, -1 for rows stored in a boundary-free run
+     */
+    public int experience(int slot) {
+        if (slot < 0 || slot >= size()) {
+            throw new IndexOutOfBoundsException("Slot " + slot + " is not stored (the buffer holds " + size() + ")");
+        }
+        return experiences[slot];
+    }
+
+    /**
+     * @param slot a slot in [0, size())
+     * @return the number of the write that last filled it (it changes exactly when the slot's row is replaced or
+     *         moved), for strategies that keep per-row state beside the buffer (MIR's best loss)
+     */
+    public long version(int slot) {
+        if (slot < 0 || slot >= size()) {
+            throw new IndexOutOfBoundsException("Slot " + slot + " is not stored (the buffer holds " + size() + ")");
+        }
+        return versions[slot];
     }
 
     /**
@@ -208,7 +273,7 @@ public abstract class ReplayBuffer {
         int size = size();
         return new Snapshot(getClass().getName(), capacity, classOutput, rows == null ? null : rows.snapshot(),
                 new int[]{nf, nl, featureMasks ? 1 : 0, labelMasks ? 1 : 0}, Arrays.copyOf(classes, size),
-                Arrays.copyOf(experiences, size), extraState());
+                Arrays.copyOf(experiences, size), extraState(), Arrays.copyOf(versions, size), writes);
     }
 
     /**
@@ -238,6 +303,9 @@ public abstract class ReplayBuffer {
         }
         classes = Arrays.copyOf(s.classes, Math.max(s.classes.length, 16));
         experiences = Arrays.copyOf(s.experiences, Math.max(s.experiences.length, 16));
+        // states written before slot versions existed have none: every slot counts as written once
+        versions = s.versions == null ? new long[classes.length] : Arrays.copyOf(s.versions, classes.length);
+        writes = s.versions == null ? 0 : s.writes;
         restoreExtraState(s.extra);
     }
 
@@ -261,9 +329,13 @@ public abstract class ReplayBuffer {
         private final int[] classes;
         private final int[] experiences;
         private final Serializable extra;
+        private final long[] versions;
+        private final long writes;
 
         Snapshot(String type, int capacity, int classOutput, Serializable rows, int[] layout, int[] classes,
-                 int[] experiences, Serializable extra) {
+                 int[] experiences, Serializable extra, long[] versions, long writes) {
+            this.versions = versions;
+            this.writes = writes;
             this.type = type;
             this.capacity = capacity;
             this.classOutput = classOutput;
@@ -369,11 +441,13 @@ public abstract class ReplayBuffer {
             int grown = Math.max(need, Math.min(Math.max(16, classes.length * 2), Math.max(capacity, need)));
             classes = Arrays.copyOf(classes, grown);
             experiences = Arrays.copyOf(experiences, grown);
+            versions = Arrays.copyOf(versions, grown);
         }
         rows.write(slots, rowsOf, cols);
         for (int i = 0; i < slots.length; i++) {
             classes[slots[i]] = rowClasses[rowsOf[i]];
             experiences[slots[i]] = experience;
+            versions[slots[i]] = ++writes;
         }
     }
 
@@ -405,13 +479,17 @@ public abstract class ReplayBuffer {
         }
         int[] c = new int[Math.max(keep.length, 16)];
         int[] e = new int[c.length];
+        long[] v = new long[c.length];
         for (int i = 0; i < keep.length; i++) {
             c[i] = classes[keep[i]];
             e[i] = experiences[keep[i]];
+            // a row that moves to another slot is new there
+            v[i] = keep[i] == i ? versions[keep[i]] : ++writes;
         }
         rows.retain(keep);
         classes = c;
         experiences = e;
+        versions = v;
     }
 
     /**

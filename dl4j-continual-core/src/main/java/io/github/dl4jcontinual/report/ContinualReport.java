@@ -549,6 +549,16 @@ public final class ContinualReport {
             figure(sb, "Intransigence per experience (against " + res.intransigenceReference() + ")",
                     Svg.barChart(p + "intransigence", experienceLabels(ic.length), "experience", in, true));
         }
+        io.github.dl4jcontinual.eval.AnytimeCurve anytime = res.anytime();
+        if (anytime != null) {
+            List<String> seen = new ArrayList<>();
+            for (long n : anytime.examples()) {
+                seen.add(Long.toString(n));
+            }
+            figure(sb, String.format(java.util.Locale.ROOT, "Anytime accuracy on the classes seen so far (A_AUC "
+                            + "%.2f %%)", 100 * anytime.areaUnderCurve()), Svg.lineChart(p + "anytime-accuracy", seen,
+                    "training examples seen", List.of(new Svg.Series("class-IL", anytime.accuracy())), 0, 1, true));
+        }
         sb.append("</div>\n");
         classes(sb, res, p);
         timeAndMemory(sb, res, p);

@@ -4,6 +4,8 @@ import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.serde.ContinualJson;
 import io.github.dl4jcontinual.serde.JsonConfiguration;
 
+import org.nd4j.shade.jackson.annotation.JsonInclude;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -30,6 +32,12 @@ public final class ContinualConfiguration extends JsonConfiguration {
     private int nativeThreads;
     private TestScope testScope = TestScope.ALL;
     private List<PluginConfiguration> plugins = new ArrayList<>();
+    /** Omitted from the JSON when false, so that configurations written before it existed read back equal. */
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+    private boolean boundaryFree;
+    /** Omitted from the JSON when 0 (off). */
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+    private int anytimeEvaluationEvery;
 
     private ContinualConfiguration() {
         // for Jackson and the builder
@@ -93,6 +101,24 @@ public final class ContinualConfiguration extends JsonConfiguration {
      */
     public TestScope getTestScope() {
         return testScope;
+    }
+
+    /**
+     * @return whether the plugins learn without being told where experiences begin and end (the online setting): the
+     *         trainer still trains the stream segment by segment and evaluates after each, but calls no
+     *         {@code adaptModel}, {@code beforeExperience} or {@code afterExperience}, and refuses plugins whose
+     *         {@link PluginConfiguration#boundaryFree()} is false
+     */
+    public boolean isBoundaryFree() {
+        return boundaryFree;
+    }
+
+    /**
+     * @return anytime evaluation: every this many training examples of the stream (replayed rows not counted) the
+     *         test stream is scored on the classes seen so far, into {@code ContinualResult.anytime()}; 0 for none
+     */
+    public int getAnytimeEvaluationEvery() {
+        return anytimeEvaluationEvery;
     }
 
     /** @return the plugin configurations in execution order */
@@ -232,6 +258,30 @@ public final class ContinualConfiguration extends JsonConfiguration {
         }
 
         /**
+         * @param boundaryFree whether plugins learn without experience boundaries (default false); see
+         *                     {@link ContinualConfiguration#isBoundaryFree()}
+         * @return this builder
+         */
+        public Builder boundaryFree(boolean boundaryFree) {
+            c.boundaryFree = boundaryFree;
+            return this;
+        }
+
+        /**
+         * @param examples evaluate the test stream on the classes seen so far every this many training examples
+         *                 (&gt; 0), or 0 for no anytime evaluation (default)
+         * @return this builder
+         */
+        public Builder anytimeEvaluationEvery(int examples) {
+            if (examples < 0) {
+                throw new IllegalArgumentException("anytimeEvaluationEvery should be >= 0 training examples, 0 for "
+                        + "none (got: " + examples + ")");
+            }
+            c.anytimeEvaluationEvery = examples;
+            return this;
+        }
+
+        /**
          * @param plugin a plugin, appended to the execution order
          * @return this builder
          */
@@ -257,6 +307,10 @@ public final class ContinualConfiguration extends JsonConfiguration {
             if (!c.maskUnseenClasses && c.headPolicy == HeadPolicy.EXPANDING) {
                 throw new IllegalStateException("maskUnseenClasses(false) cannot be honoured with an EXPANDING head, "
                         + "which has no outputs for unseen classes");
+            }
+            if (c.boundaryFree && c.headPolicy == HeadPolicy.EXPANDING) {
+                throw new IllegalStateException("boundaryFree(true) cannot be honoured with an EXPANDING head, which "
+                        + "grows at experience boundaries: use HeadPolicy.FIXED");
             }
             ContinualConfiguration built = c;
             c = fromJson(built.toJson());

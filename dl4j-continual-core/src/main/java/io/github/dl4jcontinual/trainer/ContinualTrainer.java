@@ -389,6 +389,7 @@ public final class ContinualTrainer<T> {
         checkCheckpointDirectory();
         Run r = begin(scenario);
         List<Experience> test = list(scenario.testStream());
+        r.test = test;
         heldThreads = NativeThreads.hold();
         try {
             if (r.progress.evaluatedAt != r.progress.next()) {
@@ -510,6 +511,13 @@ public final class ContinualTrainer<T> {
     /** Starts the run (or continues the restored one) on the first call. */
     private Run begin(Scenario scenario) {
         if (run == null) {
+            checkBoundaryFree(conf);
+            if (conf.getAnytimeEvaluationEvery() > 0 && backend != null) {
+                throw new UnsupportedOperationException("Anytime evaluation (anytimeEvaluationEvery "
+                        + conf.getAnytimeEvaluationEvery() + ") scores the model between updates in this JVM; it is "
+                        + "not available with a TrainingBackend (" + backend.getClass().getSimpleName() + "): set it "
+                        + "to 0");
+            }
             StreamProgress progress = restored == null ? new StreamProgress() : restored.progress;
             if (restored == null && scenario != null) {
                 progress.forScenario(scenario);
@@ -554,6 +562,28 @@ public final class ContinualTrainer<T> {
             }
         }
         return run;
+    }
+
+    /**
+     * Refuses a boundary-free configuration with plugins that need experience boundaries.
+     *
+     * @param conf the configuration
+     * @throws IllegalArgumentException naming every such plugin
+     */
+    static void checkBoundaryFree(ContinualConfiguration conf) {
+        if (!conf.isBoundaryFree()) {
+            return;
+        }
+        List<String> refused = conf.getPlugins().stream().filter(p -> !p.boundaryFree())
+                .map(p -> p.name() + " (" + p.getClass().getSimpleName() + ")").collect(Collectors.toList());
+        if (!refused.isEmpty()) {
+            throw new IllegalArgumentException("The configuration is boundary-free (online: plugins are not told where "
+                    + "experiences begin and end) but " + refused + (refused.size() == 1 ? " needs" : " need")
+                    + " experience boundaries (adaptModel / beforeExperience / afterExperience); use "
+                    + "a boundary-free variant (PluginConfiguration.boundaryFree() true: ER, DER++ or MIR with a "
+                    + "reservoir or online class-balanced buffer, GDumb, online EWC with anchorEvery > 0) or "
+                    + "boundaryFree(false)");
+        }
     }
 
     /**
@@ -612,13 +642,21 @@ public final class ContinualTrainer<T> {
         }
         resetHeapPeaks();
         long tStart = System.currentTimeMillis();
-        plugins.forEach(p -> p.adaptModel(r.ctx, exp));
-        plugins.forEach(p -> p.beforeExperience(r.ctx, exp));
+        boolean bounded = !conf.isBoundaryFree();
+        if (bounded) {
+            plugins.forEach(p -> p.adaptModel(r.ctx, exp));
+            plugins.forEach(p -> p.beforeExperience(r.ctx, exp));
+        }
         boolean trains = plugins.stream().allMatch(p -> p.trainsOn(r.ctx, exp));
         ExperienceMonitor monitor = null;
         if (trains) {
             MultiDataSetIterator data = exp.iterator(conf.getBatchSize(), conf.isShuffle(), shuffleSeed(position));
             data.setPreProcessor(withHead(data.getPreProcessor()));
+            AnytimeEvaluation anytime = conf.getAnytimeEvaluationEvery() > 0
+                    ? new AnytimeEvaluation(progress, r.test, model, conf) : null;
+            if (anytime != null) {
+                data = anytime.count(data);
+            }
             for (ContinualPlugin p : plugins) {
                 data = Objects.requireNonNull(p.adaptTrainingData(r.ctx, exp, data), "plugin returned no training data");
             }
@@ -626,6 +664,9 @@ public final class ContinualTrainer<T> {
             List<TrainingListener> active = new ArrayList<>(userListeners);
             for (ContinualPlugin p : plugins) {
                 active.addAll(p.listeners(r.ctx, exp));
+            }
+            if (anytime != null) {
+                active.add(anytime.listener());
             }
             ExperienceTraining step = null;
             for (ContinualPlugin p : plugins) {
@@ -658,6 +699,9 @@ public final class ContinualTrainer<T> {
                 }
             }
             monitor.finish();
+            if (anytime != null) {
+                anytime.catchUp();
+            }
             if (!Double.isFinite(model.lastScore()) && monitor.iterations() > 0) {
                 throw new IllegalStateException("Training diverged on experience " + position + ": the model's score is "
                         + model.lastScore() + " after " + monitor.iterations() + " iterations (is the learning rate "
@@ -667,7 +711,9 @@ public final class ContinualTrainer<T> {
             LOG.info("Experience {}: no training (a plugin skips it)", position);
         }
         double lastScore = monitor == null ? Double.NaN : model.lastScore();
-        plugins.forEach(p -> p.afterExperience(r.ctx, exp));
+        if (bounded) {
+            plugins.forEach(p -> p.afterExperience(r.ctx, exp));
+        }
         Map<String, Double> metrics = new TreeMap<>();
         for (int pi = 0; pi < plugins.size(); pi++) {
             for (Map.Entry<String, Double> m : plugins.get(pi).experienceMetrics(r.ctx, exp).entrySet()) {
@@ -781,6 +827,7 @@ public final class ContinualTrainer<T> {
         }
         progress.checkTest(test);
         progress.numClasses = numClasses;
+        r.test = test;
         long t0 = System.currentTimeMillis();
         boolean baseline = progress.next() == 0;
         List<Experience> scoped = test.subList(0, conf.getTestScope().evaluated(progress.next(), test.size()));
@@ -889,7 +936,8 @@ public final class ContinualTrainer<T> {
                 .withClassNames(p.classNames)
                 .withConfusion(p.confusion == null ? null
                         : new io.github.dl4jcontinual.eval.ClassConfusion(p.confusionAfter, p.confusion))
-                .withConfusions(confusions(p));
+                .withConfusions(confusions(p))
+                .withAnytime(p.anytimeCurve());
     }
 
     /** @return the per-experience confusions recorded (experiences without one left out), or an empty list */
@@ -1042,6 +1090,8 @@ public final class ContinualTrainer<T> {
         private final Context ctx;
         private final Map<Integer, Experience> learnedHere = new java.util.HashMap<>();
         private ExperienceStream scenarioTrain;
+        /** The test stream of the last evaluation (anytime evaluation scores it while training), or null. */
+        private List<Experience> test;
         private boolean training;
         private boolean finished;
         /** ND4J's generator state where the run's last call left it. */

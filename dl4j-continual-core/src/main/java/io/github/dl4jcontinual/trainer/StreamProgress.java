@@ -62,6 +62,13 @@ final class StreamProgress implements io.github.dl4jcontinual.checkpoint.Checkpo
     ArrayList<long[][]> confusions;
     /** The number of experiences learned when the test stream was last evaluated; -1 before any evaluation. */
     int evaluatedAt = -1;
+    /** Anytime evaluation: the training examples of the stream served so far (replayed rows not counted). */
+    long streamExamples;
+    /** Anytime evaluation: the classes among them, ascending (null in a checkpoint written before it existed). */
+    int[] streamClasses;
+    /** Anytime evaluation: the points, examples seen and accuracy (null in older checkpoints). */
+    long[] anytimeExamples;
+    double[] anytimeAccuracy;
     private final List<String> results = new ArrayList<>();
     /** {@link #results} decoded; not serialised (rebuilt from the JSON after a checkpoint is read). */
     private transient List<ExperienceResult> decoded;
@@ -116,6 +123,32 @@ final class StreamProgress implements io.github.dl4jcontinual.checkpoint.Checkpo
         Arrays.stream(a).forEach(s::add);
         Arrays.stream(b).forEach(s::add);
         return s.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    int[] streamClasses() {
+        return streamClasses == null ? new int[0] : streamClasses;
+    }
+
+    int anytimeCount() {
+        return anytimeExamples == null ? 0 : anytimeExamples.length;
+    }
+
+    long lastAnytimeExamples() {
+        return anytimeExamples[anytimeExamples.length - 1];
+    }
+
+    void addAnytime(long examples, double accuracy) {
+        int n = anytimeCount();
+        anytimeExamples = n == 0 ? new long[1] : Arrays.copyOf(anytimeExamples, n + 1);
+        anytimeAccuracy = n == 0 ? new double[1] : Arrays.copyOf(anytimeAccuracy, n + 1);
+        anytimeExamples[n] = examples;
+        anytimeAccuracy[n] = accuracy;
+    }
+
+    /** @return the anytime curve so far, or null when none was measured */
+    io.github.dl4jcontinual.eval.AnytimeCurve anytimeCurve() {
+        return anytimeCount() == 0 ? null : new io.github.dl4jcontinual.eval.AnytimeCurve(anytimeExamples,
+                anytimeAccuracy);
     }
 
     void add(ExperienceResult r) {

@@ -23,6 +23,7 @@ import io.github.dl4jcontinual.replay.strategy.DarkExperienceReplay;
 import io.github.dl4jcontinual.replay.strategy.ErAce;
 import io.github.dl4jcontinual.replay.strategy.GDumb;
 import io.github.dl4jcontinual.replay.strategy.ExperienceReplay;
+import io.github.dl4jcontinual.replay.strategy.MaximallyInterferedRetrieval;
 import io.github.dl4jcontinual.scenario.ClassIncrementalScenario;
 import io.github.dl4jcontinual.scenario.Scenario;
 import io.github.dl4jcontinual.testutil.Models;
@@ -146,6 +147,11 @@ class CheckpointResumeTest {
             for (String name : expected.matrixNames()) {
                 assertSameMatrix(expected.matrix(name), resumed.matrix(name), name + ", k=" + k);
             }
+            if (expected.anytime() != null) {
+                assertArrayEquals(expected.anytime().examples(), resumed.anytime().examples(), "anytime, k=" + k);
+                assertArrayEquals(expected.anytime().accuracy(), resumed.anytime().accuracy(), 0.0,
+                        "anytime accuracy, k=" + k);
+            }
             for (int e = 0; e < n; e++) {
                 assertEquals(expected.experiences().get(e).examplesSeen(), resumed.experiences().get(e).examplesSeen(),
                         "examples seen in experience " + e + ", k=" + k);
@@ -233,7 +239,19 @@ class CheckpointResumeTest {
                 new Gem.Builder().bufferSize(60).replayBatch(30).memoriesPerExperience(0).build(),
                 new GDumb.Builder().bufferSize(100).build(),
                 new ErAce.Builder().bufferSize(100).replayBatch(8).build(),
-                new Gss.Builder().bufferSize(60).replayBatch(8).candidates(5).stepsPerBatch(2).build());
+                new Gss.Builder().bufferSize(60).replayBatch(8).candidates(5).stepsPerBatch(2).build(),
+                new MaximallyInterferedRetrieval.Builder().bufferSize(100).replayBatch(8).subsample(20)
+                        .compareToBestLoss(true).build());
+    }
+
+    /** Issue 26: a boundary-free run (MIR + streaming online EWC) with anytime evaluation resumes exactly. */
+    @Test
+    void aBoundaryFreeRunWithAnytimeEvaluationResumesExactly(@TempDir Path dir) throws Exception {
+        assertResumeIsExact(conf(new MaximallyInterferedRetrieval.Builder().bufferSize(100).replayBatch(8)
+                        .subsample(20).virtualLearningRate(1e-3).build(),
+                new RegularizationConfiguration.Builder(RegularizationMethod.ONLINE_EWC).lambda(10).anchorEvery(100)
+                        .build()).toBuilder().boundaryFree(true).anytimeEvaluationEvery(160).build(), dir,
+                CheckpointResumeTest::net, MultiLayerNetwork.class, 2);
     }
 
     @ParameterizedTest

@@ -4,6 +4,7 @@ import io.github.dl4jcontinual.metalearning.ItamlConfiguration;
 import io.github.dl4jcontinual.plugin.PluginConfiguration;
 import io.github.dl4jcontinual.replay.strategy.Gem;
 import io.github.dl4jcontinual.replay.strategy.Gss;
+import io.github.dl4jcontinual.replay.strategy.MaximallyInterferedRetrieval;
 import io.github.dl4jcontinual.zoo.alta.AltaConfiguration;
 import io.github.dl4jcontinual.zoo.atlas.AtlasConfiguration;
 import io.github.dl4jcontinual.zoo.ctp.CtpConfiguration;
@@ -67,5 +68,15 @@ class ResearchMethodSpacesTest {
                 g -> g.getBuffer().getCandidates());
         searches(new Gss.Builder().build(), "stepsPerBatch", new IntegerParameterSpace(1, 3), 0.0, 1,
                 Gss::getStepsPerBatch);
+    }
+
+    @Test
+    void mirsCandidatesAndVirtualStepAreSearchable() {
+        searches(new MaximallyInterferedRetrieval.Builder().build(), "subsample", new IntegerParameterSpace(20, 100),
+                1.0, 100, MaximallyInterferedRetrieval::getSubsample);
+        searches(new MaximallyInterferedRetrieval.Builder().build(), "virtualLearningRate",
+                new ContinuousParameterSpace(0.01, 0.2), 0.5, 0.105, MaximallyInterferedRetrieval::getVirtualLearningRate);
+        searches(new MaximallyInterferedRetrieval.Builder().build(), "buffer.capacity",
+                new IntegerParameterSpace(200, 1000), 0.0, 200, m -> m.getBuffer().getCapacity());
     }
 }

@@ -8,7 +8,6 @@ import io.github.dl4jcontinual.plugin.ContinualPlugin;
 import io.github.dl4jcontinual.replay.BufferConfiguration;
 import io.github.dl4jcontinual.replay.ReplayBatch;
 import io.github.dl4jcontinual.scenario.Experience;
-import io.github.dl4jcontinual.trainer.HeadPolicy;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -64,6 +63,12 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
         return beta > 0 ? "der++" : "der";
     }
 
+    /** @return true with an online buffer (logits are stored as rows arrive) */
+    @Override
+    public boolean boundaryFree() {
+        return getBuffer().isOnline();
+    }
+
     /** Builder of {@link DarkExperienceReplay}. */
     public static final class Builder extends RehearsalConfiguration.Builder<DarkExperienceReplay, Builder> {
         /** Starts from the defaults. */
@@ -96,10 +101,9 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
         }
     }
 
-    static final class Runtime extends RehearsalRuntime {
+    static final class Runtime extends JointLossRuntime {
         private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DarkExperienceReplay.class);
         private final DarkExperienceReplay der;
-        private final OutputLossSwap loss = new OutputLossSwap("DER");
         private final DerJointLoss.LogitCapture capture = new DerJointLoss.LogitCapture();
         private ReplayBatch pending;
         private long currentRows;
@@ -110,7 +114,7 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
         private boolean warned;
 
         Runtime(DarkExperienceReplay conf) {
-            super(conf);
+            super(conf, "DER stores logits of");
             this.der = conf;
         }
 
@@ -120,16 +124,15 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
         }
 
         @Override
-        public void beforeExperience(ContinualContext ctx, Experience experience) {
-            if (ctx.configuration().getHeadPolicy() != HeadPolicy.FIXED) {
-                throw new IllegalArgumentException("DER stores logits of a fixed-width head: use HeadPolicy.FIXED "
-                        + "(got: " + ctx.configuration().getHeadPolicy() + ")");
-            }
-            loss.install(ctx.model(), base -> {
-                DerJointLoss l = new DerJointLoss(base);
-                l.capture(capture);
-                return l;
-            });
+        DerJointLoss jointLoss(org.nd4j.linalg.lossfunctions.ILossFunction base) {
+            DerJointLoss l = new DerJointLoss(base);
+            l.capture(capture);
+            return l;
+        }
+
+        @Override
+        void beforeRestore() {
+            observePending();
         }
 
         @Override
@@ -139,7 +142,7 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
                 public void iterationDone(Model m, int iteration, int epoch) {
                     observePending();
                 }
-            });
+            }, segmentEnd(ctx));
         }
 
         /** Offers the last step's current rows to the buffer, with the logits of its training forward. */
@@ -164,24 +167,14 @@ public class DarkExperienceReplay extends RehearsalConfiguration {
             }
         }
 
-        @Override
-        public void afterExperience(ContinualContext ctx, Experience experience) {
-            observePending();
-            loss.restore();
-            super.afterExperience(ctx, experience);
-        }
-
-        @Override
-        public void onStreamEnd(ContinualContext ctx) {
-            loss.restore();
-        }
 
         @Override
         public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
                                                       MultiDataSetIterator data) {
-            int exp = experience.index();
+            int exp = taskId(ctx, experience);
             int mb = conf.getReplayBatch();
             model = ctx.model();
+            installForSegment(ctx);
             int out = model.classificationOutput();
             ReplayIterator it = new ReplayIterator(data, out, cur -> {
                 observePending();

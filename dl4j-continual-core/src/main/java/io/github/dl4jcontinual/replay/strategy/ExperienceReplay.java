@@ -13,7 +13,8 @@ import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
  * Experience Replay (ER, as in Mammoth's {@code models/er.py}): every minibatch of the current experience is
  * joined with {@code replayBatch} examples drawn uniformly from the buffer, and the model is trained on the
  * plain mean loss of the joined batch. The current minibatch is then offered to the buffer (online buffers, e.g.
- * the default reservoir of 500); selection-based buffers fill at the end of each experience instead.
+ * the default reservoir of 500); selection-based buffers fill at the end of each experience instead. With an online
+ * buffer ER is boundary-free ({@link #boundaryFree()}): rows are stored with task id -1 in a boundary-free run.
  *
  * <p>{@code stepsPerBatch} (default 1; Mammoth's {@code batch_num}, the GSS paper's {@code n_iter}) takes that many
  * update steps per incoming minibatch, each on the minibatch joined with a fresh replay draw; the minibatch is
@@ -59,6 +60,12 @@ public class ExperienceReplay extends RehearsalConfiguration {
         return "er";
     }
 
+    /** @return true with an online buffer (reservoir or class-balanced without selection) */
+    @Override
+    public boolean boundaryFree() {
+        return getBuffer().isOnline();
+    }
+
     /** Builder of {@link ExperienceReplay}. */
     public static final class Builder extends RehearsalConfiguration.Builder<ExperienceReplay, Builder> {
         /** Starts from the defaults. */
@@ -84,7 +91,7 @@ public class ExperienceReplay extends RehearsalConfiguration {
         @Override
         public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
                                                       MultiDataSetIterator data) {
-            int exp = experience.index();
+            int exp = taskId(ctx, experience);
             int mb = conf.getReplayBatch();
             int out = ctx.model().classificationOutput();
             int steps = ((ExperienceReplay) conf).getStepsPerBatch();

@@ -18,6 +18,11 @@ import java.io.Serializable;
  * parameters (and fresh updater state) and trained from scratch on the buffer alone for {@code epochs} epochs,
  * with the trainer's batch size, by the trainer's loop (its listeners and measurements see the retraining). Needs
  * a FIXED head (the reset restores the initial parameter vector).
+ *
+ * <p>Boundary-free ({@link #boundaryFree()}, with the online buffer): GDumb's learner is trained when a prediction is
+ * asked for. In a boundary-free run the segment of the stream the trainer hands over (what arrives before the next
+ * evaluation) is read once, minibatch by minibatch, from the trainer's own iterator into the buffer, and the model
+ * is then reset and retrained on the buffer; no experience (classes, position) is read.</p>
  */
 public class GDumb extends RehearsalConfiguration {
     private static final long serialVersionUID = 1L;
@@ -42,6 +47,12 @@ public class GDumb extends RehearsalConfiguration {
     @Override
     public String name() {
         return "gdumb";
+    }
+
+    /** @return true with an online buffer (the default greedy class-balanced one) */
+    @Override
+    public boolean boundaryFree() {
+        return getBuffer().isOnline();
     }
 
     /** Builder of {@link GDumb}. */
@@ -97,6 +108,10 @@ public class GDumb extends RehearsalConfiguration {
                 buffer.observe(stream.next(), null, experience.index(), bufferRng);
             }
             buffer.consolidate(experience, ctx.model(), bufferRng);
+            reset(ctx);
+        }
+
+        private void reset(ContinualContext ctx) {
             ContinualModel model = ctx.model();
             if (model.numParams() != initial.length()) {
                 throw new IllegalStateException("GDumb resets the model to its initial parameters, but the model now "
@@ -107,10 +122,19 @@ public class GDumb extends RehearsalConfiguration {
             model.resetUpdater();
         }
 
-        /** Trains on the buffer alone, not on the experience. */
+        /**
+         * Trains on the buffer alone, not on the experience; in a boundary-free run the trainer's iterator is first
+         * read into the buffer and the model reset.
+         */
         @Override
         public MultiDataSetIterator adaptTrainingData(ContinualContext ctx, Experience experience,
                                                       MultiDataSetIterator data) {
+            if (ctx.configuration().isBoundaryFree()) {
+                while (data.hasNext()) {
+                    buffer.observe(data.next(), null, -1, bufferRng);
+                }
+                reset(ctx);
+            }
             return ctx.trainingIterator(buffer.contents(ctx.headSize()).toMultiDataSet());
         }
 

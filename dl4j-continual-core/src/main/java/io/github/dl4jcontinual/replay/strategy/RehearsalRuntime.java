@@ -75,6 +75,15 @@ abstract class RehearsalRuntime implements ContinualPlugin {
         restoreExtraState(s[3]);
     }
 
+    /**
+     * @param ctx        the context
+     * @param experience the experience being trained
+     * @return the task id to store with its rows: its position, or -1 in a boundary-free run (which has none)
+     */
+    static int taskId(ContinualContext ctx, Experience experience) {
+        return ctx.configuration().isBoundaryFree() ? -1 : experience.index();
+    }
+
     /** @return what a strategy keeps beyond the buffer (detached, serialisable), or null */
     Serializable extraState() {
         return null;
