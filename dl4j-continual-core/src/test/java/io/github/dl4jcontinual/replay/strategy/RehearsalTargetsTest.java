@@ -53,16 +53,21 @@ class RehearsalTargetsTest {
         }
     }
 
+    /**
+     * Rows whose spread over seeds is small against their band, so one seed can be held to it. A-GEM is not one
+     * of them: its seeds span 46.2–59.2 (docs/rehearsal.md) around a band of published ± 5, and seed 1 of the same
+     * code gives 46.2 or 52.1 depending on the machine's floating point; it runs in the long-tagged group.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"er/500", "der++/500", "agem/500"})
+    @ValueSource(strings = {"er/500", "der++/500"})
     void ciSubsetMeetsItsBand(String key) {
         check(key);
     }
 
     @Tag("long")
     @ParameterizedTest
-    @ValueSource(strings = {"er/200", "der/500", "der++/200", "der++/5120", "agem/200", "gdumb/500", "er-ace/500", "gem/200",
-            "gem/500", "gss/200", "gss/500"})
+    @ValueSource(strings = {"er/200", "der/500", "der++/200", "der++/5120", "agem/200", "agem/500", "gdumb/500",
+        "er-ace/500", "gem/200", "gem/500", "gss/200", "gss/500"})
     void remainingRowsMeetTheirBands(String key) {
         check(key);
     }
